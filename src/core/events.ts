@@ -1,0 +1,32 @@
+import type { AnomalyKind, Payment, PaymentStatus } from './payment.js';
+
+export type PaymentEventType =
+  | 'payment.created'
+  | 'payment.pending'
+  | 'payment.succeeded'
+  | 'payment.failed'
+  | 'payment.cancelled'
+  | 'payment.expired'
+  | 'payment.anomaly';
+
+/**
+ * An immutable record that something happened to a payment. Events are written in the same atomic
+ * step as the change that caused them, and carry the payment's version so a consumer can drop stale ones.
+ */
+export interface PaymentEvent {
+  id: string;
+  type: PaymentEventType;
+  paymentId: string;
+  paymentVersion: number;
+  occurredAt: string;
+  /** Present on payment.anomaly events. */
+  anomaly?: AnomalyKind;
+  /** The attempt the event is about, when there is one. */
+  attemptRef?: string;
+}
+
+export function eventTypeForStatus(status: Exclude<PaymentStatus, 'created'>): PaymentEventType {
+  return `payment.${status}`;
+}
+
+export type { Payment };

@@ -1,0 +1,78 @@
+import type { PaymentEvent } from '../core/events.js';
+import type { Payment, PaymentStatus } from '../core/payment.js';
+
+/** Remembered for an Idempotency-Key: the request's fingerprint and the payment as first answered. */
+export interface IdempotencyRecord {
+  fingerprint: string;
+  payment: Payment;
+}
+
+export type CreateOutcome =
+  | { kind: 'created'; payment: Payment }
+  /** Same Idempotency-Key, same body: the original answer. */
+  | { kind: 'replayed'; payment: Payment }
+  /** Same Idempotency-Key, another body. */
+  | { kind: 'idempotency_mismatch' }
+  /** The reference already has an open or a succeeded payment. */
+  | { kind: 'reference_conflict'; existing: Payment };
+
+export interface CreatePaymentInput {
+  payment: Payment;
+  events: PaymentEvent[];
+  idempotency?: { key: string; fingerprint: string; ttlSeconds: number };
+}
+
+/**
+ * A state change to commit: `next` replaces the stored payment only if the stored version is still
+ * `expectedVersion`. The payment, its events and every index move together or not at all.
+ */
+export interface CommitInput {
+  expectedVersion: number;
+  next: Payment;
+  events: PaymentEvent[];
+}
+
+export interface ListQuery {
+  reference?: string;
+  status?: PaymentStatus;
+  limit: number;
+  /** Opaque, from a previous page's nextCursor. */
+  cursor?: string;
+}
+
+export interface PaymentPage {
+  items: Payment[];
+  nextCursor: string | null;
+}
+
+/**
+ * Where payments live. Two adapters implement it (memory and Redis) and one contract suite
+ * (test/contract) runs unchanged against both.
+ *
+ * Atomicity contract:
+ * - createPayment checks the idempotency key and the reference's open/succeeded slot, and writes the
+ *   payment, its events and its indexes, as one step.
+ * - commit is a compare-and-set on the payment's version; it returns false (writing nothing) when
+ *   another writer got there first, so callers re-read and re-decide.
+ * - The reference index follows the payment's status: an open payment (created, pending, failed)
+ *   holds the reference's open slot; a succeeded one holds its succeeded slot; cancelled and expired
+ *   payments release it.
+ */
+export interface PaymentStore {
+  readonly kind: 'memory' | 'redis';
+  createPayment(input: CreatePaymentInput): Promise<CreateOutcome>;
+  getPayment(id: string): Promise<Payment | null>;
+  getPaymentByAttempt(attemptRef: string): Promise<Payment | null>;
+  commit(input: CommitInput): Promise<boolean>;
+  listPayments(query: ListQuery): Promise<PaymentPage>;
+  /** Events of one payment, oldest first. */
+  listEvents(paymentId: string): Promise<PaymentEvent[]>;
+  /** Ids of open payments whose expiresAt is at or before `now`, oldest first. */
+  dueForExpiry(now: Date, limit: number): Promise<string[]>;
+  /**
+   * Records a bank message id until `expiresAt`; true when it was not seen before.
+   * Used to refuse replays of single-use bank messages.
+   */
+  rememberMessage(messageId: string, expiresAt: Date): Promise<boolean>;
+  close(): Promise<void>;
+}
