@@ -1,0 +1,58 @@
+import type { Attempt, Locale, Payment } from '../core/payment.js';
+import type { BankOutcome } from '../core/transition.js';
+
+/** Where and how to send the buyer's browser: rendered by one auto-submitting form template. */
+export interface RedirectForm {
+  url: string;
+  method: 'POST' | 'GET';
+  fields: Record<string, string>;
+}
+
+export interface BuildRequestInput {
+  payment: Payment;
+  attempt: Attempt;
+  locale: Locale;
+  /** Absolute URLs of the gateway's callback endpoints for this connector. */
+  returnUrl: string;
+  notifyUrl: string;
+}
+
+/** What reached us from the bank, untouched: verification runs over these exact bytes. */
+export interface IncomingBankMessage {
+  method: string;
+  /** Parsed form or query fields. */
+  fields: Record<string, string>;
+  rawBody: Buffer;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+export interface VerifiedBankMessage {
+  outcome: BankOutcome;
+  /** The message's own single-use id (JWT `jti`), when the protocol has one. */
+  messageId?: string;
+  messageExpiresAt?: Date;
+}
+
+export type AckKind = 'accepted' | 'rejected' | 'retry';
+
+export interface Acknowledgement {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+/**
+ * One bank protocol. A connector only builds and reads messages; it never touches the store.
+ * Amount, currency and attempt are checked against the stored attempt by shared code (the state
+ * machine), never by a connector, and a connector's verify* must throw before returning any field
+ * it has not authenticated.
+ */
+export interface BankConnector {
+  readonly name: string;
+  /** Origin the buyer's browser is sent to: the checkout page's CSP form-action allows it. */
+  readonly bankOrigin: string;
+  buildRequest(input: BuildRequestInput): Promise<RedirectForm>;
+  verifyReturn(message: IncomingBankMessage): Promise<VerifiedBankMessage>;
+  verifyNotification(message: IncomingBankMessage): Promise<VerifiedBankMessage>;
+  acknowledge(kind: AckKind): Acknowledgement;
+}

@@ -1,0 +1,68 @@
+/**
+ * The native bank protocol: shapes and constants shared by the gateway's connector and the sandbox
+ * bank. docs/protocol.md is the normative description; keep the two in step.
+ */
+
+/** JOSE `typ` of the gateway's payment request; a response token can never be replayed as a request. */
+export const REQUEST_TYP = 'hpp-req+jwt';
+/** JOSE `typ` of the bank's response (browser return and server notification alike). */
+export const RESPONSE_TYP = 'hpp-resp+jwt';
+
+/** Algorithms a party may sign with. Anything else (HS*, none) is refused before the signature is looked at. */
+export const ALLOWED_ALGORITHMS = ['EdDSA', 'ES256', 'PS256'] as const;
+export type SigningAlgorithm = (typeof ALLOWED_ALGORITHMS)[number];
+
+/** A payment request lives at most this long (the bank refuses older ones). */
+export const MAX_REQUEST_LIFETIME_SECONDS = 600;
+/** Clock skew tolerated on iat/nbf/exp. */
+export const CLOCK_TOLERANCE_SECONDS = 30;
+
+/** Form field names. */
+export const REQUEST_FIELD = 'request';
+export const RESPONSE_FIELD = 'response';
+
+export interface RequestTransaction {
+  /** The gateway's attempt reference: unique per attempt, [A-Za-z0-9]{1,40}. */
+  ref: string;
+  /** Integer minor units. */
+  amount: number;
+  /** ISO 4217 alphabetic. */
+  currency: string;
+  description: string;
+  locale: 'en' | 'fr';
+}
+
+export interface PaymentRequestClaims {
+  iss: string;
+  aud: string;
+  iat: number;
+  exp: number;
+  jti: string;
+  txn: RequestTransaction;
+  return_url: string;
+  notify_url: string;
+}
+
+export type ResponseStatus = 'authorised' | 'refused' | 'cancelled' | 'error';
+
+export interface ResponseTransaction {
+  ref: string;
+  status: ResponseStatus;
+  amount: number;
+  currency: string;
+  /** The bank's own id for the transaction. */
+  bank_txn_id: string;
+  auth_code?: string;
+  card?: { brand: string; last4: string };
+  /** The bank's detailed reason, e.g. `insufficient_funds`. */
+  reason?: string;
+}
+
+export interface PaymentResponseClaims {
+  iss: string;
+  aud: string;
+  iat: number;
+  exp: number;
+  jti: string;
+  txn: ResponseTransaction;
+}

@@ -1,0 +1,22 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Express } from 'express';
+import nunjucks from 'nunjucks';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** views/ at the project root, from src/http or dist/http alike. */
+export const VIEWS_ROOT = path.resolve(here, '..', '..', 'views');
+
+/**
+ * One nunjucks environment per app, rooted at views/<area>. Autoescaping is on: every value is
+ * HTML-escaped unless a template says otherwise, and none of ours does.
+ */
+export function useViews(app: Express, area: 'gateway' | 'sandbox-bank' | 'demo-shop'): nunjucks.Environment {
+  const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(path.join(VIEWS_ROOT, area), { noCache: false }), {
+    autoescape: true,
+    throwOnUndefined: false,
+  });
+  env.express(app);
+  app.set('view engine', 'njk');
+  return env;
+}

@@ -1,0 +1,165 @@
+import { GatewayError, IdempotencyMismatchError, NotFoundError, ReferenceConflictError } from '../core/errors.js';
+import { newAttemptReference, newId } from '../core/ids.js';
+import type { Customer, Payment } from '../core/payment.js';
+import { isDueForExpiry, transition, type BankOutcome, type Command, type Transition } from '../core/transition.js';
+import type { PaymentStore } from '../store/payment-store.js';
+
+export interface NewPayment {
+  amount: number;
+  currency: string;
+  reference: string;
+  description: string | null;
+  customer: Customer | null;
+  returnUrl: string | null;
+  metadata: Record<string, string>;
+  connector: string;
+}
+
+export interface PaymentServiceOptions {
+  ttlMs: number;
+  /** How long a pending attempt is reused by a second "Pay" instead of starting another. */
+  attemptReuseMs: number;
+  clock?: () => Date;
+}
+
+const IDEMPOTENCY_TTL_SECONDS = 48 * 3600;
+// Optimistic concurrency: a conflicting writer means re-read and re-decide. Conflicts need a race on
+// one payment, so a handful of rounds is plenty; more means something is wrong.
+const MAX_COMMIT_ROUNDS = 16;
+
+/**
+ * The application layer: reads a payment, asks the pure state machine what happens, and commits the
+ * result with a compare-and-set, retrying on conflict. Every caller (API, checkout, bank callbacks,
+ * expiry sweeper) goes through here, so one rule set governs every path.
+ */
+export class PaymentService {
+  readonly store: PaymentStore;
+  private readonly options: PaymentServiceOptions;
+  private readonly clock: () => Date;
+
+  constructor(store: PaymentStore, options: PaymentServiceOptions) {
+    this.store = store;
+    this.options = options;
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  now(): Date {
+    return this.clock();
+  }
+
+  async create(input: NewPayment, idempotency?: { key: string; fingerprint: string }): Promise<{ payment: Payment; replayed: boolean }> {
+    const now = this.clock();
+    const at = now.toISOString();
+    const payment: Payment = {
+      id: newId('pay'),
+      version: 1,
+      status: 'created',
+      amount: input.amount,
+      currency: input.currency,
+      reference: input.reference,
+      description: input.description,
+      customer: input.customer,
+      returnUrl: input.returnUrl,
+      metadata: input.metadata,
+      connector: input.connector,
+      createdAt: at,
+      updatedAt: at,
+      expiresAt: new Date(now.getTime() + this.options.ttlMs).toISOString(),
+      attempts: [],
+      anomalies: [],
+    };
+    const event = { id: newId('evt'), type: 'payment.created' as const, paymentId: payment.id, paymentVersion: 1, occurredAt: at };
+    const outcome = await this.store.createPayment({
+      payment,
+      events: [event],
+      ...(idempotency ? { idempotency: { ...idempotency, ttlSeconds: IDEMPOTENCY_TTL_SECONDS } } : {}),
+    });
+    switch (outcome.kind) {
+      case 'created':
+        return { payment: outcome.payment, replayed: false };
+      case 'replayed':
+        return { payment: outcome.payment, replayed: true };
+      case 'idempotency_mismatch':
+        throw new IdempotencyMismatchError();
+      case 'reference_conflict': {
+        // The holder may be overdue for expiry: expire it, and the reference is free again.
+        if (isDueForExpiry(outcome.existing, now)) {
+          await this.apply(outcome.existing.id, { type: 'expire' });
+          return this.create(input, idempotency);
+        }
+        throw new ReferenceConflictError(input.reference, outcome.existing.id, outcome.existing.status);
+      }
+    }
+  }
+
+  /** The payment as it stands, with a due expiry applied first so nobody reads a stale "pending". */
+  async get(id: string): Promise<Payment> {
+    const payment = await this.store.getPayment(id);
+    if (!payment) throw new NotFoundError('No payment with this id.');
+    if (isDueForExpiry(payment, this.clock())) return (await this.apply(id, { type: 'expire' })).payment;
+    return payment;
+  }
+
+  async find(id: string): Promise<Payment | null> {
+    try {
+      return await this.get(id);
+    } catch (err) {
+      if (err instanceof NotFoundError) return null;
+      throw err;
+    }
+  }
+
+  startAttempt(id: string, connector: string): Promise<Transition> {
+    return this.apply(id, { type: 'start_attempt', attemptRef: newAttemptReference(), connector, reuseWindowMs: this.options.attemptReuseMs });
+  }
+
+  cancel(id: string): Promise<Transition> {
+    return this.apply(id, { type: 'cancel' });
+  }
+
+  /** Applies a verified bank outcome to the payment that owns the attempt. */
+  async applyBankOutcome(outcome: BankOutcome): Promise<Transition> {
+    const payment = await this.store.getPaymentByAttempt(outcome.attemptRef);
+    if (!payment) throw new NotFoundError('No attempt with this reference.');
+    return this.apply(payment.id, { type: 'bank_outcome', outcome }, payment);
+  }
+
+  /** Expires every overdue open payment; returns how many moved. Safe to run on many instances at once. */
+  async expireDue(limit = 100): Promise<number> {
+    const ids = await this.store.dueForExpiry(this.clock(), limit);
+    let moved = 0;
+    for (const id of ids) {
+      const result = await this.apply(id, { type: 'expire' });
+      if (result.changed) moved += 1;
+    }
+    return moved;
+  }
+
+  /**
+   * Read → decide → compare-and-set, until the commit wins. `known` saves the first read when the
+   * caller already holds the payment.
+   */
+  async apply(id: string, command: Command, known?: Payment): Promise<Transition> {
+    let payment: Payment | null = known ?? null;
+    for (let round = 0; round < MAX_COMMIT_ROUNDS; round += 1) {
+      payment ??= await this.store.getPayment(id);
+      if (!payment) throw new NotFoundError('No payment with this id.');
+      const now = this.clock();
+      // Commands from the merchant or buyer meet an overdue payment as expired; bank outcomes
+      // are facts about money and are applied whatever the clock says.
+      if (command.type !== 'bank_outcome' && command.type !== 'expire' && isDueForExpiry(payment, now)) {
+        const expired = transition(payment, { type: 'expire' }, { now, newEventId: () => newId('evt') });
+        if (!(await this.store.commit({ expectedVersion: payment.version, next: expired.payment, events: expired.events }))) {
+          payment = null;
+          continue;
+        }
+        payment = expired.payment;
+      }
+      const result = transition(payment, command, { now, newEventId: () => newId('evt') });
+      if (!result.changed) return result;
+      if (await this.store.commit({ expectedVersion: payment.version, next: result.payment, events: result.events })) return result;
+      payment = null;
+    }
+    throw new GatewayError('internal', 503, 'The payment is busy; please retry.');
+  }
+}
