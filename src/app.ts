@@ -1,0 +1,151 @@
+import path from 'node:path';
+import express, { Router, type Express } from 'express';
+import session from 'express-session';
+import type { BankConnector } from './connectors/bank-connector.js';
+import { loadBankKeys } from './connectors/native/bank-keys.js';
+import { NativeConnector } from './connectors/native/native-connector.js';
+import { ConnectorRegistry } from './connectors/registry.js';
+import type { GatewayConfig } from './config.js';
+import { NotFoundError } from './core/errors.js';
+import { apiKeyAuth } from './http/middleware/api-key-auth.js';
+import { jsonBody } from './http/middleware/json-body.js';
+import { securityHeaders } from './http/middleware/security-headers.js';
+import { connectRedisSessionStore } from './http/session-store.js';
+import { pageErrorHandler } from './http/pages.js';
+import { apiErrorHandler } from './http/problem.js';
+import { bankCallbackRoutes } from './http/routes/bank-callbacks.js';
+import { checkoutRoutes } from './http/routes/checkout.js';
+import { paymentsApi } from './http/routes/payments-api.js';
+import { wellKnownRoutes } from './http/routes/well-known.js';
+import { preloadViews, useViews, VIEWS_ROOT } from './http/views.js';
+import { GatewayKeystore } from './keys/keystore.js';
+import { createLogger, type Logger } from './logger.js';
+import { PaymentService } from './service/payment-service.js';
+import { createPaymentStore } from './store/create-store.js';
+import type { PaymentStore } from './store/payment-store.js';
+
+/** Everything the gateway is built from; each part can be handed in (tests, a shop mounting the gateway). */
+export interface GatewayDeps {
+  store?: PaymentStore;
+  keystore?: GatewayKeystore;
+  connectors?: BankConnector[];
+  logger?: Logger;
+  clock?: () => Date;
+  sessionStore?: session.Store;
+  /** How often overdue payments are expired; 0 turns the sweeper off. */
+  expirySweepMs?: number;
+}
+
+export interface GatewayHandle {
+  service: PaymentService;
+  store: PaymentStore;
+  keystore: GatewayKeystore;
+  connectors: ConnectorRegistry;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+/** An Express app (mount it, or listen on it) that also carries its parts and a close(). */
+export type GatewayApp = Express & { gateway: GatewayHandle };
+
+async function nativeConnector(config: GatewayConfig, keystore: GatewayKeystore, clock?: () => Date): Promise<BankConnector> {
+  if (!config.bank) throw new Error('no bank is configured: set BANK_ID, BANK_MERCHANT_ID, BANK_PAYMENT_URL and BANK_JWKS_URL');
+  return new NativeConnector({
+    bankId: config.bank.id,
+    merchantId: config.bank.merchantId,
+    paymentUrl: config.bank.paymentUrl,
+    bankKeys: await loadBankKeys(config.bank),
+    keystore,
+    ...(clock ? { clock } : {}),
+  });
+}
+
+/**
+ * Builds the gateway. Keys, bank keys and templates are loaded here, once; nothing on a request path
+ * reads a file.
+ */
+export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Promise<GatewayApp> {
+  const logger = deps.logger ?? createLogger(config.logLevel);
+  const store = deps.store ?? createPaymentStore({ ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}), prefix: config.redisPrefix });
+  if (store.kind === 'memory' && !deps.store) {
+    logger.warn('payments are kept in process memory: fine for development, lost on restart and not shared between instances; set REDIS_URL for production');
+  }
+  const keystore = deps.keystore ?? (config.keysFile ? await GatewayKeystore.fromFile(config.keysFile) : await GatewayKeystore.ephemeral(config.signingAlgorithm));
+  if (!deps.keystore && !config.keysFile) logger.warn('using a signing key generated at start (set GATEWAY_KEYS_FILE, made with `npm run keys`, to keep keys across restarts)');
+  const connectors = new ConnectorRegistry(deps.connectors ?? [await nativeConnector(config, keystore, deps.clock)]);
+  const service = new PaymentService(store, {
+    ttlMs: config.paymentTtlMs,
+    attemptReuseMs: config.attemptReuseMs,
+    ...(deps.clock ? { clock: deps.clock } : {}),
+  });
+
+  const redisSessions = !deps.sessionStore && config.redisUrl ? connectRedisSessionStore(config.redisUrl, `${config.redisPrefix}sess:`) : undefined;
+  const sessionStore = deps.sessionStore ?? redisSessions?.store;
+  const sessionMiddleware = session({
+    name: 'hpp.sid',
+    secret: config.sessionSecret,
+    resave: false,
+    saveUninitialized: false,
+    ...(sessionStore ? { store: sessionStore } : {}),
+    cookie: { httpOnly: true, sameSite: 'lax', secure: 'auto', maxAge: 2 * 3600_000 },
+  });
+
+  const app = express() as GatewayApp;
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  const views = useViews(app, 'gateway');
+  preloadViews(views, 'gateway');
+
+  app.use(securityHeaders(connectors.bankOrigins()));
+  app.use(wellKnownRoutes(keystore));
+
+  const api = Router();
+  api.use(apiKeyAuth(config.apiKeys));
+  api.use(jsonBody(config.bodyLimit));
+  api.use(
+    paymentsApi({
+      service,
+      rules: { maxAmount: config.maxAmount, returnUrlAllowlist: config.returnUrlAllowlist, connector: connectors.defaultName },
+      checkoutUrl: (id) => `${config.publicUrl}/checkout/${id}`,
+    }),
+  );
+  api.use((_req, _res, next) => next(new NotFoundError('No such API endpoint.')));
+  api.use(apiErrorHandler(logger));
+  app.use('/api/v1', api);
+
+  const pages = Router();
+  // Links in pages are rooted at PUBLIC_URL's path, so the gateway also works mounted under a prefix.
+  const basePath = new URL(config.publicUrl).pathname.replace(/\/+$/, '');
+  pages.use((_req, res, next) => {
+    res.locals.assetBase = basePath;
+    next();
+  });
+  pages.use(bankCallbackRoutes({ service, connectors, publicUrl: config.publicUrl, logger }));
+  pages.use(checkoutRoutes({ service, connectors, views, session: sessionMiddleware, merchantName: config.merchantName, publicUrl: config.publicUrl, logger }));
+  pages.use('/assets', express.static(path.join(VIEWS_ROOT, 'gateway', 'assets'), { fallthrough: false, index: false }));
+  pages.use((_req, _res, next) => next(new NotFoundError()));
+  pages.use(pageErrorHandler(views, logger));
+  app.use(pages);
+
+  const sweepMs = deps.expirySweepMs ?? 15_000;
+  const sweeper =
+    sweepMs > 0
+      ? setInterval(() => {
+          service.expireDue().catch((err: Error) => logger.error({ err: err.message }, 'expiry sweep failed'));
+        }, sweepMs).unref()
+      : null;
+
+  app.gateway = {
+    service,
+    store,
+    keystore,
+    connectors,
+    logger,
+    async close() {
+      if (sweeper) clearInterval(sweeper);
+      await store.close();
+      await redisSessions?.close();
+    },
+  };
+  return app;
+}

@@ -1,0 +1,232 @@
+import { z } from 'zod';
+import { ALLOWED_ALGORITHMS, type SigningAlgorithm } from './connectors/native/protocol.js';
+
+/** The native bank the gateway talks to: who we are to it, where to send buyers, where its keys are. */
+export interface NativeBankConfig {
+  /** The bank's identifier: `aud` of our requests, `iss` of its responses. */
+  id: string;
+  /** Our merchant id at the bank: `iss` of our requests, `aud` of its responses. */
+  merchantId: string;
+  paymentUrl: string;
+  jwksUrl?: string;
+  jwksFile?: string;
+}
+
+export interface GatewayConfig {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  /** Absolute base URL buyers and banks reach the gateway at (checkout and callback URLs are built on it). */
+  publicUrl: string;
+  merchantName: string;
+  apiKeys: string[];
+  maxAmount: number;
+  paymentTtlMs: number;
+  attemptReuseMs: number;
+  /** Origins a payment's returnUrl may point to. */
+  returnUrlAllowlist: string[];
+  redisUrl?: string;
+  redisPrefix: string;
+  sessionSecret: string[];
+  trustProxy: boolean | number | string;
+  keysFile?: string;
+  signingAlgorithm: SigningAlgorithm;
+  bank?: NativeBankConfig;
+  bodyLimit: string;
+  logLevel: string;
+  sandboxBankPort: number;
+  demoShopPort: number;
+}
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.problems = problems;
+  }
+}
+
+const DEV_API_KEY = 'sk_test_demo';
+const DEV_SESSION_SECRET = 'dev-only-session-secret-change-me';
+
+const list = (value: string | undefined): string[] =>
+  (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+/** `30m`, `90s`, `2h`, `1d` or plain seconds. */
+export function parseDuration(text: string): number | null {
+  const match = /^(\d+)\s*(ms|s|m|h|d)?$/.exec(text.trim());
+  if (!match) return null;
+  const n = Number(match[1]);
+  const unit = match[2] ?? 's';
+  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[unit]!;
+  return n * factor;
+}
+
+const absoluteUrl = (name: string) =>
+  z.string().refine(
+    (v) => {
+      try {
+        const u = new URL(v);
+        return u.protocol === 'http:' || u.protocol === 'https:';
+      } catch {
+        return false;
+      }
+    },
+    { message: `${name} must be an absolute http(s) URL` },
+  );
+
+const duration = (name: string, fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((v, ctx) => {
+      const ms = parseDuration(v);
+      if (ms === null || ms <= 0) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be a duration like 30m, 90s or 2h` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+const port = (name: string, fallback: number) =>
+  z.coerce
+    .number({ message: `${name} must be a port number` })
+    .int({ message: `${name} must be a port number` })
+    .min(0, { message: `${name} must be a port number` })
+    .max(65535, { message: `${name} must be a port number` })
+    .default(fallback);
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test'], { message: 'NODE_ENV must be development, production or test' }).default('development'),
+  PORT: port('PORT', 3000),
+  PUBLIC_URL: absoluteUrl('PUBLIC_URL').optional(),
+  MERCHANT_NAME: z.string().min(1).max(100).default('Demo Shop'),
+  MERCHANT_API_KEYS: z.string().optional(),
+  MAX_AMOUNT: z.coerce.number({ message: 'MAX_AMOUNT must be an integer' }).int({ message: 'MAX_AMOUNT must be an integer' }).positive({ message: 'MAX_AMOUNT must be positive' }).max(Number.MAX_SAFE_INTEGER).default(100_000_000),
+  PAYMENT_TTL: duration('PAYMENT_TTL', '30m'),
+  ATTEMPT_REUSE_WINDOW: duration('ATTEMPT_REUSE_WINDOW', '10m'),
+  RETURN_URL_ALLOWLIST: z.string().optional(),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, { message: 'REDIS_URL must start with redis:// or rediss://' }).optional(),
+  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,32}$/, { message: 'REDIS_PREFIX must be 1-32 of [A-Za-z0-9:_-]' }).default('hpp:'),
+  SESSION_SECRET: z.string().optional(),
+  TRUST_PROXY: z.string().optional(),
+  GATEWAY_KEYS_FILE: z.string().optional(),
+  SIGNING_ALG: z.enum(ALLOWED_ALGORITHMS, { message: `SIGNING_ALG must be one of ${ALLOWED_ALGORITHMS.join(', ')}` }).default('EdDSA'),
+  BANK_ID: z.string().min(1).optional(),
+  BANK_MERCHANT_ID: z.string().min(1).optional(),
+  BANK_PAYMENT_URL: absoluteUrl('BANK_PAYMENT_URL').optional(),
+  BANK_JWKS_URL: absoluteUrl('BANK_JWKS_URL').optional(),
+  BANK_JWKS_FILE: z.string().optional(),
+  BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/, { message: 'BODY_LIMIT must look like 32kb' }).default('32kb'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SANDBOX_BANK_PORT: port('SANDBOX_BANK_PORT', 3001),
+  DEMO_SHOP_PORT: port('DEMO_SHOP_PORT', 3002),
+});
+
+function originOf(value: string): string | null {
+  try {
+    const u = new URL(value);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.origin : null;
+  } catch {
+    return null;
+  }
+}
+
+function parseTrustProxy(value: string | undefined): boolean | number | string {
+  if (value === undefined || value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+}
+
+/**
+ * Reads the environment once at start. Every bad or missing value becomes one line of a ConfigError,
+ * so an operator sees all of them at once instead of fixing them one restart at a time.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
+  // An empty value (`BANK_ID=` copied from .env.example) means "not set".
+  const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const parsed = schema.safeParse(given);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(problems);
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+
+  let apiKeys = list(e.MERCHANT_API_KEYS);
+  if (apiKeys.length === 0) {
+    if (production) problems.push('MERCHANT_API_KEYS: required in production (comma-separated API keys)');
+    apiKeys = [DEV_API_KEY];
+  }
+  for (const key of apiKeys) if (key.length < 12) problems.push('MERCHANT_API_KEYS: every key must be at least 12 characters');
+
+  let sessionSecret = list(e.SESSION_SECRET);
+  if (sessionSecret.length === 0) {
+    if (production) problems.push('SESSION_SECRET: required in production (a long random string; comma-separate to rotate)');
+    sessionSecret = [DEV_SESSION_SECRET];
+  } else if (production && sessionSecret.some((s) => s.length < 32)) {
+    problems.push('SESSION_SECRET: must be at least 32 characters in production');
+  }
+
+  if (production && !e.REDIS_URL) {
+    problems.push('REDIS_URL: required in production (the embedded in-process store loses payments on restart and cannot be shared between instances)');
+  }
+  if (production && !e.PUBLIC_URL) problems.push('PUBLIC_URL: required in production (the https URL buyers and the bank reach the gateway at)');
+  if (production && !e.GATEWAY_KEYS_FILE) problems.push('GATEWAY_KEYS_FILE: required in production (create one with `npm run keys`)');
+
+  const allowlist: string[] = [];
+  for (const item of list(e.RETURN_URL_ALLOWLIST)) {
+    const origin = originOf(item);
+    if (origin) allowlist.push(origin);
+    else problems.push(`RETURN_URL_ALLOWLIST: "${item}" is not an http(s) origin`);
+  }
+
+  const bankKeys = ['BANK_ID', 'BANK_MERCHANT_ID', 'BANK_PAYMENT_URL'] as const;
+  const anyBank = bankKeys.some((k) => e[k] !== undefined) || e.BANK_JWKS_URL !== undefined || e.BANK_JWKS_FILE !== undefined;
+  let bank: NativeBankConfig | undefined;
+  if (anyBank) {
+    for (const k of bankKeys) if (!e[k]) problems.push(`${k}: required when a bank is configured`);
+    if (!e.BANK_JWKS_URL && !e.BANK_JWKS_FILE) problems.push('BANK_JWKS_URL or BANK_JWKS_FILE: one is required when a bank is configured');
+    if (e.BANK_JWKS_URL && e.BANK_JWKS_FILE) problems.push('BANK_JWKS_URL and BANK_JWKS_FILE: set only one');
+    if (e.BANK_ID && e.BANK_MERCHANT_ID && e.BANK_PAYMENT_URL) {
+      bank = {
+        id: e.BANK_ID,
+        merchantId: e.BANK_MERCHANT_ID,
+        paymentUrl: e.BANK_PAYMENT_URL,
+        ...(e.BANK_JWKS_URL ? { jwksUrl: e.BANK_JWKS_URL } : {}),
+        ...(e.BANK_JWKS_FILE ? { jwksFile: e.BANK_JWKS_FILE } : {}),
+      };
+    }
+  } else if (production) {
+    problems.push('BANK_ID, BANK_MERCHANT_ID, BANK_PAYMENT_URL, BANK_JWKS_URL: required in production (the sandbox bank is for development only)');
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    merchantName: e.MERCHANT_NAME,
+    apiKeys,
+    maxAmount: e.MAX_AMOUNT,
+    paymentTtlMs: e.PAYMENT_TTL,
+    attemptReuseMs: e.ATTEMPT_REUSE_WINDOW,
+    returnUrlAllowlist: allowlist,
+    ...(e.REDIS_URL ? { redisUrl: e.REDIS_URL } : {}),
+    redisPrefix: e.REDIS_PREFIX,
+    sessionSecret,
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    ...(e.GATEWAY_KEYS_FILE ? { keysFile: e.GATEWAY_KEYS_FILE } : {}),
+    signingAlgorithm: e.SIGNING_ALG,
+    ...(bank ? { bank } : {}),
+    bodyLimit: e.BODY_LIMIT,
+    logLevel: e.LOG_LEVEL,
+    sandboxBankPort: e.SANDBOX_BANK_PORT,
+    demoShopPort: e.DEMO_SHOP_PORT,
+  };
+}

@@ -1,0 +1,169 @@
+import { randomUUID } from 'node:crypto';
+import { errors, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
+import { z } from 'zod';
+import { BankUnavailableError, InvalidBankMessageError } from '../../core/errors.js';
+import type { GatewayKeystore } from '../../keys/keystore.js';
+import type {
+  Acknowledgement,
+  AckKind,
+  BankConnector,
+  BuildRequestInput,
+  IncomingBankMessage,
+  RedirectForm,
+  VerifiedBankMessage,
+} from '../bank-connector.js';
+import {
+  ALLOWED_ALGORITHMS,
+  CLOCK_TOLERANCE_SECONDS,
+  MAX_REQUEST_LIFETIME_SECONDS,
+  REQUEST_FIELD,
+  REQUEST_TYP,
+  RESPONSE_FIELD,
+  RESPONSE_TYP,
+  type PaymentRequestClaims,
+} from './protocol.js';
+
+export interface NativeConnectorOptions {
+  bankId: string;
+  merchantId: string;
+  paymentUrl: string;
+  bankKeys: JWTVerifyGetKey;
+  keystore: GatewayKeystore;
+  requestLifetimeSeconds?: number;
+  clock?: () => Date;
+}
+
+// A compact JWS of a response is well under 2 KB; anything far larger is not ours to parse.
+const MAX_TOKEN_LENGTH = 8192;
+
+const responseClaims = z.object({
+  jti: z.string().min(1).max(200),
+  exp: z.number(),
+  txn: z.object({
+    ref: z.string().regex(/^[A-Za-z0-9]{1,40}$/),
+    status: z.enum(['authorised', 'refused', 'cancelled', 'error']),
+    amount: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+    currency: z.string().regex(/^[A-Z]{3}$/),
+    bank_txn_id: z.string().min(1).max(100),
+    auth_code: z.string().max(32).optional(),
+    card: z.object({ brand: z.string().regex(/^[a-z_]{1,20}$/), last4: z.string().regex(/^\d{4}$/) }).optional(),
+    reason: z.string().max(100).optional(),
+  }),
+});
+
+/** Transient failures to fetch the bank's keys: retry later, never accept unverified. */
+function isKeySourceUnavailable(err: unknown): boolean {
+  if (err instanceof errors.JWKSTimeout) return true;
+  if (err instanceof errors.JOSEError) return /Expected 200 OK|JSON Web Key Set/.test(err.message) && !(err instanceof errors.JWKSNoMatchingKey);
+  // fetch() network failures surface as TypeError from undici.
+  return err instanceof TypeError;
+}
+
+function reasonFor(err: unknown): string {
+  if (err instanceof errors.JWTExpired) return 'expired';
+  if (err instanceof errors.JWTClaimValidationFailed) return `claim_${err.claim}`;
+  if (err instanceof errors.JOSEAlgNotAllowed) return 'algorithm_not_allowed';
+  if (err instanceof errors.JWKSNoMatchingKey) return 'unknown_key';
+  if (err instanceof errors.JWSSignatureVerificationFailed) return 'bad_signature';
+  if (err instanceof errors.JOSEError) return err.code.toLowerCase();
+  return 'malformed';
+}
+
+/**
+ * The gateway's own protocol (docs/protocol.md): a JWS payment request through the buyer's browser,
+ * JWS responses back by browser return and server notification.
+ */
+export class NativeConnector implements BankConnector {
+  readonly name = 'native';
+  readonly bankOrigin: string;
+  private readonly options: NativeConnectorOptions;
+  private readonly clock: () => Date;
+
+  constructor(options: NativeConnectorOptions) {
+    this.options = options;
+    this.bankOrigin = new URL(options.paymentUrl).origin;
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  async buildRequest(input: BuildRequestInput): Promise<RedirectForm> {
+    const { payment, attempt } = input;
+    const { kid, alg, key } = this.options.keystore.signingKey;
+    const iat = Math.floor(this.clock().getTime() / 1000);
+    const lifetime = Math.min(this.options.requestLifetimeSeconds ?? MAX_REQUEST_LIFETIME_SECONDS, MAX_REQUEST_LIFETIME_SECONDS);
+    const claims: Omit<PaymentRequestClaims, 'iss' | 'aud' | 'iat' | 'exp' | 'jti'> = {
+      txn: {
+        ref: attempt.ref,
+        amount: payment.amount,
+        currency: payment.currency,
+        description: payment.description ?? payment.reference,
+        locale: input.locale,
+      },
+      return_url: input.returnUrl,
+      notify_url: input.notifyUrl,
+    };
+    const token = await new SignJWT({ ...claims })
+      .setProtectedHeader({ alg, kid, typ: REQUEST_TYP })
+      .setIssuer(this.options.merchantId)
+      .setAudience(this.options.bankId)
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + lifetime)
+      .setJti(randomUUID())
+      .sign(key);
+    return { url: this.options.paymentUrl, method: 'POST', fields: { [REQUEST_FIELD]: token } };
+  }
+
+  verifyReturn(message: IncomingBankMessage): Promise<VerifiedBankMessage> {
+    return this.verify(message);
+  }
+
+  verifyNotification(message: IncomingBankMessage): Promise<VerifiedBankMessage> {
+    return this.verify(message);
+  }
+
+  acknowledge(kind: AckKind): Acknowledgement {
+    const status = kind === 'accepted' ? 200 : kind === 'rejected' ? 400 : 503;
+    return { status, contentType: 'application/json', body: JSON.stringify({ status: kind === 'retry' ? 'retry' : kind }) };
+  }
+
+  private async verify(message: IncomingBankMessage): Promise<VerifiedBankMessage> {
+    const token = message.fields[RESPONSE_FIELD];
+    if (typeof token !== 'string' || token.length === 0) throw new InvalidBankMessageError('missing_response');
+    if (token.length > MAX_TOKEN_LENGTH) throw new InvalidBankMessageError('oversized');
+
+    let payload: unknown;
+    try {
+      // The allow-list is what stops `alg: none` and HMAC-with-the-public-key confusion: jose would
+      // otherwise accept any algorithm the key can be used with.
+      ({ payload } = await jwtVerify(token, this.options.bankKeys, {
+        algorithms: [...ALLOWED_ALGORITHMS],
+        issuer: this.options.bankId,
+        audience: this.options.merchantId,
+        typ: RESPONSE_TYP,
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        requiredClaims: ['iat', 'exp', 'jti'],
+        currentDate: this.clock(),
+      }));
+    } catch (err) {
+      if (isKeySourceUnavailable(err)) throw new BankUnavailableError();
+      throw new InvalidBankMessageError(reasonFor(err));
+    }
+
+    const parsed = responseClaims.safeParse(payload);
+    if (!parsed.success) throw new InvalidBankMessageError('malformed_claims');
+    const { txn, jti, exp } = parsed.data;
+    return {
+      outcome: {
+        attemptRef: txn.ref,
+        status: txn.status,
+        amount: txn.amount,
+        currency: txn.currency,
+        bankTransactionId: txn.bank_txn_id,
+        ...(txn.auth_code !== undefined ? { authorisationCode: txn.auth_code } : {}),
+        ...(txn.card !== undefined ? { card: txn.card } : {}),
+        responseCode: txn.reason ?? txn.status,
+      },
+      messageId: jti,
+      messageExpiresAt: new Date(exp * 1000),
+    };
+  }
+}

@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { ValidationError, type FieldError } from '../core/errors.js';
+import { findCurrency } from '../core/money.js';
+import type { NewPayment } from '../service/payment-service.js';
+
+export interface CreateRules {
+  maxAmount: number;
+  returnUrlAllowlist: readonly string[];
+  connector: string;
+}
+
+const REFERENCE = /^[A-Za-z0-9._-]{1,64}$/;
+
+function returnUrlAllowed(value: string, allowlist: readonly string[]): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && !url.username && !url.password && allowlist.includes(url.origin);
+  } catch {
+    return false;
+  }
+}
+
+function schemaFor(rules: CreateRules) {
+  return z.strictObject({
+    amount: z
+      .number({ message: 'amount must be an integer number of minor units' })
+      .int({ message: 'amount must be an integer number of minor units (no decimals)' })
+      .min(1, { message: 'amount must be at least 1' })
+      .max(rules.maxAmount, { message: `amount must be at most ${rules.maxAmount}` }),
+    currency: z
+      .string({ message: 'currency must be an ISO 4217 code' })
+      .refine((c) => findCurrency(c) !== undefined, { message: 'currency must be an existing ISO 4217 alphabetic code, e.g. EUR' }),
+    reference: z.string({ message: 'reference is required' }).regex(REFERENCE, { message: 'reference must be 1-64 characters of A-Z a-z 0-9 . _ -' }),
+    description: z.string().trim().min(1).max(255, { message: 'description must be at most 255 characters' }).optional(),
+    customer: z
+      .strictObject({
+        email: z.email({ message: 'customer.email must be an email address' }).max(254).optional(),
+        locale: z.enum(['en', 'fr'], { message: 'customer.locale must be en or fr' }).optional(),
+      })
+      .optional(),
+    returnUrl: z
+      .string()
+      .max(2048)
+      .refine((u) => returnUrlAllowed(u, rules.returnUrlAllowlist), { message: 'returnUrl must be an absolute URL on an allow-listed origin (RETURN_URL_ALLOWLIST)' })
+      .optional(),
+    metadata: z
+      .record(z.string().min(1).max(40), z.string().max(500), { message: 'metadata must be an object of string values' })
+      .refine((m) => Object.keys(m).length <= 20, { message: 'metadata may hold at most 20 keys' })
+      .optional(),
+  });
+}
+
+/** Validates a create-payment body into a NewPayment, or throws a ValidationError naming every bad field. */
+export function parseNewPayment(body: unknown, rules: CreateRules): NewPayment {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new ValidationError([{ field: '', message: 'the body must be a JSON object' }]);
+  }
+  const result = schemaFor(rules).safeParse(body);
+  if (!result.success) {
+    const errors: FieldError[] = result.error.issues.map((issue) => ({
+      field: issue.code === 'unrecognized_keys' ? [...issue.path, ...issue.keys].join('.') : issue.path.join('.'),
+      message: issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message,
+    }));
+    throw new ValidationError(errors);
+  }
+  const v = result.data;
+  return {
+    amount: v.amount,
+    currency: v.currency,
+    reference: v.reference,
+    description: v.description ?? null,
+    customer: v.customer && (v.customer.email || v.customer.locale) ? { ...v.customer } : null,
+    returnUrl: v.returnUrl ?? null,
+    metadata: v.metadata ?? {},
+    connector: rules.connector,
+  };
+}

@@ -1,0 +1,98 @@
+import express, { Router, type Request } from 'express';
+import { BankUnavailableError, GatewayError, InvalidBankMessageError, NotFoundError } from '../../core/errors.js';
+import type { Transition } from '../../core/transition.js';
+import type { BankConnector, IncomingBankMessage, VerifiedBankMessage } from '../../connectors/bank-connector.js';
+import type { ConnectorRegistry } from '../../connectors/registry.js';
+import type { Logger } from '../../logger.js';
+import type { PaymentService } from '../../service/payment-service.js';
+
+export interface BankCallbackOptions {
+  service: PaymentService;
+  connectors: ConnectorRegistry;
+  publicUrl: string;
+  logger: Logger;
+}
+
+/**
+ * Keeps the exact bytes the bank sent (some protocols sign the raw body) and parses form fields from
+ * them; mounted before, and instead of, any global body parser.
+ */
+const rawBody = express.raw({ type: () => true, limit: '64kb' });
+
+function incoming(req: Request): IncomingBankMessage {
+  const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+  const fields: Record<string, string> = {};
+  const source = req.method === 'GET' ? new URLSearchParams(req.originalUrl.split('?')[1] ?? '') : req.is('application/x-www-form-urlencoded') ? new URLSearchParams(raw.toString('utf8')) : null;
+  if (source) for (const [k, v] of source) if (!(k in fields)) fields[k] = v;
+  return { method: req.method, fields, rawBody: raw, headers: req.headers };
+}
+
+interface Applied {
+  paymentId: string;
+  transition: Transition | null;
+}
+
+/**
+ * Verify first, then believe. A message id already seen is acknowledged with no new effect (a bank's
+ * retry, a reloaded return page); otherwise the outcome goes through the state machine, which makes
+ * the same verdict applied twice a no-op.
+ */
+async function verifyAndApply(service: PaymentService, verified: VerifiedBankMessage): Promise<Applied> {
+  const payment = await service.store.getPaymentByAttempt(verified.outcome.attemptRef);
+  if (!payment) throw new InvalidBankMessageError('unknown_attempt');
+  if (verified.messageId) {
+    const expires = verified.messageExpiresAt ?? new Date(service.now().getTime() + 3600_000);
+    const fresh = await service.store.rememberMessage(verified.messageId, expires);
+    if (!fresh) return { paymentId: payment.id, transition: null };
+  }
+  const transition = await service.apply(payment.id, { type: 'bank_outcome', outcome: verified.outcome }, payment);
+  if (transition.verdict === 'rejected') throw new InvalidBankMessageError(transition.payment.anomalies.at(-1) ?? 'mismatch');
+  return { paymentId: payment.id, transition };
+}
+
+function connectorFor(connectors: ConnectorRegistry, name: unknown): BankConnector {
+  if (typeof name !== 'string' || !connectors.has(name)) throw new NotFoundError();
+  return connectors.get(name);
+}
+
+export function bankCallbackRoutes({ service, connectors, publicUrl, logger }: BankCallbackOptions): Router {
+  const router = Router();
+
+  // The buyer's browser back from the bank: usually a cross-site POST, so no session cookie comes
+  // with it. The payment is found from the verified message alone, then the buyer is sent with
+  // 303 to a GET page that does get the cookie and survives a reload.
+  const onReturn = async (req: Request, res: express.Response) => {
+    const connector = connectorFor(connectors, req.params.connector);
+    const verified = await connector.verifyReturn(incoming(req));
+    const { paymentId, transition } = await verifyAndApply(service, verified);
+    logger.info({ connector: connector.name, attempt: verified.outcome.attemptRef, status: verified.outcome.status, verdict: transition?.verdict ?? 'seen' }, 'bank return');
+    res.redirect(303, `${publicUrl}/checkout/${paymentId}/result`);
+  };
+  router.get('/bank/:connector/return', rawBody, onReturn);
+  router.post('/bank/:connector/return', rawBody, onReturn);
+
+  // Server to server: answer in the bank's own acknowledgement format, after the state is stored.
+  router.post('/bank/:connector/notify', rawBody, async (req, res) => {
+    const connector = connectorFor(connectors, req.params.connector);
+    let ack;
+    try {
+      const verified = await connector.verifyNotification(incoming(req));
+      const { transition } = await verifyAndApply(service, verified);
+      logger.info({ connector: connector.name, attempt: verified.outcome.attemptRef, status: verified.outcome.status, verdict: transition?.verdict ?? 'seen' }, 'bank notification');
+      ack = connector.acknowledge('accepted');
+    } catch (err) {
+      if (err instanceof BankUnavailableError) {
+        ack = connector.acknowledge('retry');
+      } else if (err instanceof InvalidBankMessageError) {
+        logger.warn({ connector: connector.name, reason: err.reason }, 'bank notification refused');
+        ack = connector.acknowledge('rejected');
+      } else {
+        logger.error({ connector: connector.name, err: err instanceof GatewayError ? err.code : String(err) }, 'bank notification failed');
+        ack = connector.acknowledge('retry');
+      }
+    }
+    res.status(ack.status).type(ack.contentType).send(ack.body);
+  });
+
+  return router;
+}

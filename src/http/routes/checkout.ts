@@ -1,0 +1,109 @@
+import { Router, type RequestHandler } from 'express';
+import express from 'express';
+import type nunjucks from 'nunjucks';
+import { GatewayError, NotFoundError } from '../../core/errors.js';
+import { findCurrency, formatAmount } from '../../core/money.js';
+import { currentAttempt, isOpen, type Payment } from '../../core/payment.js';
+import { pickLocale } from '../../i18n/locale.js';
+import { intlLocale } from '../../i18n/messages.js';
+import type { Logger } from '../../logger.js';
+import type { PaymentService } from '../../service/payment-service.js';
+import type { ConnectorRegistry } from '../../connectors/registry.js';
+import { CSRF_FIELD, csrfToken, verifyCsrf } from '../middleware/csrf.js';
+import { renderPage } from '../pages.js';
+
+export interface CheckoutOptions {
+  service: PaymentService;
+  connectors: ConnectorRegistry;
+  views: nunjucks.Environment;
+  session: RequestHandler;
+  merchantName: string;
+  publicUrl: string;
+  logger: Logger;
+}
+
+const PAYMENT_ID = /^pay_[A-Za-z0-9_-]{22}$/;
+
+function amountText(payment: Payment, locale: 'en' | 'fr'): string {
+  const currency = findCurrency(payment.currency);
+  return currency ? formatAmount(payment.amount, currency, intlLocale(locale)) : `${payment.amount} ${payment.currency}`;
+}
+
+/**
+ * The buyer's pages. The payment id in the URL is the capability; once the payment is final the
+ * page shows only its outcome.
+ */
+export function checkoutRoutes(options: CheckoutOptions): Router {
+  const { service, connectors, views, session, merchantName, publicUrl } = options;
+  const router = Router();
+  const form = express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 });
+
+  const load = async (id: string): Promise<Payment> => {
+    if (!PAYMENT_ID.test(id)) throw new NotFoundError();
+    return service.get(id);
+  };
+
+  router.get('/checkout/:id', session, async (req, res) => {
+    const payment = await load(String(req.params.id));
+    // A final payment shows only its outcome. A pending one keeps its Pay button: a buyer back from the
+    // bank's page by the Back button goes back to the same attempt.
+    if (!isOpen(payment.status)) return res.redirect(303, `${publicUrl}/checkout/${payment.id}/result`);
+    const locale = pickLocale(req, payment);
+    renderPage(views, res, 'checkout.njk', locale, {
+      merchantName,
+      payment,
+      amount: amountText(payment, locale),
+      previousRefused: payment.status === 'failed',
+      csrfField: CSRF_FIELD,
+      csrfToken: csrfToken(req),
+    });
+  });
+
+  router.post('/checkout/:id/pay', session, form, verifyCsrf, async (req, res) => {
+    const payment = await load(String(req.params.id));
+    if (!isOpen(payment.status)) return res.redirect(303, `${publicUrl}/checkout/${payment.id}/result`);
+    const connector = connectors.get(payment.connector);
+    const { attempt, payment: current } = await service.startAttempt(payment.id, connector.name);
+    if (!attempt) throw new GatewayError('internal', 500, 'no attempt was started');
+
+    // A new session id once payment starts: a session fixed by someone else before this point is useless.
+    const token = req.session.csrfToken;
+    await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
+    if (token) req.session.csrfToken = token;
+
+    const locale = pickLocale(req, current);
+    const redirect = await connector.buildRequest({
+      payment: current,
+      attempt,
+      locale,
+      returnUrl: `${publicUrl}/bank/${connector.name}/return`,
+      notifyUrl: `${publicUrl}/bank/${connector.name}/notify`,
+    });
+    options.logger.info({ attempt: attempt.ref, connector: connector.name }, 'buyer sent to the bank');
+    res.set('Cache-Control', 'no-store');
+    renderPage(views, res, 'redirect.njk', locale, { redirect });
+  });
+
+  router.get('/checkout/:id/result', session, async (req, res) => {
+    const payment = await load(String(req.params.id));
+    const locale = pickLocale(req, payment);
+    const attempt = currentAttempt(payment);
+    res.set('Cache-Control', 'no-store');
+    renderPage(views, res, 'result.njk', locale, {
+      merchantName,
+      status: payment.status,
+      amount: amountText(payment, locale),
+      reference: payment.reference,
+      card: payment.status === 'succeeded' ? (attempt?.card ?? null) : null,
+      returnUrl: payment.returnUrl,
+      canRetry: payment.status === 'failed',
+      checkoutUrl: `${publicUrl}/checkout/${payment.id}`,
+      refresh: payment.status === 'pending' || payment.status === 'created' ? 2 : 0,
+      csrfField: CSRF_FIELD,
+      csrfToken: payment.status === 'failed' ? csrfToken(req) : null,
+      payUrl: `${publicUrl}/checkout/${payment.id}/pay`,
+    });
+  });
+
+  return router;
+}
