@@ -33,6 +33,8 @@ export interface NativeConnectorOptions {
   clock?: () => Date;
 }
 
+/** A response is signed for each delivery; an older one is stale whatever its exp says. */
+const MAX_RESPONSE_AGE_SECONDS = 900;
 // A compact JWS of a response is well under 2 KB; anything far larger is not ours to parse.
 const MAX_TOKEN_LENGTH = 8192;
 
@@ -141,6 +143,8 @@ export class NativeConnector implements BankConnector {
         typ: RESPONSE_TYP,
         clockTolerance: CLOCK_TOLERANCE_SECONDS,
         requiredClaims: ['iat', 'exp', 'jti'],
+        // Also refuses an iat in the future: responses are signed just before they are sent.
+        maxTokenAge: MAX_RESPONSE_AGE_SECONDS,
         currentDate: this.clock(),
       }));
     } catch (err) {

@@ -1,0 +1,76 @@
+import { Writable } from 'node:stream';
+import { createGateway, type GatewayApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { GatewayKeystore } from '../../src/keys/keystore.js';
+import { createLogger } from '../../src/logger.js';
+import type { PaymentStore } from '../../src/store/payment-store.js';
+import { MemoryPaymentStore } from '../../src/store/memory-store.js';
+import { BANK_ID, BANK_PAY_URL, FakeBank, MERCHANT_ID } from './fake-bank.js';
+
+export const API_KEY = 'sk_test_api_key_0001';
+export const OTHER_API_KEY = 'sk_test_api_key_0002';
+export const SHOP = 'https://shop.example';
+
+export interface TestGateway {
+  app: GatewayApp;
+  bank: FakeBank;
+  clock: { now: Date; advance(ms: number): void };
+  logs: string[];
+  close(): Promise<void>;
+}
+
+/** A gateway on the memory store (or the one given) with a FakeBank behind it: no network at all. */
+export async function testGateway(options: { store?: PaymentStore; env?: Record<string, string> } = {}): Promise<TestGateway> {
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      logs.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  const clock = {
+    now: new Date(),
+    advance(ms: number) {
+      this.now = new Date(this.now.getTime() + ms);
+    },
+  };
+  const now = () => new Date(clock.now.getTime() + (Date.now() - started));
+  const started = Date.now();
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PUBLIC_URL: 'http://gateway.test',
+    MERCHANT_API_KEYS: `${API_KEY},${OTHER_API_KEY}`,
+    RETURN_URL_ALLOWLIST: SHOP,
+    MAX_AMOUNT: '1000000',
+    BANK_ID,
+    BANK_MERCHANT_ID: MERCHANT_ID,
+    BANK_PAYMENT_URL: BANK_PAY_URL,
+    BANK_JWKS_FILE: '/unused-because-connector-is-given',
+    LOG_LEVEL: 'info',
+    ...options.env,
+  });
+  const bank = await FakeBank.create();
+  const keystore = await GatewayKeystore.ephemeral();
+  const app = await createGateway(config, {
+    store: options.store ?? new MemoryPaymentStore({ clock: now }),
+    keystore,
+    connectors: [bank.connector(keystore, now)],
+    logger: createLogger('info', sink),
+    clock: now,
+    expirySweepMs: 0,
+  });
+  return { app, bank, clock, logs, close: () => app.gateway.close() };
+}
+
+export function validPayment(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    amount: 2480,
+    currency: 'EUR',
+    reference: `order-${Math.random().toString(36).slice(2, 10)}`,
+    description: 'A T-shirt',
+    customer: { email: 'buyer@example.com', locale: 'en' },
+    returnUrl: `${SHOP}/orders/1`,
+    metadata: { cart: '42' },
+    ...overrides,
+  };
+}
