@@ -1,0 +1,18 @@
+/** Something the demo shop sells. Prices are integer minor units of the shop's currency (cents for EUR). */
+export interface Product {
+  id: string;
+  name: string;
+  description: string;
+  price: number;
+}
+
+export const PRODUCTS: readonly Product[] = Object.freeze([
+  { id: 'mug', name: 'Enamel mug', description: 'A white enamel camping mug, 350 ml.', price: 1290 },
+  { id: 'tshirt', name: 'T-shirt', description: 'Organic cotton, printed with the gateway flow diagram.', price: 2480 },
+  { id: 'poster', name: 'Poster', description: 'A2 poster: "Never drop money on the floor".', price: 990 },
+]);
+
+/** The product with this id, or undefined for anything else (including a non-string form value). */
+export function findProduct(id: unknown): Product | undefined {
+  return typeof id === 'string' ? PRODUCTS.find((p) => p.id === id) : undefined;
+}
