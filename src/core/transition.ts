@@ -86,16 +86,16 @@ class Change {
   readonly events: PaymentEvent[] = [];
   private touched = false;
   constructor(
-    payment: Payment,
+    private readonly original: Payment,
     private readonly ctx: TransitionContext,
   ) {
     const at = ctx.now.toISOString();
     this.next = {
-      ...payment,
-      version: payment.version + 1,
+      ...original,
+      version: original.version + 1,
       updatedAt: at,
-      attempts: payment.attempts.map((a) => ({ ...a })),
-      anomalies: [...payment.anomalies],
+      attempts: original.attempts.map((a) => ({ ...a })),
+      anomalies: [...original.anomalies],
     };
   }
 
@@ -127,7 +127,7 @@ class Change {
   done(verdict: Verdict, attempt?: Attempt): Transition {
     if (this.events.length === 0 && !this.touched && verdict !== 'applied') {
       // Nothing was recorded (the anomaly was already flagged): keep the stored version.
-      return { payment: { ...this.next, version: this.next.version - 1 }, events: [], changed: false, verdict };
+      return { payment: this.original, events: [], changed: false, verdict };
     }
     return attempt
       ? { payment: this.next, events: this.events, changed: true, verdict, attempt }
@@ -205,9 +205,9 @@ function applyOutcome(payment: Payment, outcome: BankOutcome, ctx: TransitionCon
   if (stored.status === attemptStatus) return unchanged(payment, 'duplicate');
 
   const at = ctx.now.toISOString();
-  const attempt = change.attempt(stored.ref);
 
   if (attemptStatus === 'authorised') {
+    const attempt = change.attempt(stored.ref);
     recordDetails(attempt, outcome, at);
     attempt.status = 'authorised';
     const before = payment.status;
@@ -235,10 +235,15 @@ function applyOutcome(payment: Payment, outcome: BankOutcome, ctx: TransitionCon
   }
 
   // A refusal, error or cancellation.
-  if (payment.status === 'succeeded' || stored.status === 'authorised') {
+  if (stored.status === 'authorised') {
+    // The bank already said this attempt took the money: a later "no" cannot undo it.
     change.flag('regression_after_success', stored.ref);
     return change.done('anomaly');
   }
+  // A different "no" for an attempt already refused or cancelled changes nothing and notifies nobody.
+  if (stored.status !== 'pending') return unchanged(payment, 'duplicate');
+
+  const attempt = change.attempt(stored.ref);
   recordDetails(attempt, outcome, at);
   attempt.status = attemptStatus;
   const isCurrent = currentAttempt(payment)?.ref === attempt.ref;
@@ -246,6 +251,7 @@ function applyOutcome(payment: Payment, outcome: BankOutcome, ctx: TransitionCon
     change.next.status = attemptStatus === 'cancelled' ? 'cancelled' : 'failed';
     change.emit(attemptStatus === 'cancelled' ? 'payment.cancelled' : 'payment.failed', { attemptRef: attempt.ref });
   }
+  // Otherwise (an older attempt, or the payment already final) only the attempt's own record changes.
   return change.done('applied');
 }
 
