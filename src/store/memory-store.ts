@@ -1,0 +1,216 @@
+import { ValidationError } from '../core/errors.js';
+import type { PaymentEvent } from '../core/events.js';
+import { isOpen, type Payment } from '../core/payment.js';
+import type {
+  CommitInput,
+  CreateOutcome,
+  CreatePaymentInput,
+  IdempotencyRecord,
+  ListQuery,
+  PaymentPage,
+  PaymentStore,
+} from './payment-store.js';
+
+export interface MemoryPaymentStoreOptions {
+  /** Decides when idempotency records and remembered message ids have expired. */
+  clock?: () => Date;
+}
+
+interface Expiring<T> {
+  value: T;
+  expiresAtMs: number;
+}
+
+// A sweep walks every entry, so it runs at most once a minute; reads check expiry on their own.
+const SWEEP_INTERVAL_MS = 60_000;
+
+/**
+ * PaymentStore in process memory: the embedded default, and the reference the Redis adapter is
+ * tested against. Everything is lost on restart and nothing is shared between processes.
+ *
+ * Atomicity comes from the event loop: a synchronous block runs to the end before any other
+ * callback, so each method does its whole read-check-write with no `await` in between.
+ */
+export class MemoryPaymentStore implements PaymentStore {
+  readonly kind = 'memory' as const;
+  private readonly clock: () => Date;
+  private readonly payments = new Map<string, Payment>();
+  private readonly events = new Map<string, PaymentEvent[]>();
+  private readonly attemptIndex = new Map<string, string>();
+  /** reference → id of the open payment holding it. */
+  private readonly openSlots = new Map<string, string>();
+  /** reference → id of the payment that succeeded for it. */
+  private readonly succeededSlots = new Map<string, string>();
+  private readonly idempotency = new Map<string, Expiring<IdempotencyRecord>>();
+  private readonly messages = new Map<string, Expiring<true>>();
+  private lastSweepMs = 0;
+
+  constructor(options: MemoryPaymentStoreOptions = {}) {
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  async createPayment(input: CreatePaymentInput): Promise<CreateOutcome> {
+    // One synchronous section from here to the return: no other call can interleave.
+    const nowMs = this.clock().getTime();
+    this.sweep(nowMs);
+    const { payment } = input;
+
+    if (input.idempotency) {
+      const remembered = this.live(this.idempotency, input.idempotency.key, nowMs);
+      if (remembered) {
+        return remembered.fingerprint === input.idempotency.fingerprint
+          ? { kind: 'replayed', payment: structuredClone(remembered.payment) }
+          : { kind: 'idempotency_mismatch' };
+      }
+    }
+
+    const holderId = this.openSlots.get(payment.reference) ?? this.succeededSlots.get(payment.reference);
+    const holder = holderId === undefined ? undefined : this.payments.get(holderId);
+    if (holder) return { kind: 'reference_conflict', existing: structuredClone(holder) };
+
+    const stored = structuredClone(payment);
+    this.payments.set(stored.id, stored);
+    this.events.set(stored.id, structuredClone(input.events));
+    this.index(stored);
+    if (input.idempotency) {
+      const { key, fingerprint, ttlSeconds } = input.idempotency;
+      this.idempotency.set(key, {
+        value: { fingerprint, payment: structuredClone(payment) },
+        expiresAtMs: nowMs + ttlSeconds * 1000,
+      });
+    }
+    return { kind: 'created', payment: structuredClone(stored) };
+  }
+
+  async getPayment(id: string): Promise<Payment | null> {
+    const payment = this.payments.get(id);
+    return payment ? structuredClone(payment) : null;
+  }
+
+  async getPaymentByAttempt(attemptRef: string): Promise<Payment | null> {
+    const id = this.attemptIndex.get(attemptRef);
+    return id === undefined ? null : this.getPayment(id);
+  }
+
+  async commit(input: CommitInput): Promise<boolean> {
+    // Compare and set in one synchronous section: the version cannot move between check and write.
+    const current = this.payments.get(input.next.id);
+    if (!current || current.version !== input.expectedVersion) return false;
+    const next = structuredClone(input.next);
+    this.payments.set(next.id, next);
+    const log = this.events.get(next.id) ?? [];
+    log.push(...structuredClone(input.events));
+    this.events.set(next.id, log);
+    this.index(next);
+    return true;
+  }
+
+  async listPayments(query: ListQuery): Promise<PaymentPage> {
+    if (!Number.isInteger(query.limit) || query.limit < 1) {
+      throw new RangeError(`list limit must be a positive integer, got ${query.limit}`);
+    }
+    const after = query.cursor === undefined ? null : decodeCursor(query.cursor);
+    const matching = [...this.payments.values()]
+      .filter((p) => query.reference === undefined || p.reference === query.reference)
+      .filter((p) => query.status === undefined || p.status === query.status)
+      .map((p) => ({ payment: p, position: positionOf(p) }))
+      .filter(({ position }) => after === null || comesBefore(after, position))
+      .sort((a, b) => (comesBefore(a.position, b.position) ? -1 : 1));
+    const page = matching.slice(0, query.limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map(({ payment }) => structuredClone(payment)),
+      nextCursor: matching.length > page.length && last ? encodeCursor(last.position) : null,
+    };
+  }
+
+  async listEvents(paymentId: string): Promise<PaymentEvent[]> {
+    return structuredClone(this.events.get(paymentId) ?? []);
+  }
+
+  async dueForExpiry(now: Date, limit: number): Promise<string[]> {
+    const nowMs = now.getTime();
+    return [...this.payments.values()]
+      .filter((p) => isOpen(p.status) && Date.parse(p.expiresAt) <= nowMs)
+      .sort((a, b) => Date.parse(a.expiresAt) - Date.parse(b.expiresAt) || (a.id < b.id ? -1 : 1))
+      .slice(0, limit)
+      .map((p) => p.id);
+  }
+
+  async rememberMessage(messageId: string, expiresAt: Date): Promise<boolean> {
+    const nowMs = this.clock().getTime();
+    this.sweep(nowMs);
+    if (this.live(this.messages, messageId, nowMs)) return false;
+    this.messages.set(messageId, { value: true, expiresAtMs: expiresAt.getTime() });
+    return true;
+  }
+
+  async close(): Promise<void> {
+    // Nothing to release: the maps go when the store does.
+  }
+
+  /** Moves the attempt index and reference slots to match the payment's status. */
+  private index(payment: Payment): void {
+    for (const attempt of payment.attempts) {
+      if (!this.attemptIndex.has(attempt.ref)) this.attemptIndex.set(attempt.ref, payment.id);
+    }
+    const { reference, id } = payment;
+    if (isOpen(payment.status)) {
+      if (!this.openSlots.has(reference)) this.openSlots.set(reference, id);
+      return;
+    }
+    if (this.openSlots.get(reference) === id) this.openSlots.delete(reference);
+    // A late second success for the reference keeps the first holder: it is flagged, not promoted.
+    if (payment.status === 'succeeded' && !this.succeededSlots.has(reference)) this.succeededSlots.set(reference, id);
+  }
+
+  /** The entry's value if it has not expired; expiry is checked on read, so sweeping is only housekeeping. */
+  private live<T>(map: Map<string, Expiring<T>>, key: string, nowMs: number): T | undefined {
+    const entry = map.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAtMs <= nowMs) {
+      map.delete(key);
+      return undefined;
+    }
+    return entry.value;
+  }
+
+  private sweep(nowMs: number): void {
+    if (nowMs - this.lastSweepMs < SWEEP_INTERVAL_MS) return;
+    this.lastSweepMs = nowMs;
+    for (const map of [this.idempotency, this.messages] as Map<string, Expiring<unknown>>[]) {
+      for (const [key, entry] of map) if (entry.expiresAtMs <= nowMs) map.delete(key);
+    }
+  }
+}
+
+/** Where a payment sits in a listing: newest first, ties broken by id (descending), as in the Redis adapter. */
+interface ListPosition {
+  createdMs: number;
+  id: string;
+}
+
+function positionOf(payment: Payment): ListPosition {
+  return { createdMs: Date.parse(payment.createdAt), id: payment.id };
+}
+
+function comesBefore(a: ListPosition, b: ListPosition): boolean {
+  return a.createdMs !== b.createdMs ? a.createdMs > b.createdMs : a.id > b.id;
+}
+
+function encodeCursor(position: ListPosition): string {
+  return Buffer.from(JSON.stringify([position.createdMs, position.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): ListPosition {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    parsed = null;
+  }
+  if (Array.isArray(parsed) && typeof parsed[0] === 'number' && typeof parsed[1] === 'string') {
+    return { createdMs: parsed[0], id: parsed[1] };
+  }
+  throw new ValidationError([{ field: 'cursor', message: 'Not a cursor from a previous page.' }]);
+}

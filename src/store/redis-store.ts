@@ -1,0 +1,242 @@
+import type { Redis } from 'ioredis';
+import { ValidationError } from '../core/errors.js';
+import type { PaymentEvent } from '../core/events.js';
+import type { Payment } from '../core/payment.js';
+import type {
+  CommitInput,
+  CreateOutcome,
+  CreatePaymentInput,
+  IdempotencyRecord,
+  ListQuery,
+  PaymentPage,
+  PaymentStore,
+} from './payment-store.js';
+import { COMMIT_PAYMENT, CREATE_PAYMENT, LIST_PAYMENTS, PAYMENT_BY_ATTEMPT } from './redis-scripts.js';
+
+export interface RedisPaymentStoreOptions {
+  /** Put in front of every key, e.g. `hpp:`. */
+  prefix: string;
+  /** Quit the connection on close(): true when the store opened it. */
+  ownsConnection?: boolean;
+}
+
+/** The scripts of redis-scripts.ts, as ioredis exposes them after defineCommand. */
+interface ScriptedRedis {
+  hppCreatePayment(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<[string, string?]>;
+  hppCommitPayment(...keysAndArgs: (string | number)[]): Promise<number>;
+  hppPaymentByAttempt(attemptKey: string, prefix: string): Promise<string | null>;
+  hppListPayments(setKey: string, ...args: (string | number)[]): Promise<string[]>;
+}
+
+// Entries one list script call may examine before handing back, so a sparse filter never blocks Redis long.
+const LIST_SCAN_BUDGET = 1000;
+
+/**
+ * PaymentStore on Redis, for several gateway instances sharing one state.
+ *
+ * Layout under the prefix:
+ * - `p:{id}` HASH: `v` version, `s` status, `json` the payment
+ * - `ev:{id}` LIST of event json, oldest first
+ * - `att:{ref}` → payment id
+ * - `ref:{reference}:open` / `ref:{reference}:ok` → id of the open / succeeded payment for a reference
+ * - `created` and `byref:{reference}` ZSETs scored by createdAt ms, for listing
+ * - `exp` ZSET scored by expiresAt ms, holding open payments only
+ * - `idem:{key}` idempotency record json, with a TTL
+ * - `msg:{id}` remembered bank message ids, expiring at the message's own expiry
+ *
+ * Every write that must be atomic is one Lua script (see redis-scripts.ts). Round-trip counts below
+ * assume the script is cached; ioredis adds one EVAL the first time a script meets a server.
+ */
+export class RedisPaymentStore implements PaymentStore {
+  readonly kind = 'redis' as const;
+  private readonly redis: Redis;
+  private readonly scripts: ScriptedRedis;
+  private readonly prefix: string;
+  private readonly ownsConnection: boolean;
+
+  constructor(redis: Redis, options: RedisPaymentStoreOptions) {
+    this.redis = redis;
+    this.prefix = options.prefix;
+    this.ownsConnection = options.ownsConnection ?? false;
+    // Defining again on a shared connection is harmless: same name, same source.
+    redis.defineCommand('hppCreatePayment', { lua: CREATE_PAYMENT });
+    redis.defineCommand('hppCommitPayment', { lua: COMMIT_PAYMENT, numberOfKeys: 7 });
+    redis.defineCommand('hppPaymentByAttempt', { lua: PAYMENT_BY_ATTEMPT, numberOfKeys: 1, readOnly: true });
+    redis.defineCommand('hppListPayments', { lua: LIST_PAYMENTS, numberOfKeys: 1, readOnly: true });
+    this.scripts = redis as unknown as ScriptedRedis;
+  }
+
+  /** One round trip (one script). */
+  async createPayment(input: CreatePaymentInput): Promise<CreateOutcome> {
+    const { payment, events, idempotency } = input;
+    const keys = [...this.paymentKeys(payment), ...(idempotency ? [this.key(`idem:${idempotency.key}`)] : [])];
+    const record: IdempotencyRecord | null = idempotency ? { fingerprint: idempotency.fingerprint, payment } : null;
+    const args = [
+      this.prefix,
+      payment.id,
+      JSON.stringify(payment),
+      payment.version,
+      payment.status,
+      Date.parse(payment.createdAt),
+      Date.parse(payment.expiresAt),
+      idempotency?.fingerprint ?? '',
+      idempotency?.ttlSeconds ?? 0,
+      record ? JSON.stringify(record) : '',
+      events.length,
+      ...events.map((e) => JSON.stringify(e)),
+      ...payment.attempts.map((a) => a.ref),
+    ];
+    const [kind, body] = await this.scripts.hppCreatePayment(keys.length, ...keys, ...args);
+    switch (kind) {
+      case 'created':
+        return { kind: 'created', payment: structuredClone(payment) };
+      case 'replayed':
+        return { kind: 'replayed', payment: (JSON.parse(required(body)) as IdempotencyRecord).payment };
+      case 'idempotency_mismatch':
+        return { kind: 'idempotency_mismatch' };
+      case 'reference_conflict':
+        return { kind: 'reference_conflict', existing: JSON.parse(required(body)) as Payment };
+      default:
+        throw new Error(`unexpected create result: ${String(kind)}`);
+    }
+  }
+
+  /** One round trip (HGET). */
+  async getPayment(id: string): Promise<Payment | null> {
+    const json = await this.redis.hget(this.key(`p:${id}`), 'json');
+    return json === null ? null : (JSON.parse(json) as Payment);
+  }
+
+  /** One round trip (a read-only script: GET the index, HGET the payment). */
+  async getPaymentByAttempt(attemptRef: string): Promise<Payment | null> {
+    const json = await this.scripts.hppPaymentByAttempt(this.key(`att:${attemptRef}`), this.prefix);
+    return json === null ? null : (JSON.parse(json) as Payment);
+  }
+
+  /** One round trip (one script). */
+  async commit(input: CommitInput): Promise<boolean> {
+    const { next, events } = input;
+    const written = await this.scripts.hppCommitPayment(
+      ...this.paymentKeys(next),
+      this.prefix,
+      next.id,
+      input.expectedVersion,
+      next.version,
+      next.status,
+      JSON.stringify(next),
+      Date.parse(next.expiresAt),
+      events.length,
+      ...events.map((e) => JSON.stringify(e)),
+      ...next.attempts.map((a) => a.ref),
+    );
+    return written === 1;
+  }
+
+  /**
+   * One round trip per page in practice (a read-only script). A status filter that skips more than
+   * LIST_SCAN_BUDGET entries costs one more round trip per further budget's worth.
+   */
+  async listPayments(query: ListQuery): Promise<PaymentPage> {
+    assertLimit(query.limit);
+    const setKey = this.key(query.reference === undefined ? 'created' : `byref:${query.reference}`);
+    let position = query.cursor === undefined ? null : decodeCursor(query.cursor);
+    // One more than the page, to know whether a next page exists.
+    const found: { score: string; id: string; json: string }[] = [];
+    while (found.length <= query.limit) {
+      const reply = await this.scripts.hppListPayments(
+        setKey,
+        this.prefix,
+        query.status ?? '',
+        position?.score ?? '+inf',
+        position?.id ?? '',
+        query.limit + 1 - found.length,
+        LIST_SCAN_BUDGET,
+      );
+      const [state, lastScore, lastId] = reply;
+      for (let i = 3; i + 2 < reply.length; i += 3) {
+        found.push({ score: required(reply[i]), id: required(reply[i + 1]), json: required(reply[i + 2]) });
+      }
+      if (state === 'done' || !lastScore || !lastId) break;
+      position = { score: lastScore, id: lastId };
+    }
+    const page = found.slice(0, query.limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((entry) => JSON.parse(entry.json) as Payment),
+      nextCursor: found.length > page.length && last ? encodeCursor({ score: last.score, id: last.id }) : null,
+    };
+  }
+
+  /** One round trip (LRANGE). */
+  async listEvents(paymentId: string): Promise<PaymentEvent[]> {
+    const entries = await this.redis.lrange(this.key(`ev:${paymentId}`), 0, -1);
+    return entries.map((json) => JSON.parse(json) as PaymentEvent);
+  }
+
+  /** One round trip (ZRANGEBYSCORE on the set of open payments). */
+  async dueForExpiry(now: Date, limit: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.key('exp'), '-inf', now.getTime(), 'LIMIT', 0, limit);
+  }
+
+  /** One round trip (SET NX PXAT): the first writer wins, so two instances cannot both accept a message. */
+  async rememberMessage(messageId: string, expiresAt: Date): Promise<boolean> {
+    // PXAT must be positive; a time already past still counts the message once and keeps nothing.
+    const reply = await this.redis.set(this.key(`msg:${messageId}`), '1', 'PXAT', Math.max(1, expiresAt.getTime()), 'NX');
+    return reply === 'OK';
+  }
+
+  /** One round trip (QUIT) when the store owns the connection, none otherwise. */
+  async close(): Promise<void> {
+    if (this.ownsConnection) await this.redis.quit();
+  }
+
+  private key(suffix: string): string {
+    return `${this.prefix}${suffix}`;
+  }
+
+  /** KEYS 1–7 shared by the create and commit scripts. */
+  private paymentKeys(payment: Payment): string[] {
+    return [
+      this.key(`p:${payment.id}`),
+      this.key(`ev:${payment.id}`),
+      this.key(`ref:${payment.reference}:open`),
+      this.key(`ref:${payment.reference}:ok`),
+      this.key('created'),
+      this.key(`byref:${payment.reference}`),
+      this.key('exp'),
+    ];
+  }
+}
+
+interface ListPosition {
+  /** The member's score as Redis wrote it, so it goes back to ZREVRANGEBYSCORE unchanged. */
+  score: string;
+  id: string;
+}
+
+function encodeCursor(position: ListPosition): string {
+  return Buffer.from(JSON.stringify([position.score, position.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): ListPosition {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    parsed = null;
+  }
+  // The score goes into a Redis command: accept nothing but a plain number.
+  if (Array.isArray(parsed) && typeof parsed[0] === 'string' && /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(parsed[0]) && typeof parsed[1] === 'string') {
+    return { score: parsed[0], id: parsed[1] };
+  }
+  throw new ValidationError([{ field: 'cursor', message: 'Not a cursor from a previous page.' }]);
+}
+
+function assertLimit(limit: number): void {
+  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`list limit must be a positive integer, got ${limit}`);
+}
+
+function required(value: string | undefined): string {
+  if (value === undefined) throw new Error('Redis script reply is shorter than expected');
+  return value;
+}

@@ -1,0 +1,429 @@
+import { expect } from 'chai';
+import { ValidationError } from '../../src/core/errors.js';
+import type { PaymentEvent } from '../../src/core/events.js';
+import { newAttemptReference, newId } from '../../src/core/ids.js';
+import type { Payment } from '../../src/core/payment.js';
+import { transition, type BankOutcome, type Command } from '../../src/core/transition.js';
+import type { CreatePaymentInput, PaymentStore } from '../../src/store/payment-store.js';
+
+/** An empty store under test, with the clock it reads for expiring idempotency keys and message ids. */
+export interface StoreFixture {
+  store: PaymentStore;
+  now(): Date;
+  /** Lets time pass for the store: a fake clock moves, or real time is waited out. */
+  elapse(ms: number): Promise<void>;
+}
+
+const TTL_MS = 15 * 60_000;
+const DAY_SECONDS = 24 * 3600;
+
+/**
+ * The PaymentStore contract. Every adapter runs this suite unchanged, so code above the store can
+ * rely on one behaviour whichever adapter is configured.
+ */
+export function paymentStoreContract(setup: (ctx: Mocha.Context) => Promise<StoreFixture>): void {
+  let fx: StoreFixture;
+  let store: PaymentStore;
+
+  beforeEach(async function () {
+    fx = await setup(this);
+    store = fx.store;
+  });
+
+  afterEach(async () => {
+    await store?.close();
+  });
+
+  /** A payment as the service creates it, with its creation event. */
+  function draft(overrides: Partial<Payment> = {}, at: Date = fx.now()): CreatePaymentInput & { payment: Payment } {
+    const iso = at.toISOString();
+    const payment: Payment = {
+      id: newId('pay'),
+      version: 1,
+      status: 'created',
+      amount: 1250,
+      currency: 'EUR',
+      reference: `order-${newId('msg').slice(4, 14)}`,
+      description: 'Deux croissants, café crème — 2 €',
+      customer: { email: 'buyer@example.test', locale: 'fr' },
+      returnUrl: 'https://shop.example.test/return',
+      metadata: { cart: '42' },
+      connector: 'native',
+      createdAt: iso,
+      updatedAt: iso,
+      expiresAt: new Date(at.getTime() + TTL_MS).toISOString(),
+      attempts: [],
+      anomalies: [],
+      ...overrides,
+    };
+    const event: PaymentEvent = { id: newId('evt'), type: 'payment.created', paymentId: payment.id, paymentVersion: 1, occurredAt: iso };
+    return { payment, events: [event] };
+  }
+
+  async function created(overrides: Partial<Payment> = {}, at?: Date): Promise<Payment> {
+    const outcome = await store.createPayment(draft(overrides, at));
+    if (outcome.kind !== 'created') throw new Error(`expected created, got ${outcome.kind}`);
+    return outcome.payment;
+  }
+
+  /** Applies a command through the state machine and commits it, as the service does. */
+  async function move(payment: Payment, command: Command, at: Date = fx.now()): Promise<Payment> {
+    const result = transition(payment, command, { now: at, newEventId: () => newId('evt') });
+    expect(result.changed, `${command.type} should change the payment`).to.equal(true);
+    expect(await store.commit({ expectedVersion: payment.version, next: result.payment, events: result.events })).to.equal(true);
+    return result.payment;
+  }
+
+  function startAttempt(payment: Payment, at?: Date): Promise<Payment> {
+    return move(payment, { type: 'start_attempt', attemptRef: newAttemptReference(), connector: 'native', reuseWindowMs: 0 }, at);
+  }
+
+  function bankSays(payment: Payment, status: BankOutcome['status']): Promise<Payment> {
+    const attempt = payment.attempts[payment.attempts.length - 1];
+    if (!attempt) throw new Error('no attempt to answer');
+    return move(payment, { type: 'bank_outcome', outcome: { attemptRef: attempt.ref, status, amount: payment.amount, currency: payment.currency } });
+  }
+
+  function afterExpiry(payment: Payment): Date {
+    return new Date(Date.parse(payment.expiresAt) + 1000);
+  }
+
+  async function allPages(query: { reference?: string; status?: Payment['status']; limit: number }): Promise<string[][]> {
+    const pages: string[][] = [];
+    let cursor: string | undefined;
+    for (let i = 0; i < 50; i += 1) {
+      const page = await store.listPayments(cursor === undefined ? query : { ...query, cursor });
+      pages.push(page.items.map((p) => p.id));
+      if (page.nextCursor === null) return pages;
+      cursor = page.nextCursor;
+    }
+    throw new Error('listing never ended');
+  }
+
+  describe('create and read', () => {
+    it('stores a payment and its creation event, and reads it back by id', async () => {
+      const input = draft();
+      const outcome = await store.createPayment(input);
+      expect(outcome).to.deep.equal({ kind: 'created', payment: input.payment });
+      expect(await store.getPayment(input.payment.id)).to.deep.equal(input.payment);
+      expect(await store.listEvents(input.payment.id)).to.deep.equal(input.events);
+    });
+
+    it('answers null for an unknown payment or attempt, and no events', async () => {
+      expect(await store.getPayment(newId('pay'))).to.equal(null);
+      expect(await store.getPaymentByAttempt(newAttemptReference())).to.equal(null);
+      expect(await store.listEvents(newId('pay'))).to.deep.equal([]);
+    });
+
+    it('finds a payment by each of its attempts', async () => {
+      const first = await startAttempt(await created());
+      const failed = await bankSays(first, 'refused');
+      const second = await startAttempt(failed);
+      const [a1, a2] = second.attempts;
+      expect(await store.getPaymentByAttempt(a1!.ref)).to.deep.equal(second);
+      expect(await store.getPaymentByAttempt(a2!.ref)).to.deep.equal(second);
+    });
+
+    it('keeps its own copy: changing what was passed in or read out changes nothing stored', async () => {
+      const input = draft();
+      const original = structuredClone(input.payment);
+      await store.createPayment(input);
+      input.payment.amount = 1;
+      input.payment.metadata.cart = 'changed';
+      const read = await store.getPayment(original.id);
+      read!.attempts.push({ ref: 'X', connector: 'native', status: 'pending', createdAt: '', updatedAt: '' });
+      (await store.listEvents(original.id))[0]!.type = 'payment.succeeded';
+      expect(await store.getPayment(original.id)).to.deep.equal(original);
+      expect((await store.listEvents(original.id))[0]!.type).to.equal('payment.created');
+    });
+  });
+
+  describe('idempotency', () => {
+    it('replays the first answer for the same key and fingerprint, writing nothing new', async () => {
+      const first = draft();
+      const idempotency = { key: newId('msg'), fingerprint: 'fp-a', ttlSeconds: DAY_SECONDS };
+      expect((await store.createPayment({ ...first, idempotency })).kind).to.equal('created');
+      // The payment moves on; the replay still shows the payment as first answered.
+      await startAttempt(first.payment);
+
+      const retry = draft({ reference: first.payment.reference });
+      const outcome = await store.createPayment({ ...retry, idempotency });
+      expect(outcome).to.deep.equal({ kind: 'replayed', payment: first.payment });
+      expect(await store.getPayment(retry.payment.id)).to.equal(null);
+      expect(await store.listEvents(retry.payment.id)).to.deep.equal([]);
+    });
+
+    it('refuses the same key with another fingerprint, writing nothing', async () => {
+      const key = newId('msg');
+      await store.createPayment({ ...draft(), idempotency: { key, fingerprint: 'fp-a', ttlSeconds: DAY_SECONDS } });
+      const other = draft();
+      const outcome = await store.createPayment({ ...other, idempotency: { key, fingerprint: 'fp-b', ttlSeconds: DAY_SECONDS } });
+      expect(outcome).to.deep.equal({ kind: 'idempotency_mismatch' });
+      expect(await store.getPayment(other.payment.id)).to.equal(null);
+      expect((await store.listPayments({ reference: other.payment.reference, limit: 10 })).items).to.deep.equal([]);
+    });
+
+    it('forgets a key after its time to live', async () => {
+      const key = newId('msg');
+      await store.createPayment({ ...draft(), idempotency: { key, fingerprint: 'fp-a', ttlSeconds: 1 } });
+      await fx.elapse(1200);
+      const later = draft();
+      const outcome = await store.createPayment({ ...later, idempotency: { key, fingerprint: 'fp-b', ttlSeconds: 1 } });
+      expect(outcome).to.deep.equal({ kind: 'created', payment: later.payment });
+    });
+
+    it('does not remember a key whose create was refused for a reference conflict', async () => {
+      const holder = await created();
+      const key = newId('msg');
+      const refused = await store.createPayment({
+        ...draft({ reference: holder.reference }),
+        idempotency: { key, fingerprint: 'fp-a', ttlSeconds: DAY_SECONDS },
+      });
+      expect(refused.kind).to.equal('reference_conflict');
+      const outcome = await store.createPayment({ ...draft(), idempotency: { key, fingerprint: 'fp-b', ttlSeconds: DAY_SECONDS } });
+      expect(outcome.kind).to.equal('created');
+    });
+  });
+
+  describe('reference slots', () => {
+    async function conflictFor(reference: string): Promise<Payment | null> {
+      const attempt = draft({ reference });
+      const outcome = await store.createPayment(attempt);
+      if (outcome.kind === 'created') return null;
+      expect(outcome.kind).to.equal('reference_conflict');
+      expect(await store.getPayment(attempt.payment.id), 'a refused create writes nothing').to.equal(null);
+      return outcome.kind === 'reference_conflict' ? outcome.existing : null;
+    }
+
+    it('refuses a second payment while the first is created, pending or failed, naming the holder', async () => {
+      const open = await created();
+      expect(await conflictFor(open.reference)).to.deep.equal(open);
+      const pending = await startAttempt(open);
+      expect(await conflictFor(open.reference)).to.deep.equal(pending);
+      const failed = await bankSays(pending, 'refused');
+      expect(failed.status).to.equal('failed');
+      expect(await conflictFor(open.reference)).to.deep.equal(failed);
+    });
+
+    it('refuses a new payment for a reference already paid', async () => {
+      const paid = await bankSays(await startAttempt(await created()), 'authorised');
+      expect(paid.status).to.equal('succeeded');
+      expect(await conflictFor(paid.reference)).to.deep.equal(paid);
+    });
+
+    it('frees the reference when the payment is cancelled', async () => {
+      const cancelled = await move(await created(), { type: 'cancel' });
+      expect(cancelled.status).to.equal('cancelled');
+      expect(await conflictFor(cancelled.reference)).to.equal(null);
+    });
+
+    it('frees the reference when the payment expires, and the newcomer holds it', async () => {
+      const first = await startAttempt(await created());
+      const expired = await move(first, { type: 'expire' }, afterExpiry(first));
+      expect(expired.status).to.equal('expired');
+      expect(await conflictFor(first.reference)).to.equal(null);
+      // The payment created by conflictFor now holds the slot.
+      expect((await conflictFor(first.reference))?.status).to.equal('created');
+    });
+
+    it('keeps the slot held by the first success when a cancelled payment of that reference succeeds late', async () => {
+      const late = await startAttempt(await created());
+      const cancelled = await move(late, { type: 'cancel' });
+      const winner = await bankSays(await startAttempt(await created({ reference: late.reference })), 'authorised');
+      const lateSuccess = await bankSays(cancelled, 'authorised');
+      expect(lateSuccess.status).to.equal('succeeded');
+      expect(await conflictFor(late.reference)).to.deep.equal(winner);
+    });
+  });
+
+  describe('commit', () => {
+    it('writes nothing when the expected version is stale', async () => {
+      const stored = await startAttempt(await created());
+      const eventsBefore = await store.listEvents(stored.id);
+      // Decided from version 1, while the store is at version 2.
+      const stale = { ...stored, version: 1, attempts: [] };
+      const lost = transition(stale, { type: 'start_attempt', attemptRef: newAttemptReference(), connector: 'native', reuseWindowMs: 0 }, {
+        now: fx.now(),
+        newEventId: () => newId('evt'),
+      });
+      expect(await store.commit({ expectedVersion: 1, next: lost.payment, events: lost.events })).to.equal(false);
+      const cancel = transition(stale, { type: 'cancel' }, { now: fx.now(), newEventId: () => newId('evt') });
+      expect(await store.commit({ expectedVersion: 1, next: cancel.payment, events: cancel.events })).to.equal(false);
+
+      expect(await store.getPayment(stored.id)).to.deep.equal(stored);
+      expect(await store.listEvents(stored.id)).to.deep.equal(eventsBefore);
+      expect(await store.getPaymentByAttempt(lost.payment.attempts[0]!.ref), 'attempt index untouched').to.equal(null);
+      expect((await conflictOf(stored.reference))?.id, 'reference still held').to.equal(stored.id);
+      expect(await store.dueForExpiry(afterExpiry(stored), 10)).to.include(stored.id);
+    });
+
+    it('refuses a commit for a payment that was never created', async () => {
+      const ghost = draft().payment;
+      const next = transition(ghost, { type: 'cancel' }, { now: fx.now(), newEventId: () => newId('evt') });
+      expect(await store.commit({ expectedVersion: 1, next: next.payment, events: next.events })).to.equal(false);
+      expect(await store.getPayment(ghost.id)).to.equal(null);
+      expect(await store.listEvents(ghost.id)).to.deep.equal([]);
+    });
+
+    it('only one of two writers deciding from the same version wins', async () => {
+      const stored = await created();
+      const cancel = transition(stored, { type: 'cancel' }, { now: fx.now(), newEventId: () => newId('evt') });
+      const pending = transition(stored, { type: 'start_attempt', attemptRef: newAttemptReference(), connector: 'native', reuseWindowMs: 0 }, {
+        now: fx.now(),
+        newEventId: () => newId('evt'),
+      });
+      const results = await Promise.all([
+        store.commit({ expectedVersion: 1, next: cancel.payment, events: cancel.events }),
+        store.commit({ expectedVersion: 1, next: pending.payment, events: pending.events }),
+      ]);
+      expect(results.filter(Boolean)).to.have.length(1);
+      const winner = results[0] ? cancel : pending;
+      expect(await store.getPayment(stored.id)).to.deep.equal(winner.payment);
+      expect((await store.listEvents(stored.id)).map((e) => e.type)).to.deep.equal(['payment.created', winner.events[0]!.type]);
+    });
+
+    it('keeps events in the order they were committed', async () => {
+      const p1 = await created();
+      const p2 = await startAttempt(p1);
+      const p3 = await bankSays(p2, 'refused');
+      const p4 = await startAttempt(p3);
+      const p5 = await bankSays(p4, 'authorised');
+      const events = await store.listEvents(p5.id);
+      expect(events.map((e) => e.type)).to.deep.equal(['payment.created', 'payment.pending', 'payment.failed', 'payment.pending', 'payment.succeeded']);
+      expect(events.map((e) => e.paymentVersion)).to.deep.equal([1, 2, 3, 4, 5]);
+      expect(await store.getPayment(p5.id)).to.deep.equal(p5);
+    });
+
+    async function conflictOf(reference: string): Promise<Payment | null> {
+      const outcome = await store.createPayment(draft({ reference }));
+      return outcome.kind === 'reference_conflict' ? outcome.existing : null;
+    }
+  });
+
+  describe('listPayments', () => {
+    it('pages newest first with a cursor until the list ends', async () => {
+      const base = fx.now().getTime() - 3_600_000;
+      const ids: string[] = [];
+      for (let i = 0; i < 7; i += 1) ids.push((await created({}, new Date(base + i * 1000))).id);
+      const newestFirst = [...ids].reverse();
+      expect(await allPages({ limit: 3 })).to.deep.equal([newestFirst.slice(0, 3), newestFirst.slice(3, 6), newestFirst.slice(6)]);
+      expect(await allPages({ limit: 7 })).to.deep.equal([newestFirst]);
+    });
+
+    it('returns exactly the page size and a null cursor when nothing is left', async () => {
+      const reference = `list-${newId('msg')}`;
+      const first = await created({ reference });
+      await move(first, { type: 'cancel' });
+      const second = await created({ reference }, new Date(fx.now().getTime() + 1));
+      const page = await store.listPayments({ reference, limit: 2 });
+      expect(page.items.map((p) => p.id)).to.deep.equal([second.id, first.id]);
+      expect(page.nextCursor).to.equal(null);
+      const firstPage = await store.listPayments({ reference, limit: 1 });
+      expect(firstPage.items.map((p) => p.id)).to.deep.equal([second.id]);
+      expect(firstPage.nextCursor).to.be.a('string');
+      const next = await store.listPayments({ reference, limit: 1, cursor: firstPage.nextCursor! });
+      expect(next.items.map((p) => p.id)).to.deep.equal([first.id]);
+      expect(next.nextCursor).to.equal(null);
+    });
+
+    it('pages through payments created in the same millisecond without losing or repeating one', async () => {
+      const reference = `tie-${newId('msg')}`;
+      const at = fx.now();
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i += 1) {
+        const p = await created({ reference }, at);
+        ids.push(p.id);
+        await move(p, { type: 'cancel' });
+      }
+      const pages = await allPages({ reference, limit: 2 });
+      expect(pages.map((page) => page.length)).to.deep.equal([2, 2, 1]);
+      expect(pages.flat()).to.deep.equal([...ids].sort().reverse());
+    });
+
+    it('filters by reference, by status, and by both, paging through the filter', async () => {
+      const reference = `filter-${newId('msg')}`;
+      const base = fx.now().getTime();
+      const cancelled: string[] = [];
+      for (let i = 0; i < 5; i += 1) {
+        const p = await created({ reference }, new Date(base + i * 10));
+        await move(p, { type: 'cancel' });
+        cancelled.push(p.id);
+      }
+      const open = await created({ reference }, new Date(base + 100));
+      const elsewhere = await created({}, new Date(base + 200));
+
+      const byReference = await allPages({ reference, limit: 10 });
+      expect(byReference.flat()).to.deep.equal([open.id, ...[...cancelled].reverse()]);
+
+      const cancelledHere = await allPages({ reference, status: 'cancelled', limit: 2 });
+      expect(cancelledHere.map((page) => page.length)).to.deep.equal([2, 2, 1]);
+      expect(cancelledHere.flat()).to.deep.equal([...cancelled].reverse());
+
+      const createdHere = await store.listPayments({ reference, status: 'created', limit: 10 });
+      expect(createdHere.items.map((p) => p.id)).to.deep.equal([open.id]);
+      expect(createdHere.nextCursor).to.equal(null);
+
+      expect((await store.listPayments({ reference, status: 'succeeded', limit: 10 })).items).to.deep.equal([]);
+
+      expect(await allPages({ status: 'created', limit: 1 })).to.deep.equal([[elsewhere.id], [open.id]]);
+      expect((await allPages({ status: 'cancelled', limit: 4 })).flat()).to.deep.equal([...cancelled].reverse());
+    });
+
+    it('lists the payments as they stand now', async () => {
+      const reference = `now-${newId('msg')}`;
+      const pending = await startAttempt(await created({ reference }));
+      expect((await store.listPayments({ reference, limit: 5 })).items).to.deep.equal([pending]);
+      expect((await store.listPayments({ reference, status: 'pending', limit: 5 })).items).to.deep.equal([pending]);
+      expect((await store.listPayments({ reference, status: 'created', limit: 5 })).items).to.deep.equal([]);
+    });
+
+    it('rejects a cursor it did not make', async () => {
+      let caught: unknown;
+      try {
+        await store.listPayments({ limit: 5, cursor: 'not-a-cursor' });
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught).to.be.instanceOf(ValidationError);
+    });
+  });
+
+  describe('dueForExpiry', () => {
+    it('returns only open payments past their expiry, oldest expiry first, up to the limit', async () => {
+      const base = fx.now().getTime();
+      const early = await created({}, new Date(base));
+      const pending = await startAttempt(await created({}, new Date(base + 1000)));
+      const failed = await bankSays(await startAttempt(await created({}, new Date(base + 2000))), 'refused');
+      await bankSays(await startAttempt(await created({}, new Date(base))), 'authorised');
+      await move(await created({}, new Date(base)), { type: 'cancel' });
+      const expired = await created({}, new Date(base));
+      await move(expired, { type: 'expire' }, afterExpiry(expired));
+      const notYet = await created({}, new Date(base + 10 * 60_000));
+
+      const now = new Date(base + TTL_MS + 5000);
+      expect(await store.dueForExpiry(now, 100)).to.deep.equal([early.id, pending.id, failed.id]);
+      expect(await store.dueForExpiry(now, 2)).to.deep.equal([early.id, pending.id]);
+      expect(await store.dueForExpiry(new Date(Date.parse(notYet.expiresAt)), 100)).to.include(notYet.id);
+      expect(await store.dueForExpiry(new Date(base + TTL_MS), 100)).to.include(early.id).and.not.include(pending.id);
+    });
+  });
+
+  describe('rememberMessage', () => {
+    it('accepts a message id once, then refuses it until it expires', async () => {
+      const id = newId('msg');
+      const expiresAt = new Date(fx.now().getTime() + 1000);
+      expect(await store.rememberMessage(id, expiresAt)).to.equal(true);
+      expect(await store.rememberMessage(id, expiresAt)).to.equal(false);
+      expect(await store.rememberMessage(newId('msg'), expiresAt)).to.equal(true);
+      await fx.elapse(1200);
+      expect(await store.rememberMessage(id, new Date(fx.now().getTime() + 60_000))).to.equal(true);
+    });
+
+    it('lets only one of many concurrent callers claim a message id', async () => {
+      const id = newId('msg');
+      const expiresAt = new Date(fx.now().getTime() + 60_000);
+      const claims = await Promise.all(Array.from({ length: 10 }, () => store.rememberMessage(id, expiresAt)));
+      expect(claims.filter(Boolean)).to.have.length(1);
+    });
+  });
+}
