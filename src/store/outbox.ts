@@ -1,0 +1,78 @@
+import type { PaymentEvent, PaymentEventType } from '../core/events.js';
+
+/**
+ * The transactional outbox. Every payment event is queued for every delivery target (each webhook
+ * endpoint, the email channel) by the SAME atomic write that records the state change (the stores'
+ * createPayment and commit), so no change can be stored without its notifications being owed.
+ *
+ * Queues are per (target, payment): one payment's events leave in order, different payments never
+ * wait for each other. A worker claims the head of a due queue with a lease; if the worker dies the
+ * lease runs out and the queue is due again for any other worker.
+ */
+export type DeliveryState = 'pending' | 'delivered' | 'dead';
+
+export interface DeliveryAttemptRecord {
+  at: string;
+  durationMs: number;
+  /** HTTP status for webhooks, 250 for an accepted email. */
+  status?: number;
+  /** Short error text (timeout, connection refused …); never a secret. */
+  error?: string;
+}
+
+export interface Delivery {
+  eventId: string;
+  target: string;
+  state: DeliveryState;
+  attempts: DeliveryAttemptRecord[];
+  /** When the next try is due (pending only). */
+  nextAttemptAt: string | null;
+  /** When the event was first queued for this target; retries stop a configured time after it. */
+  queuedAt: string;
+  deliveredAt: string | null;
+}
+
+export interface EventWithDeliveries {
+  event: PaymentEvent;
+  deliveries: Delivery[];
+}
+
+export interface ClaimedDelivery {
+  event: PaymentEvent;
+  target: string;
+  /** 1 for the first try. */
+  attemptNumber: number;
+  queuedAt: string;
+  /** Proves the claim is still ours when completing or failing it. */
+  leaseToken: string;
+}
+
+export interface EventQuery {
+  type?: PaymentEventType;
+  paymentId?: string;
+  deliveryState?: DeliveryState;
+  limit: number;
+  cursor?: string;
+}
+
+export interface Outbox {
+  /**
+   * Claims up to `limit` due deliveries: the head event of each due (target, payment) queue, leased
+   * for `leaseMs` (the queue is not due again until the lease ends or the claim is settled).
+   */
+  claim(now: Date, limit: number, leaseMs: number): Promise<ClaimedDelivery[]>;
+  /** Records a successful try: the delivery becomes delivered and its queue moves to the next event. False when the lease was lost (nothing written). */
+  complete(claim: ClaimedDelivery, attempt: DeliveryAttemptRecord): Promise<boolean>;
+  /**
+   * Records a failed try. With `retryAt` the queue is due again then; with null the delivery is dead
+   * and the queue moves on. False when the lease was lost (nothing written).
+   */
+  fail(claim: ClaimedDelivery, attempt: DeliveryAttemptRecord, retryAt: Date | null): Promise<boolean>;
+  getEvent(eventId: string): Promise<EventWithDeliveries | null>;
+  /** Newest first, cursor paging; filters combine. */
+  listEventsWithDeliveries(query: EventQuery): Promise<{ items: EventWithDeliveries[]; nextCursor: string | null }>;
+  /** Queues the event again for every target (also dead ones), due now. False when there is no such event. */
+  redeliver(eventId: string, now: Date): Promise<boolean>;
+  /** How many deliveries are pending (for health and tests). */
+  pendingCount(): Promise<number>;
+}
