@@ -1,0 +1,111 @@
+import express, { type ErrorRequestHandler } from 'express';
+import type { JSONWebKeySet, JWK } from 'jose';
+import { useViews } from '../http/views.js';
+import type { BankContext } from './bank-context.js';
+import { BankKeystore } from './bank-keys.js';
+import { consoleLogger, type SandboxBankLogger } from './logger.js';
+import { registerMerchants, type MerchantRegistration } from './merchants.js';
+import { NotificationDelivery } from './notification-delivery.js';
+import { renderHome, renderNotFound, renderServerError } from './pages.js';
+import { DEFAULT_NOTIFICATION_RETRY_DELAYS_MS } from './retry-schedule.js';
+import { cardDecisionRoute } from './routes/card-decision-route.js';
+import { cardPageRoute } from './routes/card-page-route.js';
+import { paymentRequestRoute } from './routes/payment-request-route.js';
+import { createSecurityHeaders } from './security-headers.js';
+import { TransactionBook, type SandboxTransaction } from './transaction-book.js';
+
+export type { SandboxBankLogger } from './logger.js';
+export type { MerchantRegistration } from './merchants.js';
+export type { SandboxTransaction, SandboxTransactionStatus, NotificationState } from './transaction-book.js';
+
+export interface SandboxBankOptions {
+  /** `aud` of the requests the bank accepts and `iss` of its responses. Default `sandbox-bank`. */
+  bankId?: string;
+  /** The bank's own base URL as buyers reach it, e.g. `http://localhost:3001`: used for links and form actions. */
+  publicUrl: string;
+  /** The merchants allowed to send requests, each with the URL of its JWKS. */
+  merchants: readonly MerchantRegistration[];
+  /** Private JWKs (EdDSA, ES256 or PS256); the first signs, all are published. Default: one fresh Ed25519 key. */
+  signingKeys?: readonly JWK[];
+  /** Waits before each notification retry; default 2 s, 10 s, 1 min, 5 min, 30 min, then hourly up to 24 h. */
+  notificationRetryDelaysMs?: readonly number[];
+  /** pino-compatible; default one JSON line per entry on the console. */
+  logger?: SandboxBankLogger;
+  clock?: () => Date;
+}
+
+export interface SandboxBank {
+  app: express.Express;
+  /** The public keys the bank's responses verify with (also served at /.well-known/jwks.json). */
+  jwks(): JSONWebKeySet;
+  /** A copy of every transaction: references, amounts, outcome, brand and last four digits only. */
+  transactions(): readonly SandboxTransaction[];
+  /** Cancels pending notification retries and waits for tries already sent. */
+  close(): Promise<void>;
+}
+
+// A request token, or a card form, is a few KB at most.
+const FORM_LIMIT = '32kb';
+
+/**
+ * A bank simulator implementing the bank's side of the native protocol (docs/protocol.md): it
+ * verifies the merchant's signed request, shows a hosted card page with test cards, and answers with
+ * signed responses by server notification and browser return. Development and tests only: it keeps
+ * transactions in memory.
+ */
+export async function createSandboxBank(options: SandboxBankOptions): Promise<SandboxBank> {
+  const publicUrl = options.publicUrl.replace(/\/+$/, '');
+  if (!/^https?:\/\/[^/]/.test(publicUrl) || !URL.canParse(publicUrl)) throw new Error('publicUrl must be an absolute http(s) URL');
+  const logger = options.logger ?? consoleLogger();
+  const book = new TransactionBook();
+  const keys = options.signingKeys?.length ? await BankKeystore.fromPrivateJwks(options.signingKeys) : await BankKeystore.generate();
+  const delivery = new NotificationDelivery({
+    retryDelaysMs: options.notificationRetryDelaysMs ?? DEFAULT_NOTIFICATION_RETRY_DELAYS_MS,
+    logger,
+    onProgress: (bankTxnId, state, attempts) => book.recordNotification(bankTxnId, state, attempts),
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  const security = createSecurityHeaders(publicUrl);
+  const ctx: BankContext = {
+    bankId: options.bankId ?? 'sandbox-bank',
+    publicUrl,
+    merchants: registerMerchants(options.merchants),
+    book,
+    keys,
+    delivery,
+    logger,
+    views: useViews(app, 'sandbox-bank'),
+    security,
+    now: options.clock ?? (() => new Date()),
+  };
+
+  const form = express.urlencoded({ extended: false, limit: FORM_LIMIT, parameterLimit: 20 });
+  app.use(security.middleware);
+  app.get('/', (_req, res) => renderHome(ctx, res));
+  app.get('/.well-known/jwks.json', (_req, res) => {
+    res.setHeader('Cache-Control', 'public, max-age=300');
+    res.json(keys.publicJwks());
+  });
+  app.post('/pay', form, paymentRequestRoute(ctx));
+  app.get('/pay/:bankTxnId', cardPageRoute(ctx));
+  app.post('/pay/:bankTxnId', form, cardDecisionRoute(ctx));
+  app.use((req, res) => renderNotFound(ctx, req, res));
+
+  const onError: ErrorRequestHandler = (err: unknown, req, res, _next) => {
+    const status = typeof (err as { status?: unknown }).status === 'number' ? (err as { status: number }).status : 500;
+    // Name and message only: never the request, whose body may hold a card number or a token.
+    logger.error({ error: (err as Error).name, message: (err as Error).message, path: req.path, status }, 'request failed');
+    if (res.headersSent) return;
+    renderServerError(ctx, req, res, status >= 400 && status < 600 ? status : 500);
+  };
+  app.use(onError);
+
+  return {
+    app,
+    jwks: () => keys.publicJwks(),
+    transactions: () => book.snapshot(),
+    close: () => delivery.close(),
+  };
+}

@@ -1,0 +1,106 @@
+import type { Request, Response } from 'express';
+import { RESPONSE_FIELD } from '../connectors/native/protocol.js';
+import type { Locale } from '../core/payment.js';
+import { findCurrency, formatAmount } from '../core/money.js';
+import type { BankContext } from './bank-context.js';
+import { CARD_BRANDS, TEST_CARDS, type CardBrand } from './cards.js';
+import type { CardField } from './card-entry.js';
+import type { PaymentRequestRefusal } from './request-refusal.js';
+import { signResponse, type DecidedTransaction } from './response-token.js';
+import { cspNonce } from './security-headers.js';
+import { textsFor, type BankTexts, type CardEntryProblem } from './texts.js';
+import type { BankTransaction } from './transaction-book.js';
+
+/** The HTML pages of the bank: one function per page, so view names and page data live in one place. */
+
+/** For pages shown before a transaction (and its locale) is known. */
+export function browserLocale(req: Request): Locale {
+  return req.acceptsLanguages('en', 'fr') === 'fr' ? 'fr' : 'en';
+}
+
+function render(ctx: BankContext, res: Response, status: number, view: string, texts: BankTexts, data: object): void {
+  res
+    .status(status)
+    .type('html')
+    .send(ctx.views.render(view, { t: texts, nonce: cspNonce(res), publicUrl: ctx.publicUrl, ...data }));
+}
+
+function amountText(transaction: BankTransaction): string {
+  const currency = findCurrency(transaction.currency);
+  return currency ? formatAmount(transaction.amount, currency, transaction.locale) : `${transaction.amount} ${transaction.currency}`;
+}
+
+function summary(transaction: BankTransaction) {
+  return { merchant: transaction.merchantName, amount: amountText(transaction), description: transaction.description };
+}
+
+/** The developer-facing description of the sandbox; English only. */
+export function renderHome(ctx: BankContext, res: Response): void {
+  render(ctx, res, 200, 'home.njk', textsFor('en'), { bankId: ctx.bankId, testCards: TEST_CARDS });
+}
+
+export function renderRefusal(ctx: BankContext, res: Response, refusal: PaymentRequestRefusal, locale: Locale): void {
+  const t = textsFor(locale);
+  render(ctx, res, refusal.status, 'request-refused.njk', t, { code: refusal.code, explanation: t.refusals[refusal.code], field: refusal.field });
+}
+
+export function renderNotFound(ctx: BankContext, req: Request, res: Response): void {
+  const t = textsFor(browserLocale(req));
+  render(ctx, res, 404, 'message.njk', t, { title: t.notFoundTitle, message: t.notFound });
+}
+
+export function renderServerError(ctx: BankContext, req: Request, res: Response, status: number): void {
+  const t = textsFor(browserLocale(req));
+  render(ctx, res, status, 'message.njk', t, { title: t.serverErrorTitle, message: t.serverError });
+}
+
+/** `action` is neither Pay nor Cancel: the message goes above the form. */
+export type CardFormField = CardField | 'action';
+
+export interface CardFormState {
+  problems: Partial<Record<CardFormField, CardEntryProblem>>;
+  /** Values that may be shown again; never the card number or the security code. */
+  kept: { cardType: CardBrand | undefined; expiry: string };
+}
+
+/** The card form, empty or sent back with one message per wrong field. */
+export function renderCardPage(ctx: BankContext, res: Response, transaction: BankTransaction, status = 200, state?: CardFormState): void {
+  const t = textsFor(transaction.locale);
+  const errors: Partial<Record<CardFormField, string>> = {};
+  for (const [field, problem] of Object.entries(state?.problems ?? {}) as [CardFormField, CardEntryProblem][]) {
+    errors[field] = t.problems[problem](state?.kept.cardType);
+  }
+  render(ctx, res, status, 'card.njk', t, {
+    ...summary(transaction),
+    payUrl: `${ctx.publicUrl}/pay/${transaction.bankTxnId}`,
+    brands: CARD_BRANDS.map((brand) => ({ value: brand, label: t.brands[brand], selected: state?.kept.cardType === brand })),
+    expiry: state?.kept.expiry ?? '',
+    errors,
+    hasErrors: Object.keys(errors).length > 0,
+  });
+}
+
+/**
+ * Sends the buyer back to the merchant with a freshly signed response: auto-submitted right after the
+ * decision, or behind a button when the buyer comes back to a transaction already decided.
+ */
+export async function renderReturnPage(
+  ctx: BankContext,
+  req: Request,
+  res: Response,
+  transaction: BankTransaction & DecidedTransaction,
+  mode: 'just_decided' | 'already_processed',
+): Promise<void> {
+  const t = textsFor(transaction.locale);
+  const token = await signResponse(ctx.keys, ctx.bankId, transaction, ctx.now());
+  ctx.security.allowFormSubmissionTo(req, res, transaction.returnUrl);
+  const data = {
+    ...summary(transaction),
+    outcomeTitle: t.outcomeTitles[transaction.status],
+    returnUrl: transaction.returnUrl,
+    fieldName: RESPONSE_FIELD,
+    token,
+  };
+  if (mode === 'just_decided') render(ctx, res, 200, 'return.njk', t, data);
+  else render(ctx, res, req.method === 'POST' ? 409 : 200, 'already-processed.njk', t, data);
+}

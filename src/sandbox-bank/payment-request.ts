@@ -1,0 +1,149 @@
+import { decodeJwt, errors, jwtVerify, type JWTPayload } from 'jose';
+import { z } from 'zod';
+import {
+  ALLOWED_ALGORITHMS,
+  CLOCK_TOLERANCE_SECONDS,
+  MAX_REQUEST_LIFETIME_SECONDS,
+  REQUEST_TYP,
+  type RequestTransaction,
+} from '../connectors/native/protocol.js';
+import { findCurrency } from '../core/money.js';
+import type { RegisteredMerchant } from './merchants.js';
+import { PaymentRequestRefusal } from './request-refusal.js';
+
+/** A payment request whose signature, addressing, dates and fields all checked out. */
+export interface VerifiedPaymentRequest {
+  merchant: RegisteredMerchant;
+  jti: string;
+  txn: RequestTransaction;
+  returnUrl: string;
+  notifyUrl: string;
+}
+
+export interface RequestVerification {
+  bankId: string;
+  merchants: ReadonlyMap<string, RegisteredMerchant>;
+  now: Date;
+}
+
+// A request token is about 1 KB; a far larger field is not a request and is not parsed.
+const MAX_TOKEN_LENGTH = 16_384;
+
+const callbackUrl = z
+  .string()
+  .max(2048)
+  .refine((text) => {
+    try {
+      const url = new URL(text);
+      return (url.protocol === 'https:' || url.protocol === 'http:') && !url.username && !url.password;
+    } catch {
+      return false;
+    }
+  }, 'must be an absolute http(s) URL without credentials');
+
+const requestClaims = z.object({
+  jti: z.string().min(1).max(200),
+  iat: z.number(),
+  exp: z.number(),
+  txn: z.object({
+    ref: z.string().regex(/^[A-Za-z0-9]{1,40}$/),
+    amount: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+    currency: z.string().refine((code) => findCurrency(code) !== undefined, 'must be a payable ISO 4217 code'),
+    description: z.string().min(1).max(255),
+    locale: z.enum(['en', 'fr']),
+  }),
+  return_url: callbackUrl,
+  notify_url: callbackUrl,
+});
+
+/** Failures to reach or read the merchant's JWKS: the request may be fine, the bank just cannot check it now. */
+function isKeySourceUnavailable(err: unknown): boolean {
+  if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid) return true;
+  // "Expected 200 OK …" and "Failed to parse the JSON Web Key Set …" are plain JOSEErrors.
+  if (err instanceof errors.JOSEError) return err.code === 'ERR_JOSE_GENERIC';
+  // fetch() network failures surface as TypeError.
+  return err instanceof TypeError;
+}
+
+function refusalFor(err: unknown): PaymentRequestRefusal {
+  if (isKeySourceUnavailable(err)) return new PaymentRequestRefusal('merchant_keys_unavailable');
+  if (err instanceof errors.JOSEAlgNotAllowed) return new PaymentRequestRefusal('algorithm_not_allowed');
+  if (err instanceof errors.JWSSignatureVerificationFailed) return new PaymentRequestRefusal('bad_signature');
+  if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys) return new PaymentRequestRefusal('bad_signature');
+  // JWTExpired is a JWTClaimValidationFailed: test it first. It covers exp passed and iat too old.
+  if (err instanceof errors.JWTExpired) return new PaymentRequestRefusal('expired');
+  if (err instanceof errors.JWTClaimValidationFailed) {
+    if (err.reason === 'missing') return new PaymentRequestRefusal('invalid_claims', err.claim);
+    switch (err.claim) {
+      case 'typ':
+        return new PaymentRequestRefusal('wrong_type');
+      case 'aud':
+        return new PaymentRequestRefusal('wrong_audience');
+      case 'iss':
+        return new PaymentRequestRefusal('unknown_merchant');
+      case 'iat':
+      case 'nbf':
+        return new PaymentRequestRefusal('issued_in_future');
+      default:
+        return new PaymentRequestRefusal('invalid_claims', err.claim);
+    }
+  }
+  return new PaymentRequestRefusal('malformed_request');
+}
+
+function issuerOf(token: string): string {
+  let claims: JWTPayload;
+  try {
+    claims = decodeJwt(token);
+  } catch {
+    throw new PaymentRequestRefusal('malformed_request');
+  }
+  if (typeof claims.iss !== 'string') throw new PaymentRequestRefusal('unknown_merchant');
+  return claims.iss;
+}
+
+/**
+ * Verifies the `request` form field (docs/protocol.md, "Payment request"). The unverified `iss` only
+ * chooses whose keys to try; every claim used afterwards comes from the verified token.
+ */
+export async function verifyPaymentRequest(token: unknown, verification: RequestVerification): Promise<VerifiedPaymentRequest> {
+  if (typeof token !== 'string' || token.length === 0) throw new PaymentRequestRefusal('missing_request');
+  if (token.length > MAX_TOKEN_LENGTH) throw new PaymentRequestRefusal('malformed_request');
+
+  const merchant = verification.merchants.get(issuerOf(token));
+  if (!merchant) throw new PaymentRequestRefusal('unknown_merchant');
+
+  let payload: JWTPayload;
+  try {
+    // The allow-list is what refuses `alg: none` and HS256-keyed-with-the-public-key: without it jose
+    // accepts any algorithm the key fits. It is checked before the merchant's keys are fetched.
+    ({ payload } = await jwtVerify(token, merchant.keys, {
+      algorithms: [...ALLOWED_ALGORITHMS],
+      typ: REQUEST_TYP,
+      issuer: merchant.merchantId,
+      audience: verification.bankId,
+      requiredClaims: ['iat', 'exp', 'jti'],
+      maxTokenAge: MAX_REQUEST_LIFETIME_SECONDS,
+      clockTolerance: CLOCK_TOLERANCE_SECONDS,
+      currentDate: verification.now,
+    }));
+  } catch (err) {
+    throw refusalFor(err);
+  }
+
+  const parsed = requestClaims.safeParse(payload);
+  if (!parsed.success) {
+    const field = parsed.error.issues[0]?.path.join('.') || undefined;
+    throw new PaymentRequestRefusal('invalid_claims', field);
+  }
+  const claims = parsed.data;
+  if (claims.exp - claims.iat > MAX_REQUEST_LIFETIME_SECONDS) throw new PaymentRequestRefusal('lifetime_too_long');
+
+  return {
+    merchant,
+    jti: claims.jti,
+    txn: claims.txn,
+    returnUrl: claims.return_url,
+    notifyUrl: claims.notify_url,
+  };
+}

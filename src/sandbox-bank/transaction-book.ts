@@ -1,0 +1,149 @@
+import { randomBytes, randomInt } from 'node:crypto';
+import type { Locale } from '../core/payment.js';
+import type { ResponseStatus } from '../connectors/native/protocol.js';
+import type { CardBrand } from './cards.js';
+import type { VerifiedPaymentRequest } from './payment-request.js';
+
+export type SandboxTransactionStatus = 'awaiting_card' | ResponseStatus;
+
+/** Where the server-to-server notification of a decided transaction stands. */
+export type NotificationState = 'not_sent' | 'pending' | 'delivered' | 'rejected' | 'abandoned';
+
+export interface MaskedCard {
+  brand: CardBrand;
+  last4: string;
+}
+
+/**
+ * What the bank keeps about one transaction. There is deliberately no field that could hold a card
+ * number or security code: the only card facts the bank keeps are brand and last four digits.
+ */
+export interface SandboxTransaction {
+  readonly bankTxnId: string;
+  readonly merchantId: string;
+  readonly ref: string;
+  readonly amount: number;
+  readonly currency: string;
+  readonly status: SandboxTransactionStatus;
+  readonly card?: Readonly<MaskedCard>;
+  readonly authCode?: string;
+  readonly reason?: string;
+  readonly createdAt: string;
+  readonly decidedAt?: string;
+  readonly notification: { readonly state: NotificationState; readonly attempts: number };
+}
+
+/** The full record: the snapshot plus what the bank needs to show the page and answer the merchant. */
+export interface BankTransaction extends SandboxTransaction {
+  readonly merchantName: string;
+  readonly description: string;
+  readonly locale: Locale;
+  readonly returnUrl: string;
+  readonly notifyUrl: string;
+}
+
+/** The buyer's (or the bank's) verdict on a transaction awaiting its card. */
+export type Decision =
+  | { status: 'authorised'; card: MaskedCard }
+  | { status: 'refused'; card: MaskedCard; reason: string }
+  | { status: 'cancelled' }
+  | { status: 'error'; reason: string };
+
+export type OpenResult =
+  | { kind: 'created'; transaction: BankTransaction }
+  /** The same request again (double click, reopened tab): the buyer goes back to the same card page. */
+  | { kind: 'reopened'; transaction: BankTransaction }
+  | { kind: 'reused' }
+  | { kind: 'in_use' };
+
+/** 128 random bits: the id is in the card page URL, so knowing it must be the only way in. */
+function newBankTxnId(): string {
+  return `sbx${randomBytes(16).toString('hex')}`;
+}
+
+function newAuthCode(): string {
+  return String(randomInt(0, 1_000_000)).padStart(6, '0');
+}
+
+/**
+ * The sandbox bank's transactions, in memory. Every method is synchronous, so a check and the change
+ * it guards cannot interleave with another request: a double-clicked Pay decides exactly once.
+ */
+export class TransactionBook {
+  private readonly byId = new Map<string, BankTransaction>();
+  private readonly byMerchantRef = new Map<string, string>();
+
+  open(request: VerifiedPaymentRequest, now: Date): OpenResult {
+    const key = `${request.merchant.merchantId}\n${request.txn.ref}`;
+    const existingId = this.byMerchantRef.get(key);
+    const existing = existingId === undefined ? undefined : this.byId.get(existingId);
+    if (existing) {
+      if (existing.status !== 'awaiting_card') return { kind: 'reused' };
+      const same = existing.amount === request.txn.amount && existing.currency === request.txn.currency;
+      return same ? { kind: 'reopened', transaction: existing } : { kind: 'in_use' };
+    }
+    const transaction: BankTransaction = {
+      bankTxnId: newBankTxnId(),
+      merchantId: request.merchant.merchantId,
+      merchantName: request.merchant.displayName,
+      ref: request.txn.ref,
+      amount: request.txn.amount,
+      currency: request.txn.currency,
+      description: request.txn.description,
+      locale: request.txn.locale,
+      returnUrl: request.returnUrl,
+      notifyUrl: request.notifyUrl,
+      status: 'awaiting_card',
+      createdAt: now.toISOString(),
+      notification: { state: 'not_sent', attempts: 0 },
+    };
+    this.byId.set(transaction.bankTxnId, transaction);
+    this.byMerchantRef.set(key, transaction.bankTxnId);
+    return { kind: 'created', transaction };
+  }
+
+  get(bankTxnId: string): BankTransaction | undefined {
+    return this.byId.get(bankTxnId);
+  }
+
+  /** Records the verdict, or returns undefined when the transaction is unknown or already decided. */
+  decide(bankTxnId: string, decision: Decision, now: Date): BankTransaction | undefined {
+    const current = this.byId.get(bankTxnId);
+    if (!current || current.status !== 'awaiting_card') return undefined;
+    const decided: BankTransaction = {
+      ...current,
+      status: decision.status,
+      decidedAt: now.toISOString(),
+      ...('card' in decision ? { card: { brand: decision.card.brand, last4: decision.card.last4 } } : {}),
+      ...(decision.status === 'authorised' ? { authCode: newAuthCode() } : {}),
+      ...('reason' in decision ? { reason: decision.reason } : {}),
+    };
+    this.byId.set(bankTxnId, decided);
+    return decided;
+  }
+
+  recordNotification(bankTxnId: string, state: NotificationState, attempts: number): void {
+    const current = this.byId.get(bankTxnId);
+    if (current) this.byId.set(bankTxnId, { ...current, notification: { state, attempts } });
+  }
+
+  /** Copies, oldest first, with only the facts listed in SandboxTransaction. */
+  snapshot(): readonly SandboxTransaction[] {
+    return [...this.byId.values()].map((t) =>
+      Object.freeze({
+        bankTxnId: t.bankTxnId,
+        merchantId: t.merchantId,
+        ref: t.ref,
+        amount: t.amount,
+        currency: t.currency,
+        status: t.status,
+        ...(t.card ? { card: Object.freeze({ ...t.card }) } : {}),
+        ...(t.authCode !== undefined ? { authCode: t.authCode } : {}),
+        ...(t.reason !== undefined ? { reason: t.reason } : {}),
+        createdAt: t.createdAt,
+        ...(t.decidedAt !== undefined ? { decidedAt: t.decidedAt } : {}),
+        notification: Object.freeze({ ...t.notification }),
+      }),
+    );
+  }
+}
