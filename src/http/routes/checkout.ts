@@ -1,4 +1,4 @@
-import { Router, type RequestHandler } from 'express';
+import { Router, type Request, type RequestHandler } from 'express';
 import express from 'express';
 import type nunjucks from 'nunjucks';
 import { GatewayError, NotFoundError } from '../../core/errors.js';
@@ -20,6 +20,10 @@ export interface CheckoutOptions {
   merchantName: string;
   publicUrl: string;
   logger: Logger;
+}
+
+function regenerate(req: Request): Promise<void> {
+  return new Promise((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
 }
 
 const PAYMENT_ID = /^pay_[A-Za-z0-9_-]{22}$/;
@@ -48,7 +52,12 @@ export function checkoutRoutes(options: CheckoutOptions): Router {
     // A final payment shows only its outcome. A pending one keeps its Pay button: a buyer back from the
     // bank's page by the Back button goes back to the same attempt.
     if (!isOpen(payment.status)) return res.redirect(303, `${publicUrl}/checkout/${payment.id}/result`);
+    // The payment journey starts here with a session id of our own making and a fresh CSRF token: a
+    // session fixed beforehand by someone else is dropped. Doing it here rather than on "Pay" keeps
+    // a double click (two POSTs with the same cookie) inside one session.
+    await regenerate(req);
     const locale = pickLocale(req, payment);
+    res.set('Cache-Control', 'no-store');
     renderPage(views, res, 'checkout.njk', locale, {
       merchantName,
       payment,
@@ -65,11 +74,6 @@ export function checkoutRoutes(options: CheckoutOptions): Router {
     const connector = connectors.get(payment.connector);
     const { attempt, payment: current } = await service.startAttempt(payment.id, connector.name);
     if (!attempt) throw new GatewayError('internal', 500, 'no attempt was started');
-
-    // A new session id once payment starts: a session fixed by someone else before this point is useless.
-    const token = req.session.csrfToken;
-    await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
-    if (token) req.session.csrfToken = token;
 
     const locale = pickLocale(req, current);
     const redirect = await connector.buildRequest({
