@@ -3,9 +3,8 @@ import type { Server } from 'node:http';
 import type { Express } from 'express';
 import { createGateway } from './app.js';
 import { ConfigError, loadConfig, type GatewayConfig } from './config.js';
-import { createDemoShop } from './demo-shop/app.js';
 import { createLogger } from './logger.js';
-import { createSandboxBank } from './sandbox-bank/app.js';
+import { startDemo } from './demo.js';
 
 function listen(app: Express, port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
@@ -13,9 +12,6 @@ function listen(app: Express, port: number): Promise<Server> {
     server.once('error', reject);
   });
 }
-
-const DEMO_MERCHANT_ID = 'demo-merchant';
-const SANDBOX_BANK_ID = 'sandbox-bank';
 
 /**
  * `npm start`. With bank settings in the environment the gateway runs alone; without them it runs the
@@ -42,28 +38,10 @@ async function main(): Promise<void> {
     await listen(gateway, config.port);
     logger.info({ url: config.publicUrl, store: gateway.gateway.store.kind }, 'gateway listening');
   } else {
-    const bankUrl = `http://localhost:${config.sandboxBankPort}`;
-    const shopUrl = `http://localhost:${config.demoShopPort}`;
-    const demoConfig: GatewayConfig = {
-      ...config,
-      bank: { id: SANDBOX_BANK_ID, merchantId: DEMO_MERCHANT_ID, paymentUrl: `${bankUrl}/pay`, jwksUrl: `${bankUrl}/.well-known/jwks.json` },
-      returnUrlAllowlist: [...new Set([...config.returnUrlAllowlist, shopUrl])],
-    };
-    const bank = await createSandboxBank({
-      bankId: SANDBOX_BANK_ID,
-      publicUrl: bankUrl,
-      merchants: [{ merchantId: DEMO_MERCHANT_ID, jwksUrl: `${config.publicUrl}/.well-known/jwks.json` }],
-      logger: logger.child({ service: 'sandbox-bank' }),
-    });
-    closers.push(() => bank.close());
-    const gateway = await createGateway(demoConfig, { logger });
-    closers.push(() => gateway.gateway.close());
-    const shop = createDemoShop({ publicUrl: shopUrl, gatewayUrl: config.publicUrl, apiKey: config.apiKeys[0]!, logger: logger.child({ service: 'demo-shop' }) });
-    await listen(bank.app, config.sandboxBankPort);
-    await listen(gateway, config.port);
-    await listen(shop, config.demoShopPort);
-    logger.info({ gateway: config.publicUrl, bank: bankUrl, shop: shopUrl, store: gateway.gateway.store.kind }, 'demo running');
-    console.log(`\n  Demo shop:     ${shopUrl}\n  Gateway:       ${config.publicUrl}\n  Sandbox bank:  ${bankUrl}\n\n  Pay with 4242 4242 4242 4242, any future expiry, any 3-digit code (more test cards in README.md).\n`);
+    const demo = await startDemo(config, logger);
+    closers.push(() => demo.close());
+    logger.info({ gateway: demo.gatewayUrl, bank: demo.bankUrl, shop: demo.shopUrl, store: demo.gateway.gateway.store.kind }, 'demo running');
+    console.log(`\n  Demo shop:     ${demo.shopUrl}\n  Gateway:       ${demo.gatewayUrl}\n  Sandbox bank:  ${demo.bankUrl}\n\n  Pay with 4242 4242 4242 4242, any future expiry, any 3-digit code (more test cards in README.md).\n`);
   }
 
   const stop = async () => {

@@ -54,5 +54,6 @@ export interface BankConnector {
   buildRequest(input: BuildRequestInput): Promise<RedirectForm>;
   verifyReturn(message: IncomingBankMessage): Promise<VerifiedBankMessage>;
   verifyNotification(message: IncomingBankMessage): Promise<VerifiedBankMessage>;
-  acknowledge(kind: AckKind): Acknowledgement;
+  /** `reason` is a short machine word (never message content) for protocols that report one. */
+  acknowledge(kind: AckKind, reason?: string): Acknowledgement;
 }

@@ -38,6 +38,7 @@ describe('bank messages (native protocol)', () => {
     const res = await notify(token);
     expect(res.status).to.equal(400);
     expect(res.body.status).to.equal('rejected');
+    expect(res.body.reason).to.be.a('string');
     const page = await browserReturn(token);
     expect(page.status).to.equal(400);
     expect(page.headers['content-type']).to.contain('text/html');

@@ -122,9 +122,10 @@ export class NativeConnector implements BankConnector {
     return this.verify(message);
   }
 
-  acknowledge(kind: AckKind): Acknowledgement {
+  acknowledge(kind: AckKind, reason?: string): Acknowledgement {
     const status = kind === 'accepted' ? 200 : kind === 'rejected' ? 400 : 503;
-    return { status, contentType: 'application/json', body: JSON.stringify({ status: kind === 'retry' ? 'retry' : kind }) };
+    const body = kind === 'rejected' && reason ? { status: kind, reason } : { status: kind };
+    return { status, contentType: 'application/json', body: JSON.stringify(body) };
   }
 
   private async verify(message: IncomingBankMessage): Promise<VerifiedBankMessage> {

@@ -85,7 +85,7 @@ export function bankCallbackRoutes({ service, connectors, publicUrl, logger }: B
         ack = connector.acknowledge('retry');
       } else if (err instanceof InvalidBankMessageError) {
         logger.warn({ connector: connector.name, reason: err.reason }, 'bank notification refused');
-        ack = connector.acknowledge('rejected');
+        ack = connector.acknowledge('rejected', err.reason);
       } else {
         logger.error({ connector: connector.name, err: err instanceof GatewayError ? err.code : String(err) }, 'bank notification failed');
         ack = connector.acknowledge('retry');

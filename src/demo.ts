@@ -1,0 +1,76 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createGateway, type GatewayApp } from './app.js';
+import type { GatewayConfig } from './config.js';
+import { createDemoShop } from './demo-shop/app.js';
+import type { Logger } from './logger.js';
+import { createSandboxBank, type SandboxBank } from './sandbox-bank/app.js';
+
+export const DEMO_MERCHANT_ID = 'demo-merchant';
+export const SANDBOX_BANK_ID = 'sandbox-bank';
+
+export interface Demo {
+  gatewayUrl: string;
+  bankUrl: string;
+  shopUrl: string;
+  gateway: GatewayApp;
+  bank: SandboxBank;
+  close(): Promise<void>;
+}
+
+async function listen(port: number, host?: string): Promise<{ server: Server; port: number }> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  return { server, port: (server.address() as AddressInfo).port };
+}
+
+/**
+ * The whole demo on one machine: the gateway, the sandbox bank and the demo shop, wired to each other.
+ * Ports may be 0 (tests): the listeners are opened first so every app knows the others' URLs.
+ */
+export async function startDemo(config: GatewayConfig, logger: Logger, options: { host?: string } = {}): Promise<Demo> {
+  const [gw, bk, sh] = await Promise.all([listen(config.port, options.host), listen(config.sandboxBankPort, options.host), listen(config.demoShopPort, options.host)]);
+  const host = options.host ?? 'localhost';
+  const gatewayUrl = config.publicUrl.includes(`:${config.port}`) && config.port !== 0 ? config.publicUrl : `http://${host}:${gw.port}`;
+  const bankUrl = `http://${host}:${bk.port}`;
+  const shopUrl = `http://${host}:${sh.port}`;
+
+  const bank = await createSandboxBank({
+    bankId: SANDBOX_BANK_ID,
+    publicUrl: bankUrl,
+    merchants: [{ merchantId: DEMO_MERCHANT_ID, jwksUrl: `${gatewayUrl}/.well-known/jwks.json`, displayName: config.merchantName }],
+    logger: logger.child({ service: 'sandbox-bank' }),
+  });
+  const gateway = await createGateway(
+    {
+      ...config,
+      publicUrl: gatewayUrl,
+      bank: { id: SANDBOX_BANK_ID, merchantId: DEMO_MERCHANT_ID, paymentUrl: `${bankUrl}/pay`, jwksUrl: `${bankUrl}/.well-known/jwks.json` },
+      returnUrlAllowlist: [...new Set([...config.returnUrlAllowlist, shopUrl])],
+    },
+    { logger },
+  );
+  const shop = createDemoShop({ publicUrl: shopUrl, gatewayUrl, apiKey: config.apiKeys[0]!, logger: logger.child({ service: 'demo-shop' }) });
+  gw.server.on('request', gateway);
+  bk.server.on('request', bank.app);
+  sh.server.on('request', shop);
+
+  return {
+    gatewayUrl,
+    bankUrl,
+    shopUrl,
+    gateway,
+    bank,
+    async close() {
+      await bank.close();
+      await gateway.gateway.close();
+      for (const { server } of [gw, bk, sh]) {
+        server.closeAllConnections();
+        await new Promise((r) => server.close(r));
+      }
+    },
+  };
+}
