@@ -1,6 +1,15 @@
-import { ValidationError } from '../core/errors.js';
 import type { PaymentEvent } from '../core/events.js';
 import { isOpen, type Payment } from '../core/payment.js';
+import { assertListLimit, decodeCursor, encodeCursor } from './list-cursor.js';
+import { MemoryOutbox } from './memory-outbox.js';
+import type {
+  ClaimedDelivery,
+  DeliveryAttemptRecord,
+  EventQuery,
+  EventWithDeliveries,
+  Outbox,
+} from './outbox.js';
+import { checkOutboxTargets } from './outbox-checks.js';
 import type {
   CommitInput,
   CreateOutcome,
@@ -12,8 +21,13 @@ import type {
 } from './payment-store.js';
 
 export interface MemoryPaymentStoreOptions {
-  /** Decides when idempotency records and remembered message ids have expired. */
+  /**
+   * Decides when idempotency records and remembered message ids have expired, and when outbox
+   * entries were queued, delivered and are due after a write.
+   */
   clock?: () => Date;
+  /** Where every event is delivered (`webhook:0`, `email`); default none (events are still kept for the API). */
+  outboxTargets?: string[];
 }
 
 interface Expiring<T> {
@@ -29,9 +43,11 @@ const SWEEP_INTERVAL_MS = 60_000;
  * tested against. Everything is lost on restart and nothing is shared between processes.
  *
  * Atomicity comes from the event loop: a synchronous block runs to the end before any other
- * callback, so each method does its whole read-check-write with no `await` in between.
+ * callback, so each method does its whole read-check-write with no `await` in between. The outbox
+ * (memory-outbox.ts) is written inside the same sections: a payment change and its queued
+ * notifications exist together or not at all.
  */
-export class MemoryPaymentStore implements PaymentStore {
+export class MemoryPaymentStore implements PaymentStore, Outbox {
   readonly kind = 'memory' as const;
   private readonly clock: () => Date;
   private readonly payments = new Map<string, Payment>();
@@ -43,10 +59,12 @@ export class MemoryPaymentStore implements PaymentStore {
   private readonly succeededSlots = new Map<string, string>();
   private readonly idempotency = new Map<string, Expiring<IdempotencyRecord>>();
   private readonly messages = new Map<string, Expiring<true>>();
+  private readonly outbox: MemoryOutbox;
   private lastSweepMs = 0;
 
   constructor(options: MemoryPaymentStoreOptions = {}) {
     this.clock = options.clock ?? (() => new Date());
+    this.outbox = new MemoryOutbox(checkOutboxTargets(options.outboxTargets ?? []), this.clock);
   }
 
   async createPayment(input: CreatePaymentInput): Promise<CreateOutcome> {
@@ -71,6 +89,7 @@ export class MemoryPaymentStore implements PaymentStore {
     const stored = structuredClone(payment);
     this.payments.set(stored.id, stored);
     this.events.set(stored.id, structuredClone(input.events));
+    this.outbox.record(input.events);
     this.index(stored);
     if (input.idempotency) {
       const { key, fingerprint, ttlSeconds } = input.idempotency;
@@ -101,15 +120,15 @@ export class MemoryPaymentStore implements PaymentStore {
     const log = this.events.get(next.id) ?? [];
     log.push(...structuredClone(input.events));
     this.events.set(next.id, log);
+    this.outbox.record(input.events);
     this.index(next);
     return true;
   }
 
   async listPayments(query: ListQuery): Promise<PaymentPage> {
-    if (!Number.isInteger(query.limit) || query.limit < 1) {
-      throw new RangeError(`list limit must be a positive integer, got ${query.limit}`);
-    }
-    const after = query.cursor === undefined ? null : decodeCursor(query.cursor);
+    assertListLimit(query.limit);
+    const cursor = query.cursor === undefined ? null : decodeCursor(query.cursor);
+    const after = cursor === null ? null : { createdMs: Number(cursor.score), id: cursor.id };
     const matching = [...this.payments.values()]
       .filter((p) => query.reference === undefined || p.reference === query.reference)
       .filter((p) => query.status === undefined || p.status === query.status)
@@ -120,7 +139,7 @@ export class MemoryPaymentStore implements PaymentStore {
     const last = page[page.length - 1];
     return {
       items: page.map(({ payment }) => structuredClone(payment)),
-      nextCursor: matching.length > page.length && last ? encodeCursor(last.position) : null,
+      nextCursor: matching.length > page.length && last ? encodeCursor({ score: String(last.position.createdMs), id: last.position.id }) : null,
     };
   }
 
@@ -143,6 +162,34 @@ export class MemoryPaymentStore implements PaymentStore {
     if (this.live(this.messages, messageId, nowMs)) return false;
     this.messages.set(messageId, { value: true, expiresAtMs: expiresAt.getTime() });
     return true;
+  }
+
+  claim(now: Date, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+    return this.outbox.claim(now, limit, leaseMs);
+  }
+
+  complete(claim: ClaimedDelivery, attempt: DeliveryAttemptRecord): Promise<boolean> {
+    return this.outbox.complete(claim, attempt);
+  }
+
+  fail(claim: ClaimedDelivery, attempt: DeliveryAttemptRecord, retryAt: Date | null): Promise<boolean> {
+    return this.outbox.fail(claim, attempt, retryAt);
+  }
+
+  getEvent(eventId: string): Promise<EventWithDeliveries | null> {
+    return this.outbox.getEvent(eventId);
+  }
+
+  listEventsWithDeliveries(query: EventQuery): Promise<{ items: EventWithDeliveries[]; nextCursor: string | null }> {
+    return this.outbox.listEventsWithDeliveries(query);
+  }
+
+  redeliver(eventId: string, now: Date): Promise<boolean> {
+    return this.outbox.redeliver(eventId, now);
+  }
+
+  pendingCount(): Promise<number> {
+    return this.outbox.pendingCount();
   }
 
   async close(): Promise<void> {
@@ -185,32 +232,15 @@ export class MemoryPaymentStore implements PaymentStore {
 }
 
 /** Where a payment sits in a listing: newest first, ties broken by id (descending), as in the Redis adapter. */
-interface ListPosition {
+interface PaymentPosition {
   createdMs: number;
   id: string;
 }
 
-function positionOf(payment: Payment): ListPosition {
+function positionOf(payment: Payment): PaymentPosition {
   return { createdMs: Date.parse(payment.createdAt), id: payment.id };
 }
 
-function comesBefore(a: ListPosition, b: ListPosition): boolean {
+function comesBefore(a: PaymentPosition, b: PaymentPosition): boolean {
   return a.createdMs !== b.createdMs ? a.createdMs > b.createdMs : a.id > b.id;
-}
-
-function encodeCursor(position: ListPosition): string {
-  return Buffer.from(JSON.stringify([position.createdMs, position.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): ListPosition {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    parsed = null;
-  }
-  if (Array.isArray(parsed) && typeof parsed[0] === 'number' && typeof parsed[1] === 'string') {
-    return { createdMs: parsed[0], id: parsed[1] };
-  }
-  throw new ValidationError([{ field: 'cursor', message: 'Not a cursor from a previous page.' }]);
 }

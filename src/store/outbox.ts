@@ -8,6 +8,12 @@ import type { PaymentEvent, PaymentEventType } from '../core/events.js';
  * Queues are per (target, payment): one payment's events leave in order, different payments never
  * wait for each other. A worker claims the head of a due queue with a lease; if the worker dies the
  * lease runs out and the queue is due again for any other worker.
+ *
+ * Why hand-written rather than a job-queue library (bullmq and the like): such a queue keeps its
+ * jobs under its own keys and writes them with its own commands, so a job cannot be added in the
+ * same atomic step as the payment. A crash between the two writes would lose a notification (the
+ * payment changed, no job) or invent one (a job for a change that was never stored). Here the
+ * queue entries are written by the very Lua script (or synchronous section) that writes the payment.
  */
 export type DeliveryState = 'pending' | 'delivered' | 'dead';
 
@@ -27,7 +33,10 @@ export interface Delivery {
   attempts: DeliveryAttemptRecord[];
   /** When the next try is due (pending only). */
   nextAttemptAt: string | null;
-  /** When the event was first queued for this target; retries stop a configured time after it. */
+  /**
+   * When the event was queued for this target: when it was written, or when it was last redelivered
+   * (a redelivery starts a fresh retry window). Retries stop a configured time after it.
+   */
   queuedAt: string;
   deliveredAt: string | null;
 }
@@ -71,7 +80,10 @@ export interface Outbox {
   getEvent(eventId: string): Promise<EventWithDeliveries | null>;
   /** Newest first, cursor paging; filters combine. */
   listEventsWithDeliveries(query: EventQuery): Promise<{ items: EventWithDeliveries[]; nextCursor: string | null }>;
-  /** Queues the event again for every target (also dead ones), due now. False when there is no such event. */
+  /**
+   * Queues the event again for every configured target (also dead and delivered ones), due now; the
+   * attempts so far are kept and later tries append to them. False when there is no such event.
+   */
   redeliver(eventId: string, now: Date): Promise<boolean>;
   /** How many deliveries are pending (for health and tests). */
   pendingCount(): Promise<number>;

@@ -1,3 +1,5 @@
+import { RECORD_EVENTS } from './redis-outbox-scripts.js';
+
 /**
  * Lua for the Redis payment store. Redis runs a script to the end before serving any other
  * client, so each script is one atomic step; ioredis sends them by EVALSHA.
@@ -34,17 +36,26 @@ end
 
 /**
  * Create a payment. Atomic because the idempotency check, the reference check and the writes must
- * see one state: two concurrent creates with one key or one reference must not both succeed.
+ * see one state: two concurrent creates with one key or one reference must not both succeed. The
+ * events are stored and queued for every outbox target in the same script (record_events), so a
+ * payment never exists without its notifications owed, nor a notification without its payment.
  *
  * KEYS: 1 p:{id}, 2 ev:{id}, 3 ref:{reference}:open, 4 ref:{reference}:ok, 5 created,
  *       6 byref:{reference}, 7 exp, [8 idem:{key} when an Idempotency-Key was given]
  * ARGV: 1 prefix, 2 id, 3 payment json, 4 version, 5 status, 6 createdAt ms, 7 expiresAt ms,
- *       8 fingerprint, 9 idempotency ttl seconds, 10 idempotency record json, 11 event count,
- *       then the events' json, then the attempt refs.
+ *       8 fingerprint, 9 idempotency ttl seconds, 10 idempotency record json, 11 event count (n),
+ *       then per event: occurredAt ms, json; then outbox targets (comma-joined), now ms, now ISO;
+ *       then the attempt refs.
  * Returns {'created'} | {'replayed', record json} | {'idempotency_mismatch'} | {'reference_conflict', payment json}.
  */
-export const CREATE_PAYMENT = `${INDEX_PAYMENT}
+export const CREATE_PAYMENT = `${INDEX_PAYMENT}${RECORD_EVENTS}
 local prefix, id = ARGV[1], ARGV[2]
+local event_count = tonumber(ARGV[11])
+local outbox_arg = 12 + 2 * event_count
+local events = read_events(12, event_count)
+if events.err then
+  return events
+end
 if #KEYS == 8 then
   local remembered = redis.call('GET', KEYS[8])
   if remembered then
@@ -64,13 +75,10 @@ for _, slot in ipairs({KEYS[3], KEYS[4]}) do
   end
 end
 redis.call('HSET', KEYS[1], 'v', ARGV[4], 's', ARGV[5], 'json', ARGV[3])
-local event_count = tonumber(ARGV[11])
-for i = 1, event_count do
-  redis.call('RPUSH', KEYS[2], ARGV[11 + i])
-end
+record_events(prefix, KEYS[2], events, ARGV[outbox_arg], ARGV[outbox_arg + 1], ARGV[outbox_arg + 2])
 redis.call('ZADD', KEYS[5], ARGV[6], id)
 redis.call('ZADD', KEYS[6], ARGV[6], id)
-index_payment(prefix, id, ARGV[5], ARGV[7], 12 + event_count)
+index_payment(prefix, id, ARGV[5], ARGV[7], outbox_arg + 3)
 if #KEYS == 8 then
   redis.call('SET', KEYS[8], ARGV[10], 'EX', ARGV[9])
 end
@@ -80,25 +88,30 @@ return {'created'}
 /**
  * Compare-and-set a payment's next version. Atomic because the version check and the writes must
  * not be split: otherwise two instances applying the same bank message would both pass the check
- * and both record the transition (two events, two webhooks).
+ * and both record the transition (two events, two webhooks). The events are queued for every
+ * outbox target by the same script, after the check: a lost compare-and-set queues nothing.
  *
  * KEYS: 1 p:{id}, 2 ev:{id}, 3 ref:{reference}:open, 4 ref:{reference}:ok, 5 created (unused),
  *       6 byref:{reference} (unused), 7 exp  (same layout as create, so index_payment is shared)
  * ARGV: 1 prefix, 2 id, 3 expected version, 4 next version, 5 status, 6 payment json,
- *       7 expiresAt ms, 8 event count, then the events' json, then the attempt refs.
+ *       7 expiresAt ms, 8 event count (n), then per event: occurredAt ms, json; then outbox
+ *       targets (comma-joined), now ms, now ISO; then the attempt refs.
  * Returns 1 when written, 0 when the stored version differed (nothing written).
  */
-export const COMMIT_PAYMENT = `${INDEX_PAYMENT}
+export const COMMIT_PAYMENT = `${INDEX_PAYMENT}${RECORD_EVENTS}
+local event_count = tonumber(ARGV[8])
+local outbox_arg = 9 + 2 * event_count
+local events = read_events(9, event_count)
+if events.err then
+  return events
+end
 local stored = redis.call('HGET', KEYS[1], 'v')
 if not stored or tonumber(stored) ~= tonumber(ARGV[3]) then
   return 0
 end
 redis.call('HSET', KEYS[1], 'v', ARGV[4], 's', ARGV[5], 'json', ARGV[6])
-local event_count = tonumber(ARGV[8])
-for i = 1, event_count do
-  redis.call('RPUSH', KEYS[2], ARGV[8 + i])
-end
-index_payment(ARGV[1], ARGV[2], ARGV[5], ARGV[7], 9 + event_count)
+record_events(ARGV[1], KEYS[2], events, ARGV[outbox_arg], ARGV[outbox_arg + 1], ARGV[outbox_arg + 2])
+index_payment(ARGV[1], ARGV[2], ARGV[5], ARGV[7], outbox_arg + 3)
 return 1
 `;
 

@@ -1,7 +1,15 @@
 import type { Redis } from 'ioredis';
-import { ValidationError } from '../core/errors.js';
 import type { PaymentEvent } from '../core/events.js';
 import type { Payment } from '../core/payment.js';
+import { assertListLimit, decodeCursor, encodeCursor, type ListPosition } from './list-cursor.js';
+import type {
+  ClaimedDelivery,
+  DeliveryAttemptRecord,
+  EventQuery,
+  EventWithDeliveries,
+  Outbox,
+} from './outbox.js';
+import { checkOutboxTargets } from './outbox-checks.js';
 import type {
   CommitInput,
   CreateOutcome,
@@ -11,6 +19,7 @@ import type {
   PaymentPage,
   PaymentStore,
 } from './payment-store.js';
+import { RedisOutbox } from './redis-outbox.js';
 import { COMMIT_PAYMENT, CREATE_PAYMENT, LIST_PAYMENTS, PAYMENT_BY_ATTEMPT } from './redis-scripts.js';
 
 export interface RedisPaymentStoreOptions {
@@ -18,6 +27,13 @@ export interface RedisPaymentStoreOptions {
   prefix: string;
   /** Quit the connection on close(): true when the store opened it. */
   ownsConnection?: boolean;
+  /** Where every event is delivered (`webhook:0`, `email`); default none (events are still kept for the API). */
+  outboxTargets?: string[];
+  /**
+   * Stamps the outbox's queuedAt and deliveredAt, and makes a queue due after a write or a settled
+   * claim; defaults to the system clock. Expiring keys always follow Redis's own clock.
+   */
+  clock?: () => Date;
 }
 
 /** The scripts of redis-scripts.ts, as ioredis exposes them after defineCommand. */
@@ -43,21 +59,29 @@ const LIST_SCAN_BUDGET = 1000;
  * - `exp` ZSET scored by expiresAt ms, holding open payments only
  * - `idem:{key}` idempotency record json, with a TTL
  * - `msg:{id}` remembered bank message ids, expiring at the message's own expiry
+ * - the outbox: `evt:`, `events`, `evp:`, `dlv:`, `obq:`, `obdue`, `lease:`, `obpending`
+ *   (described in redis-outbox-scripts.ts), written by the same create and commit scripts
  *
  * Every write that must be atomic is one Lua script (see redis-scripts.ts). Round-trip counts below
  * assume the script is cached; ioredis adds one EVAL the first time a script meets a server.
  */
-export class RedisPaymentStore implements PaymentStore {
+export class RedisPaymentStore implements PaymentStore, Outbox {
   readonly kind = 'redis' as const;
   private readonly redis: Redis;
   private readonly scripts: ScriptedRedis;
   private readonly prefix: string;
   private readonly ownsConnection: boolean;
+  private readonly outbox: RedisOutbox;
 
   constructor(redis: Redis, options: RedisPaymentStoreOptions) {
     this.redis = redis;
     this.prefix = options.prefix;
     this.ownsConnection = options.ownsConnection ?? false;
+    this.outbox = new RedisOutbox(redis, {
+      prefix: options.prefix,
+      targets: checkOutboxTargets(options.outboxTargets ?? []),
+      clock: options.clock ?? (() => new Date()),
+    });
     // Defining again on a shared connection is harmless: same name, same source.
     redis.defineCommand('hppCreatePayment', { lua: CREATE_PAYMENT });
     redis.defineCommand('hppCommitPayment', { lua: COMMIT_PAYMENT, numberOfKeys: 7 });
@@ -66,7 +90,7 @@ export class RedisPaymentStore implements PaymentStore {
     this.scripts = redis as unknown as ScriptedRedis;
   }
 
-  /** One round trip (one script). */
+  /** One round trip (one script, which also queues the events for every outbox target). */
   async createPayment(input: CreatePaymentInput): Promise<CreateOutcome> {
     const { payment, events, idempotency } = input;
     const keys = [...this.paymentKeys(payment), ...(idempotency ? [this.key(`idem:${idempotency.key}`)] : [])];
@@ -82,8 +106,7 @@ export class RedisPaymentStore implements PaymentStore {
       idempotency?.fingerprint ?? '',
       idempotency?.ttlSeconds ?? 0,
       record ? JSON.stringify(record) : '',
-      events.length,
-      ...events.map((e) => JSON.stringify(e)),
+      ...this.outbox.recordArgs(events),
       ...payment.attempts.map((a) => a.ref),
     ];
     const [kind, body] = await this.scripts.hppCreatePayment(keys.length, ...keys, ...args);
@@ -113,7 +136,7 @@ export class RedisPaymentStore implements PaymentStore {
     return json === null ? null : (JSON.parse(json) as Payment);
   }
 
-  /** One round trip (one script). */
+  /** One round trip (one script, which also queues the events for every outbox target). */
   async commit(input: CommitInput): Promise<boolean> {
     const { next, events } = input;
     const written = await this.scripts.hppCommitPayment(
@@ -125,8 +148,7 @@ export class RedisPaymentStore implements PaymentStore {
       next.status,
       JSON.stringify(next),
       Date.parse(next.expiresAt),
-      events.length,
-      ...events.map((e) => JSON.stringify(e)),
+      ...this.outbox.recordArgs(events),
       ...next.attempts.map((a) => a.ref),
     );
     return written === 1;
@@ -137,7 +159,7 @@ export class RedisPaymentStore implements PaymentStore {
    * LIST_SCAN_BUDGET entries costs one more round trip per further budget's worth.
    */
   async listPayments(query: ListQuery): Promise<PaymentPage> {
-    assertLimit(query.limit);
+    assertListLimit(query.limit);
     const setKey = this.key(query.reference === undefined ? 'created' : `byref:${query.reference}`);
     let position = query.cursor === undefined ? null : decodeCursor(query.cursor);
     // One more than the page, to know whether a next page exists.
@@ -185,6 +207,41 @@ export class RedisPaymentStore implements PaymentStore {
     return reply === 'OK';
   }
 
+  /** One round trip (one script). */
+  claim(now: Date, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+    return this.outbox.claim(now, limit, leaseMs);
+  }
+
+  /** One round trip (one script). */
+  complete(claim: ClaimedDelivery, attempt: DeliveryAttemptRecord): Promise<boolean> {
+    return this.outbox.complete(claim, attempt);
+  }
+
+  /** One round trip (one script). */
+  fail(claim: ClaimedDelivery, attempt: DeliveryAttemptRecord, retryAt: Date | null): Promise<boolean> {
+    return this.outbox.fail(claim, attempt, retryAt);
+  }
+
+  /** One round trip (a read-only script). */
+  getEvent(eventId: string): Promise<EventWithDeliveries | null> {
+    return this.outbox.getEvent(eventId);
+  }
+
+  /** One round trip per page in practice (a read-only script), as listPayments. */
+  listEventsWithDeliveries(query: EventQuery): Promise<{ items: EventWithDeliveries[]; nextCursor: string | null }> {
+    return this.outbox.listEventsWithDeliveries(query);
+  }
+
+  /** One round trip (one script). */
+  redeliver(eventId: string, now: Date): Promise<boolean> {
+    return this.outbox.redeliver(eventId, now);
+  }
+
+  /** One round trip (SCARD). */
+  pendingCount(): Promise<number> {
+    return this.outbox.pendingCount();
+  }
+
   /** One round trip (QUIT) when the store owns the connection, none otherwise. */
   async close(): Promise<void> {
     if (this.ownsConnection) await this.redis.quit();
@@ -206,34 +263,6 @@ export class RedisPaymentStore implements PaymentStore {
       this.key('exp'),
     ];
   }
-}
-
-interface ListPosition {
-  /** The member's score as Redis wrote it, so it goes back to ZREVRANGEBYSCORE unchanged. */
-  score: string;
-  id: string;
-}
-
-function encodeCursor(position: ListPosition): string {
-  return Buffer.from(JSON.stringify([position.score, position.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): ListPosition {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    parsed = null;
-  }
-  // The score goes into a Redis command: accept nothing but a plain number.
-  if (Array.isArray(parsed) && typeof parsed[0] === 'string' && /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(parsed[0]) && typeof parsed[1] === 'string') {
-    return { score: parsed[0], id: parsed[1] };
-  }
-  throw new ValidationError([{ field: 'cursor', message: 'Not a cursor from a previous page.' }]);
-}
-
-function assertLimit(limit: number): void {
-  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`list limit must be a positive integer, got ${limit}`);
 }
 
 function required(value: string | undefined): string {

@@ -1,0 +1,240 @@
+import { randomBytes } from 'node:crypto';
+import type { PaymentEvent } from '../core/events.js';
+import { assertListLimit, decodeCursor, encodeCursor } from './list-cursor.js';
+import { assertClaimArguments, attemptRecord } from './outbox-checks.js';
+import type {
+  ClaimedDelivery,
+  Delivery,
+  DeliveryAttemptRecord,
+  EventQuery,
+  EventWithDeliveries,
+  Outbox,
+} from './outbox.js';
+
+interface StoredEvent {
+  event: PaymentEvent;
+  occurredMs: number;
+  /** The targets the event has deliveries for, in configured order. */
+  targets: string[];
+}
+
+/** One (target, payment) queue: event ids, oldest first, the head being the one to deliver. */
+interface Queue {
+  target: string;
+  paymentId: string;
+  eventIds: string[];
+}
+
+interface Lease {
+  token: string;
+  untilMs: number;
+}
+
+/**
+ * The outbox in process memory, for MemoryPaymentStore. Same semantics as the Redis layout:
+ * a queue per (target, payment), a due time per queue (which doubles as the lease while a claim is
+ * out), a lease token per queue. Every method is one synchronous section, so it is atomic; `record`
+ * is synchronous so the store can call it inside the section that writes the payment.
+ */
+export class MemoryOutbox implements Outbox {
+  private readonly events = new Map<string, StoredEvent>();
+  /** Keyed by deliveryKey(eventId, target). */
+  private readonly deliveries = new Map<string, Delivery>();
+  /** Keyed by queueMember(target, paymentId). */
+  private readonly queues = new Map<string, Queue>();
+  /** queue member → when its head is due (ms); only queues with events are here. */
+  private readonly due = new Map<string, number>();
+  private readonly leases = new Map<string, Lease>();
+
+  constructor(
+    private readonly targets: readonly string[],
+    private readonly clock: () => Date,
+  ) {}
+
+  /** Stores the events and queues each for every target, due now. Synchronous on purpose: see the class doc. */
+  record(events: readonly PaymentEvent[]): void {
+    const now = this.clock();
+    for (const event of events) {
+      this.events.set(event.id, { event: structuredClone(event), occurredMs: Date.parse(event.occurredAt), targets: [...this.targets] });
+      for (const target of this.targets) {
+        this.deliveries.set(deliveryKey(event.id, target), {
+          eventId: event.id,
+          target,
+          state: 'pending',
+          attempts: [],
+          nextAttemptAt: now.toISOString(),
+          queuedAt: now.toISOString(),
+          deliveredAt: null,
+        });
+        this.enqueue(target, event.paymentId, event.id, now.getTime(), false);
+      }
+    }
+  }
+
+  async claim(now: Date, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+    assertClaimArguments(limit, leaseMs);
+    const nowMs = now.getTime();
+    // Due order as a Redis ZSET gives it: by due time, then by member.
+    const dueNow = [...this.due]
+      .filter(([, dueMs]) => dueMs <= nowMs)
+      .sort(([a, aMs], [b, bMs]) => aMs - bMs || (a < b ? -1 : a > b ? 1 : 0));
+    const tokenBase = randomBytes(12).toString('base64url');
+    const claims: ClaimedDelivery[] = [];
+    for (const [member] of dueNow) {
+      if (claims.length >= limit) break;
+      const queue = this.queues.get(member);
+      const head = queue?.eventIds[0];
+      const stored = head === undefined ? undefined : this.events.get(head);
+      const delivery = queue && head !== undefined ? this.deliveries.get(deliveryKey(head, queue.target)) : undefined;
+      if (!queue || !stored || !delivery) {
+        this.due.delete(member);
+        this.queues.delete(member);
+        continue;
+      }
+      const token = `${tokenBase}.${claims.length + 1}`;
+      this.due.set(member, nowMs + leaseMs);
+      this.leases.set(member, { token, untilMs: nowMs + leaseMs });
+      claims.push({
+        event: structuredClone(stored.event),
+        target: queue.target,
+        attemptNumber: delivery.attempts.length + 1,
+        queuedAt: delivery.queuedAt,
+        leaseToken: token,
+      });
+    }
+    return claims;
+  }
+
+  async complete(claim: ClaimedDelivery, attempt: DeliveryAttemptRecord): Promise<boolean> {
+    const settled = this.settle(claim, attempt);
+    if (!settled) return false;
+    settled.state = 'delivered';
+    settled.nextAttemptAt = null;
+    settled.deliveredAt = this.clock().toISOString();
+    this.moveOn(claim);
+    return true;
+  }
+
+  async fail(claim: ClaimedDelivery, attempt: DeliveryAttemptRecord, retryAt: Date | null): Promise<boolean> {
+    const settled = this.settle(claim, attempt);
+    if (!settled) return false;
+    if (retryAt) {
+      settled.nextAttemptAt = retryAt.toISOString();
+      this.due.set(queueMember(claim.target, claim.event.paymentId), retryAt.getTime());
+      return true;
+    }
+    settled.state = 'dead';
+    settled.nextAttemptAt = null;
+    this.moveOn(claim);
+    return true;
+  }
+
+  async getEvent(eventId: string): Promise<EventWithDeliveries | null> {
+    const stored = this.events.get(eventId);
+    return stored ? this.withDeliveries(stored) : null;
+  }
+
+  async listEventsWithDeliveries(query: EventQuery): Promise<{ items: EventWithDeliveries[]; nextCursor: string | null }> {
+    assertListLimit(query.limit);
+    const after = query.cursor === undefined ? null : decodeCursor(query.cursor);
+    const afterMs = after === null ? 0 : Number(after.score);
+    const matching = [...this.events.values()]
+      .filter(({ event }) => query.paymentId === undefined || event.paymentId === query.paymentId)
+      .filter(({ event }) => query.type === undefined || event.type === query.type)
+      .filter(
+        ({ event, targets }) =>
+          query.deliveryState === undefined || targets.some((t) => this.deliveries.get(deliveryKey(event.id, t))?.state === query.deliveryState),
+      )
+      // Newest first, ties by id descending, as the Redis adapter lists them.
+      .filter(({ event, occurredMs }) => after === null || occurredMs < afterMs || (occurredMs === afterMs && event.id < after.id))
+      .sort((a, b) => b.occurredMs - a.occurredMs || (a.event.id < b.event.id ? 1 : -1));
+    const page = matching.slice(0, query.limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((stored) => this.withDeliveries(stored)),
+      nextCursor: matching.length > page.length && last ? encodeCursor({ score: String(last.occurredMs), id: last.event.id }) : null,
+    };
+  }
+
+  async redeliver(eventId: string, now: Date): Promise<boolean> {
+    const stored = this.events.get(eventId);
+    if (!stored) return false;
+    const iso = now.toISOString();
+    for (const target of this.targets) {
+      const key = deliveryKey(eventId, target);
+      const delivery = this.deliveries.get(key);
+      if (delivery) {
+        Object.assign(delivery, { state: 'pending', nextAttemptAt: iso, queuedAt: iso, deliveredAt: null });
+      } else {
+        this.deliveries.set(key, { eventId, target, state: 'pending', attempts: [], nextAttemptAt: iso, queuedAt: iso, deliveredAt: null });
+      }
+      if (!stored.targets.includes(target)) stored.targets.push(target);
+      this.enqueue(target, stored.event.paymentId, eventId, now.getTime(), true);
+    }
+    return true;
+  }
+
+  async pendingCount(): Promise<number> {
+    let pending = 0;
+    for (const delivery of this.deliveries.values()) if (delivery.state === 'pending') pending += 1;
+    return pending;
+  }
+
+  /**
+   * Appends the event to its queue (once) and makes the queue due at `nowMs`: a new queue always,
+   * an existing one only when `hurry` and no live lease holds it (a claimed head must stay claimed).
+   */
+  private enqueue(target: string, paymentId: string, eventId: string, nowMs: number, hurry: boolean): void {
+    const member = queueMember(target, paymentId);
+    let queue = this.queues.get(member);
+    if (!queue) {
+      queue = { target, paymentId, eventIds: [] };
+      this.queues.set(member, queue);
+    }
+    if (!queue.eventIds.includes(eventId)) queue.eventIds.push(eventId);
+    const lease = this.leases.get(member);
+    const leased = lease !== undefined && lease.untilMs > nowMs;
+    if (!this.due.has(member) || (hurry && !leased)) this.due.set(member, nowMs);
+  }
+
+  /** The claim's delivery with the attempt appended, or null (writing nothing) when the lease was lost. */
+  private settle(claim: ClaimedDelivery, attempt: DeliveryAttemptRecord): Delivery | null {
+    const member = queueMember(claim.target, claim.event.paymentId);
+    if (this.leases.get(member)?.token !== claim.leaseToken) return null;
+    const delivery = this.deliveries.get(deliveryKey(claim.event.id, claim.target));
+    if (!delivery) return null;
+    this.leases.delete(member);
+    delivery.attempts.push(attemptRecord(attempt));
+    return delivery;
+  }
+
+  /** Drops the settled head and makes the queue due now, or forgets it when it is empty. */
+  private moveOn(claim: ClaimedDelivery): void {
+    const member = queueMember(claim.target, claim.event.paymentId);
+    const queue = this.queues.get(member);
+    if (queue?.eventIds[0] === claim.event.id) queue.eventIds.shift();
+    if (queue && queue.eventIds.length > 0) {
+      this.due.set(member, this.clock().getTime());
+    } else {
+      this.due.delete(member);
+      this.queues.delete(member);
+    }
+  }
+
+  private withDeliveries(stored: StoredEvent): EventWithDeliveries {
+    const deliveries: Delivery[] = [];
+    for (const target of stored.targets) {
+      const delivery = this.deliveries.get(deliveryKey(stored.event.id, target));
+      if (delivery) deliveries.push(structuredClone(delivery));
+    }
+    return { event: structuredClone(stored.event), deliveries };
+  }
+}
+
+function deliveryKey(eventId: string, target: string): string {
+  return `${eventId}|${target}`;
+}
+
+function queueMember(target: string, paymentId: string): string {
+  return `${target}|${paymentId}`;
+}

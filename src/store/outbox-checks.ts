@@ -1,0 +1,38 @@
+import type { DeliveryAttemptRecord } from './outbox.js';
+
+/** Argument checks and normalising shared by both outbox adapters. */
+
+/**
+ * Delivery target names (`webhook:0`, `email`) become parts of keys and queue names, joined with
+ * `,` and `|` in the Redis layout, so only a small safe alphabet is accepted.
+ */
+const TARGET_NAME = /^[A-Za-z0-9:._-]{1,100}$/;
+
+/** Checks the configured targets and returns a copy; throws on a bad or repeated name. */
+export function checkOutboxTargets(targets: readonly string[]): string[] {
+  const seen = new Set<string>();
+  for (const target of targets) {
+    if (!TARGET_NAME.test(target)) {
+      throw new RangeError(`outbox target ${JSON.stringify(target)}: use 1 to 100 letters, digits or : . _ -`);
+    }
+    if (seen.has(target)) throw new RangeError(`outbox target ${target} is configured twice`);
+    seen.add(target);
+  }
+  return [...targets];
+}
+
+/** A claim must take at least one delivery and lease it for a positive whole number of ms. */
+export function assertClaimArguments(limit: number, leaseMs: number): void {
+  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`claim limit must be a positive integer, got ${limit}`);
+  if (!Number.isInteger(leaseMs) || leaseMs < 1) throw new RangeError(`lease must be a positive whole number of ms, got ${leaseMs}`);
+}
+
+/** Only the record's own fields, in a fixed order, so a stored attempt reads back as it was given. */
+export function attemptRecord(attempt: DeliveryAttemptRecord): DeliveryAttemptRecord {
+  return {
+    at: attempt.at,
+    durationMs: attempt.durationMs,
+    ...(attempt.status === undefined ? {} : { status: attempt.status }),
+    ...(attempt.error === undefined ? {} : { error: attempt.error }),
+  };
+}

@@ -1,0 +1,246 @@
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { PaymentEvent } from '../core/events.js';
+import { assertListLimit, decodeCursor, encodeCursor, type ListPosition } from './list-cursor.js';
+import type {
+  ClaimedDelivery,
+  Delivery,
+  DeliveryAttemptRecord,
+  DeliveryState,
+  EventQuery,
+  EventWithDeliveries,
+  Outbox,
+} from './outbox.js';
+import { assertClaimArguments, attemptRecord } from './outbox-checks.js';
+import { CLAIM_DELIVERIES, COMPLETE_DELIVERY, FAIL_DELIVERY, GET_EVENT, LIST_EVENTS, REDELIVER_EVENT } from './redis-outbox-scripts.js';
+
+/** The scripts of redis-outbox-scripts.ts, as ioredis exposes them after defineCommand. */
+interface ScriptedRedis {
+  hppClaimDeliveries(dueKey: string, ...args: (string | number)[]): Promise<(string | null)[]>;
+  hppCompleteDelivery(...keysAndArgs: string[]): Promise<number>;
+  hppFailDelivery(...keysAndArgs: string[]): Promise<number>;
+  hppRedeliverEvent(eventKey: string, ...args: (string | number)[]): Promise<number>;
+  hppGetEvent(eventKey: string, prefix: string, eventId: string): Promise<(string | null)[] | null>;
+  hppListEvents(setKey: string, ...args: (string | number)[]): Promise<(string | null)[]>;
+}
+
+export interface RedisOutboxOptions {
+  prefix: string;
+  /** Checked target names. */
+  targets: readonly string[];
+  /** Stamps queuedAt and deliveredAt, and makes a queue due after a write or a settled claim. */
+  clock: () => Date;
+}
+
+// Entries one list script call may examine before handing back, as for payments.
+const LIST_SCAN_BUDGET = 1000;
+
+/**
+ * The outbox half of RedisPaymentStore (layout and scripts in redis-outbox-scripts.ts). Events
+ * enter it through the store's create and commit scripts, whose outbox arguments `recordArgs`
+ * builds; everything else is one script per call. Round trips below assume cached scripts.
+ */
+export class RedisOutbox implements Outbox {
+  private readonly redis: Redis;
+  private readonly scripts: ScriptedRedis;
+  private readonly prefix: string;
+  private readonly joinedTargets: string;
+  private readonly clock: () => Date;
+
+  constructor(redis: Redis, options: RedisOutboxOptions) {
+    this.redis = redis;
+    this.prefix = options.prefix;
+    this.joinedTargets = options.targets.join(',');
+    this.clock = options.clock;
+    redis.defineCommand('hppClaimDeliveries', { lua: CLAIM_DELIVERIES, numberOfKeys: 1 });
+    redis.defineCommand('hppCompleteDelivery', { lua: COMPLETE_DELIVERY, numberOfKeys: 5 });
+    redis.defineCommand('hppFailDelivery', { lua: FAIL_DELIVERY, numberOfKeys: 5 });
+    redis.defineCommand('hppRedeliverEvent', { lua: REDELIVER_EVENT, numberOfKeys: 1 });
+    redis.defineCommand('hppGetEvent', { lua: GET_EVENT, numberOfKeys: 1, readOnly: true });
+    redis.defineCommand('hppListEvents', { lua: LIST_EVENTS, numberOfKeys: 1, readOnly: true });
+    this.scripts = redis as unknown as ScriptedRedis;
+  }
+
+  /**
+   * The ARGV tail the create and commit scripts hand to record_events: the event count, each
+   * event's occurredAt ms and json, the targets, and now (ms and ISO).
+   */
+  recordArgs(events: readonly PaymentEvent[]): (string | number)[] {
+    const now = this.clock();
+    return [
+      events.length,
+      ...events.flatMap((e) => [Date.parse(e.occurredAt), JSON.stringify(e)]),
+      this.joinedTargets,
+      now.getTime(),
+      now.toISOString(),
+    ];
+  }
+
+  /** One round trip (one script), whatever the limit. */
+  async claim(now: Date, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+    assertClaimArguments(limit, leaseMs);
+    const reply = await this.scripts.hppClaimDeliveries(
+      this.key('obdue'),
+      this.prefix,
+      now.getTime(),
+      limit,
+      leaseMs,
+      randomBytes(12).toString('base64url'),
+    );
+    const claims: ClaimedDelivery[] = [];
+    for (let i = 0; i + 4 < reply.length; i += 5) {
+      claims.push({
+        target: required(reply[i]),
+        event: JSON.parse(required(reply[i + 1])) as PaymentEvent,
+        attemptNumber: Number(required(reply[i + 2])),
+        queuedAt: required(reply[i + 3]),
+        leaseToken: required(reply[i + 4]),
+      });
+    }
+    return claims;
+  }
+
+  /** One round trip (one script). */
+  async complete(claim: ClaimedDelivery, attempt: DeliveryAttemptRecord): Promise<boolean> {
+    const now = this.clock();
+    const written = await this.scripts.hppCompleteDelivery(
+      ...this.settleKeys(claim),
+      ...this.settleArgs(claim, attempt, now),
+      now.toISOString(),
+    );
+    return written === 1;
+  }
+
+  /** One round trip (one script). */
+  async fail(claim: ClaimedDelivery, attempt: DeliveryAttemptRecord, retryAt: Date | null): Promise<boolean> {
+    const written = await this.scripts.hppFailDelivery(
+      ...this.settleKeys(claim),
+      ...this.settleArgs(claim, attempt, this.clock()),
+      retryAt ? String(retryAt.getTime()) : '',
+      retryAt ? retryAt.toISOString() : '',
+    );
+    return written === 1;
+  }
+
+  /** One round trip (a read-only script). */
+  async getEvent(eventId: string): Promise<EventWithDeliveries | null> {
+    const reply = await this.scripts.hppGetEvent(this.key(`evt:${eventId}`), this.prefix, eventId);
+    if (reply === null) return null;
+    const event = JSON.parse(required(reply[0])) as PaymentEvent;
+    return { event, deliveries: readDeliveries(eventId, reply, 1).deliveries };
+  }
+
+  /**
+   * One round trip per page in practice (a read-only script); a filter that skips more than
+   * LIST_SCAN_BUDGET events costs one more round trip per further budget's worth.
+   */
+  async listEventsWithDeliveries(query: EventQuery): Promise<{ items: EventWithDeliveries[]; nextCursor: string | null }> {
+    assertListLimit(query.limit);
+    const setKey = this.key(query.paymentId === undefined ? 'events' : `evp:${query.paymentId}`);
+    let position: ListPosition | null = query.cursor === undefined ? null : decodeCursor(query.cursor);
+    // One more than the page, to know whether a next page exists.
+    const found: { position: ListPosition; item: EventWithDeliveries }[] = [];
+    while (found.length <= query.limit) {
+      const reply = await this.scripts.hppListEvents(
+        setKey,
+        this.prefix,
+        query.type ?? '',
+        query.deliveryState ?? '',
+        position?.score ?? '+inf',
+        position?.id ?? '',
+        query.limit + 1 - found.length,
+        LIST_SCAN_BUDGET,
+      );
+      const [state, lastScore, lastId] = reply;
+      let i = 3;
+      while (i + 3 < reply.length) {
+        const score = required(reply[i]);
+        const id = required(reply[i + 1]);
+        const event = JSON.parse(required(reply[i + 2])) as PaymentEvent;
+        const read = readDeliveries(id, reply, i + 3);
+        found.push({ position: { score, id }, item: { event, deliveries: read.deliveries } });
+        i = read.next;
+      }
+      if (state === 'done' || !lastScore || !lastId) break;
+      position = { score: lastScore, id: lastId };
+    }
+    const page = found.slice(0, query.limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((entry) => entry.item),
+      nextCursor: found.length > page.length && last ? encodeCursor(last.position) : null,
+    };
+  }
+
+  /** One round trip (one script). */
+  async redeliver(eventId: string, now: Date): Promise<boolean> {
+    const written = await this.scripts.hppRedeliverEvent(
+      this.key(`evt:${eventId}`),
+      this.prefix,
+      eventId,
+      now.getTime(),
+      now.toISOString(),
+      this.joinedTargets,
+    );
+    return written === 1;
+  }
+
+  /** One round trip (SCARD on the set of pending deliveries). */
+  async pendingCount(): Promise<number> {
+    return this.redis.scard(this.key('obpending'));
+  }
+
+  private key(suffix: string): string {
+    return `${this.prefix}${suffix}`;
+  }
+
+  /** KEYS shared by the complete and fail scripts. */
+  private settleKeys(claim: ClaimedDelivery): string[] {
+    const { target } = claim;
+    const { id, paymentId } = claim.event;
+    return [
+      this.key(`lease:${target}|${paymentId}`),
+      this.key(`obq:${target}:${paymentId}`),
+      this.key('obdue'),
+      this.key(`dlv:${id}:${target}`),
+      this.key('obpending'),
+    ];
+  }
+
+  /** ARGV 1–6 shared by the complete and fail scripts. */
+  private settleArgs(claim: ClaimedDelivery, attempt: DeliveryAttemptRecord, now: Date): string[] {
+    return [
+      claim.leaseToken,
+      `${claim.target}|${claim.event.paymentId}`,
+      claim.event.id,
+      claim.target,
+      JSON.stringify(attemptRecord(attempt)),
+      String(now.getTime()),
+    ];
+  }
+}
+
+/** Reads deliveries as the scripts' append_deliveries writes them, starting at `start`. */
+function readDeliveries(eventId: string, reply: (string | null)[], start: number): { deliveries: Delivery[]; next: number } {
+  const count = Number(required(reply[start]));
+  const deliveries: Delivery[] = [];
+  let i = start + 1;
+  for (let n = 0; n < count; n += 1, i += 6) {
+    const [target, state, attempts, next, queued, delivered] = reply.slice(i, i + 6);
+    deliveries.push({
+      eventId,
+      target: required(target),
+      state: required(state) as DeliveryState,
+      attempts: JSON.parse(attempts ?? '[]') as DeliveryAttemptRecord[],
+      nextAttemptAt: next ? next : null,
+      queuedAt: required(queued),
+      deliveredAt: delivered ? delivered : null,
+    });
+  }
+  return { deliveries, next: i };
+}
+
+function required(value: string | null | undefined): string {
+  if (value === undefined || value === null) throw new Error('Redis outbox script reply is shorter than expected');
+  return value;
+}
