@@ -1,0 +1,150 @@
+import { createServer as createHttpServer } from 'node:http';
+import { createServer } from 'node:net';
+import { expect } from 'chai';
+import nock from 'nock';
+import { isDelivered, sendWebhook, WEBHOOK_USER_AGENT } from '../../src/notify/webhook-sender.js';
+
+const MERCHANT = 'https://merchant.test';
+const BODY = '{"id":"evt_1",  "type":"payment.succeeded","note":"é€ unchanged spacing"}';
+const HEADERS = { 'Hpp-Signature': 't=1,v1=secret-looking-signature', 'Hpp-Signature-JWS': 'eyJhbGciOiJFZERTQSJ9..c2ln' };
+
+/** A port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+function expectNothingLeaked(error: string | undefined): void {
+  expect(error ?? '').not.to.contain('secret-looking-signature');
+  expect(error ?? '').not.to.contain('evt_1');
+  expect(error ?? '').not.to.contain('merchant.test');
+}
+
+describe('sendWebhook', () => {
+  beforeEach(() => {
+    nock.disableNetConnect();
+    nock.enableNetConnect(/127\.0\.0\.1/);
+  });
+  afterEach(() => {
+    nock.cleanAll();
+    nock.enableNetConnect();
+  });
+
+  it('POSTs the body byte for byte with the signature headers and records a 200', async () => {
+    // A real server, so the bytes on the wire are what is compared (nock would hand over parsed JSON).
+    let received: { method?: string; body?: Buffer; headers?: Record<string, unknown> } = {};
+    const server = createHttpServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        received = { method: req.method, body: Buffer.concat(chunks), headers: req.headers };
+        res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as { port: number };
+      const record = await sendWebhook(`http://127.0.0.1:${port}/hooks`, BODY, HEADERS, { timeoutMs: 2000 });
+      expect(record.status).to.equal(200);
+      expect(record.error).to.equal(undefined);
+      expect(isDelivered(record)).to.equal(true);
+      expect(record.durationMs).to.be.a('number').and.at.least(0);
+      expect(Date.parse(record.at)).to.be.closeTo(Date.now(), 5000);
+      expect(received.method).to.equal('POST');
+      expect(received.body!.equals(Buffer.from(BODY, 'utf8'))).to.equal(true);
+      expect(received.headers).to.include({
+        'content-type': 'application/json',
+        'user-agent': WEBHOOK_USER_AGENT,
+        'hpp-signature': HEADERS['Hpp-Signature'],
+        'hpp-signature-jws': HEADERS['Hpp-Signature-JWS'],
+      });
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it('records a 200 from a mocked endpoint', async () => {
+    const scope = nock(MERCHANT).post('/hooks').matchHeader('content-type', 'application/json').reply(200, 'ok');
+    const record = await sendWebhook(`${MERCHANT}/hooks`, BODY, HEADERS, { timeoutMs: 2000 });
+    expect(scope.isDone()).to.equal(true);
+    expect(record).to.include({ status: 200 });
+    expect(isDelivered(record)).to.equal(true);
+  });
+
+  it('counts any 2xx as delivered', async () => {
+    nock(MERCHANT).post('/hooks').reply(204);
+    const record = await sendWebhook(`${MERCHANT}/hooks`, BODY, HEADERS, { timeoutMs: 2000 });
+    expect(record).to.include({ status: 204 });
+    expect(isDelivered(record)).to.equal(true);
+  });
+
+  it('records a 500 as a failed try, without throwing', async () => {
+    nock(MERCHANT).post('/hooks').reply(500, 'boom with a long page');
+    const record = await sendWebhook(`${MERCHANT}/hooks`, BODY, HEADERS, { timeoutMs: 2000 });
+    expect(record.status).to.equal(500);
+    expect(isDelivered(record)).to.equal(false);
+  });
+
+  it('gives up at the timeout', async () => {
+    nock(MERCHANT).post('/hooks').delay(5000).reply(200);
+    const started = Date.now();
+    const record = await sendWebhook(`${MERCHANT}/hooks`, BODY, HEADERS, { timeoutMs: 200 });
+    expect(record.error).to.equal('timeout');
+    expect(record.status).to.equal(undefined);
+    expect(isDelivered(record)).to.equal(false);
+    // Well before the reply would have come; loose bounds, so a busy machine does not fail it.
+    expect(Date.now() - started).to.be.below(4000);
+    expect(record.durationMs).to.be.within(150, 4000);
+  });
+
+  it('gives up at the timeout on a real server that accepts and never answers', async () => {
+    const server = createHttpServer(() => {
+      /* never answers */
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as { port: number };
+      const record = await sendWebhook(`http://127.0.0.1:${port}/hooks`, BODY, HEADERS, { timeoutMs: 200 });
+      expect(record.error).to.equal('timeout');
+      expect(record.durationMs).to.be.within(150, 4000);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it('does not follow a redirect: a 302 is a failed try and the Location is never requested', async () => {
+    nock(MERCHANT).post('/hooks').reply(302, '', { Location: 'https://elsewhere.test/collect' });
+    const elsewhere = nock('https://elsewhere.test').post('/collect').reply(200).get('/collect').reply(200);
+    const record = await sendWebhook(`${MERCHANT}/hooks`, BODY, HEADERS, { timeoutMs: 2000 });
+    expect(record.status).to.equal(302);
+    expect(record.error).to.equal('redirect not followed');
+    expect(isDelivered(record)).to.equal(false);
+    expect(elsewhere.isDone()).to.equal(false);
+    expect(elsewhere.pendingMocks()).to.have.length(2);
+  });
+
+  it('records a refused connection', async () => {
+    const port = await closedPort();
+    const record = await sendWebhook(`http://127.0.0.1:${port}/hooks`, BODY, HEADERS, { timeoutMs: 2000 });
+    expect(record.error).to.equal('connection refused');
+    expect(record.status).to.equal(undefined);
+    expectNothingLeaked(record.error);
+  });
+
+  it('records an unknown host and other errors by code only', async () => {
+    nock(MERCHANT).post('/hooks').replyWithError(Object.assign(new Error(`getaddrinfo ENOTFOUND merchant.test ${BODY}`), { code: 'ENOTFOUND' }));
+    const record = await sendWebhook(`${MERCHANT}/hooks`, BODY, HEADERS, { timeoutMs: 2000 });
+    expect(record.error).to.equal('host not found');
+    expectNothingLeaked(record.error);
+
+    nock(MERCHANT).post('/hooks').replyWithError(new Error(`something odd with ${HEADERS['Hpp-Signature']}`));
+    const odd = await sendWebhook(`${MERCHANT}/hooks`, BODY, HEADERS, { timeoutMs: 2000 });
+    expect(odd.error).to.be.a('string');
+    expectNothingLeaked(odd.error);
+  });
+});
