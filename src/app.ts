@@ -22,11 +22,14 @@ import { GatewayKeystore } from './keys/keystore.js';
 import { createLogger, type Logger } from './logger.js';
 import { PaymentService } from './service/payment-service.js';
 import { createPaymentStore } from './store/create-store.js';
-import type { PaymentStore } from './store/payment-store.js';
+import type { GatewayStore } from './store/gateway-store.js';
+import { createNotifications, outboxTargets, type Notifications } from './notify/notifications.js';
+import { eventsApi } from './http/routes/events-api.js';
 
 /** Everything the gateway is built from; each part can be handed in (tests, a shop mounting the gateway). */
 export interface GatewayDeps {
-  store?: PaymentStore;
+  /** Must be built with the outbox targets of outboxTargets(config). */
+  store?: GatewayStore;
   keystore?: GatewayKeystore;
   connectors?: BankConnector[];
   logger?: Logger;
@@ -34,11 +37,16 @@ export interface GatewayDeps {
   sessionStore?: session.Store;
   /** How often overdue payments are expired; 0 turns the sweeper off. */
   expirySweepMs?: number;
+  /** Start the in-process delivery worker (default: config.notifications.inProcessWorker). */
+  deliveryWorker?: boolean;
+  /** TLS client settings for outgoing webhooks (mutual TLS). */
+  webhookHttpsAgent?: unknown;
 }
 
 export interface GatewayHandle {
   service: PaymentService;
-  store: PaymentStore;
+  store: GatewayStore;
+  notifications: Notifications;
   keystore: GatewayKeystore;
   connectors: ConnectorRegistry;
   logger: Logger;
@@ -66,16 +74,26 @@ async function nativeConnector(config: GatewayConfig, keystore: GatewayKeystore,
  */
 export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Promise<GatewayApp> {
   const logger = deps.logger ?? createLogger(config.logLevel);
-  const store = deps.store ?? createPaymentStore({ ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}), prefix: config.redisPrefix });
+  const store = deps.store ?? createPaymentStore({ ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}), prefix: config.redisPrefix, outboxTargets: outboxTargets(config) });
   if (store.kind === 'memory' && !deps.store) {
     logger.warn('payments are kept in process memory: fine for development, lost on restart and not shared between instances; set REDIS_URL for production');
   }
   const keystore = deps.keystore ?? (config.keysFile ? await GatewayKeystore.fromFile(config.keysFile) : await GatewayKeystore.ephemeral(config.signingAlgorithm));
   if (!deps.keystore && !config.keysFile) logger.warn('using a signing key generated at start (set GATEWAY_KEYS_FILE, made with `npm run keys`, to keep keys across restarts)');
   const connectors = new ConnectorRegistry(deps.connectors ?? [await nativeConnector(config, keystore, deps.clock)]);
+  const notifications = createNotifications(config, {
+    store,
+    keystore,
+    logger,
+    ...(deps.clock ? { clock: deps.clock } : {}),
+    ...(deps.webhookHttpsAgent ? { httpsAgent: deps.webhookHttpsAgent } : {}),
+  });
+  if (!config.notifications.smtpUrl) logger.warn({ dir: config.notifications.mailOutboxDir }, 'no SMTP_URL: emails are written as .eml files to this folder');
   const service = new PaymentService(store, {
     ttlMs: config.paymentTtlMs,
     attemptReuseMs: config.attemptReuseMs,
+    // Each committed change has events in the outbox: wake the worker instead of waiting for its next poll.
+    onChange: () => notifications.worker.poke(),
     ...(deps.clock ? { clock: deps.clock } : {}),
   });
 
@@ -109,6 +127,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
       checkoutUrl: (id) => `${config.publicUrl}/checkout/${id}`,
     }),
   );
+  api.use(eventsApi(store, () => notifications.worker.poke()));
   api.use((_req, _res, next) => next(new NotFoundError('No such API endpoint.')));
   api.use(apiErrorHandler(logger));
   app.use('/api/v1', api);
@@ -135,14 +154,18 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
         }, sweepMs).unref()
       : null;
 
+  if (deps.deliveryWorker ?? config.notifications.inProcessWorker) notifications.worker.start();
+
   app.gateway = {
     service,
     store,
+    notifications,
     keystore,
     connectors,
     logger,
     async close() {
       if (sweeper) clearInterval(sweeper);
+      await notifications.close();
       await store.close();
       await redisSessions?.close();
     },

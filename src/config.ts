@@ -35,6 +35,21 @@ export interface GatewayConfig {
   logLevel: string;
   sandboxBankPort: number;
   demoShopPort: number;
+  notifications: NotificationConfig;
+}
+
+export interface NotificationConfig {
+  webhookUrls: string[];
+  webhookSecrets: string[];
+  webhookTimeoutMs: number;
+  /** Retries stop (the delivery is dead) this long after the event was queued. */
+  webhookMaxAgeMs: number;
+  smtpUrl?: string;
+  mailFrom: string;
+  merchantEmail?: string;
+  mailOutboxDir: string;
+  /** Run the delivery worker inside the gateway process (turn off when `npm run worker` processes do it). */
+  inProcessWorker: boolean;
 }
 
 export class ConfigError extends Error {
@@ -122,6 +137,15 @@ const schema = z.object({
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/, { message: 'BODY_LIMIT must look like 32kb' }).default('32kb'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SANDBOX_BANK_PORT: port('SANDBOX_BANK_PORT', 3001),
+  MERCHANT_WEBHOOK_URL: z.string().optional(),
+  MERCHANT_WEBHOOK_SECRET: z.string().optional(),
+  WEBHOOK_TIMEOUT: duration('WEBHOOK_TIMEOUT', '10s'),
+  WEBHOOK_MAX_AGE: duration('WEBHOOK_MAX_AGE', '3d'),
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, { message: 'SMTP_URL must start with smtp:// or smtps://' }).optional(),
+  MAIL_FROM: z.string().min(3).default('"Payments" <payments@localhost>'),
+  MERCHANT_EMAIL: z.email({ message: 'MERCHANT_EMAIL must be an email address' }).optional(),
+  MAIL_OUTBOX_DIR: z.string().default('var/mail'),
+  DELIVERY_WORKER: z.enum(['on', 'off'], { message: 'DELIVERY_WORKER must be on or off' }).default('on'),
   DEMO_SHOP_PORT: port('DEMO_SHOP_PORT', 3002),
 });
 
@@ -205,6 +229,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push('BANK_ID, BANK_MERCHANT_ID, BANK_PAYMENT_URL, BANK_JWKS_URL: required in production (the sandbox bank is for development only)');
   }
 
+  const webhookUrls: string[] = [];
+  for (const item of list(e.MERCHANT_WEBHOOK_URL)) {
+    try {
+      const url = new URL(item);
+      if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error();
+      if (production && url.protocol !== 'https:') problems.push(`MERCHANT_WEBHOOK_URL: "${item}" must be https in production`);
+      webhookUrls.push(url.toString());
+    } catch {
+      problems.push(`MERCHANT_WEBHOOK_URL: "${item}" is not an absolute http(s) URL`);
+    }
+  }
+  const webhookSecrets = list(e.MERCHANT_WEBHOOK_SECRET);
+  if (webhookSecrets.some((s) => s.length < 16)) problems.push('MERCHANT_WEBHOOK_SECRET: every secret must be at least 16 characters');
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -228,5 +266,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     sandboxBankPort: e.SANDBOX_BANK_PORT,
     demoShopPort: e.DEMO_SHOP_PORT,
+    notifications: {
+      webhookUrls,
+      webhookSecrets,
+      webhookTimeoutMs: e.WEBHOOK_TIMEOUT,
+      webhookMaxAgeMs: e.WEBHOOK_MAX_AGE,
+      ...(e.SMTP_URL ? { smtpUrl: e.SMTP_URL } : {}),
+      mailFrom: e.MAIL_FROM,
+      ...(e.MERCHANT_EMAIL ? { merchantEmail: e.MERCHANT_EMAIL } : {}),
+      mailOutboxDir: e.MAIL_OUTBOX_DIR,
+      inProcessWorker: e.DELIVERY_WORKER === 'on',
+    },
   };
 }

@@ -6,3 +6,4 @@ export type { BankConnector, RedirectForm } from './connectors/bank-connector.js
 export type { PaymentStore } from './store/payment-store.js';
 export type { Payment, PaymentStatus, Attempt } from './core/payment.js';
 export type { PaymentEvent, PaymentEventType } from './core/events.js';
+export { verifyWebhook, WebhookVerificationError } from './notify/verify-webhook.js';

@@ -20,6 +20,8 @@ export interface PaymentServiceOptions {
   /** How long a pending attempt is reused by a second "Pay" instead of starting another. */
   attemptReuseMs: number;
   clock?: () => Date;
+  /** Called after every committed change (its events are in the outbox by then). */
+  onChange?: () => void;
 }
 
 const IDEMPOTENCY_TTL_SECONDS = 48 * 3600;
@@ -76,6 +78,7 @@ export class PaymentService {
     });
     switch (outcome.kind) {
       case 'created':
+        this.options.onChange?.();
         return { payment: outcome.payment, replayed: false };
       case 'replayed':
         return { payment: outcome.payment, replayed: true };
@@ -153,11 +156,15 @@ export class PaymentService {
           payment = null;
           continue;
         }
+        this.options.onChange?.();
         payment = expired.payment;
       }
       const result = transition(payment, command, { now, newEventId: () => newId('evt') });
       if (!result.changed) return result;
-      if (await this.store.commit({ expectedVersion: payment.version, next: result.payment, events: result.events })) return result;
+      if (await this.store.commit({ expectedVersion: payment.version, next: result.payment, events: result.events })) {
+        this.options.onChange?.();
+        return result;
+      }
       payment = null;
     }
     throw new GatewayError('internal', 503, 'The payment is busy; please retry.');

@@ -1,9 +1,11 @@
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import { createGateway, type GatewayApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { GatewayKeystore } from '../../src/keys/keystore.js';
 import { createLogger } from '../../src/logger.js';
-import type { PaymentStore } from '../../src/store/payment-store.js';
+import type { GatewayStore } from '../../src/store/gateway-store.js';
 import { MemoryPaymentStore } from '../../src/store/memory-store.js';
 import { BANK_ID, BANK_PAY_URL, FakeBank, MERCHANT_ID } from './fake-bank.js';
 
@@ -20,7 +22,7 @@ export interface TestGateway {
 }
 
 /** A gateway on the memory store (or the one given) with a FakeBank behind it: no network at all. */
-export async function testGateway(options: { store?: PaymentStore; env?: Record<string, string> } = {}): Promise<TestGateway> {
+export async function testGateway(options: { store?: GatewayStore; env?: Record<string, string> } = {}): Promise<TestGateway> {
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -47,6 +49,7 @@ export async function testGateway(options: { store?: PaymentStore; env?: Record<
     BANK_PAYMENT_URL: BANK_PAY_URL,
     BANK_JWKS_FILE: '/unused-because-connector-is-given',
     LOG_LEVEL: 'info',
+    MAIL_OUTBOX_DIR: path.join(tmpdir(), `hpp-mail-${process.pid}`),
     ...options.env,
   });
   const bank = await FakeBank.create();

@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
@@ -69,6 +71,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     BANK_PAYMENT_URL: `${bk.url}/pay`,
     BANK_JWKS_URL: `${bk.url}/.well-known/jwks.json`,
     LOG_LEVEL: 'info',
+    MAIL_OUTBOX_DIR: path.join(tmpdir(), `hpp-mail-${process.pid}`),
     ...options.env,
   });
   const bank = await createSandboxBank({

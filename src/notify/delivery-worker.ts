@@ -1,0 +1,119 @@
+import type { Logger } from '../logger.js';
+import type { ClaimedDelivery, Outbox } from '../store/outbox.js';
+import type { PaymentStore } from '../store/payment-store.js';
+import type { NotificationChannel } from './channel.js';
+import { DEFAULT_RETRY_SCHEDULE, nextRetryAt, type RetryScheduleOptions } from './retry-schedule.js';
+
+export interface DeliveryWorkerOptions {
+  store: PaymentStore & Outbox;
+  channels: NotificationChannel[];
+  logger: Logger;
+  schedule?: RetryScheduleOptions;
+  /** Deliveries claimed per round. */
+  batchSize?: number;
+  /** A claim this old is considered abandoned (its worker died) and is handed to another. */
+  leaseMs?: number;
+  /** Pause between rounds when there was nothing to do. */
+  idleMs?: number;
+  clock?: () => Date;
+}
+
+/**
+ * Drains the outbox: claims due deliveries under a lease, sends them, and settles each as delivered,
+ * to retry (exponential back-off with jitter) or dead. Any number of workers, in the gateway process
+ * or in `npm run worker` processes, may share one store: the lease keeps a delivery with one worker
+ * at a time, and a worker that dies loses its leases when they run out.
+ */
+export class DeliveryWorker {
+  private readonly options: Required<Omit<DeliveryWorkerOptions, 'clock'>> & { clock: () => Date };
+  private readonly channels: Map<string, NotificationChannel>;
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+
+  constructor(options: DeliveryWorkerOptions) {
+    this.options = {
+      schedule: DEFAULT_RETRY_SCHEDULE,
+      batchSize: 20,
+      leaseMs: 60_000,
+      idleMs: 500,
+      clock: () => new Date(),
+      ...options,
+    };
+    this.channels = new Map(options.channels.map((c) => [c.target, c]));
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    this.loop = null;
+  }
+
+  /** Starts the next round now instead of after the idle pause (called after a state change). */
+  poke(): void {
+    this.wake?.();
+  }
+
+  /** One round: claim, deliver in parallel, settle. Returns how many deliveries were handled. */
+  async runOnce(): Promise<number> {
+    const { store, batchSize, leaseMs, clock } = this.options;
+    const claims = await store.claim(clock(), batchSize, leaseMs);
+    await Promise.all(claims.map((claim) => this.handle(claim)));
+    return claims.length;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let handled = 0;
+      try {
+        handled = await this.runOnce();
+      } catch (err) {
+        this.options.logger.error({ err: (err as Error).message }, 'outbox round failed');
+      }
+      if (handled === 0 && this.running) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, this.options.idleMs);
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.wake = null;
+      }
+    }
+  }
+
+  private async handle(claim: ClaimedDelivery): Promise<void> {
+    const { store, logger, clock, schedule } = this.options;
+    const started = clock();
+    const channel = this.channels.get(claim.target);
+    const payment = await store.getPayment(claim.event.paymentId);
+    if (!channel || !payment) {
+      // A target removed from the configuration, or an event whose payment is gone: nothing can deliver it.
+      await store.fail(claim, { at: started.toISOString(), durationMs: 0, error: channel ? 'payment not found' : 'target not configured' }, null);
+      return;
+    }
+    if (!channel.wants(claim.event, payment)) {
+      await store.complete(claim, { at: started.toISOString(), durationMs: 0, status: 204 });
+      return;
+    }
+    const { record, delivered } = await channel.deliver(claim.event, payment);
+    if (delivered) {
+      if (!(await store.complete(claim, record))) logger.warn({ event: claim.event.id, target: claim.target }, 'delivery lease lost before completion');
+      return;
+    }
+    const retryAt = nextRetryAt(claim.attemptNumber, new Date(claim.queuedAt), clock(), schedule);
+    await store.fail(claim, record, retryAt);
+    logger[retryAt ? 'info' : 'warn'](
+      { event: claim.event.id, type: claim.event.type, target: claim.target, attempt: claim.attemptNumber, status: record.status, error: record.error, retryAt: retryAt?.toISOString() ?? null },
+      retryAt ? 'delivery failed, will retry' : 'delivery dead after its retry window',
+    );
+  }
+}

@@ -1,0 +1,50 @@
+import { existsSync } from 'node:fs';
+import { ConfigError, loadConfig } from './config.js';
+import { GatewayKeystore } from './keys/keystore.js';
+import { createLogger } from './logger.js';
+import { createNotifications, outboxTargets } from './notify/notifications.js';
+import { createPaymentStore } from './store/create-store.js';
+
+/**
+ * `npm run worker`: a delivery worker in its own process. Any number may run beside the gateways on
+ * one Redis (set DELIVERY_WORKER=off on the gateways to leave the work to them). It signs webhooks
+ * with the same key file as the gateway, so merchants verify them with the same JWKS.
+ */
+async function main(): Promise<void> {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const problems: string[] = [];
+  if (!config.redisUrl) problems.push('REDIS_URL: a separate worker needs the shared Redis store (the in-process store lives inside the gateway)');
+  if (!config.keysFile) problems.push('GATEWAY_KEYS_FILE: a separate worker must sign webhooks with the gateway\'s own keys');
+  if (problems.length) {
+    console.error(new ConfigError(problems).message);
+    process.exit(1);
+  }
+  const logger = createLogger(config.logLevel).child({ service: 'delivery-worker' });
+  const store = createPaymentStore({ redisUrl: config.redisUrl!, prefix: config.redisPrefix, outboxTargets: outboxTargets(config) });
+  const keystore = await GatewayKeystore.fromFile(config.keysFile!);
+  const notifications = createNotifications(config, { store, keystore, logger });
+  notifications.worker.start();
+  logger.info({ targets: outboxTargets(config) }, 'delivery worker running');
+  const stop = async () => {
+    await notifications.close();
+    await store.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err: Error) => {
+  console.error(`the delivery worker could not start: ${err.message}`);
+  process.exit(1);
+});
