@@ -50,6 +50,8 @@ export interface NotificationConfig {
   mailOutboxDir: string;
   /** Run the delivery worker inside the gateway process (turn off when `npm run worker` processes do it). */
   inProcessWorker: boolean;
+  /** A claimed delivery whose worker went silent this long is handed to another worker. */
+  leaseMs: number;
 }
 
 export class ConfigError extends Error {
@@ -145,6 +147,7 @@ const schema = z.object({
   MAIL_FROM: z.string().min(3).default('"Payments" <payments@localhost>'),
   MERCHANT_EMAIL: z.email({ message: 'MERCHANT_EMAIL must be an email address' }).optional(),
   MAIL_OUTBOX_DIR: z.string().default('var/mail'),
+  OUTBOX_LEASE: duration('OUTBOX_LEASE', '60s'),
   DELIVERY_WORKER: z.enum(['on', 'off'], { message: 'DELIVERY_WORKER must be on or off' }).default('on'),
   DEMO_SHOP_PORT: port('DEMO_SHOP_PORT', 3002),
 });
@@ -276,6 +279,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ...(e.MERCHANT_EMAIL ? { merchantEmail: e.MERCHANT_EMAIL } : {}),
       mailOutboxDir: e.MAIL_OUTBOX_DIR,
       inProcessWorker: e.DELIVERY_WORKER === 'on',
+      leaseMs: e.OUTBOX_LEASE,
     },
   };
 }

@@ -50,6 +50,8 @@ export function createNotifications(config: GatewayConfig, deps: { store: Gatewa
     channels,
     logger: deps.logger,
     schedule: { ...DEFAULT_RETRY_SCHEDULE, maxAgeMs: n.webhookMaxAgeMs },
+    // The lease must outlast one try (the webhook timeout), or a slow endpoint would be sent the event twice at once.
+    leaseMs: Math.max(n.leaseMs, n.webhookTimeoutMs + 5_000),
     ...(deps.clock ? { clock: deps.clock } : {}),
   });
   return {
