@@ -1,0 +1,179 @@
+import { createHmac } from 'node:crypto';
+import { expect } from 'chai';
+import { base64url, createLocalJWKSet, flattenedVerify } from 'jose';
+import nock from 'nock';
+import { Writable } from 'node:stream';
+import { GatewayKeystore } from '../../src/keys/keystore.js';
+import { createLogger } from '../../src/logger.js';
+import { DeliveryWorker } from '../../src/notify/delivery-worker.js';
+import { WebhookChannel } from '../../src/notify/webhook-channel.js';
+import { PaymentService } from '../../src/service/payment-service.js';
+import { MemoryPaymentStore } from '../../src/store/memory-store.js';
+
+const ENDPOINT = 'https://merchant.example';
+const SECRET = 'whsec_worker_test_0123456789';
+
+/**
+ * The delivery worker against a nock-mocked merchant endpoint, on a clock the test moves: retries,
+ * back-off, the dead state, redelivery, signatures and per-payment order.
+ */
+describe('delivery worker', () => {
+  let now: Date;
+  const clock = () => now;
+  let store: MemoryPaymentStore;
+  let service: PaymentService;
+  let worker: DeliveryWorker;
+  let keystore: GatewayKeystore;
+  const logLines: string[] = [];
+
+  beforeEach(async () => {
+    nock.disableNetConnect();
+    now = new Date('2026-01-10T10:00:00.000Z');
+    store = new MemoryPaymentStore({ clock, outboxTargets: ['webhook:0'] });
+    service = new PaymentService(store, { ttlMs: 30 * 60_000, attemptReuseMs: 600_000, clock });
+    keystore = await GatewayKeystore.ephemeral();
+    worker = new DeliveryWorker({
+      store,
+      channels: [new WebhookChannel({ target: 'webhook:0', url: `${ENDPOINT}/hooks`, keys: keystore, secrets: [SECRET], timeoutMs: 200, checkoutUrl: (id) => `https://gw.example/checkout/${id}`, clock })],
+      logger: createLogger('info', new Writable({ write: (c: Buffer, _e, done) => (logLines.push(c.toString()), done()) })),
+      schedule: { baseMs: 1_000, maxDelayMs: 60_000, maxAgeMs: 3_600_000, random: () => 0.5 },
+      leaseMs: 30_000,
+      clock,
+    });
+  });
+  afterEach(() => {
+    nock.cleanAll();
+    nock.enableNetConnect();
+  });
+
+  const newPayment = (reference = `order-${Math.random().toString(36).slice(2, 8)}`) =>
+    service.create({ amount: 2480, currency: 'EUR', reference, description: null, customer: null, returnUrl: null, metadata: {}, connector: 'native' });
+
+  async function drain(rounds = 20, stepMs = 60_000): Promise<void> {
+    for (let i = 0; i < rounds; i += 1) {
+      await worker.runOnce();
+      now = new Date(now.getTime() + stepMs);
+    }
+  }
+
+  it('retries 500, then a timeout, then delivers on 200, recording each try', async () => {
+    const { payment } = await newPayment();
+    const [event] = await store.listEvents(payment.id);
+    nock(ENDPOINT).post('/hooks').reply(500).post('/hooks').delay(1_000).reply(200).post('/hooks').reply(204);
+    await worker.runOnce();
+    let found = await store.getEvent(event!.id);
+    expect(found!.deliveries[0]!.state).to.equal('pending');
+    // Back-off: the next try is not due until its time comes.
+    expect(await worker.runOnce()).to.equal(0);
+    await drain(5);
+    found = await store.getEvent(event!.id);
+    const delivery = found!.deliveries[0]!;
+    expect(delivery.state).to.equal('delivered');
+    expect(delivery.attempts.map((a) => a.status ?? a.error)).to.deep.equal([500, 'timeout', 204]);
+    for (const a of delivery.attempts) expect(a.durationMs).to.be.a('number');
+    expect(nock.isDone()).to.equal(true);
+  });
+
+  it('waits with exponential back-off between tries', async () => {
+    const { payment } = await newPayment();
+    const [event] = await store.listEvents(payment.id);
+    nock(ENDPOINT).post('/hooks').times(3).reply(503);
+    const due: number[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      await worker.runOnce();
+      const d = (await store.getEvent(event!.id))!.deliveries[0]!;
+      due.push(Date.parse(d.nextAttemptAt!) - now.getTime());
+      now = new Date(Date.parse(d.nextAttemptAt!));
+    }
+    // random fixed at 0.5: half of 1 s, 2 s, 4 s.
+    expect(due).to.deep.equal([500, 1_000, 2_000]);
+  });
+
+  it('gives up after the retry window (dead), and redelivers on request', async () => {
+    const { payment } = await newPayment();
+    const [event] = await store.listEvents(payment.id);
+    nock(ENDPOINT).post('/hooks').times(1000).reply(503);
+    await drain(30, 10 * 60_000);
+    let delivery = (await store.getEvent(event!.id))!.deliveries[0]!;
+    expect(delivery.state).to.equal('dead');
+    const tries = delivery.attempts.length;
+    expect(tries).to.be.greaterThan(3);
+    expect(delivery.attempts.every((a) => a.status === 503)).to.equal(true);
+    expect(logLines.join('')).to.contain('delivery dead');
+
+    nock.cleanAll();
+    nock(ENDPOINT).post('/hooks').reply(200);
+    expect(await store.redeliver(event!.id, now)).to.equal(true);
+    await worker.runOnce();
+    delivery = (await store.getEvent(event!.id))!.deliveries[0]!;
+    expect(delivery.state).to.equal('delivered');
+    expect(delivery.attempts).to.have.length(tries + 1);
+  });
+
+  it('signs each try: a detached JWS that verifies with the published JWKS, and the HMAC header', async () => {
+    const { payment } = await newPayment();
+    let captured: { body: string; headers: Record<string, string> } | undefined;
+    nock(ENDPOINT)
+      .post('/hooks')
+      .reply(function (_uri, body) {
+        captured = { body: typeof body === 'string' ? body : JSON.stringify(body), headers: this.req.headers as Record<string, string> };
+        return [200, 'ok'];
+      });
+    await worker.runOnce();
+    expect(captured).to.not.equal(undefined);
+    const { body, headers } = captured!;
+    const event = JSON.parse(body);
+    expect(event).to.include({ type: 'payment.created' });
+    expect(event.data.payment.id).to.equal(payment.id);
+
+    const [protectedHeader, empty, signature] = headers['hpp-signature-jws']!.split('.');
+    expect(empty).to.equal('');
+    const verified = await flattenedVerify({ protected: protectedHeader!, payload: base64url.encode(body), signature: signature! }, createLocalJWKSet(keystore.publicJwks()), { algorithms: ['EdDSA', 'ES256', 'PS256'] });
+    expect(verified.protectedHeader.typ).to.equal('hpp-webhook+jws');
+
+    const parts = Object.fromEntries(headers['hpp-signature']!.split(',').map((p) => p.split('=') as [string, string]));
+    expect(Math.abs(Number(parts.t) - now.getTime() / 1000)).to.be.lessThan(2);
+    expect(parts.v1).to.equal(createHmac('sha256', SECRET).update(`${parts.t}.${body}`).digest('hex'));
+  });
+
+  it("keeps one payment's events in order and does not make other payments wait", async () => {
+    const a = (await newPayment('order-a')).payment;
+    const b = (await newPayment('order-b')).payment;
+    const { attempt } = await service.startAttempt(a.id, 'native');
+    await service.applyBankOutcome({ attemptRef: attempt!.ref, status: 'refused', amount: 2480, currency: 'EUR' });
+    await service.startAttempt(a.id, 'native');
+    const seen: Array<{ payment: string; type: string; version: number }> = [];
+    nock(ENDPOINT)
+      .post('/hooks')
+      .times(100)
+      .reply(function (_uri, body) {
+        const e = typeof body === 'string' ? JSON.parse(body) : body;
+        // Payment A's endpoint is down for its first event: B still goes through.
+        if (e.data.payment.id === a.id && e.type === 'payment.created' && !seen.some((s) => s.type === 'refusedOnce')) {
+          seen.push({ payment: a.id, type: 'refusedOnce', version: 0 });
+          return [500, 'no'];
+        }
+        seen.push({ payment: e.data.payment.id, type: e.type, version: e.data.paymentVersion });
+        return [200, 'ok'];
+      });
+    await drain(10, 60_000);
+    const forA = seen.filter((s) => s.payment === a.id && s.type !== 'refusedOnce');
+    expect(forA.map((s) => s.type)).to.deep.equal(['payment.created', 'payment.pending', 'payment.failed', 'payment.pending']);
+    expect(forA.map((s) => s.version)).to.deep.equal([1, 2, 3, 4]);
+    const firstB = seen.findIndex((s) => s.payment === b.id);
+    const firstA = seen.findIndex((s) => s.payment === a.id && s.type === 'payment.created');
+    expect(firstB).to.be.lessThan(firstA);
+    expect(await store.pendingCount()).to.equal(0);
+  });
+
+  it('does not follow a redirect: a 302 is a failed try', async () => {
+    await newPayment();
+    nock(ENDPOINT).post('/hooks').reply(302, '', { Location: 'https://elsewhere.example/steal' });
+    const elsewhere = nock('https://elsewhere.example').post('/steal').reply(200);
+    await worker.runOnce();
+    expect(elsewhere.isDone()).to.equal(false);
+    const page = await store.listEventsWithDeliveries({ limit: 10 });
+    expect(page.items[0]!.deliveries[0]!.attempts[0]!.status).to.equal(302);
+    expect(page.items[0]!.deliveries[0]!.state).to.equal('pending');
+  });
+});
