@@ -2,8 +2,8 @@ import path from 'node:path';
 import express, { Router, type Express } from 'express';
 import session from 'express-session';
 import type { BankConnector } from './connectors/bank-connector.js';
-import { loadBankKeys } from './connectors/native/bank-keys.js';
-import { NativeConnector } from './connectors/native/native-connector.js';
+import type { ConnectorDeps } from './connectors/connector-module.js';
+import { CONNECTOR_MODULES } from './connectors/modules.js';
 import { ConnectorRegistry } from './connectors/registry.js';
 import type { GatewayConfig } from './config.js';
 import { NotFoundError } from './core/errors.js';
@@ -56,16 +56,15 @@ export interface GatewayHandle {
 /** An Express app (mount it, or listen on it) that also carries its parts and a close(). */
 export type GatewayApp = Express & { gateway: GatewayHandle };
 
-async function nativeConnector(config: GatewayConfig, keystore: GatewayKeystore, clock?: () => Date): Promise<BankConnector> {
-  if (!config.bank) throw new Error('no bank is configured: set BANK_ID, BANK_MERCHANT_ID, BANK_PAYMENT_URL and BANK_JWKS_URL');
-  return new NativeConnector({
-    bankId: config.bank.id,
-    merchantId: config.bank.merchantId,
-    paymentUrl: config.bank.paymentUrl,
-    bankKeys: await loadBankKeys(config.bank),
-    keystore,
-    ...(clock ? { clock } : {}),
-  });
+/** Builds the connector of every bank the configuration names (src/connectors/modules.ts). */
+async function configuredConnectors(config: GatewayConfig, deps: ConnectorDeps): Promise<BankConnector[]> {
+  const built: BankConnector[] = [];
+  for (const module of CONNECTOR_MODULES) {
+    const settings = config.connectors[module.name];
+    if (settings !== undefined) built.push(await module.create(settings, deps));
+  }
+  if (built.length === 0) throw new Error('no bank is configured: set BANK_ID, BANK_MERCHANT_ID, BANK_PAYMENT_URL and BANK_JWKS_URL, or another connector (docs/connectors.md)');
+  return built;
 }
 
 /**
@@ -80,7 +79,13 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
   }
   const keystore = deps.keystore ?? (config.keysFile ? await GatewayKeystore.fromFile(config.keysFile) : await GatewayKeystore.ephemeral(config.signingAlgorithm));
   if (!deps.keystore && !config.keysFile) logger.warn('using a signing key generated at start (set GATEWAY_KEYS_FILE, made with `npm run keys`, to keep keys across restarts)');
-  const connectors = new ConnectorRegistry(deps.connectors ?? [await nativeConnector(config, keystore, deps.clock)]);
+  const connectorDeps: ConnectorDeps = {
+    keystore,
+    logger,
+    services: { nextSequence: (scope, ttl) => store.nextSequence(scope, ttl) },
+    ...(deps.clock ? { clock: deps.clock } : {}),
+  };
+  const connectors = new ConnectorRegistry(deps.connectors ?? (await configuredConnectors(config, connectorDeps)), config.defaultConnector);
   const notifications = createNotifications(config, {
     store,
     keystore,
@@ -123,7 +128,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
   api.use(
     paymentsApi({
       service,
-      rules: { maxAmount: config.maxAmount, returnUrlAllowlist: config.returnUrlAllowlist, connector: connectors.defaultName },
+      rules: { maxAmount: config.maxAmount, returnUrlAllowlist: config.returnUrlAllowlist, connector: connectors.defaultName, connectors: connectors.all().map((c) => c.name) },
       checkoutUrl: (id) => `${config.publicUrl}/checkout/${id}`,
     }),
   );

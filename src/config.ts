@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CONNECTOR_MODULES } from './connectors/modules.js';
 import { ALLOWED_ALGORITHMS, type SigningAlgorithm } from './connectors/native/protocol.js';
 
 /** The native bank the gateway talks to: who we are to it, where to send buyers, where its keys are. */
@@ -31,6 +32,10 @@ export interface GatewayConfig {
   keysFile?: string;
   signingAlgorithm: SigningAlgorithm;
   bank?: NativeBankConfig;
+  /** Settings of every configured bank connector, by module name (the native one is also `bank`). */
+  connectors: Record<string, unknown>;
+  /** Connector of payments created without one; default: the first configured. */
+  defaultConnector?: string;
   bodyLimit: string;
   logLevel: string;
   sandboxBankPort: number;
@@ -131,11 +136,6 @@ const schema = z.object({
   TRUST_PROXY: z.string().optional(),
   GATEWAY_KEYS_FILE: z.string().optional(),
   SIGNING_ALG: z.enum(ALLOWED_ALGORITHMS, { message: `SIGNING_ALG must be one of ${ALLOWED_ALGORITHMS.join(', ')}` }).default('EdDSA'),
-  BANK_ID: z.string().min(1).optional(),
-  BANK_MERCHANT_ID: z.string().min(1).optional(),
-  BANK_PAYMENT_URL: absoluteUrl('BANK_PAYMENT_URL').optional(),
-  BANK_JWKS_URL: absoluteUrl('BANK_JWKS_URL').optional(),
-  BANK_JWKS_FILE: z.string().optional(),
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/, { message: 'BODY_LIMIT must look like 32kb' }).default('32kb'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SANDBOX_BANK_PORT: port('SANDBOX_BANK_PORT', 3001),
@@ -212,24 +212,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     else problems.push(`RETURN_URL_ALLOWLIST: "${item}" is not an http(s) origin`);
   }
 
-  const bankKeys = ['BANK_ID', 'BANK_MERCHANT_ID', 'BANK_PAYMENT_URL'] as const;
-  const anyBank = bankKeys.some((k) => e[k] !== undefined) || e.BANK_JWKS_URL !== undefined || e.BANK_JWKS_FILE !== undefined;
-  let bank: NativeBankConfig | undefined;
-  if (anyBank) {
-    for (const k of bankKeys) if (!e[k]) problems.push(`${k}: required when a bank is configured`);
-    if (!e.BANK_JWKS_URL && !e.BANK_JWKS_FILE) problems.push('BANK_JWKS_URL or BANK_JWKS_FILE: one is required when a bank is configured');
-    if (e.BANK_JWKS_URL && e.BANK_JWKS_FILE) problems.push('BANK_JWKS_URL and BANK_JWKS_FILE: set only one');
-    if (e.BANK_ID && e.BANK_MERCHANT_ID && e.BANK_PAYMENT_URL) {
-      bank = {
-        id: e.BANK_ID,
-        merchantId: e.BANK_MERCHANT_ID,
-        paymentUrl: e.BANK_PAYMENT_URL,
-        ...(e.BANK_JWKS_URL ? { jwksUrl: e.BANK_JWKS_URL } : {}),
-        ...(e.BANK_JWKS_FILE ? { jwksFile: e.BANK_JWKS_FILE } : {}),
-      };
-    }
-  } else if (production) {
-    problems.push('BANK_ID, BANK_MERCHANT_ID, BANK_PAYMENT_URL, BANK_JWKS_URL: required in production (the sandbox bank is for development only)');
+  // Each bank protocol module reads its own variables (src/connectors/modules.ts).
+  const connectors: Record<string, unknown> = {};
+  for (const module of CONNECTOR_MODULES) {
+    const read = module.readSettings(given, { production });
+    problems.push(...read.problems);
+    if (read.settings !== undefined) connectors[module.name] = read.settings;
+  }
+  const bank = connectors.native as NativeBankConfig | undefined;
+  if (production && Object.keys(connectors).length === 0) {
+    problems.push('BANK_ID, BANK_MERCHANT_ID, BANK_PAYMENT_URL, BANK_JWKS_URL (or another connector\'s settings, docs/connectors.md): required in production (the sandbox bank is for development only)');
+  }
+  const defaultConnector = given.BANK_CONNECTOR;
+  if (defaultConnector !== undefined && !(defaultConnector in connectors)) {
+    problems.push(`BANK_CONNECTOR: "${defaultConnector}" is not a configured connector (configured: ${Object.keys(connectors).join(', ') || 'none'})`);
   }
 
   const webhookUrls: string[] = [];
@@ -265,6 +261,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...(e.GATEWAY_KEYS_FILE ? { keysFile: e.GATEWAY_KEYS_FILE } : {}),
     signingAlgorithm: e.SIGNING_ALG,
     ...(bank ? { bank } : {}),
+    connectors,
+    ...(defaultConnector ? { defaultConnector } : {}),
     bodyLimit: e.BODY_LIMIT,
     logLevel: e.LOG_LEVEL,
     sandboxBankPort: e.SANDBOX_BANK_PORT,

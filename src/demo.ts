@@ -27,6 +27,12 @@ async function listen(port: number, host?: string): Promise<{ server: Server; po
   return { server, port: (server.address() as AddressInfo).port };
 }
 
+/** The sandbox bank's side of each protocol the gateway speaks, as connector settings. */
+function sandboxConnectors(bankUrl: string): Pick<GatewayConfig, 'bank' | 'connectors'> {
+  const bank = { id: SANDBOX_BANK_ID, merchantId: DEMO_MERCHANT_ID, paymentUrl: `${bankUrl}/pay`, jwksUrl: `${bankUrl}/.well-known/jwks.json` };
+  return { bank, connectors: { native: bank } };
+}
+
 /**
  * The whole demo on one machine: the gateway, the sandbox bank and the demo shop, wired to each other.
  * Ports may be 0 (tests): the listeners are opened first so every app knows the others' URLs.
@@ -48,7 +54,7 @@ export async function startDemo(config: GatewayConfig, logger: Logger, options: 
     {
       ...config,
       publicUrl: gatewayUrl,
-      bank: { id: SANDBOX_BANK_ID, merchantId: DEMO_MERCHANT_ID, paymentUrl: `${bankUrl}/pay`, jwksUrl: `${bankUrl}/.well-known/jwks.json` },
+      ...sandboxConnectors(bankUrl),
       returnUrlAllowlist: [...new Set([...config.returnUrlAllowlist, shopUrl])],
     },
     { logger },

@@ -6,7 +6,10 @@ import type { NewPayment } from '../service/payment-service.js';
 export interface CreateRules {
   maxAmount: number;
   returnUrlAllowlist: readonly string[];
+  /** Connector of payments that do not name one. */
   connector: string;
+  /** Every configured connector: a payment may name one of them. */
+  connectors: readonly string[];
 }
 
 const REFERENCE = /^[A-Za-z0-9._-]{1,64}$/;
@@ -43,6 +46,10 @@ function schemaFor(rules: CreateRules) {
       .max(2048)
       .refine((u) => returnUrlAllowed(u, rules.returnUrlAllowlist), { message: 'returnUrl must be an absolute URL on an allow-listed origin (RETURN_URL_ALLOWLIST)' })
       .optional(),
+    connector: z
+      .string()
+      .refine((c) => rules.connectors.includes(c), { message: `connector must be one of: ${rules.connectors.join(', ')}` })
+      .optional(),
     metadata: z
       .record(z.string().min(1).max(40), z.string().max(500), { message: 'metadata must be an object of string values' })
       .refine((m) => Object.keys(m).length <= 20, { message: 'metadata may hold at most 20 keys' })
@@ -72,6 +79,6 @@ export function parseNewPayment(body: unknown, rules: CreateRules): NewPayment {
     customer: v.customer && (v.customer.email || v.customer.locale) ? { ...v.customer } : null,
     returnUrl: v.returnUrl ?? null,
     metadata: v.metadata ?? {},
-    connector: rules.connector,
+    connector: v.connector ?? rules.connector,
   };
 }

@@ -62,6 +62,8 @@ export class MemoryPaymentStore implements PaymentStore, Outbox {
   private readonly outbox: MemoryOutbox;
   private lastSweepMs = 0;
 
+  private readonly sequences = new Map<string, { value: number; expiresAtMs: number }>();
+
   constructor(options: MemoryPaymentStoreOptions = {}) {
     this.clock = options.clock ?? (() => new Date());
     this.outbox = new MemoryOutbox(checkOutboxTargets(options.outboxTargets ?? []), this.clock);
@@ -162,6 +164,14 @@ export class MemoryPaymentStore implements PaymentStore, Outbox {
     if (this.live(this.messages, messageId, nowMs)) return false;
     this.messages.set(messageId, { value: true, expiresAtMs: expiresAt.getTime() });
     return true;
+  }
+
+  async nextSequence(scope: string, ttlSeconds: number): Promise<number> {
+    const nowMs = this.clock().getTime();
+    const current = this.sequences.get(scope);
+    const next = current && current.expiresAtMs > nowMs ? current.value + 1 : 1;
+    this.sequences.set(scope, { value: next, expiresAtMs: current && current.expiresAtMs > nowMs ? current.expiresAtMs : nowMs + ttlSeconds * 1000 });
+    return next;
   }
 
   claim(now: Date, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {

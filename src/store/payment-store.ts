@@ -74,5 +74,7 @@ export interface PaymentStore {
    * Used to refuse replays of single-use bank messages.
    */
   rememberMessage(messageId: string, expiresAt: Date): Promise<boolean>;
+  /** The next value (from 1) of a counter that lives `ttlSeconds` after its first use; atomic across instances. */
+  nextSequence(scope: string, ttlSeconds: number): Promise<number>;
   close(): Promise<void>;
 }

@@ -36,6 +36,9 @@ export interface RedisPaymentStoreOptions {
   clock?: () => Date;
 }
 
+// EVAL is fine here: the script is tiny and Redis caches it by its SHA after the first call.
+const NEXT_SEQUENCE = `local v = redis.call('INCR', KEYS[1]) if v == 1 then redis.call('EXPIRE', KEYS[1], tonumber(ARGV[1])) end return v`;
+
 /** The scripts of redis-scripts.ts, as ioredis exposes them after defineCommand. */
 interface ScriptedRedis {
   hppCreatePayment(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<[string, string?]>;
@@ -205,6 +208,12 @@ export class RedisPaymentStore implements PaymentStore, Outbox {
     // PXAT must be positive; a time already past still counts the message once and keeps nothing.
     const reply = await this.redis.set(this.key(`msg:${messageId}`), '1', 'PXAT', Math.max(1, expiresAt.getTime()), 'NX');
     return reply === 'OK';
+  }
+
+  /** One round trip (one script): INCR and the expiry of a new counter must not be separable. */
+  async nextSequence(scope: string, ttlSeconds: number): Promise<number> {
+    const value = await this.redis.eval(NEXT_SEQUENCE, 1, this.key(`seq:${scope}`), String(ttlSeconds));
+    return Number(value);
   }
 
   /** One round trip (one script). */

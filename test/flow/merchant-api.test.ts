@@ -53,6 +53,12 @@ describe('merchant API', () => {
       expect(res.headers.location).to.equal(`/api/v1/payments/${res.body.id}`);
     });
 
+    it('takes an optional connector among the configured ones', async () => {
+      const res = await create(validPayment({ connector: 'native' }));
+      expect(res.status).to.equal(201);
+      expect(res.body.connector).to.equal('native');
+    });
+
     it('uses the ISO 4217 minor units of each currency', async () => {
       expect((await create(validPayment({ amount: 1500, currency: 'JPY' }))).status).to.equal(201);
       expect((await create(validPayment({ amount: 1, currency: 'BHD' }))).status).to.equal(201);
@@ -77,6 +83,7 @@ describe('merchant API', () => {
       ['unsupported locale', { customer: { locale: 'de' } }, 'customer.locale'],
       ['bad email', { customer: { email: 'not-an-email' } }, 'customer.email'],
       ['unknown field', { cardNumber: '1' }, 'cardNumber'],
+      ['connector that is not configured', { connector: 'stripe' }, 'connector'],
     ];
     for (const [name, override, field] of bad) {
       it(`refuses ${name} with 400 naming ${field}, creating nothing`, async () => {

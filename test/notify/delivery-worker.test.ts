@@ -129,7 +129,7 @@ describe('delivery worker', () => {
     const [protectedHeader, empty, signature] = headers['hpp-signature-jws']!.split('.');
     expect(empty).to.equal('');
     const verified = await flattenedVerify({ protected: protectedHeader!, payload: base64url.encode(body), signature: signature! }, createLocalJWKSet(keystore.publicJwks()), { algorithms: ['EdDSA', 'ES256', 'PS256'] });
-    expect(verified.protectedHeader.typ).to.equal('hpp-webhook+jws');
+    expect(verified.protectedHeader!.typ).to.equal('hpp-webhook+jws');
 
     const parts = Object.fromEntries(headers['hpp-signature']!.split(',').map((p) => p.split('=') as [string, string]));
     expect(Math.abs(Number(parts.t) - now.getTime() / 1000)).to.be.lessThan(2);

@@ -1,0 +1,10 @@
+import type { ConnectorModule } from './connector-module.js';
+import { nativeModule } from './native/module.js';
+
+/**
+ * Every bank protocol the gateway speaks. A bank is configured when its module finds its settings in
+ * the environment; BANK_CONNECTOR picks the default for payments created without a `connector`.
+ */
+export const CONNECTOR_MODULES: readonly ConnectorModule<any>[] = [
+  nativeModule,
+];
