@@ -57,3 +57,14 @@ export interface BankConnector {
   /** `reason` is a short machine word (never message content) for protocols that report one. */
   acknowledge(kind: AckKind, reason?: string): Acknowledgement;
 }
+
+/**
+ * Thrown by a connector for an authentic message that says nothing about a payment (a webhook event
+ * type we do not use): the bank gets its positive acknowledgement and nothing changes.
+ */
+export class IgnoredBankMessage extends Error {
+  constructor(readonly reason: string) {
+    super(`ignored bank message: ${reason}`);
+    this.name = 'IgnoredBankMessage';
+  }
+}

@@ -1,7 +1,7 @@
 import express, { Router, type Request } from 'express';
 import { BankUnavailableError, GatewayError, InvalidBankMessageError, NotFoundError } from '../../core/errors.js';
 import type { Transition } from '../../core/transition.js';
-import type { BankConnector, IncomingBankMessage, VerifiedBankMessage } from '../../connectors/bank-connector.js';
+import { IgnoredBankMessage, type BankConnector, type IncomingBankMessage, type VerifiedBankMessage } from '../../connectors/bank-connector.js';
 import type { ConnectorRegistry } from '../../connectors/registry.js';
 import type { Logger } from '../../logger.js';
 import type { PaymentService } from '../../service/payment-service.js';
@@ -81,7 +81,10 @@ export function bankCallbackRoutes({ service, connectors, publicUrl, logger }: B
       logger.info({ connector: connector.name, attempt: verified.outcome.attemptRef, status: verified.outcome.status, verdict: transition?.verdict ?? 'seen' }, 'bank notification');
       ack = connector.acknowledge('accepted');
     } catch (err) {
-      if (err instanceof BankUnavailableError) {
+      if (err instanceof IgnoredBankMessage) {
+        logger.info({ connector: connector.name, reason: err.reason }, 'bank notification acknowledged without effect');
+        ack = connector.acknowledge('accepted');
+      } else if (err instanceof BankUnavailableError) {
         ack = connector.acknowledge('retry');
       } else if (err instanceof InvalidBankMessageError) {
         logger.warn({ connector: connector.name, reason: err.reason }, 'bank notification refused');

@@ -85,6 +85,12 @@ export function checkoutRoutes(options: CheckoutOptions): Router {
     });
     options.logger.info({ attempt: attempt.ref, connector: connector.name }, 'buyer sent to the bank');
     res.set('Cache-Control', 'no-store');
+    if (redirect.method === 'GET') {
+      // A hosted page reached by a plain link (Stripe Checkout): a GET form would drop the URL's query
+      // and fragment, so answer a 303. Only ever to the connector's own origin: never an open redirect.
+      if (new URL(redirect.url).origin !== connector.bankOrigin) throw new GatewayError('internal', 500, 'the bank redirect left the bank origin');
+      return res.redirect(303, redirect.url);
+    }
     renderPage(views, res, 'redirect.njk', locale, { redirect });
   });
 
