@@ -8,6 +8,7 @@ import { ConnectorRegistry } from './connectors/registry.js';
 import type { GatewayConfig } from './config.js';
 import { NotFoundError } from './core/errors.js';
 import { apiKeyAuth } from './http/middleware/api-key-auth.js';
+import { cardDataGuard, isMerchantFreeText } from './http/middleware/card-data-guard.js';
 import { jsonBody } from './http/middleware/json-body.js';
 import { securityHeaders } from './http/middleware/security-headers.js';
 import { connectRedisSessionStore } from './http/session-store.js';
@@ -125,6 +126,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
   const api = Router();
   api.use(apiKeyAuth(config.apiKeys));
   api.use(jsonBody(config.bodyLimit));
+  api.use(cardDataGuard(isMerchantFreeText, (finding) => logger.warn(finding, 'request with card data refused')));
   api.use(
     paymentsApi({
       service,

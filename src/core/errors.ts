@@ -17,6 +17,8 @@ export type ErrorCode =
   | 'unsupported_media_type'
   | 'body_too_large'
   | 'csrf_failed'
+  | 'card_data_refused'
+  | 'rate_limited'
   | 'internal';
 
 export interface FieldError {

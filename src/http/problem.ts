@@ -19,6 +19,8 @@ const TITLES: Record<ErrorCode, string> = {
   unsupported_media_type: 'Unsupported media type',
   body_too_large: 'Request body too large',
   csrf_failed: 'Form expired',
+  card_data_refused: 'Card data refused',
+  rate_limited: 'Too many requests',
   internal: 'Internal error',
 };
 

@@ -82,7 +82,7 @@ describe('merchant API', () => {
       ['non-string metadata value', { metadata: { n: 1 } }, 'metadata.n'],
       ['unsupported locale', { customer: { locale: 'de' } }, 'customer.locale'],
       ['bad email', { customer: { email: 'not-an-email' } }, 'customer.email'],
-      ['unknown field', { cardNumber: '1' }, 'cardNumber'],
+      ['unknown field', { colour: 'blue' }, 'colour'],
       ['connector that is not configured', { connector: 'stripe' }, 'connector'],
     ];
     for (const [name, override, field] of bad) {

@@ -1,4 +1,4 @@
-import { Router, type Request, type RequestHandler } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import express from 'express';
 import type nunjucks from 'nunjucks';
 import { GatewayError, NotFoundError } from '../../core/errors.js';
@@ -9,6 +9,7 @@ import { intlLocale } from '../../i18n/messages.js';
 import type { Logger } from '../../logger.js';
 import type { PaymentService } from '../../service/payment-service.js';
 import type { ConnectorRegistry } from '../../connectors/registry.js';
+import { cardDataGuard } from '../middleware/card-data-guard.js';
 import { CSRF_FIELD, csrfToken, verifyCsrf } from '../middleware/csrf.js';
 import { renderPage } from '../pages.js';
 
@@ -40,7 +41,11 @@ function amountText(payment: Payment, locale: 'en' | 'fr'): string {
 export function checkoutRoutes(options: CheckoutOptions): Router {
   const { service, connectors, views, session, merchantName, publicUrl } = options;
   const router = Router();
-  const form = express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 });
+  // Buyer forms have no business carrying card data: every field is checked.
+  const form: RequestHandler[] = [
+    express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 }),
+    cardDataGuard(() => true, (finding) => options.logger.warn(finding, 'buyer request with card data refused')),
+  ];
 
   const load = async (id: string): Promise<Payment> => {
     if (!PAYMENT_ID.test(id)) throw new NotFoundError();
@@ -68,7 +73,7 @@ export function checkoutRoutes(options: CheckoutOptions): Router {
     });
   });
 
-  router.post('/checkout/:id/pay', session, form, verifyCsrf, async (req, res) => {
+  router.post('/checkout/:id/pay', session, ...form, verifyCsrf, async (req: Request, res: Response) => {
     const payment = await load(String(req.params.id));
     if (!isOpen(payment.status)) return res.redirect(303, `${publicUrl}/checkout/${payment.id}/result`);
     const connector = connectors.get(payment.connector);
