@@ -11,7 +11,9 @@ import { apiKeyAuth } from './http/middleware/api-key-auth.js';
 import { cardDataGuard, isMerchantFreeText } from './http/middleware/card-data-guard.js';
 import { jsonBody } from './http/middleware/json-body.js';
 import { securityHeaders } from './http/middleware/security-headers.js';
-import { connectRedisSessionStore } from './http/session-store.js';
+import { redisSessionStore } from './http/session-store.js';
+import { rateLimits } from './http/middleware/rate-limits.js';
+import { Redis } from 'ioredis';
 import { pageErrorHandler } from './http/pages.js';
 import { apiErrorHandler } from './http/problem.js';
 import { bankCallbackRoutes } from './http/routes/bank-callbacks.js';
@@ -103,8 +105,10 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     ...(deps.clock ? { clock: deps.clock } : {}),
   });
 
-  const redisSessions = !deps.sessionStore && config.redisUrl ? connectRedisSessionStore(config.redisUrl, `${config.redisPrefix}sess:`) : undefined;
-  const sessionStore = deps.sessionStore ?? redisSessions?.store;
+  // One connection for buyer sessions and rate-limit counters; the payment store has its own.
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 3 }) : undefined;
+  const sessionStore = deps.sessionStore ?? (redis ? redisSessionStore(redis, `${config.redisPrefix}sess:`) : undefined);
+  const limits = rateLimits({ apiPerMinute: config.rateLimits.apiPerMinute, buyerPerMinute: config.rateLimits.buyerPerMinute, prefix: config.redisPrefix, ...(redis ? { redis } : {}) });
   const sessionMiddleware = session({
     name: 'hpp.sid',
     secret: config.sessionSecret,
@@ -125,6 +129,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
 
   const api = Router();
   api.use(apiKeyAuth(config.apiKeys));
+  api.use(limits.api);
   api.use(jsonBody(config.bodyLimit));
   api.use(cardDataGuard(isMerchantFreeText, (finding) => logger.warn(finding, 'request with card data refused')));
   api.use(
@@ -146,6 +151,10 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     res.locals.assetBase = basePath;
     next();
   });
+  // Buyers are limited per IP; the bank's server-to-server notifications are not (a bank retrying a
+  // backlog must never be turned away).
+  pages.use('/checkout', limits.buyer);
+  pages.use('/bank/:connector/return', limits.buyer);
   pages.use(bankCallbackRoutes({ service, connectors, publicUrl: config.publicUrl, logger }));
   pages.use(checkoutRoutes({ service, connectors, views, session: sessionMiddleware, merchantName: config.merchantName, publicUrl: config.publicUrl, logger }));
   pages.use('/assets', express.static(path.join(VIEWS_ROOT, 'gateway', 'assets'), { fallthrough: false, index: false }));
@@ -174,7 +183,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
       if (sweeper) clearInterval(sweeper);
       await notifications.close();
       await store.close();
-      await redisSessions?.close();
+      await redis?.quit().catch(() => undefined);
     },
   };
   return app;

@@ -41,6 +41,7 @@ export interface GatewayConfig {
   sandboxBankPort: number;
   demoShopPort: number;
   notifications: NotificationConfig;
+  rateLimits: { apiPerMinute: number; buyerPerMinute: number };
 }
 
 export interface NotificationConfig {
@@ -147,6 +148,8 @@ const schema = z.object({
   MAIL_FROM: z.string().min(3).default('"Payments" <payments@localhost>'),
   MERCHANT_EMAIL: z.email({ message: 'MERCHANT_EMAIL must be an email address' }).optional(),
   MAIL_OUTBOX_DIR: z.string().default('var/mail'),
+  RATE_LIMIT_API: z.coerce.number({ message: 'RATE_LIMIT_API must be a whole number of requests per minute' }).int().positive().default(600),
+  RATE_LIMIT_BUYER: z.coerce.number({ message: 'RATE_LIMIT_BUYER must be a whole number of requests per minute' }).int().positive().default(120),
   OUTBOX_LEASE: duration('OUTBOX_LEASE', '60s'),
   DELIVERY_WORKER: z.enum(['on', 'off'], { message: 'DELIVERY_WORKER must be on or off' }).default('on'),
   DEMO_SHOP_PORT: port('DEMO_SHOP_PORT', 3002),
@@ -267,6 +270,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     sandboxBankPort: e.SANDBOX_BANK_PORT,
     demoShopPort: e.DEMO_SHOP_PORT,
+    rateLimits: { apiPerMinute: e.RATE_LIMIT_API, buyerPerMinute: e.RATE_LIMIT_BUYER },
     notifications: {
       webhookUrls,
       webhookSecrets,

@@ -1,0 +1,57 @@
+import { createHash } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import { rateLimit, ipKeyGenerator, type Store } from 'express-rate-limit';
+import type { Redis } from 'ioredis';
+import { RedisStore, type RedisReply } from 'rate-limit-redis';
+import { GatewayError } from '../../core/errors.js';
+
+export interface RateLimitOptions {
+  /** Requests per minute per API key on the merchant API. */
+  apiPerMinute: number;
+  /** Requests per minute per client IP on buyer pages and the browser return. */
+  buyerPerMinute: number;
+  /** Shared counters across instances in Redis mode; in-process counters otherwise. */
+  redis?: Redis;
+  prefix: string;
+}
+
+function store(options: RateLimitOptions, name: string): Store | undefined {
+  if (!options.redis) return undefined;
+  const client = options.redis;
+  return new RedisStore({
+    prefix: `${options.prefix}rl:${name}:`,
+    sendCommand: (command: string, ...args: string[]) => client.call(command, ...args) as Promise<RedisReply>,
+  });
+}
+
+const tooMany = (): GatewayError => new GatewayError('rate_limited', 429, 'Too many requests; slow down and retry after the time in the RateLimit headers.');
+
+/**
+ * express-rate-limit, answering with the IETF RateLimit headers and the gateway's own 429 error (a
+ * problem document on the API, a friendly page for buyers). The API is limited per key (hashed, so
+ * the key itself is never a Redis key), buyers per IP.
+ */
+export function rateLimits(options: RateLimitOptions): { api: RequestHandler; buyer: RequestHandler } {
+  const common = {
+    windowMs: 60_000,
+    standardHeaders: 'draft-8' as const,
+    legacyHeaders: false,
+    handler: (_req: unknown, _res: unknown, next: (err: unknown) => void) => next(tooMany()),
+  };
+  const apiStore = store(options, 'api');
+  const buyerStore = store(options, 'buyer');
+  return {
+    api: rateLimit({
+      ...common,
+      limit: options.apiPerMinute,
+      ...(apiStore ? { store: apiStore } : {}),
+      keyGenerator: (req) => createHash('sha256').update(req.get('authorization') ?? '').digest('base64url'),
+    }),
+    buyer: rateLimit({
+      ...common,
+      limit: options.buyerPerMinute,
+      ...(buyerStore ? { store: buyerStore } : {}),
+      keyGenerator: (req) => ipKeyGenerator(req.ip ?? 'unknown'),
+    }),
+  };
+}
