@@ -146,11 +146,17 @@ describe('bank messages (native protocol)', () => {
     await expectRefusedWithoutChange(await gw.bank.sign({ ...txn, ref: 'ANOTHERATTEMPT1' }), /unknown_attempt/);
   });
 
-  it('applies the same notification twice as one transition', async () => {
+  it('refuses a replayed message (same jti) and acknowledges a re-signed retry without a new effect', async () => {
     const token = await gw.bank.sign(txn);
     expect((await notify(token)).status).to.equal(200);
-    expect((await notify(token)).status).to.equal(200);
-    // The bank's retry is freshly signed (new jti) with the same facts: still one transition.
+    const replay = await notify(token);
+    expect(replay.status).to.equal(400);
+    expect(replay.body).to.deep.equal({ status: 'rejected', reason: 'replay' });
+    // The same token as a browser return is not applied either: the buyer sees the current status.
+    const page = await browserReturn(token);
+    expect(page.status).to.equal(303);
+    expect(gw.logs.join('')).to.contain('replayed bank return refused');
+    // The bank's retry is freshly signed (new jti) with the same facts: acknowledged, still one transition.
     expect((await notify(await gw.bank.sign(txn))).status).to.equal(200);
     const { events, payment } = await snapshot();
     expect(events.filter((e) => e.type === 'payment.succeeded')).to.have.length(1);

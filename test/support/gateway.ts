@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import { createGateway, type GatewayApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { GatewayKeystore } from '../../src/keys/keystore.js';
+import type { BankConnector } from '../../src/connectors/bank-connector.js';
 import { createLogger } from '../../src/logger.js';
 import type { GatewayStore } from '../../src/store/gateway-store.js';
 import { MemoryPaymentStore } from '../../src/store/memory-store.js';
@@ -22,7 +23,7 @@ export interface TestGateway {
 }
 
 /** A gateway on the memory store (or the one given) with a FakeBank behind it: no network at all. */
-export async function testGateway(options: { store?: GatewayStore; env?: Record<string, string> } = {}): Promise<TestGateway> {
+export async function testGateway(options: { store?: GatewayStore; env?: Record<string, string>; connectors?: (keystore: GatewayKeystore, bank: FakeBank) => BankConnector[] } = {}): Promise<TestGateway> {
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -57,7 +58,7 @@ export async function testGateway(options: { store?: GatewayStore; env?: Record<
   const app = await createGateway(config, {
     store: options.store ?? new MemoryPaymentStore({ clock: now }),
     keystore,
-    connectors: [bank.connector(keystore, now)],
+    connectors: options.connectors ? options.connectors(keystore, bank) : [bank.connector(keystore, now)],
     logger: createLogger('info', sink),
     clock: now,
     expirySweepMs: 0,

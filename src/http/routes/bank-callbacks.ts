@@ -27,23 +27,31 @@ function incoming(req: Request): IncomingBankMessage {
   return { method: req.method, fields, rawBody: raw, headers: req.headers };
 }
 
+/** A message whose single-use id was seen before: refused, never applied again. */
+class ReplayedBankMessage extends InvalidBankMessageError {
+  constructor(readonly paymentId: string) {
+    super('replay');
+  }
+}
+
 interface Applied {
   paymentId: string;
   transition: Transition | null;
 }
 
 /**
- * Verify first, then believe. A message id already seen is acknowledged with no new effect (a bank's
- * retry, a reloaded return page); otherwise the outcome goes through the state machine, which makes
- * the same verdict applied twice a no-op.
+ * Verify first, then believe. A message id already seen is a replay and is refused (banks re-sign each
+ * retry, so a genuine retry has a new id); a genuine retry of an outcome already applied goes through
+ * the state machine, which acknowledges it without any new effect.
  */
 async function verifyAndApply(service: PaymentService, verified: VerifiedBankMessage): Promise<Applied> {
   const payment = await service.store.getPaymentByAttempt(verified.outcome.attemptRef);
   if (!payment) throw new InvalidBankMessageError('unknown_attempt');
   if (verified.messageId) {
+    // Single-use message ids are remembered until the message expires (an hour when it says nothing).
     const expires = verified.messageExpiresAt ?? new Date(service.now().getTime() + 3600_000);
     const fresh = await service.store.rememberMessage(verified.messageId, expires);
-    if (!fresh) return { paymentId: payment.id, transition: null };
+    if (!fresh) throw new ReplayedBankMessage(payment.id);
   }
   const transition = await service.apply(payment.id, { type: 'bank_outcome', outcome: verified.outcome }, payment);
   if (transition.verdict === 'rejected') throw new InvalidBankMessageError(transition.payment.anomalies.at(-1) ?? 'mismatch');
@@ -64,8 +72,17 @@ export function bankCallbackRoutes({ service, connectors, publicUrl, logger }: B
   const onReturn = async (req: Request, res: express.Response) => {
     const connector = connectorFor(connectors, req.params.connector);
     const verified = await connector.verifyReturn(incoming(req));
-    const { paymentId, transition } = await verifyAndApply(service, verified);
-    logger.info({ connector: connector.name, attempt: verified.outcome.attemptRef, status: verified.outcome.status, verdict: transition?.verdict ?? 'seen' }, 'bank return');
+    let paymentId: string;
+    try {
+      const applied = await verifyAndApply(service, verified);
+      paymentId = applied.paymentId;
+      logger.info({ connector: connector.name, attempt: verified.outcome.attemptRef, status: verified.outcome.status, verdict: applied.transition?.verdict }, 'bank return');
+    } catch (err) {
+      // A replayed return (the Back button re-posting it) is not applied; the buyer is shown where the payment stands.
+      if (!(err instanceof ReplayedBankMessage)) throw err;
+      logger.warn({ connector: connector.name, attempt: verified.outcome.attemptRef }, 'replayed bank return refused');
+      paymentId = err.paymentId;
+    }
     res.redirect(303, `${publicUrl}/checkout/${paymentId}/result`);
   };
   router.get('/bank/:connector/return', rawBody, onReturn);
