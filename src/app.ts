@@ -12,6 +12,7 @@ import { cardDataGuard, isMerchantFreeText } from './http/middleware/card-data-g
 import { jsonBody } from './http/middleware/json-body.js';
 import { securityHeaders } from './http/middleware/security-headers.js';
 import { redisSessionStore } from './http/session-store.js';
+import { requireBankClientCertificate, webhookAgent } from './http/tls.js';
 import { rateLimits } from './http/middleware/rate-limits.js';
 import { Redis } from 'ioredis';
 import { pageErrorHandler } from './http/pages.js';
@@ -89,12 +90,13 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     ...(deps.clock ? { clock: deps.clock } : {}),
   };
   const connectors = new ConnectorRegistry(deps.connectors ?? (await configuredConnectors(config, connectorDeps)), config.defaultConnector);
+  const webhookHttpsAgent = deps.webhookHttpsAgent ?? (await webhookAgent(config));
   const notifications = createNotifications(config, {
     store,
     keystore,
     logger,
     ...(deps.clock ? { clock: deps.clock } : {}),
-    ...(deps.webhookHttpsAgent ? { httpsAgent: deps.webhookHttpsAgent } : {}),
+    ...(webhookHttpsAgent ? { httpsAgent: webhookHttpsAgent } : {}),
   });
   if (!config.notifications.smtpUrl) logger.warn({ dir: config.notifications.mailOutboxDir }, 'no SMTP_URL: emails are written as .eml files to this folder');
   const service = new PaymentService(store, {
@@ -153,6 +155,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
   });
   // Buyers are limited per IP; the bank's server-to-server notifications are not (a bank retrying a
   // backlog must never be turned away).
+  if (config.tls?.bankClientCaFile) pages.use('/bank/:connector/notify', requireBankClientCertificate);
   pages.use('/checkout', limits.buyer);
   pages.use('/bank/:connector/return', limits.buyer);
   pages.use(bankCallbackRoutes({ service, connectors, publicUrl: config.publicUrl, logger }));

@@ -42,6 +42,10 @@ export interface GatewayConfig {
   demoShopPort: number;
   notifications: NotificationConfig;
   rateLimits: { apiPerMinute: number; buyerPerMinute: number };
+  /** HTTPS served by the gateway itself, and the CA whose client certificates the bank must present on notifications. */
+  tls?: { certFile: string; keyFile: string; bankClientCaFile?: string };
+  /** TLS for merchant webhook endpoints: the client certificate presented (mutual TLS) and/or a private CA trusted. */
+  webhookClientTls?: { certFile?: string; keyFile?: string; caFile?: string };
 }
 
 export interface NotificationConfig {
@@ -150,6 +154,12 @@ const schema = z.object({
   MAIL_OUTBOX_DIR: z.string().default('var/mail'),
   RATE_LIMIT_API: z.coerce.number({ message: 'RATE_LIMIT_API must be a whole number of requests per minute' }).int().positive().default(600),
   RATE_LIMIT_BUYER: z.coerce.number({ message: 'RATE_LIMIT_BUYER must be a whole number of requests per minute' }).int().positive().default(120),
+  TLS_CERT: z.string().optional(),
+  TLS_KEY: z.string().optional(),
+  BANK_CLIENT_CA: z.string().optional(),
+  WEBHOOK_CLIENT_CERT: z.string().optional(),
+  WEBHOOK_CLIENT_KEY: z.string().optional(),
+  WEBHOOK_CA: z.string().optional(),
   OUTBOX_LEASE: duration('OUTBOX_LEASE', '60s'),
   DELIVERY_WORKER: z.enum(['on', 'off'], { message: 'DELIVERY_WORKER must be on or off' }).default('on'),
   DEMO_SHOP_PORT: port('DEMO_SHOP_PORT', 3002),
@@ -245,6 +255,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const webhookSecrets = list(e.MERCHANT_WEBHOOK_SECRET);
   if (webhookSecrets.some((s) => s.length < 16)) problems.push('MERCHANT_WEBHOOK_SECRET: every secret must be at least 16 characters');
 
+  if (Boolean(e.TLS_CERT) !== Boolean(e.TLS_KEY)) problems.push('TLS_CERT and TLS_KEY: set both to serve HTTPS');
+  if (e.BANK_CLIENT_CA && !e.TLS_CERT) problems.push('BANK_CLIENT_CA: needs TLS_CERT and TLS_KEY (client certificates are checked by the gateway\'s own HTTPS server)');
+  if (Boolean(e.WEBHOOK_CLIENT_CERT) !== Boolean(e.WEBHOOK_CLIENT_KEY)) problems.push('WEBHOOK_CLIENT_CERT and WEBHOOK_CLIENT_KEY: set both to present a client certificate to webhook endpoints');
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -271,6 +285,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sandboxBankPort: e.SANDBOX_BANK_PORT,
     demoShopPort: e.DEMO_SHOP_PORT,
     rateLimits: { apiPerMinute: e.RATE_LIMIT_API, buyerPerMinute: e.RATE_LIMIT_BUYER },
+    ...(e.TLS_CERT && e.TLS_KEY ? { tls: { certFile: e.TLS_CERT, keyFile: e.TLS_KEY, ...(e.BANK_CLIENT_CA ? { bankClientCaFile: e.BANK_CLIENT_CA } : {}) } } : {}),
+    ...((e.WEBHOOK_CLIENT_CERT && e.WEBHOOK_CLIENT_KEY) || e.WEBHOOK_CA
+      ? {
+          webhookClientTls: {
+            ...(e.WEBHOOK_CLIENT_CERT && e.WEBHOOK_CLIENT_KEY ? { certFile: e.WEBHOOK_CLIENT_CERT, keyFile: e.WEBHOOK_CLIENT_KEY } : {}),
+            ...(e.WEBHOOK_CA ? { caFile: e.WEBHOOK_CA } : {}),
+          },
+        }
+      : {}),
     notifications: {
       webhookUrls,
       webhookSecrets,

@@ -3,13 +3,15 @@ import type { Server } from 'node:http';
 import type { Express } from 'express';
 import { createGateway } from './app.js';
 import { ConfigError, loadConfig, type GatewayConfig } from './config.js';
+import { createListener } from './http/tls.js';
 import { createLogger } from './logger.js';
 import { startDemo } from './demo.js';
 
-function listen(app: Express, port: number): Promise<Server> {
+async function listen(config: GatewayConfig, app: Express): Promise<Server> {
+  const server = await createListener(config, app);
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, () => resolve(server));
     server.once('error', reject);
+    server.listen(config.port, () => resolve(server));
   });
 }
 
@@ -35,7 +37,7 @@ async function main(): Promise<void> {
   if (config.bank) {
     const gateway = await createGateway(config, { logger });
     closers.push(() => gateway.gateway.close());
-    await listen(gateway, config.port);
+    await listen(config, gateway);
     logger.info({ url: config.publicUrl, store: gateway.gateway.store.kind }, 'gateway listening');
   } else {
     const demo = await startDemo(config, logger);

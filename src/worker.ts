@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config.js';
+import { webhookAgent } from './http/tls.js';
 import { GatewayKeystore } from './keys/keystore.js';
 import { createLogger } from './logger.js';
 import { createNotifications, outboxTargets } from './notify/notifications.js';
@@ -32,7 +33,8 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel).child({ service: 'delivery-worker' });
   const store = createPaymentStore({ redisUrl: config.redisUrl!, prefix: config.redisPrefix, outboxTargets: outboxTargets(config) });
   const keystore = await GatewayKeystore.fromFile(config.keysFile!);
-  const notifications = createNotifications(config, { store, keystore, logger });
+  const httpsAgent = await webhookAgent(config);
+  const notifications = createNotifications(config, { store, keystore, logger, ...(httpsAgent ? { httpsAgent } : {}) });
   notifications.worker.start();
   logger.info({ targets: outboxTargets(config) }, 'delivery worker running');
   const stop = async () => {
