@@ -1,0 +1,90 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import request from 'supertest';
+import { API_KEY, testGateway, validPayment, type TestGateway } from '../support/gateway.js';
+
+/**
+ * Generated inputs against the merchant API and the bank callbacks: never a 500, never a state change
+ * from a bad message, never an unhandled rejection. Bounded in runs and in time so CI stays predictable.
+ */
+describe('fuzzing the public endpoints', function () {
+  this.timeout(120_000);
+  let gw: TestGateway;
+  let paymentId: string;
+  let attemptRef: string;
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+
+  before(async () => {
+    process.on('unhandledRejection', onUnhandled);
+    gw = await testGateway({ env: { RATE_LIMIT_API: '1000000', RATE_LIMIT_BUYER: '1000000' } });
+    paymentId = (await request(gw.app).post('/api/v1/payments').set('Authorization', `Bearer ${API_KEY}`).send(validPayment({ reference: 'fuzz-target' }))).body.id;
+    attemptRef = (await gw.app.gateway.service.startAttempt(paymentId, 'native')).attempt!.ref;
+  });
+  after(async () => {
+    process.off('unhandledRejection', onUnhandled);
+    await gw.close();
+  });
+
+  const snapshot = async () => JSON.stringify([await gw.app.gateway.store.getPayment(paymentId), await gw.app.gateway.store.listEvents(paymentId)]);
+  const settings = { numRuns: 1500, interruptAfterTimeLimit: 25_000, markInterruptAsFailure: false } as const;
+
+  it('merchant API: arbitrary JSON bodies never give a 500 and only a 201 creates', async () => {
+    const field = fc.oneof(fc.constantFrom('amount', 'currency', 'reference', 'description', 'customer', 'returnUrl', 'metadata', 'connector', '__proto__', 'constructor'), fc.string({ maxLength: 12 }));
+    const value = fc.oneof(fc.anything({ maxDepth: 3 }), fc.integer(), fc.double(), fc.constantFrom('EUR', 'JPY', 'ZZZ', '', 'https://shop.example/x', 'javascript:alert(1)', '4242424242424242'));
+    const body = fc.oneof(fc.dictionary(field, value, { maxKeys: 8 }), fc.record({ amount: fc.integer({ min: -5, max: 2_000_000 }), currency: fc.constantFrom('EUR', 'JPY', 'BHD', 'eur', 'XAU'), reference: fc.string({ maxLength: 70 }) }), fc.anything());
+    await fc.assert(
+      fc.asyncProperty(body, async (b) => {
+        const before = (await gw.app.gateway.store.listPayments({ limit: 100 })).items.length;
+        const res = await request(gw.app).post('/api/v1/payments').set('Authorization', `Bearer ${API_KEY}`).set('Content-Type', 'application/json').send(JSON.stringify(b) ?? 'null');
+        expect([201, 400, 409, 413, 415, 422], JSON.stringify(res.body)).to.include(res.status);
+        expect(res.headers['content-type']).to.match(res.status === 201 ? /application\/json/ : /application\/problem\+json/);
+        const after = (await gw.app.gateway.store.listPayments({ limit: 100 })).items.length;
+        expect(after - before).to.equal(res.status === 201 ? 1 : 0);
+      }),
+      settings,
+    );
+  });
+
+  it('merchant API: raw bytes and odd content types never give a 500', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.string({ maxLength: 200 }), fc.constantFrom('application/json', 'text/plain', 'application/json; charset=utf-16', 'application/x-www-form-urlencoded', 'application/json; charset=latin1'), async (raw, type) => {
+        const res = await request(gw.app).post('/api/v1/payments').set('Authorization', `Bearer ${API_KEY}`).set('Content-Type', type).send(raw);
+        expect(res.status).to.be.lessThan(500);
+      }),
+      { ...settings, numRuns: 800 },
+    );
+  });
+
+  it('bank notification and return: arbitrary and mutated messages never give a 500 nor change the payment', async () => {
+    const valid = await gw.bank.sign({ ref: attemptRef, status: 'refused', amount: 2480, currency: 'EUR', bank_txn_id: 'B1' });
+    const mutated = fc.tuple(fc.nat({ max: valid.length - 1 }), fc.string({ minLength: 1, maxLength: 3 })).map(([i, s]) => valid.slice(0, i) + s + valid.slice(i + s.length));
+    const token = fc.oneof(fc.string({ maxLength: 300 }), mutated, fc.constantFrom('', '.', '..', 'a.b.c', `${valid}.x`, valid.split('.').reverse().join('.')));
+    const fields = fc.oneof(token.map((t) => ({ response: t })), fc.dictionary(fc.string({ maxLength: 10 }), fc.string({ maxLength: 50 }), { maxKeys: 5 }));
+    const before = await snapshot();
+    await fc.assert(
+      fc.asyncProperty(fields, fc.boolean(), async (f, asReturn) => {
+        if (f.response === valid) return;
+        const res = await request(gw.app).post(asReturn ? '/bank/native/return' : '/bank/native/notify').type('form').send(f);
+        expect(res.status).to.be.oneOf(asReturn ? [303, 400, 404] : [400]);
+      }),
+      settings,
+    );
+    expect(await snapshot()).to.equal(before);
+    expect(unhandled).to.deep.equal([]);
+  });
+
+  it('buyer pages: arbitrary paths and forms never give a 500', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.string({ maxLength: 40 }), fc.dictionary(fc.string({ maxLength: 8 }), fc.string({ maxLength: 40 }), { maxKeys: 4 }), async (segment, form) => {
+        const path = `/checkout/${encodeURIComponent(segment)}`;
+        const get = await request(gw.app).get(path);
+        expect(get.status).to.be.lessThan(500);
+        const post = await request(gw.app).post(`${path}/pay`).type('form').send(form);
+        expect(post.status).to.be.lessThan(500);
+      }),
+      { ...settings, numRuns: 600 },
+    );
+    expect(unhandled).to.deep.equal([]);
+  });
+});
