@@ -4,7 +4,8 @@ import { Redis } from 'ioredis';
 import { RedisPaymentStore } from '../../src/store/redis-store.js';
 import { Browser, type Page } from '../support/browser.js';
 import { randomPrefix, requireRedis } from '../support/redis-server.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { cardNumbersIn } from '../../src/core/card-data.js';
+import { API_KEY, startStack, type Stack } from '../support/stack.js';
 
 const FUTURE_EXPIRY = `12/${String((new Date().getUTCFullYear() + 3) % 100).padStart(2, '0')}`;
 
@@ -81,6 +82,23 @@ function journeys(kind: 'memory' | 'redis'): void {
       expect(JSON.stringify(stack.bank.transactions())).not.to.match(/4242\s?4242\s?4242\s?4242/);
       expect(stack.logs.text()).not.to.match(/4242\s?4242\s?4242\s?4242/);
       expect(stack.logs.text()).not.to.contain(payment.id);
+    });
+
+    it('leaves no secret in the logs of whole journeys: no card number, API key, token, signature or session id', async () => {
+      for (const card of ['4242 4242 4242 4242', '4000 0000 0000 0002', '3782 822463 10005']) {
+        const payment = await stack.createPayment();
+        const browser = new Browser();
+        const result = await payAtBank(browser, await toBank(browser, payment.checkoutUrl), card, card.startsWith('37') ? 'amex' : 'visa', card.startsWith('37') ? '1234' : '123');
+        expect(statusOn(result)).to.be.oneOf(['succeeded', 'failed']);
+        expect(stack.logs.text()).not.to.contain(payment.id);
+      }
+      const logs = stack.logs.text();
+      expect(logs.length).to.be.greaterThan(0);
+      expect(cardNumbersIn(logs)).to.deep.equal([]);
+      for (const digits of ['4242424242424242', '4000000000000002', '378282246310005']) expect(logs.replace(/[ -]/g, '')).not.to.contain(digits);
+      expect(logs).not.to.contain(API_KEY);
+      expect(logs).not.to.match(/eyJ[A-Za-z0-9_-]{10,}/); // no JOSE header, so no full token or signature
+      expect(logs).not.to.match(/hpp\.sid|s%3A/);
     });
 
     it('refused, then retried and authorised', async () => {
