@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { CONNECTOR_MODULES } from './connectors/modules.js';
 import { ALLOWED_ALGORITHMS, type SigningAlgorithm } from './connectors/native/protocol.js';
@@ -307,4 +308,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       leaseMs: e.OUTBOX_LEASE,
     },
   };
+}
+
+/**
+ * For process entry points: reads `.env` when present, then the environment; on bad settings prints
+ * one line per problem and exits non-zero.
+ */
+export function loadConfigOrExit(): GatewayConfig {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  try {
+    return loadConfig(process.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(err.message);
+    process.exit(1);
+  }
 }

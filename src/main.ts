@@ -1,8 +1,7 @@
-import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { Express } from 'express';
 import { createGateway } from './app.js';
-import { ConfigError, loadConfig, type GatewayConfig } from './config.js';
+import { loadConfigOrExit, type GatewayConfig } from './config.js';
 import { createListener } from './http/tls.js';
 import { createLogger } from './logger.js';
 import { startDemo } from './demo.js';
@@ -20,17 +19,7 @@ async function listen(config: GatewayConfig, app: Express): Promise<Server> {
  * whole demo on one machine: the gateway, the sandbox bank and the demo shop, wired to each other.
  */
 async function main(): Promise<void> {
-  if (existsSync('.env')) process.loadEnvFile('.env');
-  let config: GatewayConfig;
-  try {
-    config = loadConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(1);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel);
   const closers: Array<() => Promise<void>> = [];
 

@@ -1,5 +1,4 @@
-import { existsSync } from 'node:fs';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfigOrExit } from './config.js';
 import { webhookAgent } from './http/tls.js';
 import { GatewayKeystore } from './keys/keystore.js';
 import { createLogger } from './logger.js';
@@ -12,17 +11,7 @@ import { createPaymentStore } from './store/create-store.js';
  * with the same key file as the gateway, so merchants verify them with the same JWKS.
  */
 async function main(): Promise<void> {
-  if (existsSync('.env')) process.loadEnvFile('.env');
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(1);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit();
   const problems: string[] = [];
   if (!config.redisUrl) problems.push('REDIS_URL: a separate worker needs the shared Redis store (the in-process store lives inside the gateway)');
   if (!config.keysFile) problems.push('GATEWAY_KEYS_FILE: a separate worker must sign webhooks with the gateway\'s own keys');
