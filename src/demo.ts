@@ -1,8 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGateway, type GatewayApp } from './app.js';
 import type { GatewayConfig } from './config.js';
-import { createDemoShop } from './demo-shop/app.js';
+import { createDemoShop, type DemoShopOptions } from './demo-shop/app.js';
 import type { Logger } from './logger.js';
 import { createSandboxBank, type SandboxBank } from './sandbox-bank/app.js';
 
@@ -37,7 +38,11 @@ function sandboxConnectors(bankUrl: string): Pick<GatewayConfig, 'bank' | 'conne
  * The whole demo on one machine: the gateway, the sandbox bank and the demo shop, wired to each other.
  * Ports may be 0 (tests): the listeners are opened first so every app knows the others' URLs.
  */
-export async function startDemo(config: GatewayConfig, logger: Logger, options: { host?: string } = {}): Promise<Demo> {
+export async function startDemo(
+  config: GatewayConfig,
+  logger: Logger,
+  options: { host?: string; shop?: Pick<DemoShopOptions, 'webhookAvailable'> } = {},
+): Promise<Demo> {
   const [gw, bk, sh] = await Promise.all([listen(config.port, options.host), listen(config.sandboxBankPort, options.host), listen(config.demoShopPort, options.host)]);
   const host = options.host ?? 'localhost';
   const gatewayUrl = config.publicUrl.includes(`:${config.port}`) && config.port !== 0 ? config.publicUrl : `http://${host}:${gw.port}`;
@@ -50,16 +55,27 @@ export async function startDemo(config: GatewayConfig, logger: Logger, options: 
     merchants: [{ merchantId: DEMO_MERCHANT_ID, jwksUrl: `${gatewayUrl}/.well-known/jwks.json`, displayName: config.merchantName }],
     logger: logger.child({ service: 'sandbox-bank' }),
   });
+  // The shop is a webhook endpoint of the gateway; the HMAC secret they share is made at start unless one is configured.
+  const webhookSecrets = config.notifications.webhookSecrets.length ? config.notifications.webhookSecrets : [randomBytes(32).toString('hex')];
   const gateway = await createGateway(
     {
       ...config,
       publicUrl: gatewayUrl,
       ...sandboxConnectors(bankUrl),
       returnUrlAllowlist: [...new Set([...config.returnUrlAllowlist, shopUrl])],
+      // createGateway builds its store with the outbox targets of this config, the shop's webhook included.
+      notifications: { ...config.notifications, webhookUrls: [...config.notifications.webhookUrls, `${shopUrl}/webhooks`], webhookSecrets },
     },
     { logger },
   );
-  const shop = createDemoShop({ publicUrl: shopUrl, gatewayUrl, apiKey: config.apiKeys[0]!, logger: logger.child({ service: 'demo-shop' }) });
+  const shop = createDemoShop({
+    publicUrl: shopUrl,
+    gatewayUrl,
+    apiKey: config.apiKeys[0]!,
+    webhookSecret: webhookSecrets[0]!,
+    ...(options.shop?.webhookAvailable ? { webhookAvailable: options.shop.webhookAvailable } : {}),
+    logger: logger.child({ service: 'demo-shop' }),
+  });
   gw.server.on('request', gateway);
   bk.server.on('request', bank.app);
   sh.server.on('request', shop);

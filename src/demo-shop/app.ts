@@ -7,9 +7,10 @@ import { findCurrency, formatAmount, type Currency } from '../core/money.js';
 import type { Locale } from '../core/payment.js';
 import { useViews, VIEWS_ROOT } from '../http/views.js';
 import { GatewayClient, GatewayRequestError, isWebUrl, type GatewayPayment } from './gateway-client.js';
-import { newOrderReference, ORDER_REFERENCE, OrderBook } from './order-book.js';
-import { canPay, cardOf, statusText } from './order-status.js';
+import { isFinal, newOrderReference, ORDER_REFERENCE, OrderBook, type Order } from './order-book.js';
+import { awaitsConfirmation, canPay, cardOf, cardText, orderStateText, statusText, waitingText } from './order-status.js';
 import { findProduct, PRODUCTS } from './products.js';
+import { webhookEndpoint } from './webhooks.js';
 
 /** The few pino methods the shop uses; a pino logger (or a child) fits. */
 export interface ShopLogger {
@@ -30,17 +31,28 @@ export interface DemoShopOptions {
   logger?: ShopLogger;
   /** How long to wait for the gateway. Default 10 s. */
   gatewayTimeoutMs?: number;
+  /**
+   * The gateway's webhook secret (MERCHANT_WEBHOOK_SECRET). Without it the shop still verifies every
+   * webhook with the gateway's public keys (`{gatewayUrl}/.well-known/jwks.json`) and holds no secret;
+   * with it, a valid `Hpp-Signature` (HMAC) is accepted too.
+   */
+  webhookSecret?: string;
+  /** While this answers false, `POST /webhooks` answers 503 (to show the gateway retrying). Default: always available. */
+  webhookAvailable?: () => boolean;
 }
 
 const SHOP_LOCALE = 'en';
 const ORDERS_LISTED = 50;
+/** Seconds between reloads of an order page that waits for the bank or for the webhook. */
+const WAITING_REFRESH = 3;
 const EMAIL = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
 const silent: ShopLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /**
  * A tiny shop that pays through the gateway like any merchant would: it creates a payment over the
- * merchant API, sends the buyer to the gateway's checkout page, and reads the payment's status back
- * when the buyer returns. Orders live in memory.
+ * merchant API, sends the buyer to the gateway's checkout page, and marks the order paid when the
+ * gateway's signed webhook says so (`POST /webhooks`), never because the buyer came back. The order
+ * page also shows what the gateway's API says, as a second opinion. Orders live in memory.
  */
 export function createDemoShop(options: DemoShopOptions): express.Express {
   const publicUrl = options.publicUrl.replace(/\/+$/, '');
@@ -50,6 +62,7 @@ export function createDemoShop(options: DemoShopOptions): express.Express {
   const logger = options.logger ?? silent;
   const gateway = new GatewayClient({ gatewayUrl: options.gatewayUrl, apiKey: options.apiKey, ...(options.gatewayTimeoutMs ? { timeoutMs: options.gatewayTimeoutMs } : {}) });
   const orders = new OrderBook();
+  const jwksUrl = new URL('/.well-known/jwks.json', options.gatewayUrl);
   const stylesheet = readFileSync(path.join(VIEWS_ROOT, 'demo-shop', 'shop.css'));
 
   const app = express();
@@ -78,6 +91,8 @@ export function createDemoShop(options: DemoShopOptions): express.Express {
     }),
   );
 
+  app.use(webhookEndpoint({ orders, jwksUrl, secret: options.webhookSecret, available: options.webhookAvailable ?? (() => true), logger }));
+
   app.get('/shop.css', (_req, res) => {
     res.type('css').set('Cache-Control', 'public, max-age=3600').send(stylesheet);
   });
@@ -99,6 +114,8 @@ export function createDemoShop(options: DemoShopOptions): express.Express {
     }
 
     const reference = newOrderReference();
+    // In the book before the gateway is asked: its first webhook can arrive before its answer does.
+    orders.add({ reference, productId: product.id, locale, amount: product.price, currency: currency.code });
     try {
       const payment = await gateway.createPayment({
         amount: product.price,
@@ -109,33 +126,27 @@ export function createDemoShop(options: DemoShopOptions): express.Express {
         returnUrl: `${publicUrl}/orders/${reference}`,
         metadata: { productId: product.id },
       });
-      orders.add({ reference, paymentId: payment.id, productId: product.id, locale, createdAt: new Date(), lastStatus: payment.status });
+      orders.setPaymentId(reference, payment.id);
       logger.info({ reference, productId: product.id }, 'order created');
       res.redirect(303, payment.checkoutUrl);
     } catch (err) {
+      orders.remove(reference);
       if (!(err instanceof GatewayRequestError)) throw err;
       logGatewayError(logger, err, reference, 'the gateway did not create the payment');
       gatewayErrorPage(views, res, err, 'We could not start the payment');
     }
   });
 
-  app.get('/orders', async (_req, res) => {
-    const known = orders.list(ORDERS_LISTED);
-    const answers = await Promise.allSettled(known.map((order) => gateway.findPaymentByReference(order.reference)));
-    const rows = known.map((order, index) => {
-      const answer = answers[index];
-      const payment = answer?.status === 'fulfilled' ? answer.value : undefined;
-      if (payment) orders.noteStatus(order.reference, payment.status);
-      const product = findProduct(order.productId);
-      return {
-        reference: order.reference,
-        productName: product?.name ?? order.productId,
-        amountText: payment ? amountOf(payment, price) : product ? price(product.price) : '',
-        status: payment?.status ?? 'unknown',
-        statusLabel: payment ? statusText(payment.status).label : 'Status unavailable',
-        createdAt: order.createdAt.toISOString(),
-      };
-    });
+  app.get('/orders', (_req, res) => {
+    const rows = orders.list(ORDERS_LISTED).map((order) => ({
+      reference: order.reference,
+      productName: findProduct(order.productId)?.name ?? order.productId,
+      amountText: orderAmount(order, price),
+      state: order.state,
+      stateLabel: orderStateText(order.state).label,
+      flagged: order.flags.length > 0,
+      createdAt: order.createdAt.toISOString(),
+    }));
     res.set('Cache-Control', 'no-store');
     page(views, res, 'orders.njk', { rows });
   });
@@ -143,29 +154,64 @@ export function createDemoShop(options: DemoShopOptions): express.Express {
   app.get('/orders/:reference', async (req, res) => {
     const reference = req.params.reference;
     if (!ORDER_REFERENCE.test(reference)) return problemPage(views, res, 404, 'No such order', 'We have no order with this reference.');
+    const order = orders.get(reference);
+
+    // The gateway's view, as a second opinion: the order itself moves only on the webhook.
     let payment: GatewayPayment | undefined;
     try {
       payment = await gateway.findPaymentByReference(reference);
     } catch (err) {
       if (!(err instanceof GatewayRequestError)) throw err;
       logGatewayError(logger, err, reference, 'the gateway did not answer about an order');
-      return gatewayErrorPage(views, res, err, 'We could not check this order');
+      // The shop's own record still stands; without it there is nothing to show.
+      if (!order) return gatewayErrorPage(views, res, err, 'We could not check this order');
     }
-    if (!payment) return problemPage(views, res, 404, 'No such order', 'We have no order with this reference.');
-    orders.noteStatus(reference, payment.status);
-
-    const productId = orders.get(reference)?.productId ?? payment.metadata?.productId;
-    const text = statusText(payment.status);
     res.set('Cache-Control', 'no-store');
+
+    if (!order) {
+      // Not created by this shop, or forgotten (the book is in memory): say what the gateway knows.
+      if (!payment) return problemPage(views, res, 404, 'No such order', 'We have no order with this reference.');
+      return page(views, res, 'order.njk', {
+        reference,
+        state: 'unknown',
+        text: {
+          label: 'Not on record',
+          heading: 'This shop has no record of this order',
+          message: 'The shop keeps its orders in memory and may have been restarted since. Here is what the payment service says about it.',
+          tone: 'neutral',
+        },
+        stateLabel: 'Not on record',
+        productName: findProduct(payment.metadata?.productId)?.name ?? payment.description ?? 'Your order',
+        amountText: amountOf(payment, price),
+        gatewayStatus: payment.status,
+        gatewayLabel: statusText(payment.status).label,
+        card: cardOf(payment) ?? null,
+        flags: [],
+        waiting: false,
+        payUrl: null,
+        refresh: null,
+      });
+    }
+
+    const gatewayStatus = payment?.status;
+    const waiting = awaitsConfirmation(order.state, gatewayStatus);
+    const checkoutUrl = payment?.checkoutUrl;
     page(views, res, 'order.njk', {
       reference,
-      productName: findProduct(productId)?.name ?? payment.description ?? 'Your order',
-      amountText: amountOf(payment, price),
-      status: payment.status,
-      text,
-      card: cardOf(payment) ?? null,
-      payUrl: canPay(payment.status) && payment.checkoutUrl && isWebUrl(payment.checkoutUrl) ? payment.checkoutUrl : null,
-      refresh: payment.status === 'pending' ? 3 : null,
+      state: order.state,
+      text: waiting && gatewayStatus ? waitingText(gatewayStatus) : orderStateText(order.state),
+      stateLabel: orderStateText(order.state).label,
+      productName: findProduct(order.productId)?.name ?? order.productId,
+      amountText: orderAmount(order, price),
+      gatewayStatus: gatewayStatus ?? null,
+      gatewayLabel: gatewayStatus ? statusText(gatewayStatus).label : null,
+      card: order.card ? cardText(order.card) : null,
+      paidAt: order.paidAt?.toISOString() ?? null,
+      flags: order.flags,
+      waiting,
+      payUrl: !isFinal(order.state) && payment && canPay(payment.status) && checkoutUrl && isWebUrl(checkoutUrl) ? checkoutUrl : null,
+      retry: order.state === 'payment_failed' || gatewayStatus === 'failed',
+      refresh: waiting ? WAITING_REFRESH : null,
     });
   });
 
@@ -186,6 +232,11 @@ export function createDemoShop(options: DemoShopOptions): express.Express {
 function pickLocale(value: unknown): Locale | undefined {
   if (value === undefined || value === '') return 'en';
   return value === 'en' || value === 'fr' ? value : undefined;
+}
+
+function orderAmount(order: Order, price: (amount: number, currency?: Currency) => string): string {
+  const currency = findCurrency(order.currency);
+  return currency ? price(order.amount, currency) : `${order.amount} ${order.currency}`;
 }
 
 function amountOf(payment: GatewayPayment, price: (amount: number, currency?: Currency) => string): string {

@@ -1,5 +1,6 @@
 import { assertNever, type PaymentStatus } from '../core/payment.js';
 import type { GatewayPayment } from './gateway-client.js';
+import type { OrderCard, OrderState } from './order-book.js';
 
 /** How an order's payment status reads to the buyer. `tone` picks the colour in shop.css. */
 export interface StatusText {
@@ -70,11 +71,86 @@ export interface CardText {
   last4: string;
 }
 
+/** A card as the buyer reads it: `{ brand: 'Visa', last4: '4242' }`. */
+export function cardText(card: OrderCard): CardText {
+  return { brand: BRANDS[card.brand.toLowerCase()] ?? card.brand, last4: card.last4 };
+}
+
 /** The card of the authorised attempt, or else of the latest attempt that names one. */
 export function cardOf(payment: GatewayPayment): CardText | undefined {
   const attempts = payment.attempts;
   const withCard = attempts.find((a) => a.status === 'authorised' && a.card) ?? [...attempts].reverse().find((a) => a.card);
   const card = withCard?.card;
-  if (!card) return undefined;
-  return { brand: BRANDS[card.brand.toLowerCase()] ?? card.brand, last4: card.last4 };
+  return card ? cardText(card) : undefined;
+}
+
+/** How the shop's own order state reads. */
+export function orderStateText(state: OrderState): StatusText {
+  switch (state) {
+    case 'awaiting_payment':
+      return { label: 'Awaiting payment', heading: 'Waiting for your payment', message: 'We have not received a payment for this order yet.', tone: 'neutral' };
+    case 'paid':
+      return { label: 'Paid', heading: 'Thank you, your order is paid!', message: 'We have received the confirmation of your payment.', tone: 'good' };
+    case 'payment_failed':
+      return {
+        label: 'Payment failed',
+        heading: 'Your payment did not go through',
+        message: 'The bank declined the payment. No money was taken. You can try again.',
+        tone: 'bad',
+      };
+    case 'cancelled':
+      return { label: 'Cancelled', heading: 'Payment cancelled', message: 'The payment was cancelled. No money was taken.', tone: 'neutral' };
+    case 'expired':
+      return { label: 'Expired', heading: 'This payment has expired', message: 'The time to pay for this order has run out. No money was taken.', tone: 'neutral' };
+    default:
+      return assertNever(state);
+  }
+}
+
+/** The gateway status the shop's state matches once the webhook for it has arrived. */
+function stateFor(status: PaymentStatus): OrderState | undefined {
+  switch (status) {
+    case 'created':
+      return 'awaiting_payment';
+    case 'pending':
+      // The bank has not answered yet: there is an event to wait for whatever the order says.
+      return undefined;
+    case 'succeeded':
+      return 'paid';
+    case 'failed':
+      return 'payment_failed';
+    case 'cancelled':
+      return 'cancelled';
+    case 'expired':
+      return 'expired';
+    default:
+      return assertNever(status);
+  }
+}
+
+/**
+ * Whether the gateway already knows something the shop has not been told by webhook yet: the buyer
+ * is back from the bank, the confirmation has not arrived. A paid order waits for nothing.
+ */
+export function awaitsConfirmation(state: OrderState, gatewayStatus: PaymentStatus | undefined): boolean {
+  if (gatewayStatus === undefined || state === 'paid') return false;
+  return stateFor(gatewayStatus) !== state;
+}
+
+/** What the order page says while the shop waits for the webhook. */
+export function waitingText(gatewayStatus: PaymentStatus): StatusText {
+  if (gatewayStatus === 'pending') {
+    return {
+      label: 'Processing',
+      heading: 'Your payment is being processed…',
+      message: 'We are waiting for the bank’s answer. This page refreshes by itself.',
+      tone: 'waiting',
+    };
+  }
+  return {
+    label: 'Awaiting confirmation',
+    heading: 'Waiting for the payment confirmation…',
+    message: 'The payment service has an answer for this order; we update the order as soon as its signed confirmation reaches us. This page refreshes by itself.',
+    tone: 'waiting',
+  };
 }

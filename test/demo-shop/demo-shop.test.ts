@@ -5,12 +5,14 @@ import type { Express } from 'express';
 import nock from 'nock';
 import { parse } from 'node-html-parser';
 import request from 'supertest';
-import { createDemoShop } from '../../src/demo-shop/app.js';
+import { createDemoShop, type DemoShopOptions } from '../../src/demo-shop/app.js';
+import { eventBody, hmacHeaders, succeeded, VISA_4242 } from './webhook-fixtures.js';
 
 const GATEWAY = 'http://gateway.test';
 const SHOP = 'http://shop.test';
 const API_KEY = 'sk_test_demo_123';
 const CHECKOUT = `${GATEWAY}/checkout/pay_abc123`;
+const SECRET = 'whsec_demo_shop_tests_0123456789';
 
 interface Logged {
   level: string;
@@ -18,7 +20,7 @@ interface Logged {
   msg: string | undefined;
 }
 
-function shop(extra: { gatewayTimeoutMs?: number; gatewayUrl?: string } = {}): { app: Express; logs: Logged[] } {
+function shop(extra: Partial<DemoShopOptions> = {}): { app: Express; logs: Logged[] } {
   const logs: Logged[] = [];
   const log = (level: string) => (obj: object, msg?: string) => logs.push({ level, obj, msg });
   const app = createDemoShop({ publicUrl: SHOP, gatewayUrl: GATEWAY, apiKey: API_KEY, logger: { info: log('info'), warn: log('warn'), error: log('error') }, ...extra });
@@ -78,6 +80,13 @@ async function closedPort(): Promise<number> {
 
 function text(html: string): string {
   return parse(html).textContent.replace(/\s+/g, ' ');
+}
+
+/** Buys a product through the shop (the gateway's answer intercepted); returns the order reference. */
+async function buy(app: Express, productId = 'tshirt'): Promise<string> {
+  const { seen } = expectCreate((body) => [201, gatewayPayment({ reference: body.reference, amount: body.amount })]);
+  await request(app).post('/buy').type('form').send({ productId }).expect(303);
+  return seen.body?.reference as string;
 }
 
 describe('demo shop', () => {
@@ -250,71 +259,177 @@ describe('demo shop', () => {
   });
 
   describe('GET /orders/:reference', () => {
-    const reference = 'order-abcdefghij';
-    function lookup(items: unknown[]) {
+    function lookup(reference: string, items: unknown[]) {
       return nock(GATEWAY, { reqheaders: { authorization: `Bearer ${API_KEY}` } })
         .get('/api/v1/payments')
         .query({ reference })
         .reply(200, { items, nextCursor: null });
     }
+    const stateOn = (html: string) => parse(html).querySelector('[data-order-state]')?.getAttribute('data-order-state');
+    const gatewaySays = (html: string) => parse(html).querySelector('[data-gateway-status]')?.getAttribute('data-gateway-status');
+    const refreshOf = (html: string) => parse(html).querySelector('meta[http-equiv="refresh"]')?.getAttribute('content') ?? null;
 
-    it('shows a succeeded order with the card brand and last 4 digits', async () => {
-      const scope = lookup([gatewayPayment({ status: 'succeeded', attempts: [attempt('authorised', { brand: 'visa', last4: '4242' })] })]);
-      const res = await request(shop().app).get(`/orders/${reference}`).expect(200).expect('Cache-Control', 'no-store');
-      expect(scope.isDone()).to.equal(true);
-      const body = text(res.text);
-      expect(body).to.contain('Thank you, your order is paid!');
-      expect(body).to.contain('Visa ending in 4242');
-      expect(body).to.contain('€24.80');
-      expect(body).to.contain('T-shirt');
-      expect(res.text).to.not.contain('http-equiv="refresh"');
-      expect(parse(res.text).querySelector('a[href="/"]')).to.not.equal(null);
-    });
-
-    it('refreshes itself every 3 s while the payment is pending', async () => {
-      lookup([gatewayPayment({ status: 'pending', attempts: [attempt('pending')] })]);
-      const res = await request(shop().app).get(`/orders/${reference}`).expect(200);
-      expect(parse(res.text).querySelector('meta[http-equiv="refresh"]')?.getAttribute('content')).to.equal('3');
-      expect(text(res.text)).to.contain('Your payment is being processed');
-    });
-
-    it('offers to try again after a refusal, with the card that was refused', async () => {
-      lookup([gatewayPayment({ status: 'failed', attempts: [attempt('refused', { brand: 'mastercard', last4: '0002' })] })]);
-      const res = await request(shop().app).get(`/orders/${reference}`).expect(200);
-      const doc = parse(res.text);
-      expect(text(res.text)).to.contain('did not go through');
-      expect(text(res.text)).to.contain('Mastercard ending in 0002');
-      expect(doc.querySelector('a.button')?.getAttribute('href')).to.equal(CHECKOUT);
-      expect(doc.querySelector('meta[http-equiv="refresh"]')).to.equal(null);
-    });
-
-    for (const [status, words] of [
-      ['created', 'Waiting for your payment'],
-      ['cancelled', 'Payment cancelled'],
-      ['expired', 'This payment has expired'],
-    ] as const) {
-      it(`explains a ${status} payment`, async () => {
-        lookup([gatewayPayment({ status })]);
-        const res = await request(shop().app).get(`/orders/${reference}`).expect(200);
-        expect(text(res.text)).to.contain(words);
-        expect(parse(res.text).querySelector('[data-status]')?.getAttribute('data-status')).to.equal(status);
+    describe('an order of this shop: its own state, and what the gateway says beside it', () => {
+      it('before any payment: awaiting payment, with the link to the checkout page', async () => {
+        const { app } = shop();
+        const reference = await buy(app);
+        const scope = lookup(reference, [gatewayPayment({ reference })]);
+        const res = await request(app).get(`/orders/${reference}`).expect(200).expect('Cache-Control', 'no-store');
+        expect(scope.isDone()).to.equal(true);
+        expect(stateOn(res.text)).to.equal('awaiting_payment');
+        expect(gatewaySays(res.text)).to.equal('created');
+        const body = text(res.text);
+        expect(body).to.contain('Waiting for your payment');
+        expect(body).to.contain('Gateway says: created');
+        expect(body).to.contain('€24.80');
+        expect(body).to.contain('T-shirt');
+        expect(parse(res.text).querySelector('a.button')?.getAttribute('href')).to.equal(CHECKOUT);
+        expect(refreshOf(res.text)).to.equal(null);
+        expect(res.text).to.not.match(/<script|<style| style=| on[a-z]+=/i);
       });
-    }
 
-    it('reads the newest payment when the reference has several', async () => {
-      lookup([
-        gatewayPayment({ id: 'pay_old', status: 'expired', createdAt: '2030-01-01T00:00:00.000Z' }),
-        gatewayPayment({ id: 'pay_new', status: 'succeeded', createdAt: '2030-01-01T01:00:00.000Z' }),
-        gatewayPayment({ id: 'pay_mid', status: 'cancelled', createdAt: '2030-01-01T00:30:00.000Z' }),
-      ]);
-      const res = await request(shop().app).get(`/orders/${reference}`).expect(200);
-      expect(text(res.text)).to.contain('Thank you');
+      it('the buyer is back and the gateway says succeeded, but no webhook yet: NOT paid, waiting for the confirmation, refreshing', async () => {
+        const { app } = shop();
+        const reference = await buy(app);
+        lookup(reference, [gatewayPayment({ reference, status: 'succeeded', attempts: [attempt('authorised', VISA_4242)] })]);
+        const res = await request(app).get(`/orders/${reference}`).expect(200);
+        expect(stateOn(res.text)).to.equal('awaiting_payment');
+        expect(gatewaySays(res.text)).to.equal('succeeded');
+        const body = text(res.text);
+        expect(body).to.contain('Waiting for the payment confirmation…');
+        expect(parse(res.text).querySelector('#awaiting-confirmation')).to.not.equal(null);
+        expect(body).to.not.contain('Thank you');
+        expect(parse(res.text).querySelector('#order-state')?.textContent).to.equal('Awaiting payment');
+        expect(refreshOf(res.text)).to.equal('3');
+        expect(parse(res.text).querySelector('a.button'), 'nothing to pay while the gateway says succeeded').to.equal(null);
+      });
+
+      it('paid once the verified webhook has arrived, with the card it names', async () => {
+        const { app } = shop({ webhookSecret: SECRET });
+        const reference = await buy(app);
+        const body = succeeded(reference);
+        await request(app).post('/webhooks').set(hmacHeaders(body, SECRET)).send(body).expect(200);
+        lookup(reference, [gatewayPayment({ reference, status: 'succeeded' })]);
+        const res = await request(app).get(`/orders/${reference}`).expect(200);
+        expect(stateOn(res.text)).to.equal('paid');
+        const page = text(res.text);
+        expect(page).to.contain('Thank you, your order is paid!');
+        expect(page).to.contain('Visa ending in 4242');
+        expect(page).to.contain('Gateway says: succeeded');
+        expect(refreshOf(res.text)).to.equal(null);
+        expect(parse(res.text).querySelector('#awaiting-confirmation')).to.equal(null);
+      });
+
+      it('still shows its own state when the gateway cannot be asked', async () => {
+        const { app } = shop({ webhookSecret: SECRET });
+        const reference = await buy(app);
+        const body = succeeded(reference);
+        await request(app).post('/webhooks').set(hmacHeaders(body, SECRET)).send(body).expect(200);
+        nock(GATEWAY).get('/api/v1/payments').query({ reference }).reply(503, { title: 'Service unavailable', status: 503 }, PROBLEM);
+        const res = await request(app).get(`/orders/${reference}`).expect(200);
+        expect(stateOn(res.text)).to.equal('paid');
+        expect(gatewaySays(res.text)).to.equal('unavailable');
+        expect(text(res.text)).to.contain('status unavailable right now');
+      });
+
+      it('refreshes itself every 3 s while the payment is pending at the bank', async () => {
+        const { app } = shop();
+        const reference = await buy(app);
+        lookup(reference, [gatewayPayment({ reference, status: 'pending', attempts: [attempt('pending')] })]);
+        const res = await request(app).get(`/orders/${reference}`).expect(200);
+        expect(refreshOf(res.text)).to.equal('3');
+        expect(text(res.text)).to.contain('Your payment is being processed');
+        expect(stateOn(res.text)).to.equal('awaiting_payment');
+      });
+
+      it('after a refusal (webhook): try again, with the card that was refused', async () => {
+        const { app } = shop({ webhookSecret: SECRET });
+        const reference = await buy(app);
+        const body = eventBody({ type: 'payment.failed', reference, version: 3, attempts: [{ ref: 'A1', status: 'refused', card: { brand: 'mastercard', last4: '0002' } }], attemptRef: 'A1' });
+        await request(app).post('/webhooks').set(hmacHeaders(body, SECRET)).send(body).expect(200);
+        lookup(reference, [gatewayPayment({ reference, status: 'failed', attempts: [attempt('refused', { brand: 'mastercard', last4: '0002' })] })]);
+        const res = await request(app).get(`/orders/${reference}`).expect(200);
+        const doc = parse(res.text);
+        expect(stateOn(res.text)).to.equal('payment_failed');
+        expect(text(res.text)).to.contain('did not go through');
+        expect(text(res.text)).to.contain('Mastercard ending in 0002');
+        expect(doc.querySelector('a.button')?.textContent).to.equal('Try again');
+        expect(doc.querySelector('a.button')?.getAttribute('href')).to.equal(CHECKOUT);
+        expect(refreshOf(res.text)).to.equal(null);
+      });
+
+      for (const [status, words] of [
+        ['cancelled', 'Payment cancelled'],
+        ['expired', 'This payment has expired'],
+      ] as const) {
+        it(`explains an order that is ${status}`, async () => {
+          const { app } = shop({ webhookSecret: SECRET });
+          const reference = await buy(app);
+          const body = eventBody({ type: `payment.${status}`, reference, version: 2 });
+          await request(app).post('/webhooks').set(hmacHeaders(body, SECRET)).send(body).expect(200);
+          lookup(reference, [gatewayPayment({ reference, status })]);
+          const res = await request(app).get(`/orders/${reference}`).expect(200);
+          expect(text(res.text)).to.contain(words);
+          expect(stateOn(res.text)).to.equal(status);
+          expect(parse(res.text).querySelector('a.button')).to.equal(null);
+        });
+      }
+
+      it('a webhook that does not verify changes nothing the page shows', async () => {
+        const { app } = shop({ webhookSecret: SECRET });
+        const reference = await buy(app);
+        const body = succeeded(reference);
+        await request(app).post('/webhooks').set(hmacHeaders(body, 'whsec_not_the_shop_secret_000')).send(body).expect(400);
+        lookup(reference, [gatewayPayment({ reference })]);
+        const res = await request(app).get(`/orders/${reference}`).expect(200);
+        expect(stateOn(res.text)).to.equal('awaiting_payment');
+      });
     });
 
-    it('answers 404 for a reference the gateway does not know', async () => {
-      lookup([]);
-      const res = await request(shop().app).get(`/orders/${reference}`).expect(404);
-      expect(text(res.text)).to.contain('No such order');
+    describe('an order this shop has no record of (made elsewhere, or forgotten on restart)', () => {
+      const reference = 'order-abcdefghij';
+
+      it('says so, shows what the gateway says, and offers no payment', async () => {
+        const scope = lookup(reference, [gatewayPayment({ status: 'succeeded', attempts: [attempt('authorised', VISA_4242)] })]);
+        const res = await request(shop().app).get(`/orders/${reference}`).expect(200);
+        expect(scope.isDone()).to.equal(true);
+        expect(stateOn(res.text)).to.equal('unknown');
+        expect(gatewaySays(res.text)).to.equal('succeeded');
+        const body = text(res.text);
+        expect(body).to.contain('This shop has no record of this order');
+        expect(body).to.contain('Gateway says: succeeded');
+        expect(body).to.not.contain('Thank you');
+        expect(body).to.contain('T-shirt');
+        expect(parse(res.text).querySelector('a.button')).to.equal(null);
+      });
+
+      it('reads the newest payment when the reference has several', async () => {
+        lookup(reference, [
+          gatewayPayment({ id: 'pay_old', status: 'expired', createdAt: '2030-01-01T00:00:00.000Z' }),
+          gatewayPayment({ id: 'pay_new', status: 'succeeded', createdAt: '2030-01-01T01:00:00.000Z' }),
+          gatewayPayment({ id: 'pay_mid', status: 'cancelled', createdAt: '2030-01-01T00:30:00.000Z' }),
+        ]);
+        const res = await request(shop().app).get(`/orders/${reference}`).expect(200);
+        expect(gatewaySays(res.text)).to.equal('succeeded');
+      });
+
+      it('answers 404 when the gateway does not know it either', async () => {
+        lookup(reference, []);
+        const res = await request(shop().app).get(`/orders/${reference}`).expect(404);
+        expect(text(res.text)).to.contain('No such order');
+      });
+
+      it('shows a friendly page when the gateway fails', async () => {
+        nock(GATEWAY).get('/api/v1/payments').query({ reference }).reply(503, { title: 'Service unavailable', status: 503 }, PROBLEM);
+        const res = await request(shop().app).get(`/orders/${reference}`).expect(502);
+        expect(text(res.text)).to.contain('We could not check this order');
+      });
+
+      it('shows a friendly page when the gateway answers something unexpected', async () => {
+        lookup(reference, [{ id: 'pay_x', status: 'teleported' }]);
+        const res = await request(shop().app).get(`/orders/${reference}`).expect(502);
+        expect(text(res.text)).to.contain('Unexpected answer');
+      });
     });
 
     it('answers 404 for a malformed reference without asking the gateway', async () => {
@@ -323,43 +438,34 @@ describe('demo shop', () => {
       await request(shop().app).get('/orders/ORDER-ABCDEFGHIJ').expect(404);
       expect(scope.isDone()).to.equal(false);
     });
-
-    it('shows a friendly page when the gateway fails', async () => {
-      nock(GATEWAY).get('/api/v1/payments').query({ reference }).reply(503, { title: 'Service unavailable', status: 503 }, PROBLEM);
-      const res = await request(shop().app).get(`/orders/${reference}`).expect(502);
-      expect(text(res.text)).to.contain('We could not check this order');
-    });
-
-    it('shows a friendly page when the gateway answers something unexpected', async () => {
-      lookup([{ id: 'pay_x', status: 'teleported' }]);
-      const res = await request(shop().app).get(`/orders/${reference}`).expect(502);
-      expect(text(res.text)).to.contain('Unexpected answer');
-    });
   });
 
   describe('GET /orders', () => {
-    it('lists the orders this shop created, newest first, with their status', async () => {
-      const { app } = shop();
-      const created: string[] = [];
-      for (const productId of ['mug', 'poster']) {
-        expectCreate((body) => {
-          created.push(body.reference as string);
-          return [201, gatewayPayment({ reference: body.reference })];
-        });
-        await request(app).post('/buy').type('form').send({ productId }).expect(303);
-      }
-      const [mugRef, posterRef] = created as [string, string];
-      nock(GATEWAY).get('/api/v1/payments').query({ reference: mugRef }).reply(200, { items: [gatewayPayment({ reference: mugRef, amount: 1290, status: 'succeeded' })], nextCursor: null });
-      nock(GATEWAY).get('/api/v1/payments').query({ reference: posterRef }).reply(500, { title: 'Internal error' }, PROBLEM);
+    it('lists the orders this shop created, newest first, with their own state, without asking the gateway', async () => {
+      const { app } = shop({ webhookSecret: SECRET });
+      const mugRef = await buy(app, 'mug');
+      const posterRef = await buy(app, 'poster');
+      const body = succeeded(mugRef, 3, { amount: 1290 });
+      await request(app).post('/webhooks').set(hmacHeaders(body, SECRET)).send(body).expect(200);
 
-      const res = await request(app).get('/orders').expect(200);
-      const rows = parse(res.text)
-        .querySelectorAll('tbody tr')
-        .map((tr) => tr.querySelectorAll('td').map((td) => td.textContent.trim()));
+      const lookups = nock(GATEWAY).get('/api/v1/payments').query(true).reply(200, { items: [], nextCursor: null });
+      const res = await request(app).get('/orders').expect(200).expect('Cache-Control', 'no-store');
+      expect(lookups.isDone()).to.equal(false);
+      const doc = parse(res.text);
+      const rows = doc.querySelectorAll('tbody tr').map((tr) => tr.querySelectorAll('td').map((td) => td.textContent.trim()));
       expect(rows).to.deep.equal([
-        [posterRef, 'Poster', '€9.90', 'Status unavailable'],
+        [posterRef, 'Poster', '€9.90', 'Awaiting payment'],
         [mugRef, 'Enamel mug', '€12.90', 'Paid'],
       ]);
+      expect(doc.querySelectorAll('tbody tr').map((tr) => tr.getAttribute('data-order-state'))).to.deep.equal(['awaiting_payment', 'paid']);
+    });
+
+    it('does not list an order whose payment the gateway refused to create', async () => {
+      const { app } = shop();
+      expectCreate(() => [500, { title: 'Internal error' }, PROBLEM]);
+      await request(app).post('/buy').type('form').send({ productId: 'mug' }).expect(502);
+      const res = await request(app).get('/orders').expect(200);
+      expect(text(res.text)).to.contain('No orders yet');
     });
 
     it('says so when there are no orders yet', async () => {
