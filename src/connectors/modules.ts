@@ -1,4 +1,5 @@
 import type { ConnectorModule } from './connector-module.js';
+import { lyraModule } from './lyra/module.js';
 import { nativeModule } from './native/module.js';
 
 /**
@@ -7,4 +8,5 @@ import { nativeModule } from './native/module.js';
  */
 export const CONNECTOR_MODULES: readonly ConnectorModule<any>[] = [
   nativeModule,
+  lyraModule,
 ];

@@ -1,0 +1,161 @@
+import { GatewayError, InvalidBankMessageError } from '../../core/errors.js';
+import { findCurrency } from '../../core/money.js';
+import type { Logger } from '../../logger.js';
+import {
+  IgnoredBankMessage,
+  type Acknowledgement,
+  type AckKind,
+  type BankConnector,
+  type BuildRequestInput,
+  type IncomingBankMessage,
+  type RedirectForm,
+  type VerifiedBankMessage,
+} from '../bank-connector.js';
+import type { ConnectorServices } from '../connector-module.js';
+import { AttemptStamps } from './attempt-stamps.js';
+import { readOutcome } from './response.js';
+import type { LyraCtxMode } from './settings.js';
+import { computeSignature, SIGNATURE_FIELD, signatureMatches, signedFields, type LyraSignatureAlgorithm } from './signature.js';
+import { isKnownTransStatus } from './trans-status.js';
+import { nextTransaction } from './trans-id.js';
+
+export interface LyraConnectorOptions {
+  siteId: string;
+  ctxMode: LyraCtxMode;
+  /** The key of `ctxMode`: requests are signed and responses verified with it, and with no other. */
+  key: string;
+  paymentUrl: string;
+  signatureAlgorithm: LyraSignatureAlgorithm;
+  services: ConnectorServices;
+  clock?: () => Date;
+  logger?: Logger;
+  /** How long a rebuilt form for the same attempt keeps its vads_trans_id (default 15 minutes). */
+  stampLifetimeMs?: number;
+}
+
+// Base64 of HMAC-SHA-256 is 44 characters, hex SHA-1 is 40: anything much longer is not a signature.
+const MAX_SIGNATURE_LENGTH = 128;
+// vads_cust_email is an..150.
+const MAX_EMAIL_LENGTH = 150;
+
+/**
+ * Lyra's form API (PayZen, Systempay, Sogecommerce: "formulaire de paiement"): the buyer is sent with an
+ * auto-submitting form of `vads_*` fields signed with the shop's key; the result comes back signed the
+ * same way, by the buyer's browser (POST to vads_url_return) and server to server (the IPN, POST to
+ * vads_url_check). See README.md in this folder.
+ */
+export class LyraConnector implements BankConnector {
+  readonly name = 'lyra';
+  readonly bankOrigin: string;
+  private readonly options: LyraConnectorOptions;
+  private readonly clock: () => Date;
+  private readonly stamps: AttemptStamps;
+
+  constructor(options: LyraConnectorOptions) {
+    this.options = options;
+    this.bankOrigin = new URL(options.paymentUrl).origin;
+    this.clock = options.clock ?? (() => new Date());
+    this.stamps = new AttemptStamps(options.stampLifetimeMs);
+  }
+
+  async buildRequest(input: BuildRequestInput): Promise<RedirectForm> {
+    const { payment, attempt } = input;
+    const currency = findCurrency(payment.currency);
+    if (!currency) throw new GatewayError('internal', 500, `currency ${payment.currency} has no ISO 4217 numeric code`);
+    const { siteId, services } = this.options;
+    const { transDate, transId } = await this.stamps.get(attempt.ref, this.clock(), (now) => nextTransaction(services, siteId, now));
+
+    const fields: Record<string, string> = {
+      vads_action_mode: 'INTERACTIVE',
+      vads_amount: String(payment.amount),
+      vads_ctx_mode: this.options.ctxMode,
+      vads_currency: currency.numeric,
+      vads_language: input.locale,
+      vads_order_id: attempt.ref,
+      vads_page_action: 'PAYMENT',
+      vads_payment_config: 'SINGLE',
+      vads_return_mode: 'POST',
+      vads_site_id: siteId,
+      vads_trans_date: transDate,
+      vads_trans_id: transId,
+      vads_url_cancel: input.returnUrl,
+      // Overrides the back office's IPN URL only where the shop allows it; the back office rule must
+      // name the same URL, since retries and manual re-sends use the rule's URL (README.md).
+      vads_url_check: input.notifyUrl,
+      vads_url_refused: input.returnUrl,
+      vads_url_return: input.returnUrl,
+      vads_url_success: input.returnUrl,
+      vads_version: 'V2',
+    };
+    const email = payment.customer?.email;
+    if (email && email.length <= MAX_EMAIL_LENGTH) fields.vads_cust_email = email;
+    fields[SIGNATURE_FIELD] = computeSignature(fields, this.options.key, this.options.signatureAlgorithm);
+    return { url: this.options.paymentUrl, method: 'POST', fields };
+  }
+
+  async verifyReturn(message: IncomingBankMessage): Promise<VerifiedBankMessage> {
+    try {
+      return this.verify(message);
+    } catch (err) {
+      // The browser never brings anything but a payment; a refund or other operation here is not ours.
+      if (err instanceof IgnoredBankMessage) throw new InvalidBankMessageError(err.reason);
+      throw err;
+    }
+  }
+
+  async verifyNotification(message: IncomingBankMessage): Promise<VerifiedBankMessage> {
+    return this.verify(message);
+  }
+
+  /**
+   * The IPN's answer: 200 `OK` when the outcome is stored (or was already). Lyra counts anything but a
+   * 2xx or 3xx as a failure, e-mails the shop, and, with automatic retry on, sends the IPN again up to
+   * four times: a refused signature answers 400 at once, and the retries give a fixed key a second chance.
+   */
+  acknowledge(kind: AckKind, reason?: string): Acknowledgement {
+    switch (kind) {
+      case 'accepted':
+        return { status: 200, contentType: 'text/plain', body: 'OK' };
+      case 'rejected': {
+        const word = reason?.replace(/[^a-z0-9_]/gi, '').slice(0, 40);
+        return { status: 400, contentType: 'text/plain', body: word ? `KO ${word}` : 'KO' };
+      }
+      case 'retry':
+        return { status: 503, contentType: 'text/plain', body: 'RETRY' };
+      default: {
+        const never: never = kind;
+        throw new Error(`unknown acknowledgement ${String(never)}`);
+      }
+    }
+  }
+
+  /**
+   * The signature is checked over every `vads_` field before any of them is read. The key is the one of
+   * the configured context, never one chosen by the message: a response claiming vads_ctx_mode=TEST and
+   * signed with the TEST key fails against the PRODUCTION key.
+   */
+  private verify(message: IncomingBankMessage): VerifiedBankMessage {
+    const { fields } = message;
+    const signature = Object.hasOwn(fields, SIGNATURE_FIELD) ? fields[SIGNATURE_FIELD]! : '';
+    if (!signature) throw new InvalidBankMessageError('missing_signature');
+    if (signature.length > MAX_SIGNATURE_LENGTH) throw new InvalidBankMessageError('malformed_signature');
+    const signed = signedFields(fields);
+    if (Object.keys(signed).length === 0) throw new InvalidBankMessageError('missing_fields');
+    if (!signatureMatches(signed, this.options.key, this.options.signatureAlgorithm, signature)) {
+      throw new InvalidBankMessageError('bad_signature');
+    }
+
+    // Authentic from here on.
+    if (signed.vads_ctx_mode !== this.options.ctxMode) throw new InvalidBankMessageError('ctx_mode_mismatch');
+    if (signed.vads_site_id !== this.options.siteId) throw new InvalidBankMessageError('site_id_mismatch');
+    // A refund (CREDIT) made in the back office is notified too: it is not a payment result.
+    if (signed.vads_operation_type === 'CREDIT') throw new IgnoredBankMessage('credit_operation');
+
+    const outcome = readOutcome(signed);
+    const transStatus = signed.vads_trans_status ?? '';
+    if (!isKnownTransStatus(transStatus)) {
+      this.options.logger?.warn({ connector: this.name, attempt: outcome.attemptRef, transStatus }, 'unknown Lyra transaction status read as pending');
+    }
+    return { outcome };
+  }
+}

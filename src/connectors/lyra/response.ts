@@ -1,0 +1,92 @@
+import { InvalidBankMessageError } from '../../core/errors.js';
+import { findCurrencyByNumeric } from '../../core/money.js';
+import type { MaskedCard } from '../../core/payment.js';
+import type { BankOutcome } from '../../core/transition.js';
+import { outcomeStatusOf } from './trans-status.js';
+
+/**
+ * Reading a Lyra response (browser return or IPN) whose signature has been verified. Every field is
+ * checked for shape before it is used; a response that does not fit is refused rather than guessed at.
+ */
+
+// Our attempt references are [A-Za-z0-9]; vads_order_id allows up to 64 characters.
+const ORDER_ID = /^[A-Za-z0-9]{1,64}$/;
+const AMOUNT = /^\d{1,12}$/;
+const NUMERIC_CURRENCY = /^\d{3}$/;
+const TRANS_STATUS = /^[A-Z_]{1,40}$/;
+const TRANS_UUID = /^[0-9a-f]{32}$/i;
+const TRANS_ID = /^\d{6}$/;
+const TRANS_DATE = /^\d{14}$/;
+const AUTH_NUMBER = /^[A-Za-z0-9]{1,32}$/;
+const RESULT = /^\d{2}$/;
+const AUTH_RESULT = /^[A-Za-z0-9]{1,3}$/;
+// A masked number as Lyra sends it (`497010XXXXXX0055`); only its last four digits are kept.
+const MASKED_NUMBER = /^[0-9X*]{0,15}(\d{4})$/;
+
+function value(fields: Readonly<Record<string, string>>, name: string): string {
+  return Object.hasOwn(fields, name) ? fields[name]! : '';
+}
+
+/** `VISA` → `visa`, `E-CARTEBLEUE` → `e_cartebleue`, `MASTERCARD` → `mastercard`. */
+export function cardBrandName(brand: string): string {
+  const name = brand
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .slice(0, 20);
+  return name || 'unknown';
+}
+
+/** Brand and last four digits; the masked number itself goes no further than this function. */
+export function maskedCardOf(fields: Readonly<Record<string, string>>): MaskedCard | undefined {
+  const last4 = MASKED_NUMBER.exec(value(fields, 'vads_card_number'))?.[1];
+  if (!last4) return undefined;
+  return { brand: cardBrandName(value(fields, 'vads_card_brand')), last4 };
+}
+
+/** `vads_result`, with `vads_auth_result` after a slash when there is one: `00`, `05/51`. */
+export function responseCodeOf(fields: Readonly<Record<string, string>>): string | undefined {
+  const result = value(fields, 'vads_result');
+  const authResult = value(fields, 'vads_auth_result');
+  if (!RESULT.test(result)) return undefined;
+  return AUTH_RESULT.test(authResult) ? `${result}/${authResult}` : result;
+}
+
+/** Lyra's transaction UUID, or the (day, vads_trans_id) pair that is unique per shop. */
+export function bankTransactionIdOf(fields: Readonly<Record<string, string>>): string | undefined {
+  const uuid = value(fields, 'vads_trans_uuid');
+  if (TRANS_UUID.test(uuid)) return uuid.toLowerCase();
+  const transId = value(fields, 'vads_trans_id');
+  const transDate = value(fields, 'vads_trans_date');
+  if (TRANS_ID.test(transId) && TRANS_DATE.test(transDate)) return `${transDate.slice(0, 8)}-${transId}`;
+  return undefined;
+}
+
+/** The outcome a verified response reports. Throws InvalidBankMessageError when a needed field is malformed. */
+export function readOutcome(fields: Readonly<Record<string, string>>): BankOutcome {
+  const attemptRef = value(fields, 'vads_order_id');
+  if (!ORDER_ID.test(attemptRef)) throw new InvalidBankMessageError('malformed_order_id');
+  const transStatus = value(fields, 'vads_trans_status');
+  if (!TRANS_STATUS.test(transStatus)) throw new InvalidBankMessageError('malformed_trans_status');
+  const amount = value(fields, 'vads_amount');
+  if (!AMOUNT.test(amount)) throw new InvalidBankMessageError('malformed_amount');
+  const numericCurrency = value(fields, 'vads_currency');
+  const currency = NUMERIC_CURRENCY.test(numericCurrency) ? findCurrencyByNumeric(numericCurrency) : undefined;
+  if (!currency) throw new InvalidBankMessageError('unknown_currency');
+
+  const outcome: BankOutcome = {
+    attemptRef,
+    status: outcomeStatusOf(transStatus),
+    amount: Number(amount),
+    currency: currency.code,
+  };
+  const bankTransactionId = bankTransactionIdOf(fields);
+  if (bankTransactionId !== undefined) outcome.bankTransactionId = bankTransactionId;
+  const authNumber = value(fields, 'vads_auth_number');
+  if (AUTH_NUMBER.test(authNumber)) outcome.authorisationCode = authNumber;
+  const card = maskedCardOf(fields);
+  if (card !== undefined) outcome.card = card;
+  // An abandoned payment has no result code: the status itself is what support needs to see.
+  outcome.responseCode = responseCodeOf(fields) ?? transStatus;
+  return outcome;
+}
