@@ -202,7 +202,19 @@ function applyOutcome(payment: Payment, outcome: BankOutcome, ctx: TransitionCon
   if (outcome.status === 'pending') return unchanged(payment, 'no_effect');
 
   const attemptStatus = attemptStatusOf(outcome.status);
-  if (stored.status === attemptStatus) return unchanged(payment, 'duplicate');
+  if (stored.status === attemptStatus) {
+    // The same attempt authorised under another bank transaction: the bank took the money twice.
+    if (
+      attemptStatus === 'authorised' &&
+      outcome.bankTransactionId !== undefined &&
+      stored.bankTransactionId !== undefined &&
+      outcome.bankTransactionId !== stored.bankTransactionId
+    ) {
+      change.flag('second_success', stored.ref);
+      return change.done('anomaly');
+    }
+    return unchanged(payment, 'duplicate');
+  }
 
   const at = ctx.now.toISOString();
 

@@ -406,6 +406,16 @@ describe('core/transition', () => {
       expect(second.payment.anomalies).to.deep.equal(['regression_after_success']);
     });
 
+    it('the same attempt authorised again under another bank transaction is a second success, flagged', () => {
+      const paid = deepFreeze(transition(paymentIn('pending'), bank('authorised', { bankTransactionId: 'BT-1' }), fixedContext()).payment);
+      const same = transition(paid, bank('authorised', { bankTransactionId: 'BT-1' }), fixedContext());
+      expect(same.verdict).to.equal('duplicate');
+      const other = transition(paid, bank('authorised', { bankTransactionId: 'BT-2' }), fixedContext());
+      expect(other.verdict).to.equal('anomaly');
+      expect(other.payment.anomalies).to.deep.equal(['second_success']);
+      expect(other.events.map((e) => e.type)).to.deep.equal(['payment.anomaly']);
+    });
+
     it('a second identical refusal keeps the stored version (changed: false)', () => {
       const first = transition(paymentIn('succeeded'), bank('refused'), fixedContext());
       const stored = deepFreeze(first.payment);
