@@ -1,5 +1,6 @@
 import type { ConnectorModule } from './connector-module.js';
 import { lyraModule } from './lyra/module.js';
+import { moneticoModule } from './monetico/module.js';
 import { nativeModule } from './native/module.js';
 
 /**
@@ -9,4 +10,5 @@ import { nativeModule } from './native/module.js';
 export const CONNECTOR_MODULES: readonly ConnectorModule<any>[] = [
   nativeModule,
   lyraModule,
+  moneticoModule,
 ];
