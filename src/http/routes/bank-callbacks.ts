@@ -22,8 +22,11 @@ const rawBody = express.raw({ type: () => true, limit: '64kb' });
 function incoming(req: Request): IncomingBankMessage {
   const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
   const fields: Record<string, string> = {};
-  const source = req.method === 'GET' ? new URLSearchParams(req.originalUrl.split('?')[1] ?? '') : req.is('application/x-www-form-urlencoded') ? new URLSearchParams(raw.toString('utf8')) : null;
-  if (source) for (const [k, v] of source) if (!(k in fields)) fields[k] = v;
+  // Form fields first, then the query of the URL we gave the bank (a POST return keeps it too);
+  // the first value of a repeated name wins. Connectors verify whatever they read.
+  const body = req.method !== 'GET' && req.is('application/x-www-form-urlencoded') ? new URLSearchParams(raw.toString('utf8')) : null;
+  const query = new URLSearchParams(req.originalUrl.split('?')[1] ?? '');
+  for (const source of [body, query]) if (source) for (const [k, v] of source) if (!(k in fields)) fields[k] = v;
   return { method: req.method, fields, rawBody: raw, headers: req.headers };
 }
 
@@ -54,7 +57,7 @@ async function verifyAndApply(service: PaymentService, verified: VerifiedBankMes
     if (!fresh) throw new ReplayedBankMessage(payment.id);
   }
   const transition = await service.apply(payment.id, { type: 'bank_outcome', outcome: verified.outcome }, payment);
-  if (transition.verdict === 'rejected') throw new InvalidBankMessageError(transition.payment.anomalies.at(-1) ?? 'mismatch');
+  if (transition.verdict === 'rejected') throw new InvalidBankMessageError(transition.events.find((e) => e.anomaly)?.anomaly ?? 'mismatch');
   return { paymentId: payment.id, transition };
 }
 
