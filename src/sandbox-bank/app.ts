@@ -11,6 +11,7 @@ import { DEFAULT_NOTIFICATION_RETRY_DELAYS_MS } from './retry-schedule.js';
 import { cardDecisionRoute } from './routes/card-decision-route.js';
 import { cardPageRoute } from './routes/card-page-route.js';
 import { paymentRequestRoute } from './routes/payment-request-route.js';
+import { protocolsByName } from './protocols/index.js';
 import { createSecurityHeaders } from './security-headers.js';
 import { TransactionBook, type SandboxTransaction } from './transaction-book.js';
 
@@ -23,7 +24,10 @@ export interface SandboxBankOptions {
   bankId?: string;
   /** The bank's own base URL as buyers reach it, e.g. `http://localhost:3001`: used for links and form actions. */
   publicUrl: string;
-  /** The merchants allowed to send requests, each with the URL of its JWKS. */
+  /**
+   * The merchants allowed to send requests, each with its credentials per protocol: `jwksUrl` for the
+   * native one, `sips: { merchantId, keys }` for Worldline Sips, …
+   */
   merchants: readonly MerchantRegistration[];
   /** Private JWKs (EdDSA, ES256 or PS256); the first signs, all are published. Default: one fresh Ed25519 key. */
   signingKeys?: readonly JWK[];
@@ -44,13 +48,14 @@ export interface SandboxBank {
   close(): Promise<void>;
 }
 
-// A request token, or a card form, is a few KB at most.
+// A request (a token, or sealed form data), or a card form, is a few KB at most.
 const FORM_LIMIT = '32kb';
 
 /**
- * A bank simulator implementing the bank's side of the native protocol (docs/protocol.md): it
- * verifies the merchant's signed request, shows a hosted card page with test cards, and answers with
- * signed responses by server notification and browser return. Development and tests only: it keeps
+ * A bank simulator implementing the bank's side of several protocols (protocols/index.ts: the native
+ * one of docs/protocol.md, Worldline Sips, …): it verifies the merchant's signed request, shows a
+ * hosted card page with test cards, and answers with signed responses by server notification and
+ * browser return, in the protocol the request came in. Development and tests only: it keeps
  * transactions in memory.
  */
 export async function createSandboxBank(options: SandboxBankOptions): Promise<SandboxBank> {
@@ -65,13 +70,17 @@ export async function createSandboxBank(options: SandboxBankOptions): Promise<Sa
     onProgress: (bankTxnId, state, attempts) => book.recordNotification(bankTxnId, state, attempts),
   });
 
+  const protocols = protocolsByName();
+  const merchants = registerMerchants(options.merchants);
+  for (const registration of options.merchants) for (const protocol of protocols.values()) protocol.checkMerchant?.(registration);
+
   const app = express();
   app.disable('x-powered-by');
   const security = createSecurityHeaders(publicUrl);
   const ctx: BankContext = {
     bankId: options.bankId ?? 'sandbox-bank',
     publicUrl,
-    merchants: registerMerchants(options.merchants),
+    merchants,
     book,
     keys,
     delivery,
@@ -79,6 +88,11 @@ export async function createSandboxBank(options: SandboxBankOptions): Promise<Sa
     views: useViews(app, 'sandbox-bank'),
     security,
     now: options.clock ?? (() => new Date()),
+    protocolOf(transaction) {
+      const protocol = protocols.get(transaction.protocol);
+      if (!protocol) throw new Error(`transaction ${transaction.bankTxnId}: unknown protocol ${transaction.protocol}`);
+      return protocol;
+    },
   };
 
   const form = express.urlencoded({ extended: false, limit: FORM_LIMIT, parameterLimit: 20 });
@@ -88,7 +102,9 @@ export async function createSandboxBank(options: SandboxBankOptions): Promise<Sa
     res.setHeader('Cache-Control', 'public, max-age=300');
     res.json(keys.publicJwks());
   });
-  app.post('/pay', form, paymentRequestRoute(ctx));
+  for (const protocol of protocols.values()) {
+    for (const path of protocol.requestPaths) app.post(path, form, paymentRequestRoute(ctx, protocol));
+  }
   app.get('/pay/:bankTxnId', cardPageRoute(ctx));
   app.post('/pay/:bankTxnId', form, cardDecisionRoute(ctx));
   app.use((req, res) => renderNotFound(ctx, req, res));

@@ -3,8 +3,9 @@ import type { BankKeystore } from './bank-keys.js';
 import type { SandboxBankLogger } from './logger.js';
 import type { RegisteredMerchant } from './merchants.js';
 import type { NotificationDelivery } from './notification-delivery.js';
+import type { SandboxProtocol } from './protocols/sandbox-protocol.js';
 import type { SecurityHeaders } from './security-headers.js';
-import type { TransactionBook } from './transaction-book.js';
+import type { BankTransaction, TransactionBook } from './transaction-book.js';
 
 /** Everything the bank's route handlers share, built once by createSandboxBank. */
 export interface BankContext {
@@ -19,4 +20,6 @@ export interface BankContext {
   readonly views: nunjucks.Environment;
   readonly security: SecurityHeaders;
   now(): Date;
+  /** The protocol a transaction's request came in: its responses go out in the same one. */
+  protocolOf(transaction: BankTransaction): SandboxProtocol;
 }

@@ -1,12 +1,11 @@
 import type { Request, Response } from 'express';
-import { RESPONSE_FIELD } from '../connectors/native/protocol.js';
 import type { Locale } from '../core/payment.js';
 import { findCurrency, formatAmount } from '../core/money.js';
 import type { BankContext } from './bank-context.js';
 import { CARD_BRANDS, TEST_CARDS, type CardBrand } from './cards.js';
 import type { CardField } from './card-entry.js';
 import type { PaymentRequestRefusal } from './request-refusal.js';
-import { signResponse, type DecidedTransaction } from './response-token.js';
+import type { DecidedBankTransaction } from './protocols/sandbox-protocol.js';
 import { cspNonce } from './security-headers.js';
 import { textsFor, type BankTexts, type CardEntryProblem } from './texts.js';
 import type { BankTransaction } from './transaction-book.js';
@@ -81,25 +80,26 @@ export function renderCardPage(ctx: BankContext, res: Response, transaction: Ban
 }
 
 /**
- * Sends the buyer back to the merchant with a freshly signed response: auto-submitted right after the
- * decision, or behind a button when the buyer comes back to a transaction already decided.
+ * Sends the buyer back to the merchant with a fresh response in the transaction's protocol:
+ * auto-submitted right after the decision, or behind a button when the buyer comes back to a
+ * transaction already decided.
  */
 export async function renderReturnPage(
   ctx: BankContext,
   req: Request,
   res: Response,
-  transaction: BankTransaction & DecidedTransaction,
+  transaction: DecidedBankTransaction,
   mode: 'just_decided' | 'already_processed',
 ): Promise<void> {
   const t = textsFor(transaction.locale);
-  const token = await signResponse(ctx.keys, ctx.bankId, transaction, ctx.now());
-  ctx.security.allowFormSubmissionTo(req, res, transaction.returnUrl);
+  const form = await ctx.protocolOf(transaction).returnForm(transaction, ctx);
+  ctx.security.allowFormSubmissionTo(req, res, form.url);
   const data = {
     ...summary(transaction),
     outcomeTitle: t.outcomeTitles[transaction.status],
-    returnUrl: transaction.returnUrl,
-    fieldName: RESPONSE_FIELD,
-    token,
+    returnUrl: form.url,
+    returnMethod: form.method.toLowerCase(),
+    returnFields: Object.entries(form.fields).map(([name, value]) => ({ name, value })),
   };
   if (mode === 'just_decided') render(ctx, res, 200, 'return.njk', t, data);
   else render(ctx, res, req.method === 'POST' ? 409 : 200, 'already-processed.njk', t, data);

@@ -80,7 +80,7 @@ function refusalFor(err: unknown): PaymentRequestRefusal {
       case 'aud':
         return new PaymentRequestRefusal('wrong_audience');
       case 'iss':
-        return new PaymentRequestRefusal('unknown_merchant');
+        return new PaymentRequestRefusal('unknown_merchant', 'iss');
       case 'iat':
       case 'nbf':
         return new PaymentRequestRefusal('issued_in_future');
@@ -98,7 +98,7 @@ function issuerOf(token: string): string {
   } catch {
     throw new PaymentRequestRefusal('malformed_request');
   }
-  if (typeof claims.iss !== 'string') throw new PaymentRequestRefusal('unknown_merchant');
+  if (typeof claims.iss !== 'string') throw new PaymentRequestRefusal('unknown_merchant', 'iss');
   return claims.iss;
 }
 
@@ -107,11 +107,12 @@ function issuerOf(token: string): string {
  * chooses whose keys to try; every claim used afterwards comes from the verified token.
  */
 export async function verifyPaymentRequest(token: unknown, verification: RequestVerification): Promise<VerifiedPaymentRequest> {
-  if (typeof token !== 'string' || token.length === 0) throw new PaymentRequestRefusal('missing_request');
+  if (typeof token !== 'string' || token.length === 0) throw new PaymentRequestRefusal('missing_request', 'request');
   if (token.length > MAX_TOKEN_LENGTH) throw new PaymentRequestRefusal('malformed_request');
 
   const merchant = verification.merchants.get(issuerOf(token));
-  if (!merchant) throw new PaymentRequestRefusal('unknown_merchant');
+  // A merchant registered without a JWKS does not speak the native protocol.
+  if (!merchant?.keys) throw new PaymentRequestRefusal('unknown_merchant', 'iss');
 
   let payload: JWTPayload;
   try {

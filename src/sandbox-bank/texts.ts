@@ -89,9 +89,9 @@ const en: BankTexts = {
   notFound: 'This payment link is not valid. Go back to the merchant and start again.',
   refusedRequestTitle: 'Payment request refused',
   refusals: {
-    missing_request: 'No payment request was received (form field "request").',
+    missing_request: 'No payment request was received (the field named below is missing).',
     malformed_request: 'The payment request is not a well-formed signed token.',
-    unknown_merchant: 'The payment request comes from a merchant this bank does not know (iss).',
+    unknown_merchant: 'The payment request comes from a merchant this bank does not know for this protocol (the field named below).',
     algorithm_not_allowed: 'The payment request is signed with an algorithm this bank does not accept (EdDSA, ES256 or PS256 only).',
     wrong_type: 'The payment request does not have the type hpp-req+jwt (typ).',
     bad_signature: "The payment request's signature does not match the merchant's registered keys.",
@@ -153,9 +153,9 @@ const fr: BankTexts = {
   notFound: 'Ce lien de paiement n’est pas valide. Revenez chez le commerçant et recommencez.',
   refusedRequestTitle: 'Demande de paiement refusée',
   refusals: {
-    missing_request: 'Aucune demande de paiement n’a été reçue (champ « request »).',
+    missing_request: 'Aucune demande de paiement n’a été reçue (le champ indiqué ci-dessous manque).',
     malformed_request: 'La demande de paiement n’est pas un jeton signé bien formé.',
-    unknown_merchant: 'La demande de paiement vient d’un commerçant inconnu de cette banque (iss).',
+    unknown_merchant: 'La demande de paiement vient d’un commerçant inconnu de cette banque pour ce protocole (champ indiqué ci-dessous).',
     algorithm_not_allowed: 'La demande de paiement est signée avec un algorithme que cette banque refuse (EdDSA, ES256 ou PS256 seulement).',
     wrong_type: 'La demande de paiement n’est pas de type hpp-req+jwt (typ).',
     bad_signature: 'La signature de la demande de paiement ne correspond pas aux clés enregistrées du commerçant.',

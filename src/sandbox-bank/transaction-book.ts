@@ -2,7 +2,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import type { Locale } from '../core/payment.js';
 import type { ResponseStatus } from '../connectors/native/protocol.js';
 import type { CardBrand } from './cards.js';
-import type { VerifiedPaymentRequest } from './payment-request.js';
+import type { PaymentRequestDetails } from './protocols/sandbox-protocol.js';
 
 export type SandboxTransactionStatus = 'awaiting_card' | ResponseStatus;
 
@@ -20,6 +20,8 @@ export interface MaskedCard {
  */
 export interface SandboxTransaction {
   readonly bankTxnId: string;
+  /** The protocol the merchant's request came in (`native`, `sips`, …): its responses go out in it too. */
+  readonly protocol: string;
   readonly merchantId: string;
   readonly ref: string;
   readonly amount: number;
@@ -39,7 +41,9 @@ export interface BankTransaction extends SandboxTransaction {
   readonly description: string;
   readonly locale: Locale;
   readonly returnUrl: string;
-  readonly notifyUrl: string;
+  readonly notifyUrl?: string;
+  /** The protocol's own memory of the request (see PaymentRequestDetails.protocolData). */
+  readonly protocolData: Readonly<Record<string, string>>;
 }
 
 /** The buyer's (or the bank's) verdict on a transaction awaiting its card. */
@@ -73,26 +77,29 @@ export class TransactionBook {
   private readonly byId = new Map<string, BankTransaction>();
   private readonly byMerchantRef = new Map<string, string>();
 
-  open(request: VerifiedPaymentRequest, now: Date): OpenResult {
-    const key = `${request.merchant.merchantId}\n${request.txn.ref}`;
+  /** Opens the transaction of a verified request; a reference is unique per merchant and protocol. */
+  open(protocol: string, request: PaymentRequestDetails, now: Date): OpenResult {
+    const key = `${protocol}\n${request.merchant.merchantId}\n${request.ref}`;
     const existingId = this.byMerchantRef.get(key);
     const existing = existingId === undefined ? undefined : this.byId.get(existingId);
     if (existing) {
       if (existing.status !== 'awaiting_card') return { kind: 'reused' };
-      const same = existing.amount === request.txn.amount && existing.currency === request.txn.currency;
+      const same = existing.amount === request.amount && existing.currency === request.currency;
       return same ? { kind: 'reopened', transaction: existing } : { kind: 'in_use' };
     }
     const transaction: BankTransaction = {
       bankTxnId: newBankTxnId(),
+      protocol,
       merchantId: request.merchant.merchantId,
       merchantName: request.merchant.displayName,
-      ref: request.txn.ref,
-      amount: request.txn.amount,
-      currency: request.txn.currency,
-      description: request.txn.description,
-      locale: request.txn.locale,
+      ref: request.ref,
+      amount: request.amount,
+      currency: request.currency,
+      description: request.description,
+      locale: request.locale,
       returnUrl: request.returnUrl,
-      notifyUrl: request.notifyUrl,
+      ...(request.notifyUrl !== undefined ? { notifyUrl: request.notifyUrl } : {}),
+      protocolData: Object.freeze({ ...request.protocolData }),
       status: 'awaiting_card',
       createdAt: now.toISOString(),
       notification: { state: 'not_sent', attempts: 0 },
@@ -132,6 +139,7 @@ export class TransactionBook {
     return [...this.byId.values()].map((t) =>
       Object.freeze({
         bankTxnId: t.bankTxnId,
+        protocol: t.protocol,
         merchantId: t.merchantId,
         ref: t.ref,
         amount: t.amount,

@@ -2,7 +2,7 @@ import type { RequestHandler } from 'express';
 import type { BankContext } from '../bank-context.js';
 import { checkCardEntry, type CardEntryForm } from '../card-entry.js';
 import { renderCardPage, renderNotFound, renderReturnPage, type CardFormState } from '../pages.js';
-import { isDecided, signResponse } from '../response-token.js';
+import { isDecided } from '../response-token.js';
 import type { Decision } from '../transaction-book.js';
 
 type DecisionOrRetry = { decision: Decision } | { retry: CardFormState };
@@ -31,9 +31,10 @@ function decide(action: unknown, form: CardEntryForm, now: Date): DecisionOrRetr
 }
 
 /**
- * POST /pay/:bankTxnId: Pay or Cancel. The verdict is recorded before anything is awaited, so a
- * double-click decides once; then the merchant is notified (first try awaited, retries in the
- * background) and the buyer is sent back with a response of its own.
+ * POST /pay/:bankTxnId: Pay or Cancel, whatever the protocol. The verdict is recorded before anything
+ * is awaited, so a double-click decides once; then the merchant is notified in the transaction's
+ * protocol (first try awaited, retries in the background) and the buyer is sent back with a response
+ * of its own.
  */
 export function cardDecisionRoute(ctx: BankContext): RequestHandler {
   return async (req, res) => {
@@ -56,6 +57,7 @@ export function cardDecisionRoute(ctx: BankContext): RequestHandler {
     ctx.logger.info(
       {
         bankTxnId,
+        protocol: decided.protocol,
         merchantId: decided.merchantId,
         ref: decided.ref,
         status: decided.status,
@@ -65,10 +67,15 @@ export function cardDecisionRoute(ctx: BankContext): RequestHandler {
       'transaction decided',
     );
 
-    await ctx.delivery.start(
-      { bankTxnId, merchantId: decided.merchantId, ref: decided.ref, notifyUrl: decided.notifyUrl },
-      () => signResponse(ctx.keys, ctx.bankId, decided, ctx.now()),
-    );
+    const protocol = ctx.protocolOf(decided);
+    const { notifyUrl } = decided;
+    if (notifyUrl !== undefined) {
+      await ctx.delivery.start(
+        { bankTxnId, protocol: protocol.name, merchantId: decided.merchantId, ref: decided.ref },
+        () => protocol.notification({ ...decided, notifyUrl }, ctx),
+        protocol.readAcknowledgement?.bind(protocol),
+      );
+    }
     await renderReturnPage(ctx, req, res, decided, 'just_decided');
   };
 }

@@ -1,42 +1,41 @@
 import type { RequestHandler } from 'express';
-import { REQUEST_FIELD } from '../../connectors/native/protocol.js';
 import type { BankContext } from '../bank-context.js';
-import { verifyPaymentRequest, type VerifiedPaymentRequest } from '../payment-request.js';
 import { browserLocale, renderRefusal } from '../pages.js';
+import type { PaymentRequestDetails, SandboxProtocol } from '../protocols/sandbox-protocol.js';
 import { PaymentRequestRefusal } from '../request-refusal.js';
 
 /**
- * POST /pay: the merchant's signed request arrives through the buyer's browser. A verified request
- * opens (or reopens) its transaction and the buyer is sent on to its card page with 303, so a reload
- * of the card page is a harmless GET.
+ * POST to one of a protocol's request paths: the merchant's signed request arrives through the
+ * buyer's browser. The protocol verifies it; a verified request opens (or reopens) its transaction
+ * and the buyer is sent on to its card page with 303, so a reload of the card page is a harmless GET.
  */
-export function paymentRequestRoute(ctx: BankContext): RequestHandler {
+export function paymentRequestRoute(ctx: BankContext, protocol: SandboxProtocol): RequestHandler {
   return async (req, res) => {
     const body: Record<string, unknown> = req.body ?? {};
-    let request: VerifiedPaymentRequest;
+    let request: PaymentRequestDetails;
     try {
-      request = await verifyPaymentRequest(body[REQUEST_FIELD], { bankId: ctx.bankId, merchants: ctx.merchants, now: ctx.now() });
+      request = await protocol.readRequest(body, ctx);
     } catch (err) {
       if (!(err instanceof PaymentRequestRefusal)) throw err;
       const log = err.status >= 500 ? ctx.logger.error.bind(ctx.logger) : ctx.logger.warn.bind(ctx.logger);
-      log({ refusal: err.code, field: err.field }, 'payment request refused');
+      log({ protocol: protocol.name, refusal: err.code, field: err.field }, 'payment request refused');
       renderRefusal(ctx, res, err, browserLocale(req));
       return;
     }
 
-    const logged = { merchantId: request.merchant.merchantId, ref: request.txn.ref };
-    const opened = ctx.book.open(request, ctx.now());
+    const logged = { protocol: protocol.name, merchantId: request.merchant.merchantId, ref: request.ref };
+    const opened = ctx.book.open(protocol.name, request, ctx.now());
     switch (opened.kind) {
       case 'created':
       case 'reopened':
-        ctx.logger.info({ ...logged, bankTxnId: opened.transaction.bankTxnId, amount: request.txn.amount, currency: request.txn.currency }, opened.kind === 'created' ? 'transaction opened' : 'transaction reopened');
+        ctx.logger.info({ ...logged, bankTxnId: opened.transaction.bankTxnId, amount: request.amount, currency: request.currency }, opened.kind === 'created' ? 'transaction opened' : 'transaction reopened');
         res.redirect(303, `${ctx.publicUrl}/pay/${opened.transaction.bankTxnId}`);
         return;
       case 'reused':
       case 'in_use': {
         const refusal = new PaymentRequestRefusal(opened.kind === 'reused' ? 'reference_reused' : 'reference_in_use');
         ctx.logger.warn({ ...logged, refusal: refusal.code }, 'payment request refused');
-        renderRefusal(ctx, res, refusal, request.txn.locale);
+        renderRefusal(ctx, res, refusal, request.locale);
         return;
       }
       default: {
