@@ -17,6 +17,8 @@ export interface NativeBankConfig {
 export interface GatewayConfig {
   env: 'development' | 'production' | 'test';
   port: number;
+  /** Interface to listen on (all interfaces when unset). */
+  host?: string;
   /** Absolute base URL buyers and banks reach the gateway at (checkout and callback URLs are built on it). */
   publicUrl: string;
   merchantName: string;
@@ -129,6 +131,7 @@ const port = (name: string, fallback: number) =>
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test'], { message: 'NODE_ENV must be development, production or test' }).default('development'),
   PORT: port('PORT', 3000),
+  HOST: z.string().min(1).optional(),
   PUBLIC_URL: absoluteUrl('PUBLIC_URL').optional(),
   MERCHANT_NAME: z.string().min(1).max(100).default('Demo Shop'),
   MERCHANT_API_KEYS: z.string().optional(),
@@ -265,6 +268,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     env: e.NODE_ENV,
     port: e.PORT,
+    ...(e.HOST ? { host: e.HOST } : {}),
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     merchantName: e.MERCHANT_NAME,
     apiKeys,

@@ -10,7 +10,7 @@ async function listen(config: GatewayConfig, app: Express): Promise<Server> {
   const server = await createListener(config, app);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(config.port, () => resolve(server));
+    server.listen(config.port, config.host, () => resolve(server));
   });
 }
 

@@ -14,6 +14,7 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const problems: string[] = [];
   if (!config.redisUrl) problems.push('REDIS_URL: a separate worker needs the shared Redis store (the in-process store lives inside the gateway)');
+  if (!process.env.PUBLIC_URL) problems.push('PUBLIC_URL: a separate worker needs the gateway\'s public URL for the checkout links in webhooks');
   if (!config.keysFile) problems.push('GATEWAY_KEYS_FILE: a separate worker must sign webhooks with the gateway\'s own keys');
   if (problems.length) {
     console.error(new ConfigError(problems).message);

@@ -198,6 +198,7 @@ describe('processes: two delivery workers on one Redis', function () {
     const workers = WORKERS.map((name) =>
       processes.start(`worker ${name}`, 'src/worker.ts', {
         NODE_ENV: 'test',
+        PUBLIC_URL: 'http://127.0.0.1:3999',
         REDIS_URL: redisUrl,
         REDIS_PREFIX: prefix,
         GATEWAY_KEYS_FILE: files!.keysFile,
