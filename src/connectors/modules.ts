@@ -2,6 +2,7 @@ import type { ConnectorModule } from './connector-module.js';
 import { lyraModule } from './lyra/module.js';
 import { moneticoModule } from './monetico/module.js';
 import { nativeModule } from './native/module.js';
+import { sipsModule } from './sips/module.js';
 
 /**
  * Every bank protocol the gateway speaks. A bank is configured when its module finds its settings in
@@ -11,4 +12,5 @@ export const CONNECTOR_MODULES: readonly ConnectorModule<any>[] = [
   nativeModule,
   lyraModule,
   moneticoModule,
+  sipsModule,
 ];

@@ -1,0 +1,48 @@
+import { InvalidBankMessageError } from '../../core/errors.js';
+import { findCurrencyByNumeric } from '../../core/money.js';
+import type { BankOutcome } from '../../core/transition.js';
+import { cardBrandOf, lastFourOf } from './card-brand.js';
+import { TRANSACTION_REFERENCE_PATTERN } from './protocol.js';
+import { statusForResponseCode } from './response-codes.js';
+
+function required(fields: ReadonlyMap<string, string>, name: string, pattern: RegExp): string {
+  const value = fields.get(name);
+  if (value === undefined) throw new InvalidBankMessageError(`missing_${name}`);
+  if (!pattern.test(value)) throw new InvalidBankMessageError(`malformed_${name}`);
+  return value;
+}
+
+/** Optional details are kept when well formed and dropped otherwise: they never block a verdict. */
+function optional(fields: ReadonlyMap<string, string>, name: string, pattern: RegExp): string | undefined {
+  const value = fields.get(name);
+  return value !== undefined && pattern.test(value) ? value : undefined;
+}
+
+/**
+ * Reads the fields of a response whose seal and merchant id have been checked. `responseCode` decides
+ * the status (response-codes.ts); the acquirer's own code is kept beside it as `05/51`.
+ */
+export function outcomeOf(fields: ReadonlyMap<string, string>): BankOutcome {
+  const responseCode = required(fields, 'responseCode', /^\d{2}$/);
+  const attemptRef = required(fields, 'transactionReference', TRANSACTION_REFERENCE_PATTERN);
+  const amount = Number(required(fields, 'amount', /^\d{1,15}$/));
+  const currency = findCurrencyByNumeric(required(fields, 'currencyCode', /^\d{3}$/));
+  if (!currency) throw new InvalidBankMessageError('unknown_currency');
+  if (!Number.isSafeInteger(amount)) throw new InvalidBankMessageError('malformed_amount');
+
+  const acquirerResponseCode = optional(fields, 'acquirerResponseCode', /^[A-Za-z0-9]{2}$/);
+  const authorisationCode = optional(fields, 'authorisationId', /^[\x21-\x7E]{1,32}$/);
+  const brand = cardBrandOf(fields.get('paymentMeanBrand'));
+  const last4 = lastFourOf(fields.get('maskedPan'));
+  return {
+    attemptRef,
+    status: statusForResponseCode(responseCode),
+    amount,
+    currency: currency.code,
+    // Sips knows a transaction by the merchant's transactionReference: it is what Sips Office searches by.
+    bankTransactionId: attemptRef,
+    ...(authorisationCode !== undefined ? { authorisationCode } : {}),
+    ...(brand !== undefined && last4 !== undefined ? { card: { brand, last4 } } : {}),
+    responseCode: acquirerResponseCode !== undefined ? `${responseCode}/${acquirerResponseCode}` : responseCode,
+  };
+}
