@@ -3,6 +3,7 @@ import { lyraModule } from './lyra/module.js';
 import { moneticoModule } from './monetico/module.js';
 import { nativeModule } from './native/module.js';
 import { sipsModule } from './sips/module.js';
+import { stripeModule } from './stripe/module.js';
 
 /**
  * Every bank protocol the gateway speaks. A bank is configured when its module finds its settings in
@@ -11,6 +12,7 @@ import { sipsModule } from './sips/module.js';
 export const CONNECTOR_MODULES: readonly ConnectorModule<any>[] = [
   nativeModule,
   lyraModule,
+  stripeModule,
   moneticoModule,
   sipsModule,
 ];
