@@ -10,6 +10,8 @@ export type RequestRefusalCode =
   | 'algorithm_not_allowed'
   | 'wrong_type'
   | 'bad_signature'
+  | 'bad_seal'
+  | 'unknown_key_version'
   | 'wrong_audience'
   | 'expired'
   | 'issued_in_future'
@@ -33,6 +35,8 @@ function statusFor(code: RequestRefusalCode): number {
     case 'algorithm_not_allowed':
     case 'wrong_type':
     case 'bad_signature':
+    case 'bad_seal':
+    case 'unknown_key_version':
     case 'wrong_audience':
     case 'expired':
     case 'issued_in_future':

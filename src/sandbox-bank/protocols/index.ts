@@ -1,9 +1,11 @@
 import { nativeProtocol } from './native.js';
 import type { SandboxProtocol } from './sandbox-protocol.js';
+import { sipsProtocol } from './sips.js';
 
 /** Every protocol the sandbox bank speaks. Adding one: a file in this folder and a line here. */
 export const SANDBOX_PROTOCOLS: readonly SandboxProtocol[] = [
   nativeProtocol,
+  sipsProtocol,
 ];
 
 /** By name; refuses two protocols with one name or one request path. */
