@@ -39,6 +39,11 @@ export interface DemoShopOptions {
   webhookSecret?: string;
   /** While this answers false, `POST /webhooks` answers 503 (to show the gateway retrying). Default: always available. */
   webhookAvailable?: () => boolean;
+  /**
+   * Bank protocols the gateway is configured with (e.g. native, sips, lyra, monetico): the buyer may
+   * pick one, sent as the payment's `connector`. Without it the gateway's default is used.
+   */
+  connectors?: readonly string[];
 }
 
 const SHOP_LOCALE = 'en';
@@ -99,7 +104,7 @@ export function createDemoShop(options: DemoShopOptions): express.Express {
 
   app.get('/', (_req, res) => {
     const products = PRODUCTS.map((p) => ({ ...p, priceText: price(p.price) }));
-    page(views, res, 'index.njk', { products });
+    page(views, res, 'index.njk', { products, connectors: options.connectors ?? [] });
   });
 
   app.post('/buy', express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 20 }), async (req, res) => {
@@ -108,6 +113,10 @@ export function createDemoShop(options: DemoShopOptions): express.Express {
     if (!product) return problemPage(views, res, 400, 'Unknown product', 'We do not sell this product. Please pick one from the shop.');
     const locale = pickLocale(form.locale);
     if (!locale) return problemPage(views, res, 400, 'Unknown language', 'Please choose English or French.');
+    const connector = typeof form.connector === 'string' && form.connector !== '' ? form.connector : undefined;
+    if (connector !== undefined && !(options.connectors ?? []).includes(connector)) {
+      return problemPage(views, res, 400, 'Unknown bank', 'Please pick one of the banks offered.');
+    }
     const email = typeof form.email === 'string' ? form.email.trim() : '';
     if (email && (email.length > 254 || !EMAIL.test(email))) {
       return problemPage(views, res, 400, 'Please check your email address', 'It does not look like an email address. You can also leave it empty.');
@@ -125,6 +134,7 @@ export function createDemoShop(options: DemoShopOptions): express.Express {
         customer: email ? { email, locale } : { locale },
         returnUrl: `${publicUrl}/orders/${reference}`,
         metadata: { productId: product.id },
+        ...(connector ? { connector } : {}),
       });
       orders.setPaymentId(reference, payment.id);
       logger.info({ reference, productId: product.id }, 'order created');

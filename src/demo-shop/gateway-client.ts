@@ -12,6 +12,8 @@ export interface PaymentRequest {
   customer: { email?: string; locale: Locale };
   returnUrl: string;
   metadata: Record<string, string>;
+  /** A bank protocol configured at the gateway; its default when absent. */
+  connector?: string;
 }
 
 const STATUSES = ['created', 'pending', 'succeeded', 'failed', 'cancelled', 'expired'] as const satisfies readonly PaymentStatus[];
