@@ -31,7 +31,17 @@ async function listen(port: number, host?: string): Promise<{ server: Server; po
 /** The sandbox bank's side of each protocol the gateway speaks, as connector settings. */
 function sandboxConnectors(bankUrl: string): Pick<GatewayConfig, 'bank' | 'connectors'> {
   const bank = { id: SANDBOX_BANK_ID, merchantId: DEMO_MERCHANT_ID, paymentUrl: `${bankUrl}/pay`, jwksUrl: `${bankUrl}/.well-known/jwks.json` };
-  return { bank, connectors: { native: bank } };
+  // Worldline Sips 2.0: a 15-digit merchant id and a secret key made at start, registered at the sandbox bank too.
+  const sips = {
+    merchantId: '000000000001042',
+    secretKeys: { '1': randomBytes(32).toString('hex') },
+    keyVersion: '1',
+    paymentUrl: `${bankUrl}/sips/paymentInit`,
+    interfaceVersion: 'HP_2.20',
+    legacySeal: false,
+    encodeBase64: false,
+  };
+  return { bank, connectors: { native: bank, sips } };
 }
 
 /**
@@ -49,10 +59,19 @@ export async function startDemo(
   const bankUrl = `http://${host}:${bk.port}`;
   const shopUrl = `http://${host}:${sh.port}`;
 
+  const connectors = sandboxConnectors(bankUrl);
+  const sips = connectors.connectors.sips as { merchantId: string; secretKeys: Record<string, string> };
   const bank = await createSandboxBank({
     bankId: SANDBOX_BANK_ID,
     publicUrl: bankUrl,
-    merchants: [{ merchantId: DEMO_MERCHANT_ID, jwksUrl: `${gatewayUrl}/.well-known/jwks.json`, displayName: config.merchantName }],
+    merchants: [
+      {
+        merchantId: DEMO_MERCHANT_ID,
+        jwksUrl: `${gatewayUrl}/.well-known/jwks.json`,
+        displayName: config.merchantName,
+        sips: { merchantId: sips.merchantId, keys: sips.secretKeys },
+      },
+    ],
     logger: logger.child({ service: 'sandbox-bank' }),
   });
   // The shop is a webhook endpoint of the gateway; the HMAC secret they share is made at start unless one is configured.
@@ -61,7 +80,7 @@ export async function startDemo(
     {
       ...config,
       publicUrl: gatewayUrl,
-      ...sandboxConnectors(bankUrl),
+      ...connectors,
       returnUrlAllowlist: [...new Set([...config.returnUrlAllowlist, shopUrl])],
       // createGateway builds its store with the outbox targets of this config, the shop's webhook included.
       notifications: { ...config.notifications, webhookUrls: [...config.notifications.webhookUrls, `${shopUrl}/webhooks`], webhookSecrets },
@@ -73,6 +92,7 @@ export async function startDemo(
     gatewayUrl,
     apiKey: config.apiKeys[0]!,
     webhookSecret: webhookSecrets[0]!,
+    connectors: gateway.gateway.connectors.all().map((c) => c.name),
     ...(options.shop?.webhookAvailable ? { webhookAvailable: options.shop.webhookAvailable } : {}),
     logger: logger.child({ service: 'demo-shop' }),
   });
