@@ -15,7 +15,7 @@ async function listen(config: GatewayConfig, app: Express): Promise<Server> {
 }
 
 /**
- * `npm start`. With bank settings in the environment the gateway runs alone; without them it runs the
+ * `npm start`. With any bank's settings in the environment the gateway runs alone; without them it runs the
  * whole demo on one machine: the gateway, the sandbox bank and the demo shop, wired to each other.
  */
 async function main(): Promise<void> {
@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const closers: Array<() => Promise<void>> = [];
 
-  if (config.bank) {
+  if (Object.keys(config.connectors).length > 0) {
     const gateway = await createGateway(config, { logger });
     closers.push(() => gateway.gateway.close());
     await listen(config, gateway);
