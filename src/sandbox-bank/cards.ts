@@ -1,3 +1,4 @@
+import { luhnValid } from '../core/card-data.js';
 /**
  * The sandbox bank's card rules: what a real issuer checks before it even looks at an account, and
  * which outcome each test card produces. Pure functions of their inputs (and an explicit date), so
@@ -22,21 +23,9 @@ export function normaliseCardNumber(text: string): string | undefined {
   return digits.length >= 12 && digits.length <= 19 ? digits : undefined;
 }
 
-/** The Luhn (mod 10) check digit test every card number passes. */
+/** The Luhn (mod 10) check digit test every card number passes (the gateway's own card-data check). */
 export function passesLuhn(digits: string): boolean {
-  if (!/^\d+$/.test(digits)) return false;
-  let sum = 0;
-  let double = false;
-  for (let i = digits.length - 1; i >= 0; i--) {
-    let digit = digits.charCodeAt(i) - 48;
-    if (double) {
-      digit *= 2;
-      if (digit > 9) digit -= 9;
-    }
-    sum += digit;
-    double = !double;
-  }
-  return sum % 10 === 0;
+  return /^\d+$/.test(digits) && luhnValid(digits);
 }
 
 /** The brand a number belongs to by its issuer prefix and length, or undefined for none we accept. */
