@@ -95,7 +95,8 @@ export async function createSandboxBank(options: SandboxBankOptions): Promise<Sa
     },
   };
 
-  const form = express.urlencoded({ extended: false, limit: FORM_LIMIT, parameterLimit: 20 });
+  // Bank forms carry many fields (Lyra's vads_* and Monetico's run to 20-40); card forms a handful.
+  const form = express.urlencoded({ extended: false, limit: FORM_LIMIT, parameterLimit: 80 });
   app.use(security.middleware);
   app.get('/', (_req, res) => renderHome(ctx, res));
   app.get('/.well-known/jwks.json', (_req, res) => {
