@@ -41,7 +41,24 @@ function sandboxConnectors(bankUrl: string): Pick<GatewayConfig, 'bank' | 'conne
     legacySeal: false,
     encodeBase64: false,
   };
-  return { bank, connectors: { native: bank, sips } };
+  // Monetico Paiement: a TPE and a 40-hex security key made at start, on the sandbox's test server (answers `payetest`).
+  const monetico = {
+    tpe: '1042000',
+    key: randomBytes(20).toString('hex').toUpperCase(),
+    company: 'demoshop',
+    paymentUrl: `${bankUrl}/monetico/test/paiement.cgi`,
+    macMethod: 'fields',
+    version: '3.0',
+  };
+  // Lyra form API (PayZen, Systempay, Sogecommerce): an 8-digit shop id and a TEST key made at start, registered at the sandbox bank too.
+  const lyra = {
+    siteId: '10420001',
+    ctxMode: 'TEST',
+    testKey: randomBytes(16).toString('hex'),
+    paymentUrl: `${bankUrl}/lyra/vads-payment/`,
+    signatureAlgorithm: 'HMAC-SHA-256',
+  };
+  return { bank, connectors: { native: bank, sips, monetico, lyra } };
 }
 
 /**
@@ -61,6 +78,8 @@ export async function startDemo(
 
   const connectors = sandboxConnectors(bankUrl);
   const sips = connectors.connectors.sips as { merchantId: string; secretKeys: Record<string, string> };
+  const monetico = connectors.connectors.monetico as { tpe: string; key: string; macMethod: 'fields' };
+  const lyra = connectors.connectors.lyra as { siteId: string; testKey: string };
   const bank = await createSandboxBank({
     bankId: SANDBOX_BANK_ID,
     publicUrl: bankUrl,
@@ -70,6 +89,8 @@ export async function startDemo(
         jwksUrl: `${gatewayUrl}/.well-known/jwks.json`,
         displayName: config.merchantName,
         sips: { merchantId: sips.merchantId, keys: sips.secretKeys },
+        monetico: { tpe: monetico.tpe, key: monetico.key, macMethod: monetico.macMethod, returnInterfaceUrl: `${gatewayUrl}/bank/monetico/notify` },
+        lyra: { siteId: lyra.siteId, testKey: lyra.testKey },
       },
     ],
     logger: logger.child({ service: 'sandbox-bank' }),

@@ -1,3 +1,5 @@
+import { lyraProtocol } from './lyra.js';
+import { moneticoProtocols } from './monetico.js';
 import { nativeProtocol } from './native.js';
 import type { SandboxProtocol } from './sandbox-protocol.js';
 import { sipsProtocol } from './sips.js';
@@ -6,6 +8,8 @@ import { sipsProtocol } from './sips.js';
 export const SANDBOX_PROTOCOLS: readonly SandboxProtocol[] = [
   nativeProtocol,
   sipsProtocol,
+  lyraProtocol,
+  ...moneticoProtocols,
 ];
 
 /** By name; refuses two protocols with one name or one request path. */
