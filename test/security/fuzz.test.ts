@@ -3,6 +3,12 @@ import fc from 'fast-check';
 import request from 'supertest';
 import { API_KEY, testGateway, validPayment, type TestGateway } from '../support/gateway.js';
 
+function sameMessage(a: string, b: string): boolean {
+  const pa = a.split('.');
+  const pb = b.split('.');
+  return pa.length === 3 && pb.length === 3 && pa.every((part, i) => Buffer.from(part, 'base64url').equals(Buffer.from(pb[i]!, 'base64url')) && /^[A-Za-z0-9_-]*$/.test(part));
+}
+
 /**
  * Generated inputs against the merchant API and the bank callbacks: never a 500, never a state change
  * from a bad message, never an unhandled rejection. Bounded in runs and in time so CI stays predictable.
@@ -64,7 +70,9 @@ describe('fuzzing the public endpoints', function () {
     const before = await snapshot();
     await fc.assert(
       fc.asyncProperty(fields, fc.boolean(), async (f, asReturn) => {
-        if (f.response === valid) return;
+        // A mutation of the last base64url character can leave the decoded bytes unchanged (spare bits):
+        // that is the same signed message, not a forgery, so it is skipped.
+        if (typeof f.response === 'string' && sameMessage(f.response, valid)) return;
         const res = await request(gw.app).post(asReturn ? '/bank/native/return' : '/bank/native/notify').type('form').send(f);
         expect(res.status).to.be.oneOf(asReturn ? [303, 400, 404] : [400]);
       }),
