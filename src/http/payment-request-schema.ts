@@ -23,7 +23,16 @@ function returnUrlAllowed(value: string, allowlist: readonly string[]): boolean 
   }
 }
 
+// Built once per rule set (the gateway has one), not on every request.
+const schemas = new WeakMap<CreateRules, ReturnType<typeof buildSchema>>();
+
 function schemaFor(rules: CreateRules) {
+  let schema = schemas.get(rules);
+  if (!schema) schemas.set(rules, (schema = buildSchema(rules)));
+  return schema;
+}
+
+function buildSchema(rules: CreateRules) {
   return z.strictObject({
     amount: z
       .number({ message: 'amount must be an integer number of minor units' })
