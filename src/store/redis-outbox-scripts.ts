@@ -1,3 +1,4 @@
+import { BYTE_LESS } from './redis-lua.js';
 /**
  * Lua for the outbox on Redis (see outbox.ts for why it is not a job-queue library). Each script is
  * one atomic state change. Layout under the prefix:
@@ -304,17 +305,7 @@ local prefix, wanted_type, wanted_state, max_score, after_id = ARGV[1], ARGV[2],
 local wanted, budget = tonumber(ARGV[6]), tonumber(ARGV[7])
 local cursor_score = tonumber(max_score)
 
-local function byte_less(a, b)
-  local n = math.min(#a, #b)
-  for i = 1, n do
-    local x, y = string.byte(a, i), string.byte(b, i)
-    if x ~= y then
-      return x < y
-    end
-  end
-  return #a < #b
-end
-
+${BYTE_LESS}
 local result = {'more', '', ''}
 local examined, found, offset, batch = 0, 0, 0, 100
 while true do

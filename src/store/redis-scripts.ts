@@ -1,3 +1,4 @@
+import { BYTE_LESS } from './redis-lua.js';
 import { RECORD_EVENTS } from './redis-outbox-scripts.js';
 
 /**
@@ -147,17 +148,7 @@ local prefix, status, max_score, after_id = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local wanted, budget = tonumber(ARGV[5]), tonumber(ARGV[6])
 local cursor_score = tonumber(max_score)
 
-local function byte_less(a, b)
-  local n = math.min(#a, #b)
-  for i = 1, n do
-    local x, y = string.byte(a, i), string.byte(b, i)
-    if x ~= y then
-      return x < y
-    end
-  end
-  return #a < #b
-end
-
+${BYTE_LESS}
 local result = {'more', '', ''}
 local examined, offset, batch = 0, 0, 100
 while true do
