@@ -6,7 +6,7 @@ import { generateSigningJwk, type KeyFile } from './keystore.js';
 
 /**
  * `npm run keys` — adds a new signing key in front of the key file (it signs from the next start);
- * older keys stay published for verification until removed with `--remove <kid>`.
+ * older keys stay published for verification until removed with `--remove=<kid>` (the `=` form: a kid may begin with a dash).
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({

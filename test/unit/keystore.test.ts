@@ -53,7 +53,8 @@ describe('gateway keys', () => {
     expect((await stat(file)).mode & 0o777).to.equal(0o600);
     const { stdout } = await cli('--list');
     expect(stdout).to.match(/^signing\s+ES256/m).and.match(/verifying\s+EdDSA/);
-    await cli('--remove', stored.keys[1]!.kid);
+    // The `=` form, because a kid (a base64url thumbprint) may begin with a dash.
+    await cli(`--remove=${stored.keys[1]!.kid}`);
     const after = JSON.parse(await readFile(file, 'utf8')) as { keys: unknown[] };
     expect(after.keys).to.have.length(1);
 
