@@ -8,9 +8,12 @@ import { createGateway, type GatewayApp, type GatewayDeps } from '../../src/app.
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createSandboxBank, type SandboxBank } from '../../src/sandbox-bank/app.js';
+import type { MerchantCredentials } from '../../src/sandbox-bank/merchants.js';
 
 export const API_KEY = 'sk_test_journey_key_1';
 export const SHOP_ORIGIN = 'https://shop.example';
+/** The gateway's merchant id at the sandbox bank. */
+export const BANK_MERCHANT_ID = 'journey-merchant';
 
 /** Collects every log line written, to scan them for secrets after a journey. */
 export class LogCapture extends Writable {
@@ -47,9 +50,28 @@ export interface Stack {
   close(): Promise<void>;
 }
 
+/** The base URLs of the two servers, for settings that point from one to the other. */
+export interface StackUrls {
+  gatewayUrl: string;
+  bankUrl: string;
+}
+
+/** A bank connector set up on both sides: its variables for the gateway, and the merchant's credentials for it at the bank. */
+export interface ConnectorWiring {
+  /** The `connector` of the payments the stack creates. */
+  name: string;
+  env(urls: StackUrls): Record<string, string>;
+  credentials(urls: StackUrls): MerchantCredentials;
+}
+
 export interface StackOptions {
+  /** Added to the gateway's variables last, so they override the rest. */
   env?: Record<string, string>;
   deps?: Partial<GatewayDeps>;
+  /** A connector beside the native one (which stays the default); `createPayment` asks for it. */
+  connector?: ConnectorWiring;
+  /** The bank's waits before each retry of a notification; default 50, 100, 200 ms. */
+  bankRetryDelaysMs?: readonly number[];
 }
 
 /** The gateway and the sandbox bank on ephemeral loopback ports, wired to each other as in the demo. */
@@ -60,6 +82,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const logger = createLogger('info', logs);
   let offset = 0;
   const clock = () => new Date(Date.now() + offset);
+  const urls: StackUrls = { gatewayUrl: gw.url, bankUrl: bk.url };
 
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -67,18 +90,19 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     MERCHANT_API_KEYS: API_KEY,
     RETURN_URL_ALLOWLIST: SHOP_ORIGIN,
     BANK_ID: 'sandbox-bank',
-    BANK_MERCHANT_ID: 'journey-merchant',
+    BANK_MERCHANT_ID,
     BANK_PAYMENT_URL: `${bk.url}/pay`,
     BANK_JWKS_URL: `${bk.url}/.well-known/jwks.json`,
     LOG_LEVEL: 'info',
     MAIL_OUTBOX_DIR: path.join(tmpdir(), `hpp-mail-${process.pid}`),
+    ...options.connector?.env(urls),
     ...options.env,
   });
   const bank = await createSandboxBank({
     bankId: 'sandbox-bank',
     publicUrl: bk.url,
-    merchants: [{ merchantId: 'journey-merchant', jwksUrl: `${gw.url}/.well-known/jwks.json` }],
-    notificationRetryDelaysMs: [50, 100, 200],
+    merchants: [{ merchantId: BANK_MERCHANT_ID, jwksUrl: `${gw.url}/.well-known/jwks.json`, ...options.connector?.credentials(urls) }],
+    notificationRetryDelaysMs: options.bankRetryDelaysMs ?? [50, 100, 200],
     logger: logger.child({ service: 'sandbox-bank' }),
   });
   const gateway = await createGateway(config, { logger, clock, expirySweepMs: 0, ...options.deps });
@@ -107,7 +131,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     api,
     async createPayment(overrides = {}) {
       const res = await api('/payments', {
-        body: { amount: 2480, currency: 'EUR', reference: `order-${Math.random().toString(36).slice(2, 10)}`, description: 'A T-shirt', returnUrl: `${SHOP_ORIGIN}/orders/1`, customer: { locale: 'en', email: 'buyer@example.com' }, ...overrides },
+        body: {
+          amount: 2480,
+          currency: 'EUR',
+          reference: `order-${Math.random().toString(36).slice(2, 10)}`,
+          description: 'A T-shirt',
+          returnUrl: `${SHOP_ORIGIN}/orders/1`,
+          customer: { locale: 'en', email: 'buyer@example.com' },
+          ...(options.connector ? { connector: options.connector.name } : {}),
+          ...overrides,
+        },
       });
       if (res.status !== 201) throw new Error(`create failed: ${res.status} ${JSON.stringify(res.body)}`);
       return res.body;

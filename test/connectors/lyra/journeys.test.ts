@@ -1,119 +1,30 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { createGateway, type GatewayApp } from '../../../src/app.js';
-import { loadConfig } from '../../../src/config.js';
 import { cardNumbersIn } from '../../../src/core/card-data.js';
-import { createLogger } from '../../../src/logger.js';
-import { createSandboxBank, type SandboxBank } from '../../../src/sandbox-bank/app.js';
 import { Browser, type Page } from '../../support/browser.js';
-import { LogCapture } from '../../support/stack.js';
+import { BANK_MERCHANT_ID, startStack, type ConnectorWiring, type Stack } from '../../support/stack.js';
 
-const API_KEY = 'sk_test_lyra_journey_key';
-const SHOP_ORIGIN = 'https://shop.example';
-const MERCHANT_ID = 'journey-merchant';
 const LYRA_SITE_ID = '24681357';
 const FUTURE_EXPIRY = `12/${String((new Date().getUTCFullYear() + 3) % 100).padStart(2, '0')}`;
 
-interface LyraStack {
-  gateway: GatewayApp;
-  bank: SandboxBank;
-  gatewayUrl: string;
-  bankUrl: string;
-  testKey: string;
-  logs: LogCapture;
-  api(path: string, body?: unknown): Promise<{ status: number; body: any }>;
-  createPayment(overrides?: Record<string, unknown>): Promise<any>;
-  close(): Promise<void>;
-}
+type LyraStack = Stack & { testKey: string };
 
-async function listen(): Promise<{ server: Server; url: string }> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
-
-/**
- * The gateway and the sandbox bank on ephemeral loopback ports, with the native protocol and Lyra
- * configured (LYRA_* variables, as in production) and the same Lyra shop registered at the bank.
- */
-async function startLyraStack(): Promise<LyraStack> {
-  const gw = await listen();
-  const bk = await listen();
-  const logs = new LogCapture();
-  const logger = createLogger('info', logs);
-  const testKey = randomBytes(16).toString('hex');
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    PUBLIC_URL: gw.url,
-    MERCHANT_API_KEYS: API_KEY,
-    RETURN_URL_ALLOWLIST: SHOP_ORIGIN,
-    BANK_ID: 'sandbox-bank',
-    BANK_MERCHANT_ID: MERCHANT_ID,
-    BANK_PAYMENT_URL: `${bk.url}/pay`,
-    BANK_JWKS_URL: `${bk.url}/.well-known/jwks.json`,
-    LYRA_SITE_ID,
-    LYRA_CTX_MODE: 'TEST',
-    LYRA_TEST_KEY: testKey,
-    LYRA_PAYMENT_URL: `${bk.url}/lyra/vads-payment/`,
-    LOG_LEVEL: 'info',
-    MAIL_OUTBOX_DIR: path.join(tmpdir(), `hpp-mail-lyra-${process.pid}`),
-  });
-  const bank = await createSandboxBank({
-    bankId: 'sandbox-bank',
-    publicUrl: bk.url,
-    merchants: [{ merchantId: MERCHANT_ID, jwksUrl: `${gw.url}/.well-known/jwks.json`, lyra: { siteId: LYRA_SITE_ID, testKey } }],
-    notificationRetryDelaysMs: [50, 100, 200],
-    logger: logger.child({ service: 'sandbox-bank' }),
-  });
-  const gateway = await createGateway(config, { logger, expirySweepMs: 0 });
-  gw.server.on('request', gateway);
-  bk.server.on('request', bank.app);
-
-  const api: LyraStack['api'] = async (apiPath, body) => {
-    const res = await fetch(`${gw.url}/api/v1${apiPath}`, {
-      method: body === undefined ? 'GET' : 'POST',
-      headers: { authorization: `Bearer ${API_KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  };
-
+/** Lyra in TEST mode on both sides: LYRA_* variables, as in production, and the same shop registered at the bank. */
+function lyraWiring(testKey: string): ConnectorWiring {
   return {
-    gateway,
-    bank,
-    gatewayUrl: gw.url,
-    bankUrl: bk.url,
-    testKey,
-    logs,
-    api,
-    async createPayment(overrides = {}) {
-      const res = await api('/payments', {
-        amount: 2480,
-        currency: 'EUR',
-        reference: `order-${randomBytes(4).toString('hex')}`,
-        description: 'A T-shirt',
-        returnUrl: `${SHOP_ORIGIN}/orders/1`,
-        customer: { locale: 'en', email: 'buyer@example.com' },
-        connector: 'lyra',
-        ...overrides,
-      });
-      if (res.status !== 201) throw new Error(`create failed: ${res.status} ${JSON.stringify(res.body)}`);
-      return res.body;
-    },
-    async close() {
-      await bank.close();
-      await gateway.gateway.close();
-      for (const { server } of [gw, bk]) {
-        server.closeAllConnections();
-        await new Promise((resolve) => server.close(resolve));
-      }
-    },
+    name: 'lyra',
+    env: ({ bankUrl }) => ({ LYRA_SITE_ID, LYRA_CTX_MODE: 'TEST', LYRA_TEST_KEY: testKey, LYRA_PAYMENT_URL: `${bankUrl}/lyra/vads-payment/` }),
+    credentials: () => ({ lyra: { siteId: LYRA_SITE_ID, testKey } }),
   };
+}
+
+/** The stack with the Lyra connector beside the native one, under a TEST key made here; `createPayment` pays through Lyra. */
+async function startLyraStack(): Promise<LyraStack> {
+  const testKey = randomBytes(16).toString('hex');
+  const stack = await startStack({ connector: lyraWiring(testKey), env: { MAIL_OUTBOX_DIR: path.join(tmpdir(), `hpp-mail-lyra-${process.pid}`) } });
+  return Object.assign(stack, { testKey });
 }
 
 function statusOn(page: Page): string | undefined {
@@ -192,7 +103,7 @@ describe('whole journeys through the sandbox bank with the Lyra form API', funct
     expect(await events(created.id)).to.deep.equal(['payment.created', 'payment.pending', 'payment.succeeded']);
 
     const [transaction] = lyraTransactions();
-    expect(transaction).to.deep.include({ merchantId: MERCHANT_ID, amount: 2480, currency: 'EUR', status: 'authorised', authCode: api.attempts[0].authorisationCode });
+    expect(transaction).to.deep.include({ merchantId: BANK_MERCHANT_ID, amount: 2480, currency: 'EUR', status: 'authorised', authCode: api.attempts[0].authorisationCode });
     expect(transaction!.ref).to.match(/^\d{8}-\d{6}$/);
     expect(transaction!.notification).to.deep.equal({ state: 'delivered', attempts: 1 });
     // Neither party's record nor any log line holds a card number or the shop key.

@@ -1,33 +1,13 @@
 import { MoneticoConnector, type MoneticoConnectorOptions } from '../../../src/connectors/monetico/monetico-connector.js';
 import type { Attempt, Payment } from '../../../src/core/payment.js';
+import { pendingPayment } from '../pending-payment.js';
 import { KIT_DEMO_KEY, TEST_COMPANY, TEST_SERVER_URL, TEST_TPE } from './monetico-bank.js';
 
 export const ATTEMPT_REF = 'AMONETICOTESTATTEMPT2345672';
 
 /** A pending payment with one attempt, as the checkout hands it to buildRequest. */
 export function samplePayment(overrides: Partial<Payment> = {}): { payment: Payment; attempt: Attempt } {
-  const at = '2026-03-17T09:40:10.000Z';
-  const attempt: Attempt = { ref: ATTEMPT_REF, connector: 'monetico', status: 'pending', createdAt: at, updatedAt: at };
-  const payment: Payment = {
-    id: 'pay_test',
-    version: 2,
-    status: 'pending',
-    amount: 2480,
-    currency: 'EUR',
-    reference: 'order-1',
-    description: 'A T-shirt',
-    customer: { email: 'buyer@example.com', locale: 'fr' },
-    returnUrl: 'https://shop.example/orders/1',
-    metadata: {},
-    connector: 'monetico',
-    createdAt: at,
-    updatedAt: at,
-    expiresAt: '2026-03-17T10:10:10.000Z',
-    attempts: [attempt],
-    anomalies: [],
-    ...overrides,
-  };
-  return { payment, attempt };
+  return pendingPayment('monetico', ATTEMPT_REF, { createdAt: '2026-03-17T09:40:10.000Z', expiresAt: '2026-03-17T10:10:10.000Z' }, overrides);
 }
 
 /** A connector on the test server with the kit's demo key, sealing with the current (`fields`) method. */

@@ -6,8 +6,9 @@ import { cardNumbersIn } from '../../../src/core/card-data.js';
 import { RedisPaymentStore } from '../../../src/store/redis-store.js';
 import { Browser, type Page } from '../../support/browser.js';
 import { randomPrefix, requireRedis } from '../../support/redis-server.js';
+import type { Stack } from '../../support/stack.js';
 import { hmacSha1Hex, specFieldsString, specPositionalRequest } from './monetico-bank.js';
-import { JOURNEY_KEY, JOURNEY_TPE, startMoneticoStack, type MoneticoStack } from './monetico-stack.js';
+import { JOURNEY_KEY, JOURNEY_TPE, startMoneticoStack } from './monetico-stack.js';
 
 const FUTURE_EXPIRY = `12/${String((new Date().getUTCFullYear() + 3) % 100).padStart(2, '0')}`;
 const FINAL = ['succeeded', 'failed', 'cancelled', 'expired'];
@@ -23,7 +24,7 @@ function statusOn(page: Page): string | undefined {
 }
 
 /** Checkout → Pay → the auto-submitting form to paiement.cgi, its MAC checked, then submitted to the sandbox bank's card page. */
-async function toBank(stack: MoneticoStack, browser: Browser, from: Page, method: 'fields' | 'positional' = 'fields'): Promise<{ card: Page; sent: Record<string, string> }> {
+async function toBank(stack: Stack, browser: Browser, from: Page, method: 'fields' | 'positional' = 'fields'): Promise<{ card: Page; sent: Record<string, string> }> {
   const redirect = await browser.submitForm(from, 'form');
   expect(redirect.status, redirect.html.slice(0, 800)).to.equal(200);
   const form = redirect.doc.querySelector('#bank-redirect');
@@ -118,7 +119,7 @@ class Relay {
 
 function journeys(kind: 'memory' | 'redis'): void {
   describe(`Monetico journeys through the sandbox bank (${kind} store)`, function () {
-    let stack: MoneticoStack;
+    let stack: Stack;
     let redis: Redis | undefined;
 
     const store = () => (redis ? { deps: { store: new RedisPaymentStore(redis, { prefix: randomPrefix() }) } } : {});
@@ -246,7 +247,7 @@ function journeys(kind: 'memory' | 'redis'): void {
       const relay = await Relay.start();
       try {
         await stack.close();
-        stack = await startMoneticoStack({ interfaceRetour: (notifyUrl) => relay.via(notifyUrl), retryDelaysMs: Array(20).fill(100), ...store() });
+        stack = await startMoneticoStack({ interfaceRetour: (notifyUrl) => relay.via(notifyUrl), bankRetryDelaysMs: Array(20).fill(100), ...store() });
         const created = await stack.createPayment();
         const browser = new Browser();
         const { card, sent } = await toBank(stack, browser, await browser.get(created.checkoutUrl));

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { Browser } from '../../support/browser.js';
+import type { Stack } from '../../support/stack.js';
 import { independentHmacSeal } from './fixtures.js';
-import { SIPS_KEYS, SIPS_MERCHANT_ID, startSipsStack, type SipsStack } from './sips-stack.js';
+import { SIPS_KEYS, SIPS_MERCHANT_ID, startSipsStack } from './sips-stack.js';
 
 interface Started {
   paymentId: string;
@@ -31,7 +32,7 @@ async function response(ref: string, overrides: Record<string, string | undefine
 }
 
 describe('Sips responses through the gateway (/bank/sips/notify and /return)', () => {
-  let stack: SipsStack;
+  let stack: Stack;
 
   before(async () => {
     stack = await startSipsStack();

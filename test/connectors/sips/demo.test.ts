@@ -1,48 +1,25 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { expect } from 'chai';
-import { loadConfig } from '../../../src/config.js';
-import { startDemo, type Demo } from '../../../src/demo.js';
-import { createLogger } from '../../../src/logger.js';
 import { Browser } from '../../support/browser.js';
-import { LogCapture } from '../../support/stack.js';
-
-const FUTURE_EXPIRY = `12/${String((new Date().getUTCFullYear() + 3) % 100).padStart(2, '0')}`;
+import { createDemoPayment, payWithVisaAtDemoBank, startTestDemo, type RunningDemo } from '../../support/demo-buyer.js';
 
 /** The demo wires a Sips connector to the sandbox bank with a key made at start: a Sips payment goes through. */
 describe('the demo with Sips', function () {
   this.timeout(60_000);
-  let demo: Demo;
-  let apiKey: string;
-  let mailDir: string;
+  let running: RunningDemo;
 
   before(async () => {
-    mailDir = await mkdtemp(path.join(tmpdir(), 'hpp-demo-sips-mail-'));
-    const config = loadConfig({ NODE_ENV: 'test', PORT: '0', SANDBOX_BANK_PORT: '0', DEMO_SHOP_PORT: '0', LOG_LEVEL: 'info', MAIL_OUTBOX_DIR: mailDir });
-    apiKey = config.apiKeys[0]!;
-    demo = await startDemo(config, createLogger('info', new LogCapture()), { host: '127.0.0.1' });
+    running = await startTestDemo('sips');
   });
   after(async () => {
-    await demo?.close();
-    if (mailDir) await rm(mailDir, { recursive: true, force: true });
+    await running?.close();
   });
 
   it('a payment created with connector sips is paid at the sandbox bank through /sips/paymentInit', async () => {
-    const created = await fetch(`${demo.gatewayUrl}/api/v1/payments`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ amount: 1200, currency: 'EUR', reference: `sips-demo-${Date.now()}`, returnUrl: `${demo.shopUrl}/orders/1`, connector: 'sips' }),
-    });
-    expect(created.status).to.equal(201);
-    const payment = (await created.json()) as { id: string; checkoutUrl: string };
+    const { demo } = running;
+    const payment = await createDemoPayment(running, 'sips');
 
     const browser = new Browser();
-    const redirect = await browser.submitForm(await browser.get(payment.checkoutUrl), 'form');
-    expect(redirect.doc.querySelector('#bank-redirect')?.getAttribute('action')).to.equal(`${demo.bankUrl}/sips/paymentInit`);
-    const card = await browser.submitForm(redirect, '#bank-redirect');
-    expect(card.status, card.html.slice(0, 600)).to.equal(200);
-    const back = await browser.submitForm(card, 'form', { cardNumber: '4242 4242 4242 4242', expiry: FUTURE_EXPIRY, cvc: '123', cardType: 'visa' }, { name: 'action', value: 'pay' });
+    const back = await payWithVisaAtDemoBank(demo, browser, payment.checkoutUrl, '/sips/paymentInit');
     const result = await browser.submitForm(back, '#return-to-merchant');
     expect(result.doc.querySelector('[data-status]')?.getAttribute('data-status')).to.equal('succeeded');
     expect(demo.bank.transactions().at(-1)).to.deep.include({ protocol: 'sips', status: 'authorised' });

@@ -4,8 +4,9 @@ import { cardNumbersIn } from '../../../src/core/card-data.js';
 import { RedisPaymentStore } from '../../../src/store/redis-store.js';
 import { Browser, type Page } from '../../support/browser.js';
 import { randomPrefix, requireRedis } from '../../support/redis-server.js';
+import type { Stack } from '../../support/stack.js';
 import { independentHmacSeal } from './fixtures.js';
-import { SIPS_KEYS, SIPS_MERCHANT_ID, startSipsStack, type SipsStack } from './sips-stack.js';
+import { SIPS_KEYS, SIPS_MERCHANT_ID, startSipsStack } from './sips-stack.js';
 
 const FUTURE_EXPIRY = `12/${String((new Date().getUTCFullYear() + 3) % 100).padStart(2, '0')}`;
 
@@ -25,7 +26,7 @@ function statusOn(page: Page): string | undefined {
 }
 
 /** Checkout → Pay → the auto-submitting form to the Sips Paypage, checked, then submitted to the sandbox bank's card page. */
-async function toBank(stack: SipsStack, browser: Browser, from: Page): Promise<{ card: Page; sent: Record<string, string> }> {
+async function toBank(stack: Stack, browser: Browser, from: Page): Promise<{ card: Page; sent: Record<string, string> }> {
   const redirect = await browser.submitForm(from, 'form');
   expect(redirect.status, redirect.html.slice(0, 800)).to.equal(200);
   const form = redirect.doc.querySelector('#bank-redirect');
@@ -48,7 +49,7 @@ async function payAtBank(browser: Browser, card: Page, number: string, cardType:
 
 function journeys(kind: 'memory' | 'redis'): void {
   describe(`Sips journeys through the sandbox bank (${kind} store)`, function () {
-    let stack: SipsStack;
+    let stack: Stack;
     let redis: Redis | undefined;
 
     /** Restarts the stack with other settings, on the same kind of store. */
