@@ -98,7 +98,6 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     ...(deps.clock ? { clock: deps.clock } : {}),
     ...(webhookHttpsAgent ? { httpsAgent: webhookHttpsAgent } : {}),
   });
-  if (!config.notifications.smtpUrl) logger.warn({ dir: config.notifications.mailOutboxDir }, 'no SMTP_URL: emails are written as .eml files to this folder');
   const service = new PaymentService(store, {
     ttlMs: config.paymentTtlMs,
     attemptReuseMs: config.attemptReuseMs,
