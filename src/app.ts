@@ -86,7 +86,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
   const connectorDeps: ConnectorDeps = {
     keystore,
     logger,
-    services: { nextSequence: (scope, ttl) => store.nextSequence(scope, ttl) },
+    services: { nextSequence: (scope, ttl) => store.nextSequence(scope, ttl), rememberOnce: (key, value, ttl) => store.rememberOnce(key, value, ttl) },
     ...(deps.clock ? { clock: deps.clock } : {}),
   };
   const connectors = new ConnectorRegistry(deps.connectors ?? (await configuredConnectors(config, connectorDeps)), config.defaultConnector);

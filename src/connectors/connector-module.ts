@@ -9,6 +9,11 @@ export interface ConnectorServices {
    * every gateway instance sharing the store; starts at 1. Lyra's 6-character vads_trans_id needs it.
    */
   nextSequence(scope: string, ttlSeconds: number): Promise<number>;
+  /**
+   * Keeps the first value stored under `key` for `ttlSeconds` and returns it to every caller, on every
+   * instance: how a connector gives one attempt the same bank identifiers whichever instance builds it.
+   */
+  rememberOnce?(key: string, value: string, ttlSeconds: number): Promise<string>;
 }
 
 export interface ConnectorDeps {

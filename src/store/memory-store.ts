@@ -63,6 +63,7 @@ export class MemoryPaymentStore implements PaymentStore, Outbox {
   private lastSweepMs = 0;
 
   private readonly sequences = new Map<string, { value: number; expiresAtMs: number }>();
+  private readonly remembered = new Map<string, { value: string; expiresAtMs: number }>();
 
   constructor(options: MemoryPaymentStoreOptions = {}) {
     this.clock = options.clock ?? (() => new Date());
@@ -164,6 +165,14 @@ export class MemoryPaymentStore implements PaymentStore, Outbox {
     if (this.live(this.messages, messageId, nowMs)) return false;
     this.messages.set(messageId, { value: true, expiresAtMs: expiresAt.getTime() });
     return true;
+  }
+
+  async rememberOnce(key: string, value: string, ttlSeconds: number): Promise<string> {
+    const nowMs = this.clock().getTime();
+    const known = this.remembered.get(key);
+    if (known && known.expiresAtMs > nowMs) return known.value;
+    this.remembered.set(key, { value, expiresAtMs: nowMs + ttlSeconds * 1000 });
+    return value;
   }
 
   async nextSequence(scope: string, ttlSeconds: number): Promise<number> {

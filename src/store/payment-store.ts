@@ -76,5 +76,7 @@ export interface PaymentStore {
   rememberMessage(messageId: string, expiresAt: Date): Promise<boolean>;
   /** The next value (from 1) of a counter that lives `ttlSeconds` after its first use; atomic across instances. */
   nextSequence(scope: string, ttlSeconds: number): Promise<number>;
+  /** Stores `value` under `key` for `ttlSeconds` unless a live value is there; returns the value that stays. Atomic across instances. */
+  rememberOnce(key: string, value: string, ttlSeconds: number): Promise<string>;
   close(): Promise<void>;
 }

@@ -39,6 +39,8 @@ export interface RedisPaymentStoreOptions {
 // EVAL is fine here: the script is tiny and Redis caches it by its SHA after the first call.
 const NEXT_SEQUENCE = `local v = redis.call('INCR', KEYS[1]) if v == 1 then redis.call('EXPIRE', KEYS[1], tonumber(ARGV[1])) end return v`;
 
+const REMEMBER_ONCE = `local v = redis.call('GET', KEYS[1]) if v then return v end redis.call('SET', KEYS[1], ARGV[1], 'EX', tonumber(ARGV[2])) return ARGV[1]`;
+
 /** The scripts of redis-scripts.ts, as ioredis exposes them after defineCommand. */
 interface ScriptedRedis {
   hppCreatePayment(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<[string, string?]>;
@@ -208,6 +210,11 @@ export class RedisPaymentStore implements PaymentStore, Outbox {
     // PXAT must be positive; a time already past still counts the message once and keeps nothing.
     const reply = await this.redis.set(this.key(`msg:${messageId}`), '1', 'PXAT', Math.max(1, expiresAt.getTime()), 'NX');
     return reply === 'OK';
+  }
+
+  /** One round trip (one script): the read and the conditional write must not be separable. */
+  async rememberOnce(key: string, value: string, ttlSeconds: number): Promise<string> {
+    return String(await this.redis.eval(REMEMBER_ONCE, 1, this.key(`once:${key}`), value, String(ttlSeconds)));
   }
 
   /** One round trip (one script): INCR and the expiry of a new counter must not be separable. */

@@ -408,6 +408,23 @@ export function paymentStoreContract(setup: (ctx: Mocha.Context) => Promise<Stor
     });
   });
 
+  describe('rememberOnce and nextSequence', () => {
+    it('keeps the first value stored under a key and gives it to every caller', async () => {
+      const key = newId('msg');
+      expect(await store.rememberOnce(key, 'first', 60)).to.equal('first');
+      expect(await store.rememberOnce(key, 'second', 60)).to.equal('first');
+      const racing = await Promise.all(Array.from({ length: 10 }, (_, i) => store.rememberOnce(`${key}-race`, `v${i}`, 60)));
+      expect(new Set(racing).size).to.equal(1);
+    });
+
+    it('counts from 1 per scope, atomically', async () => {
+      const scope = newId('msg');
+      const values = await Promise.all(Array.from({ length: 20 }, () => store.nextSequence(scope, 60)));
+      expect([...values].sort((a, b) => a - b)).to.deep.equal(Array.from({ length: 20 }, (_, i) => i + 1));
+      expect(await store.nextSequence(`${scope}-other`, 60)).to.equal(1);
+    });
+  });
+
   describe('rememberMessage', () => {
     it('accepts a message id once, then refuses it until it expires', async () => {
       const id = newId('msg');

@@ -14,8 +14,9 @@ interface Entry {
  * The `vads_trans_id` given to each attempt, remembered in this process for a while. The checkout sends
  * a double click or a second tab back to the same attempt and builds its form again: with the same
  * `vads_trans_id` and `vads_trans_date`, Lyra creates at most one transaction for it, where a fresh
- * identifier would let the buyer pay the same attempt twice. The memory is per process: two gateway
- * instances each building the form for one attempt still send two identifiers (see README.md).
+ * identifier would let the buyer pay the same attempt twice. This memory shares one allocation between
+ * concurrent builds in one process; across gateway instances the connector keeps the stamp in the
+ * store (`rememberOnce`), so every instance sends the same identifiers for one attempt.
  */
 export class AttemptStamps {
   private readonly entries = new Map<string, Entry>();

@@ -12,12 +12,12 @@ import {
   type VerifiedBankMessage,
 } from '../bank-connector.js';
 import type { ConnectorServices } from '../connector-module.js';
-import { AttemptStamps } from './attempt-stamps.js';
+import { AttemptStamps, DEFAULT_STAMP_LIFETIME_MS } from './attempt-stamps.js';
 import { readOutcome } from './response.js';
 import type { LyraCtxMode } from './settings.js';
 import { computeSignature, SIGNATURE_FIELD, signatureMatches, signedFields, type LyraSignatureAlgorithm } from './signature.js';
 import { isKnownTransStatus } from './trans-status.js';
-import { nextTransaction } from './trans-id.js';
+import { nextTransaction, type TransactionStamp } from './trans-id.js';
 
 export interface LyraConnectorOptions {
   siteId: string;
@@ -58,12 +58,26 @@ export class LyraConnector implements BankConnector {
     this.stamps = new AttemptStamps(options.stampLifetimeMs);
   }
 
+  /**
+   * A fresh stamp, unless another gateway instance already gave this attempt one today: then that one.
+   * (Concurrent builds in this process already share one through `stamps`.)
+   */
+  private async sharedStamp(attemptRef: string, now: Date): Promise<TransactionStamp> {
+    const { siteId, services } = this.options;
+    const fresh = await nextTransaction(services, siteId, now);
+    if (!services.rememberOnce) return fresh;
+    const day = now.toISOString().slice(0, 10).replace(/-/g, '');
+    const lifetimeSeconds = Math.ceil((this.options.stampLifetimeMs ?? DEFAULT_STAMP_LIFETIME_MS) / 1000);
+    const kept = await services.rememberOnce(`lyra:stamp:${siteId}:${day}:${attemptRef}`, JSON.stringify(fresh), lifetimeSeconds);
+    return JSON.parse(kept) as TransactionStamp;
+  }
+
   async buildRequest(input: BuildRequestInput): Promise<RedirectForm> {
     const { payment, attempt } = input;
     const currency = findCurrency(payment.currency);
     if (!currency) throw new GatewayError('internal', 500, `currency ${payment.currency} has no ISO 4217 numeric code`);
     const { siteId, services } = this.options;
-    const { transDate, transId } = await this.stamps.get(attempt.ref, this.clock(), (now) => nextTransaction(services, siteId, now));
+    const { transDate, transId } = await this.stamps.get(attempt.ref, this.clock(), (now) => this.sharedStamp(attempt.ref, now));
 
     const fields: Record<string, string> = {
       vads_action_mode: 'INTERACTIVE',

@@ -60,6 +60,23 @@ describe('Lyra vads_trans_id and vads_trans_date', () => {
     expect(new Set(results.map((r) => r.date))).to.deep.equal(new Set(['20240305120000']));
   });
 
+  it('sends the same id for one attempt whichever of two gateway instances on one Redis builds its form', async function () {
+    const url = await requireRedis(this);
+    const prefix = randomPrefix();
+    const stores = [new RedisPaymentStore(new Redis(url), { prefix, ownsConnection: true }), new RedisPaymentStore(new Redis(url), { prefix, ownsConnection: true })];
+    try {
+      const clock = () => new Date('2024-03-05T12:00:00Z');
+      const [a, b] = stores.map((store) => lyraConnector({ services: store, clock }));
+      const ref = newAttemptReference();
+      const [first, second] = await Promise.all([build(a!, ref), build(b!, ref)]);
+      expect(second).to.deep.equal(first);
+      expect(await build(b!, ref)).to.deep.equal(first);
+      expect((await build(a!)).id).to.not.equal(first.id);
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
   it('gives 1000 concurrent attempts on one day 1000 distinct ids across two gateway instances on one Redis', async function () {
     const url = await requireRedis(this);
     const prefix = randomPrefix();
