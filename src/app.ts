@@ -138,6 +138,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
       service,
       rules: { maxAmount: config.maxAmount, returnUrlAllowlist: config.returnUrlAllowlist, connector: connectors.defaultName, connectors: connectors.all().map((c) => c.name) },
       checkoutUrl: (id) => `${config.publicUrl}/checkout/${id}`,
+      cannotCharge: (name, amount, currency) => connectors.get(name).cannotCharge?.(amount, currency) ?? null,
     }),
   );
   api.use(eventsApi(store, () => notifications.worker.poke()));

@@ -56,6 +56,11 @@ export interface BankConnector {
   verifyNotification(message: IncomingBankMessage): Promise<VerifiedBankMessage>;
   /** `reason` is a short machine word (never message content) for protocols that report one. */
   acknowledge(kind: AckKind, reason?: string): Acknowledgement;
+  /**
+   * Why this bank cannot charge exactly this amount (a currency's own rules at that bank), or null.
+   * Checked when the payment is created, so a merchant learns it at once rather than the buyer at "Pay".
+   */
+  cannotCharge?(amount: number, currency: string): string | null;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { toStripeAmount } from './amounts.js';
 import { z } from 'zod';
 import { GatewayError, InvalidBankMessageError } from '../../core/errors.js';
 import type { MaskedCard } from '../../core/payment.js';
@@ -80,6 +81,10 @@ export class StripeConnector implements BankConnector {
    * sends the buyer to its URL. Checkout URLs carry a `#fragment` a GET form would drop: the checkout
    * route answers a GET redirect with a 303 to the URL as it is.
    */
+  cannotCharge(amount: number, currency: string): string | null {
+    return toStripeAmount(amount, currency) === null ? `Stripe cannot charge exactly ${amount} minor units of ${currency}` : null;
+  }
+
   async buildRequest(input: BuildRequestInput): Promise<RedirectForm> {
     const body = await this.#client.request({
       method: 'POST',

@@ -44,6 +44,18 @@ describe('Stripe Checkout through the gateway', () => {
     await gw.close();
   });
 
+  it('refuses at create an amount Stripe cannot charge exactly, naming the amount, and creates nothing', async () => {
+    const before = (await gw.app.gateway.store.listPayments({ limit: 100 })).items.length;
+    for (const [amount, currency] of [[150, 'MGA'], [5125, 'KWD']] as const) {
+      const res = await request(gw.app).post('/api/v1/payments').set('Authorization', `Bearer ${API_KEY}`).send(validPayment({ amount, currency }));
+      expect(res.status, `${amount} ${currency}`).to.equal(400);
+      expect(res.body.errors.map((e: { field: string }) => e.field)).to.deep.equal(['amount']);
+    }
+    expect((await gw.app.gateway.store.listPayments({ limit: 100 })).items.length).to.equal(before);
+    const ok = await request(gw.app).post('/api/v1/payments').set('Authorization', `Bearer ${API_KEY}`).send(validPayment({ amount: 5120, currency: 'KWD' }));
+    expect(ok.status).to.equal(201);
+  });
+
   /** Our session for the current attempt, as Stripe reports it. */
   const ours = (overrides: Record<string, unknown> = {}) =>
     session({ client_reference_id: attemptRef, metadata: { attempt_ref: attemptRef, payment_id: paymentId }, ...overrides });
