@@ -6,6 +6,7 @@ import type { Payment } from '../../src/core/payment.js';
 import { createPaymentStore } from '../../src/store/create-store.js';
 import { RedisPaymentStore } from '../../src/store/redis-store.js';
 import { randomPrefix, requireRedis } from '../support/redis-server.js';
+import { freshPayment } from './fresh-payment.js';
 
 describe('Redis outbox specifics', () => {
   let redis: Redis;
@@ -22,34 +23,12 @@ describe('Redis outbox specifics', () => {
     if (redis?.status === 'ready') await redis.quit();
   });
 
-  function payment(): Payment {
-    const at = new Date().toISOString();
-    return {
-      id: newId('pay'),
-      version: 1,
-      status: 'created',
-      amount: 990,
-      currency: 'EUR',
-      reference: `ref-${newId('msg')}`,
-      description: null,
-      customer: null,
-      returnUrl: null,
-      metadata: {},
-      connector: 'native',
-      createdAt: at,
-      updatedAt: at,
-      expiresAt: new Date(Date.now() + 60_000).toISOString(),
-      attempts: [],
-      anomalies: [],
-    };
-  }
-
   function event(p: Payment): PaymentEvent {
     return { id: newId('evt'), type: 'payment.created', paymentId: p.id, paymentVersion: p.version, occurredAt: new Date().toISOString() };
   }
 
   it('writes nothing at all when an event of the write is unusable (the script checks before it writes)', async () => {
-    const p = payment();
+    const p = freshPayment();
     const broken = { ...event(p), id: undefined } as unknown as PaymentEvent;
     let caught: unknown;
     await store.createPayment({ payment: p, events: [event(p), broken] }).catch((err: unknown) => (caught = err));
@@ -69,7 +48,7 @@ describe('Redis outbox specifics', () => {
 
   it('keeps every outbox key under the prefix, and the layout it documents', async () => {
     const before = await redis.dbsize();
-    const p = payment();
+    const p = freshPayment();
     const e = event(p);
     await store.createPayment({ payment: p, events: [e] });
     const [claim] = await store.claim(new Date(Date.now() + 1000), 1, 30_000);
@@ -100,7 +79,7 @@ describe('Redis outbox specifics', () => {
     const url = await requireRedis(this);
     const created = createPaymentStore({ redisUrl: url, prefix, outboxTargets: ['email'] });
     const memory = createPaymentStore({ outboxTargets: ['email', 'webhook:0'] });
-    const p = payment();
+    const p = freshPayment();
     const e = event(p);
     await created.createPayment({ payment: p, events: [e] });
     await memory.createPayment({ payment: p, events: [e] });

@@ -1,11 +1,10 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
-import { newId } from '../../src/core/ids.js';
-import type { Payment } from '../../src/core/payment.js';
 import { createPaymentStore } from '../../src/store/create-store.js';
 import { MemoryPaymentStore } from '../../src/store/memory-store.js';
 import { RedisPaymentStore } from '../../src/store/redis-store.js';
 import { randomPrefix, requireRedis } from '../support/redis-server.js';
+import { freshPayment } from './fresh-payment.js';
 import { paymentStoreContract, type StoreFixture } from './payment-store.contract.js';
 
 describe('PaymentStore contract: memory', () => {
@@ -48,37 +47,15 @@ describe('RedisPaymentStore specifics', () => {
     if (redis?.status === 'ready') await redis.quit();
   });
 
-  function payment(): Payment {
-    const at = new Date().toISOString();
-    return {
-      id: newId('pay'),
-      version: 1,
-      status: 'created',
-      amount: 990,
-      currency: 'EUR',
-      reference: `ref-${newId('msg')}`,
-      description: null,
-      customer: null,
-      returnUrl: null,
-      metadata: {},
-      connector: 'native',
-      createdAt: at,
-      updatedAt: at,
-      expiresAt: new Date(Date.now() + 60_000).toISOString(),
-      attempts: [],
-      anomalies: [],
-    };
-  }
-
   it('keeps an idempotency key for the whole ttl asked for (the service asks for 48 hours)', async () => {
-    await store.createPayment({ payment: payment(), events: [], idempotency: { key: 'k1', fingerprint: 'f', ttlSeconds: 48 * 3600 } });
+    await store.createPayment({ payment: freshPayment(), events: [], idempotency: { key: 'k1', fingerprint: 'f', ttlSeconds: 48 * 3600 } });
     const ttl = await redis.ttl(`${prefix}idem:k1`);
     expect(ttl).to.be.greaterThan(47 * 3600).and.at.most(48 * 3600);
   });
 
   it('writes every key under its prefix', async () => {
     const before = await redis.dbsize();
-    const p = payment();
+    const p = freshPayment();
     await store.createPayment({ payment: p, events: [], idempotency: { key: 'k2', fingerprint: 'f', ttlSeconds: 60 } });
     await store.rememberMessage('m1', new Date(Date.now() + 60_000));
     const ours = await redis.keys(`${prefix}*`);
