@@ -1,4 +1,4 @@
-import type { AnomalyKind, Payment, PaymentStatus } from './payment.js';
+import type { AnomalyKind } from './payment.js';
 
 export type PaymentEventType =
   | 'payment.created'
@@ -24,9 +24,3 @@ export interface PaymentEvent {
   /** The attempt the event is about, when there is one. */
   attemptRef?: string;
 }
-
-export function eventTypeForStatus(status: Exclude<PaymentStatus, 'created'>): PaymentEventType {
-  return `payment.${status}`;
-}
-
-export type { Payment };

@@ -103,15 +103,6 @@ export class PaymentService {
     return payment;
   }
 
-  async find(id: string): Promise<Payment | null> {
-    try {
-      return await this.get(id);
-    } catch (err) {
-      if (err instanceof NotFoundError) return null;
-      throw err;
-    }
-  }
-
   startAttempt(id: string, connector: string): Promise<Transition> {
     return this.apply(id, { type: 'start_attempt', attemptRef: newAttemptReference(), connector, reuseWindowMs: this.options.attemptReuseMs });
   }
