@@ -122,8 +122,8 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
   const app = express() as GatewayApp;
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
-  const views = useViews(app, 'gateway');
-  preloadViews(views, 'gateway');
+  const views = useViews(app, VIEWS_ROOT);
+  preloadViews(views, VIEWS_ROOT);
 
   app.use(securityHeaders(connectors.bankOrigins()));
   app.use(wellKnownRoutes(keystore));
@@ -160,7 +160,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
   pages.use('/bank/:connector/return', limits.buyer);
   pages.use(bankCallbackRoutes({ service, connectors, publicUrl: config.publicUrl, logger }));
   pages.use(checkoutRoutes({ service, connectors, views, session: sessionMiddleware, merchantName: config.merchantName, publicUrl: config.publicUrl, logger }));
-  pages.use('/assets', express.static(path.join(VIEWS_ROOT, 'gateway', 'assets'), { fallthrough: false, index: false }));
+  pages.use('/assets', express.static(path.join(VIEWS_ROOT, 'assets'), { fallthrough: false, index: false }));
   pages.use((_req, _res, next) => next(new NotFoundError()));
   pages.use(pageErrorHandler(views, logger));
   app.use(pages);

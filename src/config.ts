@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { CONNECTOR_MODULES } from './connectors/modules.js';
-import { ALLOWED_ALGORITHMS, type SigningAlgorithm } from './connectors/native/protocol.js';
+import { ALLOWED_ALGORITHMS, type SigningAlgorithm } from './protocols/native.js';
 
 /** The native bank the gateway talks to: who we are to it, where to send buyers, where its keys are. */
 export interface NativeBankConfig {
@@ -41,8 +41,6 @@ export interface GatewayConfig {
   defaultConnector?: string;
   bodyLimit: string;
   logLevel: string;
-  sandboxBankPort: number;
-  demoShopPort: number;
   notifications: NotificationConfig;
   rateLimits: { apiPerMinute: number; buyerPerMinute: number };
   /** HTTPS served by the gateway itself, and the CA whose client certificates the bank must present on notifications. */
@@ -133,7 +131,7 @@ const schema = z.object({
   PORT: port('PORT', 3000),
   HOST: z.string().min(1).optional(),
   PUBLIC_URL: absoluteUrl('PUBLIC_URL').optional(),
-  MERCHANT_NAME: z.string().min(1).max(100).default('Demo Shop'),
+  MERCHANT_NAME: z.string().min(1).max(100).optional(),
   MERCHANT_API_KEYS: z.string().optional(),
   MAX_AMOUNT: z.coerce.number({ message: 'MAX_AMOUNT must be an integer' }).int({ message: 'MAX_AMOUNT must be an integer' }).positive({ message: 'MAX_AMOUNT must be positive' }).max(Number.MAX_SAFE_INTEGER).default(100_000_000),
   PAYMENT_TTL: duration('PAYMENT_TTL', '30m'),
@@ -147,7 +145,6 @@ const schema = z.object({
   SIGNING_ALG: z.enum(ALLOWED_ALGORITHMS, { message: `SIGNING_ALG must be one of ${ALLOWED_ALGORITHMS.join(', ')}` }).default('EdDSA'),
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/, { message: 'BODY_LIMIT must look like 32kb' }).default('32kb'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  SANDBOX_BANK_PORT: port('SANDBOX_BANK_PORT', 3001),
   MERCHANT_WEBHOOK_URL: z.string().optional(),
   MERCHANT_WEBHOOK_SECRET: z.string().optional(),
   WEBHOOK_TIMEOUT: duration('WEBHOOK_TIMEOUT', '10s'),
@@ -166,7 +163,6 @@ const schema = z.object({
   WEBHOOK_CA: z.string().optional(),
   OUTBOX_LEASE: duration('OUTBOX_LEASE', '60s'),
   DELIVERY_WORKER: z.enum(['on', 'off'], { message: 'DELIVERY_WORKER must be on or off' }).default('on'),
-  DEMO_SHOP_PORT: port('DEMO_SHOP_PORT', 3002),
 });
 
 function originOf(value: string): string | null {
@@ -265,12 +261,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
   if (problems.length > 0) throw new ConfigError(problems);
 
+  const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   return {
     env: e.NODE_ENV,
     port: e.PORT,
     ...(e.HOST ? { host: e.HOST } : {}),
-    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
-    merchantName: e.MERCHANT_NAME,
+    publicUrl,
+    // Without a name, buyers see the host they reached the gateway at.
+    merchantName: e.MERCHANT_NAME ?? new URL(publicUrl).hostname,
     apiKeys,
     maxAmount: e.MAX_AMOUNT,
     paymentTtlMs: e.PAYMENT_TTL,
@@ -287,8 +285,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...(defaultConnector ? { defaultConnector } : {}),
     bodyLimit: e.BODY_LIMIT,
     logLevel: e.LOG_LEVEL,
-    sandboxBankPort: e.SANDBOX_BANK_PORT,
-    demoShopPort: e.DEMO_SHOP_PORT,
     rateLimits: { apiPerMinute: e.RATE_LIMIT_API, buyerPerMinute: e.RATE_LIMIT_BUYER },
     ...(e.TLS_CERT && e.TLS_KEY ? { tls: { certFile: e.TLS_CERT, keyFile: e.TLS_KEY, ...(e.BANK_CLIENT_CA ? { bankClientCaFile: e.BANK_CLIENT_CA } : {}) } } : {}),
     ...((e.WEBHOOK_CLIENT_CERT && e.WEBHOOK_CLIENT_KEY) || e.WEBHOOK_CA

@@ -5,15 +5,15 @@ import type { Express } from 'express';
 import nunjucks from 'nunjucks';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-/** views/ at the project root, from src/http or dist/http alike. */
+/** The gateway's templates: views/ at the package root, from src/http or dist/http alike. */
 export const VIEWS_ROOT = path.resolve(here, '..', '..', 'views');
 
 /**
- * One nunjucks environment per app, rooted at views/<area>. Autoescaping is on: every value is
- * HTML-escaped unless a template says otherwise, and none of ours does.
+ * One nunjucks environment per app, rooted at its own templates folder. Autoescaping is on: every
+ * value is HTML-escaped unless a template says otherwise, and none of ours does.
  */
-export function useViews(app: Express, area: 'gateway' | 'sandbox-bank' | 'demo-shop'): nunjucks.Environment {
-  const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(path.join(VIEWS_ROOT, area), { noCache: false }), {
+export function useViews(app: Express, dir: string): nunjucks.Environment {
+  const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(dir, { noCache: false }), {
     autoescape: true,
     throwOnUndefined: false,
   });
@@ -22,8 +22,7 @@ export function useViews(app: Express, area: 'gateway' | 'sandbox-bank' | 'demo-
   return env;
 }
 
-/** Compiles every template of an area at start, so the first buyer does not pay for a synchronous file read. */
-export function preloadViews(env: nunjucks.Environment, area: 'gateway' | 'sandbox-bank' | 'demo-shop'): void {
-  const dir = path.join(VIEWS_ROOT, area);
+/** Compiles every template of a folder at start, so the first buyer does not pay for a synchronous file read. */
+export function preloadViews(env: nunjucks.Environment, dir: string): void {
   for (const name of readdirSync(dir)) if (name.endsWith('.njk')) env.getTemplate(name, true);
 }

@@ -1,11 +1,19 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ALLOWED_ALGORITHMS, type SigningAlgorithm } from '../connectors/native/protocol.js';
+import { ALLOWED_ALGORITHMS, type SigningAlgorithm } from '../protocols/native.js';
 import { generateSigningJwk, type KeyFile } from './keystore.js';
 
+const USAGE = `usage: hpp-gateway keys [--file=<path>] [--alg=EdDSA|ES256|PS256]   add a signing key in front
+       hpp-gateway keys --list                                           list the keys (the first signs)
+       hpp-gateway keys --remove=<kid>                                   retire a key (never the last one)
+
+  --file  the key file (default: GATEWAY_KEYS_FILE, else keys/gateway.private.json)
+  --alg   the new key's algorithm (default: SIGNING_ALG, else EdDSA)
+  In a source checkout: npm run keys -- <options>`;
+
 /**
- * `npm run keys` — adds a new signing key in front of the key file (it signs from the next start);
+ * `hpp-gateway keys` (`npm run keys`) — adds a new signing key in front of the key file (it signs from the next start);
  * older keys stay published for verification until removed with `--remove=<kid>` (the `=` form: a kid may begin with a dash).
  */
 async function main(): Promise<void> {
@@ -15,8 +23,13 @@ async function main(): Promise<void> {
       alg: { type: 'string', default: process.env.SIGNING_ALG ?? 'EdDSA' },
       remove: { type: 'string' },
       list: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
     },
   });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
   const file = path.resolve(values.file!);
   let current: KeyFile = { keys: [] };
   try {
@@ -51,5 +64,6 @@ async function main(): Promise<void> {
 
 main().catch((err: Error) => {
   console.error(err.message);
+  if ((err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) console.error(USAGE);
   process.exit(1);
 });

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import nock from 'nock';
 import request from 'supertest';
-import { createDemoShop } from '../../src/demo-shop/app.js';
+import { createDemoShop } from '../../demo/shop/app.js';
 
 const GATEWAY = 'http://gateway.test';
 

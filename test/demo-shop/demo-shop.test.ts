@@ -5,7 +5,7 @@ import type { Express } from 'express';
 import nock from 'nock';
 import { parse } from 'node-html-parser';
 import request from 'supertest';
-import { createDemoShop, type DemoShopOptions } from '../../src/demo-shop/app.js';
+import { createDemoShop, type DemoShopOptions } from '../../demo/shop/app.js';
 import { eventBody, hmacHeaders, succeeded, VISA_4242 } from './webhook-fixtures.js';
 
 const GATEWAY = 'http://gateway.test';

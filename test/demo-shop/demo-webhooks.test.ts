@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { loadConfig } from '../../src/config.js';
-import { startDemo, type Demo } from '../../src/demo.js';
+import { startDemo, type Demo } from '../../demo/start-demo.js';
 import { createLogger } from '../../src/logger.js';
 import { Browser, type Page } from '../support/browser.js';
 import { LogCapture } from '../support/stack.js';
@@ -43,9 +43,9 @@ describe('the demo shop as a webhook endpoint of the gateway (whole demo)', func
   before(async () => {
     mailDir = await mkdtemp(path.join(tmpdir(), 'hpp-demo-shop-mail-'));
     logs = new LogCapture();
-    const config = loadConfig({ NODE_ENV: 'test', PORT: '0', SANDBOX_BANK_PORT: '0', DEMO_SHOP_PORT: '0', LOG_LEVEL: 'info', MAIL_OUTBOX_DIR: mailDir, WEBHOOK_MAX_AGE: '1h' });
+    const config = loadConfig({ NODE_ENV: 'test', PORT: '0', LOG_LEVEL: 'info', MAIL_OUTBOX_DIR: mailDir, WEBHOOK_MAX_AGE: '1h' });
     apiKey = config.apiKeys[0]!;
-    demo = await startDemo(config, createLogger('info', logs), { host: '127.0.0.1', shop: { webhookAvailable: () => webhookUp } });
+    demo = await startDemo(config, createLogger('info', logs), { host: '127.0.0.1', bankPort: 0, shopPort: 0, shop: { webhookAvailable: () => webhookUp } });
   });
   afterEach(() => {
     webhookUp = true;

@@ -3,7 +3,7 @@ import type { Express } from 'express';
 import nock from 'nock';
 import { parse } from 'node-html-parser';
 import request from 'supertest';
-import { createDemoShop, type DemoShopOptions } from '../../src/demo-shop/app.js';
+import { createDemoShop, type DemoShopOptions } from '../../demo/shop/app.js';
 import { eventBody, eventId, GatewaySigner, hmacHeaders, succeeded } from './webhook-fixtures.js';
 
 // A host of its own: the verifier caches each JWKS URL's keys for the whole process.

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Browser } from 'playwright-core';
 import { loadConfig } from '../../src/config.js';
-import { startDemo, type Demo } from '../../src/demo.js';
+import { startDemo, type Demo } from '../../demo/start-demo.js';
 import { createLogger } from '../../src/logger.js';
 import { launchChromium } from '../support/chromium.js';
 import { LogCapture } from '../support/stack.js';
@@ -21,8 +21,8 @@ describe('the demo in a real browser (Chromium)', function () {
   before(async function () {
     browser = await launchChromium(this);
     logs = new LogCapture();
-    const config = loadConfig({ NODE_ENV: 'test', PORT: '0', SANDBOX_BANK_PORT: '0', DEMO_SHOP_PORT: '0', LOG_LEVEL: 'info' });
-    demo = await startDemo(config, createLogger('info', logs), { host: '127.0.0.1' });
+    const config = loadConfig({ NODE_ENV: 'test', PORT: '0', LOG_LEVEL: 'info' });
+    demo = await startDemo(config, createLogger('info', logs), { host: '127.0.0.1', bankPort: 0, shopPort: 0 });
   });
   after(async () => {
     await browser?.close();

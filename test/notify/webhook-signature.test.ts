@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { expect } from 'chai';
 import { base64url, compactVerify, createLocalJWKSet, decodeProtectedHeader, flattenedVerify } from 'jose';
-import { ALLOWED_ALGORITHMS } from '../../src/connectors/native/protocol.js';
+import { ALLOWED_ALGORITHMS } from '../../src/protocols/native.js';
 import { GatewayKeystore } from '../../src/keys/keystore.js';
 import { WEBHOOK_JWS_ALGORITHMS } from '../../src/notify/webhook-headers.js';
 import { signWebhookHmac, signWebhookJws, WEBHOOK_HMAC_HEADER, WEBHOOK_JWS_HEADER, WEBHOOK_JWS_TYP } from '../../src/notify/webhook-signature.js';

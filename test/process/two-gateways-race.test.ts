@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { readdir } from 'node:fs/promises';
 import { Redis } from 'ioredis';
 import type { JSONWebKeySet } from 'jose';
-import { RESPONSE_FIELD } from '../../src/connectors/native/protocol.js';
+import { RESPONSE_FIELD } from '../../src/protocols/native.js';
 import { verifyWebhook } from '../../src/notify/verify-webhook.js';
 import { PaymentService } from '../../src/service/payment-service.js';
 import { RedisPaymentStore } from '../../src/store/redis-store.js';

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { parse } from 'node-html-parser';
 import request from 'supertest';
-import { ALLOWED_ALGORITHMS, RESPONSE_TYP, type PaymentResponseClaims } from '../../src/connectors/native/protocol.js';
+import { ALLOWED_ALGORITHMS, RESPONSE_TYP, type PaymentResponseClaims } from '../../src/protocols/native.js';
 import { BANK_ID, BankHarness, MERCHANT_ID, type OpenedTransaction } from './support/bank-harness.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

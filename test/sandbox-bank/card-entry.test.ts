@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { checkCardEntry } from '../../src/sandbox-bank/card-entry.js';
+import { checkCardEntry } from '../../sandbox-bank/card-entry.js';
 
 const NOW = new Date('2026-03-15T10:00:00Z');
 const valid = { cardNumber: '4242 4242 4242 4242', expiry: '03/26', cvc: '123', cardType: 'visa' };

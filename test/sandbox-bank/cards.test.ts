@@ -10,7 +10,7 @@ import {
   parseExpiry,
   passesLuhn,
   TEST_CARDS,
-} from '../../src/sandbox-bank/cards.js';
+} from '../../sandbox-bank/cards.js';
 
 const digitsOf = (printed: string) => printed.replace(/\s/g, '');
 

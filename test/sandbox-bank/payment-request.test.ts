@@ -204,7 +204,7 @@ describe('sandbox bank: payment requests', () => {
   });
 
   it('says 503 (try again) when the merchant keys cannot be fetched', async () => {
-    const { createSandboxBank } = await import('../../src/sandbox-bank/app.js');
+    const { createSandboxBank } = await import('../../sandbox-bank/app.js');
     const unreachable = await createSandboxBank({
       publicUrl: 'http://bank.test',
       merchants: [{ merchantId: MERCHANT_ID, jwksUrl: 'http://127.0.0.1:9/.well-known/jwks.json' }],

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { parse } from 'node-html-parser';
 import request from 'supertest';
 import { SipsConnector } from '../../src/connectors/sips/sips-connector.js';
-import { createSandboxBank, type SandboxBank } from '../../src/sandbox-bank/app.js';
+import { createSandboxBank, type SandboxBank } from '../../sandbox-bank/app.js';
 import { independentHmacSeal, independentLegacySeal, message, sipsSettings } from '../connectors/sips/fixtures.js';
 import { CapturingLogger } from './support/capturing-logger.js';
 import { FakeGateway, type ReceivedNotification } from './support/fake-gateway.js';

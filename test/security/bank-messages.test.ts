@@ -2,8 +2,8 @@ import { createHmac } from 'node:crypto';
 import { expect } from 'chai';
 import { base64url, SignJWT, UnsecuredJWT } from 'jose';
 import request from 'supertest';
-import type { ResponseTransaction } from '../../src/connectors/native/protocol.js';
-import { REQUEST_TYP } from '../../src/connectors/native/protocol.js';
+import type { ResponseTransaction } from '../../src/protocols/native.js';
+import { REQUEST_TYP } from '../../src/protocols/native.js';
 import { API_KEY, testGateway, validPayment, type TestGateway } from '../support/gateway.js';
 import { BANK_ID, bankKey, MERCHANT_ID } from '../support/fake-bank.js';
 

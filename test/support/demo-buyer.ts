@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { loadConfig } from '../../src/config.js';
-import { startDemo, type Demo } from '../../src/demo.js';
+import { startDemo, type Demo } from '../../demo/start-demo.js';
 import { createLogger } from '../../src/logger.js';
 import type { Browser, Page } from './browser.js';
 import { LogCapture } from './stack.js';
@@ -22,8 +22,8 @@ export async function startTestDemo(connector: string): Promise<RunningDemo> {
   const mailDir = await mkdtemp(path.join(tmpdir(), `hpp-demo-${connector}-mail-`));
   const removeMail = () => rm(mailDir, { recursive: true, force: true });
   try {
-    const config = loadConfig({ NODE_ENV: 'test', PORT: '0', SANDBOX_BANK_PORT: '0', DEMO_SHOP_PORT: '0', LOG_LEVEL: 'info', MAIL_OUTBOX_DIR: mailDir });
-    const demo = await startDemo(config, createLogger('info', new LogCapture()), { host: '127.0.0.1' });
+    const config = loadConfig({ NODE_ENV: 'test', PORT: '0', LOG_LEVEL: 'info', MAIL_OUTBOX_DIR: mailDir });
+    const demo = await startDemo(config, createLogger('info', new LogCapture()), { host: '127.0.0.1', bankPort: 0, shopPort: 0 });
     return {
       demo,
       apiKey: config.apiKeys[0]!,

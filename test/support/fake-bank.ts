@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { calculateJwkThumbprint, createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { NativeConnector } from '../../src/connectors/native/native-connector.js';
-import { RESPONSE_TYP, type ResponseTransaction } from '../../src/connectors/native/protocol.js';
+import { RESPONSE_TYP, type ResponseTransaction } from '../../src/protocols/native.js';
 import type { GatewayKeystore } from '../../src/keys/keystore.js';
 
 export const BANK_ID = 'test-bank';

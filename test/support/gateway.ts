@@ -41,6 +41,7 @@ export async function testGateway(options: { store?: GatewayStore; env?: Record<
   const started = Date.now();
   const config = loadConfig({
     NODE_ENV: 'test',
+    MERCHANT_NAME: 'Demo Shop',
     PUBLIC_URL: 'http://gateway.test',
     MERCHANT_API_KEYS: `${API_KEY},${OTHER_API_KEY}`,
     RETURN_URL_ALLOWLIST: SHOP,

@@ -7,8 +7,8 @@ import type { Express } from 'express';
 import { createGateway, type GatewayApp, type GatewayDeps } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
-import { createSandboxBank, type SandboxBank } from '../../src/sandbox-bank/app.js';
-import type { MerchantCredentials } from '../../src/sandbox-bank/merchants.js';
+import { createSandboxBank, type SandboxBank } from '../../sandbox-bank/app.js';
+import type { MerchantCredentials } from '../../sandbox-bank/merchants.js';
 
 export const API_KEY = 'sk_test_journey_key_1';
 export const SHOP_ORIGIN = 'https://shop.example';
@@ -86,6 +86,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   const config = loadConfig({
     NODE_ENV: 'test',
+    MERCHANT_NAME: 'Demo Shop',
     PUBLIC_URL: gw.url,
     MERCHANT_API_KEYS: API_KEY,
     RETURN_URL_ALLOWLIST: SHOP_ORIGIN,

@@ -15,7 +15,7 @@ import type { ConnectorServices } from '../connector-module.js';
 import { AttemptStamps, DEFAULT_STAMP_LIFETIME_MS } from './attempt-stamps.js';
 import { readOutcome } from './response.js';
 import type { LyraCtxMode } from './settings.js';
-import { computeSignature, SIGNATURE_FIELD, signatureMatches, signedFields, type LyraSignatureAlgorithm } from './signature.js';
+import { computeSignature, SIGNATURE_FIELD, signatureMatches, signedFields, type LyraSignatureAlgorithm } from '../../protocols/lyra/signature.js';
 import { isKnownTransStatus } from './trans-status.js';
 import { nextTransaction, type TransactionStamp } from './trans-id.js';
 

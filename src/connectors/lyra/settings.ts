@@ -1,5 +1,5 @@
 import { missing } from '../connector-module.js';
-import { LYRA_SIGNATURE_ALGORITHMS, type LyraSignatureAlgorithm } from './signature.js';
+import { LYRA_SIGNATURE_ALGORITHMS, type LyraSignatureAlgorithm } from '../../protocols/lyra/signature.js';
 
 /** Lyra's two contexts: each has its own key, and a response is only believed in the configured one. */
 export type LyraCtxMode = 'TEST' | 'PRODUCTION';

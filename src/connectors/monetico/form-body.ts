@@ -1,5 +1,5 @@
 import { InvalidBankMessageError } from '../../core/errors.js';
-import type { SealedField } from './mac.js';
+import type { SealedField } from '../../protocols/monetico/mac.js';
 
 const MAX_FIELDS = 100;
 const NAME = /^[A-Za-z0-9_-]{1,64}$/;

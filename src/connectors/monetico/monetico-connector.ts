@@ -10,15 +10,15 @@ import type {
 } from '../bank-connector.js';
 import { formatMontant } from './amount.js';
 import { parseFormBody } from './form-body.js';
-import { computeMac, fieldsSeal, macMatches, positionalRequestSeal, positionalReturnSeal, type SealedField } from './mac.js';
+import { computeMac, fieldsSeal, macMatches, positionalRequestSeal, positionalReturnSeal, type SealedField } from '../../protocols/monetico/mac.js';
 import { orderContext } from './order-context.js';
-import { POSITIONAL_RETURN_ORDER, RECEIPT_MAC_NOT_OK, RECEIPT_MAC_OK } from './protocol.js';
+import { POSITIONAL_RETURN_ORDER, RECEIPT_MAC_NOT_OK, RECEIPT_MAC_OK } from '../../protocols/monetico/protocol.js';
 import { attemptRefFrom, toMoneticoReference } from './references.js';
-import { moneticoDate } from './request-date.js';
+import { moneticoDate } from '../../protocols/monetico/request-date.js';
 import { ReturnTickets } from './return-url.js';
 import { outcomeOf } from './server-return.js';
 import { isTestServer, type MoneticoSettings } from './settings.js';
-import { usableKey } from './usable-key.js';
+import { usableKey } from '../../protocols/monetico/usable-key.js';
 
 export interface MoneticoConnectorOptions extends MoneticoSettings {
   clock?: () => Date;

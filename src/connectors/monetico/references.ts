@@ -1,5 +1,5 @@
 import { InvalidBankMessageError } from '../../core/errors.js';
-import { MAX_REFERENCE_LENGTH, type MacMethod } from './protocol.js';
+import { MAX_REFERENCE_LENGTH, type MacMethod } from '../../protocols/monetico/protocol.js';
 
 /** Our attempt references: `A` and 26 base32 characters (src/core/ids.ts). */
 const ATTEMPT_REF = /^A[A-Z2-7]{26}$/;

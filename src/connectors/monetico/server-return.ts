@@ -2,7 +2,7 @@ import type { MaskedCard } from '../../core/payment.js';
 import type { BankOutcome } from '../../core/transition.js';
 import { IgnoredBankMessage } from '../bank-connector.js';
 import { parseMontant } from './amount.js';
-import { BRANDS } from './protocol.js';
+import { BRANDS } from '../../protocols/monetico/protocol.js';
 
 /** What `code-retour` says, for a terminal on the test server or in production. */
 export function statusOf(codeRetour: string, testServer: boolean): 'authorised' | 'refused' {

@@ -1,5 +1,5 @@
-import { MAC_METHODS, MONETICO_TEST_PAYMENT_URL, MONETICO_VERSION, type MacMethod } from './protocol.js';
-import { isSecurityKey } from './usable-key.js';
+import { MAC_METHODS, MONETICO_TEST_PAYMENT_URL, MONETICO_VERSION, type MacMethod } from '../../protocols/monetico/protocol.js';
+import { isSecurityKey } from '../../protocols/monetico/usable-key.js';
 
 export interface MoneticoSettings {
   /** MONETICO_TPE: the virtual terminal number. */

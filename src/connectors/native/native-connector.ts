@@ -21,7 +21,7 @@ import {
   RESPONSE_FIELD,
   RESPONSE_TYP,
   type PaymentRequestClaims,
-} from './protocol.js';
+} from '../../protocols/native.js';
 
 export interface NativeConnectorOptions {
   bankId: string;

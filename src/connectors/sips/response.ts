@@ -2,7 +2,7 @@ import { InvalidBankMessageError } from '../../core/errors.js';
 import { findCurrencyByNumeric } from '../../core/money.js';
 import type { BankOutcome } from '../../core/transition.js';
 import { cardBrandOf, lastFourOf } from './card-brand.js';
-import { TRANSACTION_REFERENCE_PATTERN } from './protocol.js';
+import { TRANSACTION_REFERENCE_PATTERN } from '../../protocols/sips/protocol.js';
 import { statusForResponseCode } from './response-codes.js';
 
 function required(fields: ReadonlyMap<string, string>, name: string, pattern: RegExp): string {

@@ -6,7 +6,7 @@ import {
   MERCHANT_ID_PATTERN,
   SIMU_DEMO_SHOP,
   SIMU_PAYMENT_URL,
-} from './protocol.js';
+} from '../../protocols/sips/protocol.js';
 
 export interface SipsSettings {
   /** The 15-digit merchantId given by Worldline. */

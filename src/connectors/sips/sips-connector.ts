@@ -9,10 +9,10 @@ import type {
   RedirectForm,
   VerifiedBankMessage,
 } from '../bank-connector.js';
-import { decodeData, encodeData, formatData, parseData, peekField, SipsDataError } from './data.js';
-import { MAX_DATA_LENGTH, ORDER_ID_MAX_LENGTH, SIPS_FORM } from './protocol.js';
+import { decodeData, encodeData, formatData, parseData, peekField, SipsDataError } from '../../protocols/sips/data.js';
+import { MAX_DATA_LENGTH, ORDER_ID_MAX_LENGTH, SIPS_FORM } from '../../protocols/sips/protocol.js';
 import { outcomeOf } from './response.js';
-import { computeSeal, HMAC_SHA_256, LEGACY_SHA_256, sealMatches } from './seal.js';
+import { computeSeal, HMAC_SHA_256, LEGACY_SHA_256, sealMatches } from '../../protocols/sips/seal.js';
 import type { SipsSettings } from './settings.js';
 
 /**

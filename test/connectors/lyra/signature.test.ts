@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { LyraConnector } from '../../../src/connectors/lyra/lyra-connector.js';
-import { computeSignature, signatureMatches, signedString } from '../../../src/connectors/lyra/signature.js';
+import { computeSignature, signatureMatches, signedString } from '../../../src/protocols/lyra/signature.js';
 import { MemoryPaymentStore } from '../../../src/store/memory-store.js';
 import { samplePayment } from './fixtures.js';
 import { PAYZEN_URL, SITE_ID, specSignature, TEST_KEY } from './lyra-bank.js';

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { computeMac, fieldsSeal, macMatches, positionalRequestSeal } from '../../../src/connectors/monetico/mac.js';
-import { isSecurityKey, usableKey, usableKeyHex } from '../../../src/connectors/monetico/usable-key.js';
+import { computeMac, fieldsSeal, macMatches, positionalRequestSeal } from '../../../src/protocols/monetico/mac.js';
+import { isSecurityKey, usableKey, usableKeyHex } from '../../../src/protocols/monetico/usable-key.js';
 import { ATTEMPT_REF, GATEWAY_NOTIFY_URL, GATEWAY_RETURN_URL, moneticoConnector, samplePayment } from './fixtures.js';
 import { hmacSha1Hex, KIT_DEMO_KEY, specFieldsString, specKey, specPositionalRequest } from './monetico-bank.js';
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { decodeData, encodeData, formatData, parseData, peekField, SipsDataError } from '../../../src/connectors/sips/data.js';
+import { decodeData, encodeData, formatData, parseData, peekField, SipsDataError } from '../../../src/protocols/sips/data.js';
 
 function reasonOf(fn: () => unknown): string | undefined {
   try {

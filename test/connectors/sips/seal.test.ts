@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { computeSeal, sealMatches } from '../../../src/connectors/sips/seal.js';
+import { computeSeal, sealMatches } from '../../../src/protocols/sips/seal.js';
 import { independentHmacSeal, independentLegacySeal } from './fixtures.js';
 
 /** Published worked examples, inputs and outputs exactly as their sources give them. */

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { parse } from 'node-html-parser';
 import request from 'supertest';
-import { createSandboxBank, type SandboxBank } from '../../../src/sandbox-bank/app.js';
-import type { MoneticoMerchantCredentials } from '../../../src/sandbox-bank/protocols/monetico.js';
-import { readMoneticoAcknowledgement } from '../../../src/sandbox-bank/protocols/monetico-response.js';
+import { createSandboxBank, type SandboxBank } from '../../../sandbox-bank/app.js';
+import type { MoneticoMerchantCredentials } from '../../../sandbox-bank/protocols/monetico.js';
+import { readMoneticoAcknowledgement } from '../../../sandbox-bank/protocols/monetico-response.js';
 import { ATTEMPT_REF, moneticoConnector, samplePayment } from '../../connectors/monetico/fixtures.js';
 import { hmacSha1Hex, KIT_DEMO_KEY, OTHER_KEY, specFieldsString, specPositionalRequest, specPositionalReturn, TEST_TPE } from '../../connectors/monetico/monetico-bank.js';
 import { CapturingLogger } from '../support/capturing-logger.js';

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import request from 'supertest';
-import { createSandboxBank, type SandboxBank } from '../../../src/sandbox-bank/app.js';
-import type { RequestTransaction } from '../../../src/connectors/native/protocol.js';
+import { createSandboxBank, type SandboxBank } from '../../../sandbox-bank/app.js';
+import type { RequestTransaction } from '../../../src/protocols/native.js';
 import { CapturingLogger } from './capturing-logger.js';
 import { FakeGateway } from './fake-gateway.js';
 import { signPaymentRequest, type RequestTokenInput } from './payment-request-token.js';

@@ -1,4 +1,4 @@
-import type { SandboxBankLogger } from '../../../src/sandbox-bank/app.js';
+import type { SandboxBankLogger } from '../../../sandbox-bank/app.js';
 
 export interface CapturedLine {
   level: 'info' | 'warn' | 'error';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT, type CryptoKey } from 'jose';
-import { REQUEST_TYP, type RequestTransaction } from '../../../src/connectors/native/protocol.js';
+import { REQUEST_TYP, type RequestTransaction } from '../../../src/protocols/native.js';
 
 let counter = 0;
 

@@ -1,6 +1,5 @@
 import type { Request, Response } from 'express';
-import type { Locale } from '../core/payment.js';
-import { findCurrency, formatAmount } from '../core/money.js';
+import { type Locale, findCurrency, formatAmount } from '../src/index.js';
 import type { BankContext } from './bank-context.js';
 import { CARD_BRANDS, TEST_CARDS, type CardBrand } from './cards.js';
 import type { CardField } from './card-entry.js';

@@ -1,4 +1,4 @@
-import type { Locale } from '../core/payment.js';
+import type { Locale } from '../src/index.js';
 import type { CardBrand } from './cards.js';
 import type { RequestRefusalCode } from './request-refusal.js';
 import type { SandboxTransactionStatus } from './transaction-book.js';

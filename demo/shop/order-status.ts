@@ -1,4 +1,4 @@
-import { assertNever, type PaymentStatus } from '../core/payment.js';
+import { assertNever, type PaymentStatus } from '../../src/index.js';
 import type { GatewayPayment } from './gateway-client.js';
 import type { OrderCard, OrderState } from './order-book.js';
 

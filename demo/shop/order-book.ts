@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import type { Locale } from '../core/payment.js';
+import type { Locale } from '../../src/index.js';
 import type { WebhookEvent } from './webhook-event.js';
 
 /**

@@ -1,7 +1,7 @@
-import { computeMac, fieldsSeal, positionalReturnSeal } from '../../connectors/monetico/mac.js';
-import type { MacMethod } from '../../connectors/monetico/protocol.js';
-import { moneticoDate } from '../../connectors/monetico/request-date.js';
-import { usableKey } from '../../connectors/monetico/usable-key.js';
+import { computeMac, fieldsSeal, positionalReturnSeal } from '../../src/protocols/monetico/mac.js';
+import type { MacMethod } from '../../src/protocols/monetico/protocol.js';
+import { moneticoDate } from '../../src/protocols/monetico/request-date.js';
+import { usableKey } from '../../src/protocols/monetico/usable-key.js';
 import type { BankContext } from '../bank-context.js';
 import type { CardBrand } from '../cards.js';
 import type { TryResult } from '../notification-delivery.js';

@@ -1,6 +1,8 @@
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import express, { type ErrorRequestHandler } from 'express';
 import type { JSONWebKeySet, JWK } from 'jose';
-import { useViews } from '../http/views.js';
+import { useViews } from '../src/index.js';
 import type { BankContext } from './bank-context.js';
 import { BankKeystore } from './bank-keys.js';
 import { consoleLogger, type SandboxBankLogger } from './logger.js';
@@ -14,6 +16,9 @@ import { paymentRequestRoute } from './routes/payment-request-route.js';
 import { protocolsByName } from './protocols/index.js';
 import { createSecurityHeaders } from './security-headers.js';
 import { TransactionBook, type SandboxTransaction } from './transaction-book.js';
+
+/** The sandbox bank's own templates, beside its code. */
+const VIEWS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'views');
 
 export type { SandboxBankLogger } from './logger.js';
 export type { MerchantRegistration } from './merchants.js';
@@ -85,7 +90,7 @@ export async function createSandboxBank(options: SandboxBankOptions): Promise<Sa
     keys,
     delivery,
     logger,
-    views: useViews(app, 'sandbox-bank'),
+    views: useViews(app, VIEWS_DIR),
     security,
     now: options.clock ?? (() => new Date()),
     protocolOf(transaction) {

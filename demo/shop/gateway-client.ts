@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import axios, { AxiosError, type AxiosInstance } from 'axios';
 import { z } from 'zod';
-import type { Locale, PaymentStatus } from '../core/payment.js';
+import type { Locale, PaymentStatus } from '../../src/index.js';
 
 /** What the shop sends to `POST /api/v1/payments`. */
 export interface PaymentRequest {

@@ -6,8 +6,8 @@ import {
   MAX_REQUEST_LIFETIME_SECONDS,
   REQUEST_TYP,
   type RequestTransaction,
-} from '../connectors/native/protocol.js';
-import { findCurrency } from '../core/money.js';
+} from '../src/protocols/native.js';
+import { findCurrency } from '../src/index.js';
 import type { RegisteredMerchant } from './merchants.js';
 import { PaymentRequestRefusal } from './request-refusal.js';
 

@@ -1,4 +1,4 @@
-import { REQUEST_FIELD, RESPONSE_FIELD } from '../../connectors/native/protocol.js';
+import { REQUEST_FIELD, RESPONSE_FIELD } from '../../src/protocols/native.js';
 import { verifyPaymentRequest } from '../payment-request.js';
 import { signResponse } from '../response-token.js';
 import type { SandboxProtocol } from './sandbox-protocol.js';

@@ -1,6 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import type { Locale } from '../core/payment.js';
-import type { ResponseStatus } from '../connectors/native/protocol.js';
+import type { Locale } from '../src/index.js';
+import type { ResponseStatus } from '../src/protocols/native.js';
 import type { CardBrand } from './cards.js';
 import type { PaymentRequestDetails } from './protocols/sandbox-protocol.js';
 

@@ -1,14 +1,50 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createGateway, type GatewayApp } from './app.js';
-import type { GatewayConfig } from './config.js';
-import { createDemoShop, type DemoShopOptions } from './demo-shop/app.js';
-import type { Logger } from './logger.js';
-import { createSandboxBank, type SandboxBank } from './sandbox-bank/app.js';
+import { ConfigError, createGateway, type GatewayApp, type GatewayConfig, type Logger } from '../src/index.js';
+import { createDemoShop, type DemoShopOptions } from './shop/app.js';
+import { createSandboxBank, type SandboxBank } from '../sandbox-bank/app.js';
 
 export const DEMO_MERCHANT_ID = 'demo-merchant';
 export const SANDBOX_BANK_ID = 'sandbox-bank';
+
+export const DEFAULT_BANK_PORT = 3001;
+export const DEFAULT_SHOP_PORT = 3002;
+export const DEFAULT_MERCHANT_NAME = 'Demo Shop';
+
+/** The demo's own settings; the gateway's configuration knows nothing of them. */
+export interface DemoOptions {
+  /** Interface the three listeners bind to, and the host name in their URLs (default localhost). */
+  host?: string;
+  /** The sandbox bank's port (SANDBOX_BANK_PORT, default 3001; 0 picks a free one). */
+  bankPort?: number;
+  /** The demo shop's port (DEMO_SHOP_PORT, default 3002; 0 picks a free one). */
+  shopPort?: number;
+  /** The shop's name on the checkout page and the bank's page (MERCHANT_NAME, default Demo Shop). */
+  merchantName?: string;
+  shop?: Pick<DemoShopOptions, 'webhookAvailable'>;
+}
+
+/** Reads the demo's settings from the environment; one line per bad value, like the gateway's own. */
+export function demoOptionsFromEnv(env: Record<string, string | undefined>): DemoOptions {
+  const problems: string[] = [];
+  const port = (name: string): number | undefined => {
+    const text = env[name]?.trim();
+    if (!text) return undefined;
+    const n = Number(text);
+    if (!/^\d+$/.test(text) || n > 65535) problems.push(`${name}: must be a port number`);
+    return n;
+  };
+  const bankPort = port('SANDBOX_BANK_PORT');
+  const shopPort = port('DEMO_SHOP_PORT');
+  if (problems.length) throw new ConfigError(problems);
+  const merchantName = env.MERCHANT_NAME?.trim();
+  return {
+    ...(bankPort !== undefined ? { bankPort } : {}),
+    ...(shopPort !== undefined ? { shopPort } : {}),
+    ...(merchantName ? { merchantName } : {}),
+  };
+}
 
 export interface Demo {
   gatewayUrl: string;
@@ -65,17 +101,18 @@ function sandboxConnectors(bankUrl: string): Pick<GatewayConfig, 'bank' | 'conne
  * The whole demo on one machine: the gateway, the sandbox bank and the demo shop, wired to each other.
  * Ports may be 0 (tests): the listeners are opened first so every app knows the others' URLs.
  */
-export async function startDemo(
-  config: GatewayConfig,
-  logger: Logger,
-  options: { host?: string; shop?: Pick<DemoShopOptions, 'webhookAvailable'> } = {},
-): Promise<Demo> {
-  const [gw, bk, sh] = await Promise.all([listen(config.port, options.host), listen(config.sandboxBankPort, options.host), listen(config.demoShopPort, options.host)]);
+export async function startDemo(config: GatewayConfig, logger: Logger, options: DemoOptions = {}): Promise<Demo> {
+  const [gw, bk, sh] = await Promise.all([
+    listen(config.port, options.host),
+    listen(options.bankPort ?? DEFAULT_BANK_PORT, options.host),
+    listen(options.shopPort ?? DEFAULT_SHOP_PORT, options.host),
+  ]);
   const host = options.host ?? 'localhost';
   const gatewayUrl = config.publicUrl.includes(`:${config.port}`) && config.port !== 0 ? config.publicUrl : `http://${host}:${gw.port}`;
   const bankUrl = `http://${host}:${bk.port}`;
   const shopUrl = `http://${host}:${sh.port}`;
 
+  const merchantName = options.merchantName ?? DEFAULT_MERCHANT_NAME;
   const connectors = sandboxConnectors(bankUrl);
   const sips = connectors.connectors.sips as { merchantId: string; secretKeys: Record<string, string> };
   const monetico = connectors.connectors.monetico as { tpe: string; key: string; macMethod: 'fields' };
@@ -87,7 +124,7 @@ export async function startDemo(
       {
         merchantId: DEMO_MERCHANT_ID,
         jwksUrl: `${gatewayUrl}/.well-known/jwks.json`,
-        displayName: config.merchantName,
+        displayName: merchantName,
         sips: { merchantId: sips.merchantId, keys: sips.secretKeys },
         monetico: { tpe: monetico.tpe, key: monetico.key, macMethod: monetico.macMethod, returnInterfaceUrl: `${gatewayUrl}/bank/monetico/notify` },
         lyra: { siteId: lyra.siteId, testKey: lyra.testKey },
@@ -101,6 +138,7 @@ export async function startDemo(
     {
       ...config,
       publicUrl: gatewayUrl,
+      merchantName,
       ...connectors,
       returnUrlAllowlist: [...new Set([...config.returnUrlAllowlist, shopUrl])],
       // createGateway builds its store with the outbox targets of this config, the shop's webhook included.

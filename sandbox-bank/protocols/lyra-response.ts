@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { findCurrency } from '../../core/money.js';
+import { findCurrency } from '../../src/index.js';
 import type { BankContext } from '../bank-context.js';
 import type { CardBrand } from '../cards.js';
 import type { DecidedBankTransaction, ReturnForm } from './sandbox-protocol.js';

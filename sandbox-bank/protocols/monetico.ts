@@ -1,7 +1,7 @@
-import { computeMac, fieldsSeal, macMatches, positionalRequestSeal } from '../../connectors/monetico/mac.js';
-import { MAC_METHODS, MAX_REFERENCE_LENGTH, MONETICO_VERSION, type MacMethod } from '../../connectors/monetico/protocol.js';
-import { isSecurityKey, usableKey } from '../../connectors/monetico/usable-key.js';
-import { findCurrency, fromDecimalString } from '../../core/money.js';
+import { computeMac, fieldsSeal, macMatches, positionalRequestSeal } from '../../src/protocols/monetico/mac.js';
+import { MAC_METHODS, MAX_REFERENCE_LENGTH, MONETICO_VERSION, type MacMethod } from '../../src/protocols/monetico/protocol.js';
+import { isSecurityKey, usableKey } from '../../src/protocols/monetico/usable-key.js';
+import { findCurrency, fromDecimalString } from '../../src/index.js';
 import type { BankContext } from '../bank-context.js';
 import type { MerchantRegistration, RegisteredMerchant } from '../merchants.js';
 import { PaymentRequestRefusal } from '../request-refusal.js';

@@ -1,4 +1,4 @@
-import { luhnValid } from '../core/card-data.js';
+import { luhnValid } from '../src/index.js';
 /**
  * The sandbox bank's card rules: what a real issuer checks before it even looks at an account, and
  * which outcome each test card produces. Pure functions of their inputs (and an explicit date), so

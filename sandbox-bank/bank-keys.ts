@@ -1,5 +1,5 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JSONWebKeySet, type JWK } from 'jose';
-import { ALLOWED_ALGORITHMS, type SigningAlgorithm } from '../connectors/native/protocol.js';
+import { ALLOWED_ALGORITHMS, type SigningAlgorithm } from '../src/protocols/native.js';
 
 interface LoadedKey {
   kid: string;

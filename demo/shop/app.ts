@@ -1,16 +1,18 @@
+import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import express, { type ErrorRequestHandler, type Response } from 'express';
 import helmet from 'helmet';
 import type nunjucks from 'nunjucks';
-import { findCurrency, formatAmount, type Currency } from '../core/money.js';
-import type { Locale } from '../core/payment.js';
-import { useViews, VIEWS_ROOT } from '../http/views.js';
+import { findCurrency, formatAmount, type Currency, type Locale, useViews } from '../../src/index.js';
 import { GatewayClient, GatewayRequestError, isWebUrl, type GatewayPayment } from './gateway-client.js';
 import { isFinal, newOrderReference, ORDER_REFERENCE, OrderBook, type Order } from './order-book.js';
 import { awaitsConfirmation, canPay, cardOf, cardText, orderStateText, statusText, waitingText } from './order-status.js';
 import { findProduct, PRODUCTS } from './products.js';
 import { webhookEndpoint } from './webhooks.js';
+
+/** The shop's own templates and stylesheet, beside its code. */
+const VIEWS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'views');
 
 /** The few pino methods the shop uses; a pino logger (or a child) fits. */
 export interface ShopLogger {
@@ -68,11 +70,11 @@ export function createDemoShop(options: DemoShopOptions): express.Express {
   const gateway = new GatewayClient({ gatewayUrl: options.gatewayUrl, apiKey: options.apiKey, ...(options.gatewayTimeoutMs ? { timeoutMs: options.gatewayTimeoutMs } : {}) });
   const orders = new OrderBook();
   const jwksUrl = new URL('/.well-known/jwks.json', options.gatewayUrl);
-  const stylesheet = readFileSync(path.join(VIEWS_ROOT, 'demo-shop', 'shop.css'));
+  const stylesheet = readFileSync(path.join(VIEWS_DIR, 'shop.css'));
 
   const app = express();
   app.disable('x-powered-by');
-  const views = useViews(app, 'demo-shop');
+  const views = useViews(app, VIEWS_DIR);
   const price = (amount: number, of: Currency = currency) => formatAmount(amount, of, SHOP_LOCALE);
 
   app.use(

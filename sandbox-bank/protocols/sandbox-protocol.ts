@@ -1,5 +1,5 @@
-import type { ResponseStatus } from '../../connectors/native/protocol.js';
-import type { Locale } from '../../core/payment.js';
+import type { ResponseStatus } from '../../src/protocols/native.js';
+import type { Locale } from '../../src/index.js';
 import type { BankContext } from '../bank-context.js';
 import type { MerchantRegistration, RegisteredMerchant } from '../merchants.js';
 import type { TryResult } from '../notification-delivery.js';

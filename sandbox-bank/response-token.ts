@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { RESPONSE_TYP, type ResponseStatus, type ResponseTransaction } from '../connectors/native/protocol.js';
+import { RESPONSE_TYP, type ResponseStatus, type ResponseTransaction } from '../src/protocols/native.js';
 import type { BankKeystore } from './bank-keys.js';
 import type { SandboxTransaction } from './transaction-book.js';
 

@@ -1,5 +1,5 @@
 import express, { type ErrorRequestHandler, type RequestHandler, type Router } from 'express';
-import { verifyWebhook, WebhookVerificationError } from '../notify/verify-webhook.js';
+import { verifyWebhook, WebhookVerificationError } from '../../src/index.js';
 import type { OrderBook } from './order-book.js';
 import { parseWebhookEvent } from './webhook-event.js';
 

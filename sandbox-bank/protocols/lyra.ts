@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { findCurrencyByNumeric } from '../../core/money.js';
+import { findCurrencyByNumeric } from '../../src/index.js';
 import type { BankContext } from '../bank-context.js';
 import type { MerchantRegistration, RegisteredMerchant } from '../merchants.js';
 import { PaymentRequestRefusal } from '../request-refusal.js';
