@@ -65,10 +65,12 @@ async function listen(port: number, host?: string): Promise<{ server: Server; po
 }
 
 /** The sandbox bank's side of each protocol the gateway speaks, as connector settings. */
-function sandboxConnectors(bankUrl: string): Pick<GatewayConfig, 'bank' | 'connectors'> {
-  const bank = { id: SANDBOX_BANK_ID, merchantId: DEMO_MERCHANT_ID, paymentUrl: `${bankUrl}/pay`, jwksUrl: `${bankUrl}/.well-known/jwks.json` };
+type SandboxConnectors = Required<Pick<GatewayConfig['connectors'], 'native' | 'sips' | 'monetico' | 'lyra'>>;
+
+function sandboxConnectors(bankUrl: string) {
+  const native = { id: SANDBOX_BANK_ID, merchantId: DEMO_MERCHANT_ID, paymentUrl: `${bankUrl}/pay`, jwksUrl: `${bankUrl}/.well-known/jwks.json` };
   // Worldline Sips 2.0: a 15-digit merchant id and a secret key made at start, registered at the sandbox bank too.
-  const sips = {
+  const sips: SandboxConnectors['sips'] = {
     merchantId: '000000000001042',
     secretKeys: { '1': randomBytes(32).toString('hex') },
     keyVersion: '1',
@@ -78,7 +80,7 @@ function sandboxConnectors(bankUrl: string): Pick<GatewayConfig, 'bank' | 'conne
     encodeBase64: false,
   };
   // Monetico Paiement: a TPE and a 40-hex security key made at start, on the sandbox's test server (answers `payetest`).
-  const monetico = {
+  const monetico: SandboxConnectors['monetico'] = {
     tpe: '1042000',
     key: randomBytes(20).toString('hex').toUpperCase(),
     company: 'demoshop',
@@ -89,12 +91,12 @@ function sandboxConnectors(bankUrl: string): Pick<GatewayConfig, 'bank' | 'conne
   // Lyra form API (PayZen, Systempay, Sogecommerce): an 8-digit shop id and a TEST key made at start, registered at the sandbox bank too.
   const lyra = {
     siteId: '10420001',
-    ctxMode: 'TEST',
+    ctxMode: 'TEST' as const,
     testKey: randomBytes(16).toString('hex'),
     paymentUrl: `${bankUrl}/lyra/vads-payment/`,
-    signatureAlgorithm: 'HMAC-SHA-256',
-  };
-  return { bank, connectors: { native: bank, sips, monetico, lyra } };
+    signatureAlgorithm: 'HMAC-SHA-256' as const,
+  } satisfies SandboxConnectors['lyra'];
+  return { native, sips, monetico, lyra } satisfies SandboxConnectors;
 }
 
 /**
@@ -114,9 +116,7 @@ export async function startDemo(config: GatewayConfig, logger: Logger, options: 
 
   const merchantName = options.merchantName ?? DEFAULT_MERCHANT_NAME;
   const connectors = sandboxConnectors(bankUrl);
-  const sips = connectors.connectors.sips as { merchantId: string; secretKeys: Record<string, string> };
-  const monetico = connectors.connectors.monetico as { tpe: string; key: string; macMethod: 'fields' };
-  const lyra = connectors.connectors.lyra as { siteId: string; testKey: string };
+  const { sips, monetico, lyra } = connectors;
   const bank = await createSandboxBank({
     bankId: SANDBOX_BANK_ID,
     publicUrl: bankUrl,
@@ -139,7 +139,7 @@ export async function startDemo(config: GatewayConfig, logger: Logger, options: 
       ...config,
       publicUrl: gatewayUrl,
       merchantName,
-      ...connectors,
+      connectors,
       returnUrlAllowlist: [...new Set([...config.returnUrlAllowlist, shopUrl])],
       // createGateway builds its store with the outbox targets of this config, the shop's webhook included.
       notifications: { ...config.notifications, webhookUrls: [...config.notifications.webhookUrls, `${shopUrl}/webhooks`], webhookSecrets },

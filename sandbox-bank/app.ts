@@ -3,7 +3,7 @@ import path from 'node:path';
 import express, { type ErrorRequestHandler } from 'express';
 import type { JSONWebKeySet, JWK } from 'jose';
 import { useViews } from '../src/index.js';
-import type { BankContext } from './bank-context.js';
+import type { BankContext } from './protocols/sandbox-protocol.js';
 import { BankKeystore } from './bank-keys.js';
 import { consoleLogger, type SandboxBankLogger } from './logger.js';
 import { registerMerchants, type MerchantRegistration } from './merchants.js';

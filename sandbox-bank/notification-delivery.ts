@@ -1,9 +1,15 @@
 import axios from 'axios';
 import type { SandboxBankLogger } from './logger.js';
-import type { OutgoingNotification } from './protocols/sandbox-protocol.js';
 import type { NotificationState } from './transaction-book.js';
 
 /** Which transaction a notification is about; the fields logged with every try. */
+/** One server-to-server message, as a protocol encodes it. */
+export interface OutgoingNotification {
+  url: string;
+  contentType: string;
+  body: string;
+}
+
 export interface NotificationTarget {
   bankTxnId: string;
   protocol: string;

@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import { type Locale, findCurrency, formatAmount } from '../src/index.js';
-import type { BankContext } from './bank-context.js';
+import type { BankContext } from './protocols/sandbox-protocol.js';
 import { CARD_BRANDS, TEST_CARDS, type CardBrand } from './cards.js';
 import type { CardField } from './card-entry.js';
 import type { PaymentRequestRefusal } from './request-refusal.js';

@@ -2,7 +2,28 @@ import { randomBytes, randomInt } from 'node:crypto';
 import type { Locale } from '../src/index.js';
 import type { ResponseStatus } from '../src/protocols/native.js';
 import type { CardBrand } from './cards.js';
-import type { PaymentRequestDetails } from './protocols/sandbox-protocol.js';
+import type { RegisteredMerchant } from './merchants.js';
+
+/** What every protocol's payment request says, once verified. */
+export interface PaymentRequestDetails {
+  merchant: RegisteredMerchant;
+  /** The merchant's transaction reference: unique per merchant and protocol. */
+  ref: string;
+  /** Integer minor units. */
+  amount: number;
+  /** ISO 4217 alphabetic. */
+  currency: string;
+  locale: Locale;
+  description: string;
+  returnUrl: string;
+  /** Where the server-to-server notification goes; none is sent without it. */
+  notifyUrl?: string;
+  /**
+   * What the protocol must remember to answer in kind (its merchant id, key version, seal algorithm…).
+   * Never shown to the buyer, never logged, never in transactions().
+   */
+  protocolData?: Readonly<Record<string, string>>;
+}
 
 export type SandboxTransactionStatus = 'awaiting_card' | ResponseStatus;
 

@@ -3,7 +3,7 @@ import express, { Router, type Express } from 'express';
 import session from 'express-session';
 import type { BankConnector } from './connectors/bank-connector.js';
 import type { ConnectorDeps } from './connectors/connector-module.js';
-import { CONNECTOR_MODULES } from './connectors/modules.js';
+import { createConnectors } from './connectors/modules.js';
 import { ConnectorRegistry } from './connectors/registry.js';
 import type { GatewayConfig } from './config.js';
 import { NotFoundError } from './core/errors.js';
@@ -60,13 +60,9 @@ export interface GatewayHandle {
 /** An Express app (mount it, or listen on it) that also carries its parts and a close(). */
 export type GatewayApp = Express & { gateway: GatewayHandle };
 
-/** Builds the connector of every bank the configuration names (src/connectors/modules.ts). */
+/** Builds the connector of every bank the configuration names; a gateway needs at least one. */
 async function configuredConnectors(config: GatewayConfig, deps: ConnectorDeps): Promise<BankConnector[]> {
-  const built: BankConnector[] = [];
-  for (const module of CONNECTOR_MODULES) {
-    const settings = config.connectors[module.name];
-    if (settings !== undefined) built.push(await module.create(settings, deps));
-  }
+  const built = await createConnectors(config.connectors, deps);
   if (built.length === 0) throw new Error('no bank is configured: set BANK_ID, BANK_MERCHANT_ID, BANK_PAYMENT_URL and BANK_JWKS_URL, or another connector (docs/connectors.md)');
   return built;
 }

@@ -1,18 +1,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { CONNECTOR_MODULES } from './connectors/modules.js';
+import { readConnectorSettings, type ConfiguredConnectors } from './connectors/modules.js';
 import { ALLOWED_ALGORITHMS, type SigningAlgorithm } from './protocols/native.js';
-
-/** The native bank the gateway talks to: who we are to it, where to send buyers, where its keys are. */
-export interface NativeBankConfig {
-  /** The bank's identifier: `aud` of our requests, `iss` of its responses. */
-  id: string;
-  /** Our merchant id at the bank: `iss` of our requests, `aud` of its responses. */
-  merchantId: string;
-  paymentUrl: string;
-  jwksUrl?: string;
-  jwksFile?: string;
-}
 
 export interface GatewayConfig {
   env: 'development' | 'production' | 'test';
@@ -34,9 +23,8 @@ export interface GatewayConfig {
   trustProxy: boolean | number | string;
   keysFile?: string;
   signingAlgorithm: SigningAlgorithm;
-  bank?: NativeBankConfig;
-  /** Settings of every configured bank connector, by module name (the native one is also `bank`). */
-  connectors: Record<string, unknown>;
+  /** Settings of every configured bank connector, typed per connector (src/connectors/modules.ts). */
+  connectors: ConfiguredConnectors;
   /** Connector of payments created without one; default: the first configured. */
   defaultConnector?: string;
   bodyLimit: string;
@@ -226,13 +214,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
 
   // Each bank protocol module reads its own variables (src/connectors/modules.ts).
-  const connectors: Record<string, unknown> = {};
-  for (const module of CONNECTOR_MODULES) {
-    const read = module.readSettings(given, { production });
-    problems.push(...read.problems);
-    if (read.settings !== undefined) connectors[module.name] = read.settings;
-  }
-  const bank = connectors.native as NativeBankConfig | undefined;
+  const { connectors, problems: connectorProblems } = readConnectorSettings(given, { production });
+  problems.push(...connectorProblems);
   if (production && Object.keys(connectors).length === 0) {
     problems.push('BANK_ID, BANK_MERCHANT_ID, BANK_PAYMENT_URL, BANK_JWKS_URL (or another connector\'s settings, docs/connectors.md): required in production (the sandbox bank is for development only)');
   }
@@ -280,7 +263,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     ...(e.GATEWAY_KEYS_FILE ? { keysFile: e.GATEWAY_KEYS_FILE } : {}),
     signingAlgorithm: e.SIGNING_ALG,
-    ...(bank ? { bank } : {}),
     connectors,
     ...(defaultConnector ? { defaultConnector } : {}),
     bodyLimit: e.BODY_LIMIT,

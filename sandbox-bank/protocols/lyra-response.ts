@@ -1,12 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { findCurrency } from '../../src/index.js';
-import type { BankContext } from '../bank-context.js';
+import type { BankContext } from './sandbox-protocol.js';
 import type { CardBrand } from '../cards.js';
 import type { DecidedBankTransaction, ReturnForm } from './sandbox-protocol.js';
-import type { LyraMerchantCredentials } from './lyra.js';
-import { LYRA_SIGNATURE_FIELD, lyraSignature, type LyraBankSignatureAlgorithm } from './lyra-signature.js';
-
-export type LyraCtxMode = 'TEST' | 'PRODUCTION';
+import { lyraAlgorithmOf, lyraKeyFor, type LyraCtxMode } from './lyra-credentials.js';
+import { SIGNATURE_FIELD, computeSignature } from '../../src/protocols/lyra/signature.js';
 
 /** How the buyer's browser brings the result back (`vads_return_mode`); NONE when the request names none. */
 export type LyraReturnMode = 'NONE' | 'GET' | 'POST';
@@ -59,14 +57,6 @@ function recall(data: Readonly<Record<string, string>>): LyraRequestMemory {
   return memory;
 }
 
-/** The key of a context as the merchant registered it, or undefined when it has none for that context. */
-export function lyraKeyFor(credentials: LyraMerchantCredentials, ctxMode: LyraCtxMode): string | undefined {
-  return ctxMode === 'PRODUCTION' ? credentials.productionKey : credentials.testKey;
-}
-
-export function lyraAlgorithmOf(credentials: LyraMerchantCredentials): LyraBankSignatureAlgorithm {
-  return credentials.signatureAlgorithm ?? 'HMAC-SHA-256';
-}
 
 /** `vads_card_brand` and the length of a masked number of that brand. */
 const BRANDS: Record<CardBrand, { name: string; length: number }> = {
@@ -157,7 +147,7 @@ export function signedLyraResult(ctx: BankContext, transaction: DecidedBankTrans
     // Unique per notification.
     fields.vads_hash = randomBytes(32).toString('hex');
   }
-  fields[LYRA_SIGNATURE_FIELD] = lyraSignature(fields, key, lyraAlgorithmOf(credentials));
+  fields[SIGNATURE_FIELD] = computeSignature(fields, key, lyraAlgorithmOf(credentials));
   return fields;
 }
 

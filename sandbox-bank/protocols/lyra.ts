@@ -1,24 +1,14 @@
 import { createHash } from 'node:crypto';
 import { findCurrencyByNumeric } from '../../src/index.js';
-import type { BankContext } from '../bank-context.js';
+import type { BankContext } from './sandbox-protocol.js';
 import type { MerchantRegistration, RegisteredMerchant } from '../merchants.js';
 import { PaymentRequestRefusal } from '../request-refusal.js';
 import type { BankTransaction } from '../transaction-book.js';
-import { lyraAlgorithmOf, lyraKeyFor, lyraReturnForm, rememberLyraRequest, signedLyraResult, type LyraCtxMode, type LyraReturnMode } from './lyra-response.js';
-import { LYRA_BANK_SIGNATURE_ALGORITHMS, LYRA_SIGNATURE_FIELD, lyraSignatureMatches, vadsFields, type LyraBankSignatureAlgorithm } from './lyra-signature.js';
+import { lyraAlgorithmOf, lyraKeyFor, type LyraCtxMode, type LyraMerchantCredentials } from './lyra-credentials.js';
+import { lyraReturnForm, rememberLyraRequest, signedLyraResult, type LyraReturnMode } from './lyra-response.js';
+import { LYRA_SIGNATURE_ALGORITHMS, SIGNATURE_FIELD, signatureMatches, signedFields, type LyraSignatureAlgorithm } from '../../src/protocols/lyra/signature.js';
 import type { SandboxProtocol } from './sandbox-protocol.js';
 
-/** A shop's credentials for Lyra's form API (PayZen, Systempay, Sogecommerce), as its back office shows them. */
-export interface LyraMerchantCredentials {
-  /** `vads_site_id`: the 8-digit shop id. */
-  siteId: string;
-  /** The TEST key: requests sent with `vads_ctx_mode=TEST` are signed with it. */
-  testKey: string;
-  /** The PRODUCTION key; without it the shop cannot send PRODUCTION requests. */
-  productionKey?: string;
-  /** The algorithm the shop chose in its back office; HMAC-SHA-256 unless it still uses the legacy SHA-1. */
-  signatureAlgorithm?: LyraBankSignatureAlgorithm;
-}
 
 declare module '../merchants.js' {
   interface MerchantCredentials {
@@ -85,13 +75,13 @@ function isCallbackUrl(value: string | undefined): value is string {
 function postedForm(form: Readonly<Record<string, unknown>>): { fields: Record<string, string>; signature: string | undefined } {
   const strings: Record<string, string> = {};
   for (const name of Object.keys(form)) {
-    if (!name.startsWith('vads_') && name !== LYRA_SIGNATURE_FIELD) continue;
+    if (!name.startsWith('vads_') && name !== SIGNATURE_FIELD) continue;
     const value = form[name];
     if (typeof value !== 'string') throw new PaymentRequestRefusal('malformed_request', name);
     strings[name] = value;
   }
-  const signature = strings[LYRA_SIGNATURE_FIELD];
-  return { fields: vadsFields(strings), signature: signature ? signature : undefined };
+  const signature = strings[SIGNATURE_FIELD];
+  return { fields: signedFields(strings), signature: signature ? signature : undefined };
 }
 
 function lyraMerchant(ctx: BankContext, siteId: string): RegisteredMerchant & { registration: { lyra: LyraMerchantCredentials } } {
@@ -152,15 +142,15 @@ export const lyraProtocol: SandboxProtocol = {
     if (lyra.productionKey !== undefined && !KEY.test(lyra.productionKey)) {
       throw new Error(`merchant ${merchant.merchantId}: lyra.productionKey must be a key without spaces (1 to 128 characters)`);
     }
-    if (lyra.signatureAlgorithm !== undefined && !LYRA_BANK_SIGNATURE_ALGORITHMS.includes(lyra.signatureAlgorithm)) {
+    if (lyra.signatureAlgorithm !== undefined && !LYRA_SIGNATURE_ALGORITHMS.includes(lyra.signatureAlgorithm)) {
       throw new Error(`merchant ${merchant.merchantId}: lyra.signatureAlgorithm must be HMAC-SHA-256 or SHA-1`);
     }
   },
 
   async readRequest(form, ctx) {
     const { fields, signature } = postedForm(form);
-    if (!signature) throw new PaymentRequestRefusal('missing_request', LYRA_SIGNATURE_FIELD);
-    if (signature.length > MAX_SIGNATURE_LENGTH) throw new PaymentRequestRefusal('malformed_request', LYRA_SIGNATURE_FIELD);
+    if (!signature) throw new PaymentRequestRefusal('missing_request', SIGNATURE_FIELD);
+    if (signature.length > MAX_SIGNATURE_LENGTH) throw new PaymentRequestRefusal('malformed_request', SIGNATURE_FIELD);
 
     // vads_site_id and vads_ctx_mode choose the key; nothing else is read before the signature matches.
     const siteId = fields.vads_site_id;
@@ -172,7 +162,7 @@ export const lyraProtocol: SandboxProtocol = {
     const key = lyraKeyFor(credentials, ctxMode satisfies LyraCtxMode);
     // A shop without a PRODUCTION key is not open for production payments.
     if (key === undefined) throw new PaymentRequestRefusal('invalid_claims', 'vads_ctx_mode');
-    if (!lyraSignatureMatches(fields, key, lyraAlgorithmOf(credentials), signature)) throw new PaymentRequestRefusal('bad_signature', LYRA_SIGNATURE_FIELD);
+    if (!signatureMatches(fields, key, lyraAlgorithmOf(credentials), signature)) throw new PaymentRequestRefusal('bad_signature', SIGNATURE_FIELD);
 
     // Authentic from here on.
     for (const name of REQUIRED_FIELDS) if (!fields[name]) throw new PaymentRequestRefusal('invalid_claims', name);

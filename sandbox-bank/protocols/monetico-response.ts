@@ -2,7 +2,7 @@ import { computeMac, fieldsSeal, positionalReturnSeal } from '../../src/protocol
 import type { MacMethod } from '../../src/protocols/monetico/protocol.js';
 import { moneticoDate } from '../../src/protocols/monetico/request-date.js';
 import { usableKey } from '../../src/protocols/monetico/usable-key.js';
-import type { BankContext } from '../bank-context.js';
+import type { BankContext } from './sandbox-protocol.js';
 import type { CardBrand } from '../cards.js';
 import type { TryResult } from '../notification-delivery.js';
 import type { DecidedBankTransaction, ReturnForm } from './sandbox-protocol.js';

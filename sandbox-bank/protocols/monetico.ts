@@ -2,7 +2,7 @@ import { computeMac, fieldsSeal, macMatches, positionalRequestSeal } from '../..
 import { MAC_METHODS, MAX_REFERENCE_LENGTH, MONETICO_VERSION, type MacMethod } from '../../src/protocols/monetico/protocol.js';
 import { isSecurityKey, usableKey } from '../../src/protocols/monetico/usable-key.js';
 import { findCurrency, fromDecimalString } from '../../src/index.js';
-import type { BankContext } from '../bank-context.js';
+import type { BankContext } from './sandbox-protocol.js';
 import type { MerchantRegistration, RegisteredMerchant } from '../merchants.js';
 import { PaymentRequestRefusal } from '../request-refusal.js';
 import { moneticoReturnForm, moneticoServerReturn, readMoneticoAcknowledgement, rememberMoneticoRequest, type MoneticoServer } from './monetico-response.js';

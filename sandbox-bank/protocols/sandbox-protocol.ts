@@ -1,9 +1,13 @@
+import type nunjucks from 'nunjucks';
 import type { ResponseStatus } from '../../src/protocols/native.js';
-import type { Locale } from '../../src/index.js';
-import type { BankContext } from '../bank-context.js';
+import type { BankKeystore } from '../bank-keys.js';
+import type { SandboxBankLogger } from '../logger.js';
 import type { MerchantRegistration, RegisteredMerchant } from '../merchants.js';
-import type { TryResult } from '../notification-delivery.js';
-import type { BankTransaction } from '../transaction-book.js';
+import type { NotificationDelivery, OutgoingNotification, TryResult } from '../notification-delivery.js';
+import type { SecurityHeaders } from '../security-headers.js';
+import type { BankTransaction, PaymentRequestDetails, TransactionBook } from '../transaction-book.js';
+
+export type { OutgoingNotification, PaymentRequestDetails, TryResult };
 
 /**
  * One merchant-facing protocol of the sandbox bank (native JWS, Worldline Sips, …).
@@ -40,41 +44,31 @@ export interface SandboxProtocol {
   readAcknowledgement?(status: number, body: string): TryResult;
 }
 
-/** What every protocol's payment request says, once verified. */
-export interface PaymentRequestDetails {
-  merchant: RegisteredMerchant;
-  /** The merchant's transaction reference: unique per merchant and protocol. */
-  ref: string;
-  /** Integer minor units. */
-  amount: number;
-  /** ISO 4217 alphabetic. */
-  currency: string;
-  locale: Locale;
-  description: string;
-  returnUrl: string;
-  /** Where the server-to-server notification goes; none is sent without it. */
-  notifyUrl?: string;
-  /**
-   * What the protocol must remember to answer in kind (its merchant id, key version, seal algorithm…).
-   * Never shown to the buyer, never logged, never in transactions().
-   */
-  protocolData?: Readonly<Record<string, string>>;
-}
-
 export type DecidedBankTransaction = BankTransaction & { status: ResponseStatus };
 
 /** A decided transaction whose request named a notification URL. */
 export type NotifiableTransaction = DecidedBankTransaction & { notifyUrl: string };
-
-export interface OutgoingNotification {
-  url: string;
-  contentType: string;
-  body: string;
-}
 
 /** Rendered by the shared return page as an auto-submitting form. */
 export interface ReturnForm {
   url: string;
   method: 'POST' | 'GET';
   fields: Record<string, string>;
+}
+
+/** Everything the bank's route handlers share, built once by createSandboxBank. */
+export interface BankContext {
+  readonly bankId: string;
+  /** Without a trailing slash. */
+  readonly publicUrl: string;
+  readonly merchants: ReadonlyMap<string, RegisteredMerchant>;
+  readonly book: TransactionBook;
+  readonly keys: BankKeystore;
+  readonly delivery: NotificationDelivery;
+  readonly logger: SandboxBankLogger;
+  readonly views: nunjucks.Environment;
+  readonly security: SecurityHeaders;
+  now(): Date;
+  /** The protocol a transaction's request came in: its responses go out in the same one. */
+  protocolOf(transaction: BankTransaction): SandboxProtocol;
 }

@@ -2,7 +2,7 @@ import { encodeData, formatData, isSipsEncoding } from '../../src/protocols/sips
 import { SIPS_FORM } from '../../src/protocols/sips/protocol.js';
 import { computeSeal, HMAC_SHA_256, LEGACY_SHA_256, type SipsSealAlgorithm } from '../../src/protocols/sips/seal.js';
 import { findCurrency } from '../../src/index.js';
-import type { BankContext } from '../bank-context.js';
+import type { BankContext } from './sandbox-protocol.js';
 import type { CardBrand } from '../cards.js';
 import type { DecidedBankTransaction } from './sandbox-protocol.js';
 

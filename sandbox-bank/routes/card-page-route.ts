@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import type { BankContext } from '../bank-context.js';
+import type { BankContext } from '../protocols/sandbox-protocol.js';
 import { renderCardPage, renderNotFound, renderReturnPage } from '../pages.js';
 import { isDecided } from '../response-token.js';
 

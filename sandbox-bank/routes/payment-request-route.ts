@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import type { BankContext } from '../bank-context.js';
+import type { BankContext } from '../protocols/sandbox-protocol.js';
 import { browserLocale, renderRefusal } from '../pages.js';
 import type { PaymentRequestDetails, SandboxProtocol } from '../protocols/sandbox-protocol.js';
 import { PaymentRequestRefusal } from '../request-refusal.js';

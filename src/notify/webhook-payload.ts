@@ -1,6 +1,6 @@
 import type { PaymentEvent } from '../core/events.js';
 import type { Payment } from '../core/payment.js';
-import { paymentJson } from '../http/payment-json.js';
+import { paymentJson } from '../core/payment-json.js';
 
 /**
  * The exact bytes POSTed to the merchant for one event. Both signatures are computed over this

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { paymentJson } from '../../src/http/payment-json.js';
+import { paymentJson } from '../../src/core/payment-json.js';
 import { webhookBody } from '../../src/notify/webhook-payload.js';
 import { CHECKOUT_URL, paidPayment, succeededEvent } from './fixtures.js';
 

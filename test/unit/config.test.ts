@@ -16,14 +16,14 @@ describe('config', () => {
   it('runs the demo with no configuration at all', () => {
     const config = loadConfig({});
     expect(config.env).to.equal('development');
-    expect(config.bank).to.equal(undefined);
+    expect(config.connectors.native).to.equal(undefined);
     expect(config.redisUrl).to.equal(undefined);
     expect(config.paymentTtlMs).to.equal(30 * 60_000);
     expect(config.publicUrl).to.equal('http://localhost:3000');
   });
 
   it('treats empty values (copied from .env.example) as unset', () => {
-    expect(loadConfig({ BANK_ID: '', REDIS_URL: '', PAYMENT_TTL: '' }).bank).to.equal(undefined);
+    expect(loadConfig({ BANK_ID: '', REDIS_URL: '', PAYMENT_TTL: '' }).connectors.native).to.equal(undefined);
   });
 
   it('reports every bad value on its own line', () => {

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { NotFoundError, ValidationError, type FieldError } from '../../core/errors.js';
 import type { PaymentEventType } from '../../core/events.js';
 import type { DeliveryState, EventWithDeliveries, Outbox } from '../../store/outbox.js';
-import { eventJson } from '../payment-json.js';
+import { eventJson } from '../../core/payment-json.js';
 
 const EVENT_TYPES: readonly PaymentEventType[] = ['payment.created', 'payment.pending', 'payment.succeeded', 'payment.failed', 'payment.cancelled', 'payment.expired', 'payment.anomaly'];
 const DELIVERY_STATES: readonly DeliveryState[] = ['pending', 'delivered', 'dead'];

@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { ValidationError } from '../../core/errors.js';
 import { PAYMENT_STATUSES, type PaymentStatus } from '../../core/payment.js';
 import type { PaymentService } from '../../service/payment-service.js';
-import { paymentJson } from '../payment-json.js';
+import { paymentJson } from '../../core/payment-json.js';
 import { parseNewPayment, type CreateRules } from '../payment-request-schema.js';
 
 export interface PaymentsApiOptions {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { parse } from 'node-html-parser';
 import request from 'supertest';
 import { LyraConnector } from '../../../src/connectors/lyra/lyra-connector.js';
-import { lyraSignature } from '../../../sandbox-bank/protocols/lyra-signature.js';
+import { computeSignature } from '../../../src/protocols/lyra/signature.js';
 import { createSandboxBank, type SandboxBank } from '../../../sandbox-bank/app.js';
 import { MemoryPaymentStore } from '../../../src/store/memory-store.js';
 import { CapturingLogger } from '../support/capturing-logger.js';
@@ -128,7 +128,7 @@ describe('sandbox bank: Lyra form API', () => {
   describe('signature', () => {
     it('the bank signs as the published examples do, and as the independent computation of these tests', () => {
       for (const example of PUBLISHED_EXAMPLES) {
-        expect(lyraSignature(example.fields, example.key, example.algorithm)).to.equal(example.signature);
+        expect(computeSignature(example.fields, example.key, example.algorithm)).to.equal(example.signature);
         expect(specSignature(example.fields, example.key, example.algorithm)).to.equal(example.signature);
       }
     });

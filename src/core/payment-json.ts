@@ -1,5 +1,5 @@
-import type { PaymentEvent } from '../core/events.js';
-import type { Payment } from '../core/payment.js';
+import type { PaymentEvent } from './events.js';
+import type { Payment } from './payment.js';
 
 /** The merchant API's view of a payment: stable field names, no internal bookkeeping. */
 export function paymentJson(payment: Payment, checkoutUrl: string, events?: PaymentEvent[]): Record<string, unknown> {
