@@ -21,21 +21,25 @@ export interface SecurityHeaders {
 /**
  * @param publicUrl the bank's own base URL: forms may always post there, even when a proxy makes it
  * differ from the origin the request arrived on.
+ *
+ * HSTS and `upgrade-insecure-requests` go only on responses to requests that came over TLS
+ * (`req.secure`): over plain http they would send the buyer's card form to an https origin that does
+ * not exist.
  */
 export function createSecurityHeaders(publicUrl: string): SecurityHeaders {
   const ownOrigin = new URL(publicUrl).origin;
-  // Over plain http (local development) upgrading would send the bank's own form posts to https.
-  const upgradeInsecureRequests = new URL(publicUrl).protocol === 'https:' ? [] : null;
 
-  const contentSecurityPolicy = (formActionOrigins: readonly string[]) => ({
+  const contentSecurityPolicy = (overTls: boolean, formActionOrigins: readonly string[]) => ({
     directives: {
       scriptSrc: ["'self'", (_req: IncomingMessage, res: ServerResponse) => `'nonce-${(res as Response).locals.cspNonce}'`],
       formAction: ["'self'", ...formActionOrigins],
-      upgradeInsecureRequests,
+      upgradeInsecureRequests: overTls ? [] : null,
     },
   });
 
-  const everyPage = helmet({ contentSecurityPolicy: contentSecurityPolicy([ownOrigin]) });
+  const overTls = helmet({ contentSecurityPolicy: contentSecurityPolicy(true, [ownOrigin]) });
+  const overPlainHttp = helmet({ contentSecurityPolicy: contentSecurityPolicy(false, [ownOrigin]), strictTransportSecurity: false });
+  const everyPage: RequestHandler = (req, res, next) => (req.secure ? overTls : overPlainHttp)(req, res, next);
 
   const assignNonce: RequestHandler = (_req, res, next) => {
     res.locals.cspNonce = randomBytes(16).toString('base64');
@@ -49,7 +53,7 @@ export function createSecurityHeaders(publicUrl: string): SecurityHeaders {
     allowFormSubmissionTo(req, res, url) {
       const targetOrigin = new URL(url).origin;
       // helmet's CSP middleware is synchronous: it has replaced the header when it returns.
-      helmet.contentSecurityPolicy(contentSecurityPolicy([ownOrigin, targetOrigin]))(req, res, () => undefined);
+      helmet.contentSecurityPolicy(contentSecurityPolicy(req.secure, [ownOrigin, targetOrigin]))(req, res, () => undefined);
     },
   };
 }

@@ -27,7 +27,7 @@ import { createLogger, type Logger } from './logger.js';
 import { PaymentService } from './service/payment-service.js';
 import { createPaymentStore } from './store/create-store.js';
 import type { GatewayStore } from './store/gateway-store.js';
-import { createNotifications, outboxTargets, type Notifications } from './notify/notifications.js';
+import { createNotifications, merchantSilence, outboxTargets, type Notifications } from './notify/notifications.js';
 import { eventsApi } from './http/routes/events-api.js';
 
 /** Everything the gateway is built from; each part can be handed in (tests, a shop mounting the gateway). */
@@ -87,6 +87,8 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
   };
   const connectors = new ConnectorRegistry(deps.connectors ?? (await configuredConnectors(config, connectorDeps)), config.defaultConnector);
   const webhookHttpsAgent = deps.webhookHttpsAgent ?? (await webhookAgent(config));
+  const silence = merchantSilence(config);
+  if (silence) logger.warn(silence);
   const notifications = createNotifications(config, {
     store,
     keystore,

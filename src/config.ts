@@ -46,6 +46,8 @@ export interface NotificationConfig {
   smtpUrl?: string;
   mailFrom: string;
   merchantEmail?: string;
+  /** Email a receipt to buyers who gave an address (BUYER_RECEIPTS). */
+  buyerReceipts: boolean;
   mailOutboxDir: string;
   /** Run the delivery worker inside the gateway process (turn off when `npm run worker` processes do it). */
   inProcessWorker: boolean;
@@ -62,6 +64,8 @@ export class ConfigError extends Error {
 }
 
 const DEV_API_KEY = 'sk_test_demo';
+/** Keys of this form are published (the development default) or made for tests: never production keys. */
+const TEST_KEY_PREFIX = 'sk_test_';
 const DEV_SESSION_SECRET = 'dev-only-session-secret-change-me';
 
 const list = (value: string | undefined): string[] =>
@@ -141,6 +145,7 @@ const schema = z.object({
   MAIL_FROM: z.string().min(3).default('"Payments" <payments@localhost>'),
   MERCHANT_EMAIL: z.email({ message: 'MERCHANT_EMAIL must be an email address' }).optional(),
   MAIL_OUTBOX_DIR: z.string().default('var/mail'),
+  BUYER_RECEIPTS: z.enum(['on', 'off'], { message: 'BUYER_RECEIPTS must be on or off' }).default('on'),
   RATE_LIMIT_API: z.coerce.number({ message: 'RATE_LIMIT_API must be a whole number of requests per minute' }).int().positive().default(600),
   RATE_LIMIT_BUYER: z.coerce.number({ message: 'RATE_LIMIT_BUYER must be a whole number of requests per minute' }).int().positive().default(120),
   TLS_CERT: z.string().optional(),
@@ -191,6 +196,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     apiKeys = [DEV_API_KEY];
   }
   for (const key of apiKeys) if (key.length < 12) problems.push('MERCHANT_API_KEYS: every key must be at least 12 characters');
+  // The key itself is never printed: the message names the rule only.
+  if (production && list(e.MERCHANT_API_KEYS).some((key) => key.startsWith(TEST_KEY_PREFIX))) {
+    problems.push(`MERCHANT_API_KEYS: ${TEST_KEY_PREFIX}… keys are test keys (${DEV_API_KEY} is the published development default): use other keys in production`);
+  }
 
   let sessionSecret = list(e.SESSION_SECRET);
   if (sessionSecret.length === 0) {
@@ -204,6 +213,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push('REDIS_URL: required in production (the embedded in-process store loses payments on restart and cannot be shared between instances)');
   }
   if (production && !e.PUBLIC_URL) problems.push('PUBLIC_URL: required in production (the https URL buyers and the bank reach the gateway at)');
+  // Checkout links, the bank's return and notification URLs are built on it: http would send them in clear
+  // even behind a TLS proxy (then PUBLIC_URL is the proxy's https URL).
+  if (production && e.PUBLIC_URL && new URL(e.PUBLIC_URL).protocol !== 'https:') {
+    problems.push('PUBLIC_URL: must be https in production (behind a TLS-terminating proxy, the proxy\'s https URL)');
+  }
   if (production && !e.GATEWAY_KEYS_FILE) problems.push('GATEWAY_KEYS_FILE: required in production (create one with `npm run keys`)');
 
   const allowlist: string[] = [];
@@ -237,6 +251,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const webhookSecrets = list(e.MERCHANT_WEBHOOK_SECRET);
   if (webhookSecrets.some((s) => s.length < 16)) problems.push('MERCHANT_WEBHOOK_SECRET: every secret must be at least 16 characters');
+
+  // Without SMTP_URL emails are files under MAIL_OUTBOX_DIR: buyer receipts hold personal data and nobody gets them.
+  const buyerReceipts = e.BUYER_RECEIPTS === 'on';
+  if (production && !e.SMTP_URL && (buyerReceipts || e.MERCHANT_EMAIL)) {
+    problems.push('SMTP_URL: required in production while emails are sent (buyer receipts, MERCHANT_EMAIL): without it they are written as files to MAIL_OUTBOX_DIR, development only; to send none, set BUYER_RECEIPTS=off and leave MERCHANT_EMAIL unset');
+  }
 
   if (Boolean(e.TLS_CERT) !== Boolean(e.TLS_KEY)) problems.push('TLS_CERT and TLS_KEY: set both to serve HTTPS');
   if (e.BANK_CLIENT_CA && !e.TLS_CERT) problems.push('BANK_CLIENT_CA: needs TLS_CERT and TLS_KEY (client certificates are checked by the gateway\'s own HTTPS server)');
@@ -285,6 +305,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ...(e.SMTP_URL ? { smtpUrl: e.SMTP_URL } : {}),
       mailFrom: e.MAIL_FROM,
       ...(e.MERCHANT_EMAIL ? { merchantEmail: e.MERCHANT_EMAIL } : {}),
+      buyerReceipts,
       mailOutboxDir: e.MAIL_OUTBOX_DIR,
       inProcessWorker: e.DELIVERY_WORKER === 'on',
       leaseMs: e.OUTBOX_LEASE,

@@ -30,6 +30,11 @@ export interface VerifiedBankMessage {
   outcome: BankOutcome;
   /** The message's own single-use id (JWT `jti`), when the protocol has one. */
   messageId?: string;
+  /**
+   * The first instant at which this same message no longer verifies (its expiry plus whatever clock
+   * tolerance the connector allows): the message id is remembered until then, so a replay is caught
+   * for as long as it could be accepted.
+   */
   messageExpiresAt?: Date;
 }
 

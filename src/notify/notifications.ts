@@ -17,8 +17,18 @@ export function outboxTargets(config: GatewayConfig): string[] {
   return [
     ...config.notifications.webhookUrls.map((_, i) => `webhook:${i}`),
     ...(config.notifications.merchantEmail ? ['email:merchant'] : []),
-    'email:buyer',
+    ...(config.notifications.buyerReceipts ? ['email:buyer'] : []),
   ];
+}
+
+/**
+ * Why the merchant would hear of no payment at all, or null when a webhook or an email tells them.
+ * Buyer receipts do not count: they go to the buyer.
+ */
+export function merchantSilence(config: GatewayConfig): string | null {
+  const n = config.notifications;
+  if (n.webhookUrls.length > 0 || n.merchantEmail) return null;
+  return 'the merchant is told of no payment: neither MERCHANT_WEBHOOK_URL nor MERCHANT_EMAIL is set (only GET /api/v1/events shows what happened)';
 }
 
 export interface Notifications {
@@ -44,7 +54,7 @@ export function createNotifications(config: GatewayConfig, deps: { store: Gatewa
       }),
   );
   if (n.merchantEmail) channels.push(new MerchantEmailChannel(mailer, n.merchantEmail, config.merchantName));
-  channels.push(new BuyerReceiptChannel(mailer, config.merchantName));
+  if (n.buyerReceipts) channels.push(new BuyerReceiptChannel(mailer, config.merchantName));
   const worker = new DeliveryWorker({
     store: deps.store,
     channels,

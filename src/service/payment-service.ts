@@ -111,9 +111,21 @@ export class PaymentService {
     return this.apply(id, { type: 'cancel' });
   }
 
-  /** Applies a verified bank outcome to the payment that owns the attempt. */
-  async applyBankOutcome(outcome: BankOutcome): Promise<Transition> {
-    const payment = await this.store.getPaymentByAttempt(outcome.attemptRef);
+  /**
+   * The payment owning `attemptRef`, if that attempt was sent to `connector`; null otherwise. A message
+   * one bank authenticated says nothing about a trip the buyer made to another bank, so for that
+   * bank the attempt does not exist: every bank message finds its payment here, and nowhere else.
+   */
+  async findByBankAttempt(connector: string, attemptRef: string): Promise<Payment | null> {
+    const payment = await this.store.getPaymentByAttempt(attemptRef);
+    if (!payment) return null;
+    const attempt = payment.attempts.find((a) => a.ref === attemptRef);
+    return attempt?.connector === connector ? payment : null;
+  }
+
+  /** Applies an outcome `connector` verified to the payment that owns the attempt sent to that connector. */
+  async applyBankOutcome(connector: string, outcome: BankOutcome): Promise<Transition> {
+    const payment = await this.findByBankAttempt(connector, outcome.attemptRef);
     if (!payment) throw new NotFoundError('No attempt with this reference.');
     return this.apply(payment.id, { type: 'bank_outcome', outcome }, payment);
   }

@@ -51,7 +51,7 @@ describe('two instances on one Redis', () => {
     expect(payment.version).to.equal(2);
     const authorised = outcome('authorised');
     const results = await Promise.all(
-      Array.from({ length: 20 }, () => [instanceA.applyBankOutcome(authorised), instanceB.applyBankOutcome(authorised)]).flat(),
+      Array.from({ length: 20 }, () => [instanceA.applyBankOutcome('native', authorised), instanceB.applyBankOutcome('native', authorised)]).flat(),
     );
 
     expect(results.filter((r) => r.verdict === 'applied')).to.have.length(1);
@@ -67,8 +67,8 @@ describe('two instances on one Redis', () => {
 
   it('treats the same outcome applied again as a duplicate, with no new event', async () => {
     const { payment, outcome } = await pendingPayment();
-    const first = await instanceA.applyBankOutcome(outcome('authorised'));
-    const second = await instanceB.applyBankOutcome(outcome('authorised'));
+    const first = await instanceA.applyBankOutcome('native', outcome('authorised'));
+    const second = await instanceB.applyBankOutcome('native', outcome('authorised'));
     expect(first.verdict).to.equal('applied');
     expect(second.verdict).to.equal('duplicate');
     expect(second.changed).to.equal(false);
@@ -85,8 +85,8 @@ describe('two instances on one Redis', () => {
       const { payment, outcome } = await pendingPayment();
       // Alternate which message is sent first, and from which instance, so both orders get their turn.
       const refusalFirst = round % 2 === 0;
-      const refuse = (): Promise<Transition> => (refusalFirst ? instanceA : instanceB).applyBankOutcome(outcome('refused'));
-      const authorise = (): Promise<Transition> => (refusalFirst ? instanceB : instanceA).applyBankOutcome(outcome('authorised'));
+      const refuse = (): Promise<Transition> => (refusalFirst ? instanceA : instanceB).applyBankOutcome('native', outcome('refused'));
+      const authorise = (): Promise<Transition> => (refusalFirst ? instanceB : instanceA).applyBankOutcome('native', outcome('authorised'));
       const [refusal, authorisation] = refusalFirst
         ? await Promise.all([refuse(), authorise()])
         : await Promise.all([authorise(), refuse()]).then(([a, r]) => [r, a] as const);
@@ -117,8 +117,8 @@ describe('two instances on one Redis', () => {
   it('settles repeated refusals and authorisations from both instances on a state its events tell', async () => {
     const { payment, outcome } = await pendingPayment();
     const calls = Array.from({ length: 10 }, (_, i) => [
-      (i % 2 === 0 ? instanceA : instanceB).applyBankOutcome(outcome('refused')),
-      (i % 2 === 0 ? instanceB : instanceA).applyBankOutcome(outcome('authorised')),
+      (i % 2 === 0 ? instanceA : instanceB).applyBankOutcome('native', outcome('refused')),
+      (i % 2 === 0 ? instanceB : instanceA).applyBankOutcome('native', outcome('authorised')),
     ]).flat();
     await Promise.all(calls);
     const stored = await instanceA.get(payment.id);

@@ -58,6 +58,33 @@ describe('buyer pages', () => {
     expect(res.headers['x-frame-options']).to.equal('SAMEORIGIN');
   });
 
+  it('over plain http sends neither HSTS nor upgrade-insecure-requests (the stylesheet and Pay would go to a missing https origin)', async () => {
+    for (const path of [checkoutPath(), '/assets/gateway.css', '/.well-known/jwks.json']) {
+      const res = await request(gw.app).get(path);
+      expect(res.headers['strict-transport-security'], path).to.equal(undefined);
+      expect(res.headers['content-security-policy'], path).to.not.contain('upgrade-insecure-requests');
+    }
+    // X-Forwarded-Proto from a client no proxy is trusted for (TRUST_PROXY unset) proves nothing.
+    const forged = await request(gw.app).get(checkoutPath()).set('X-Forwarded-Proto', 'https');
+    expect(forged.headers['strict-transport-security']).to.equal(undefined);
+    expect(forged.headers['content-security-policy']).to.not.contain('upgrade-insecure-requests');
+  });
+
+  it('behind a trusted TLS proxy (X-Forwarded-Proto: https) sends HSTS and upgrade-insecure-requests', async () => {
+    const proxied = await testGateway({ env: { TRUST_PROXY: '1', PUBLIC_URL: 'https://gateway.test' } });
+    try {
+      const p = (await request(proxied.app).post('/api/v1/payments').set('Authorization', `Bearer ${API_KEY}`).send(validPayment())).body;
+      const secure = await request(proxied.app).get(`/checkout/${p.id}`).set('X-Forwarded-Proto', 'https');
+      expect(secure.headers['strict-transport-security']).to.equal('max-age=31536000; includeSubDomains');
+      expect(secure.headers['content-security-policy']).to.contain('upgrade-insecure-requests');
+      const plain = await request(proxied.app).get(`/checkout/${p.id}`).set('X-Forwarded-Proto', 'http');
+      expect(plain.headers['strict-transport-security']).to.equal(undefined);
+      expect(plain.headers['content-security-policy']).to.not.contain('upgrade-insecure-requests');
+    } finally {
+      await proxied.close();
+    }
+  });
+
   it('renders the redirect to the bank as an auto-submitting form whose script carries the response nonce', async () => {
     const agent = request.agent(gw.app);
     const page = await agent.get(checkoutPath());

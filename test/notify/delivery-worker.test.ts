@@ -140,7 +140,7 @@ describe('delivery worker', () => {
     const a = (await newPayment('order-a')).payment;
     const b = (await newPayment('order-b')).payment;
     const { attempt } = await service.startAttempt(a.id, 'native');
-    await service.applyBankOutcome({ attemptRef: attempt!.ref, status: 'refused', amount: 2480, currency: 'EUR' });
+    await service.applyBankOutcome('native', { attemptRef: attempt!.ref, status: 'refused', amount: 2480, currency: 'EUR' });
     await service.startAttempt(a.id, 'native');
     const seen: Array<{ payment: string; type: string; version: number }> = [];
     nock(ENDPOINT)

@@ -140,7 +140,7 @@ async function paymentWithFourEvents(service: PaymentService, index: number): Pr
   });
   const events: PaymentEvent[] = [{ id: '', type: 'payment.created', paymentId: payment.id, paymentVersion: 1, occurredAt: payment.createdAt }];
   const first = await service.startAttempt(payment.id, 'native');
-  const refused = await service.applyBankOutcome({ attemptRef: first.attempt!.ref, status: 'refused', amount: payment.amount, currency: payment.currency, responseCode: '05' });
+  const refused = await service.applyBankOutcome('native', { attemptRef: first.attempt!.ref, status: 'refused', amount: payment.amount, currency: payment.currency, responseCode: '05' });
   const second = await service.startAttempt(payment.id, 'native');
   events.push(...first.events, ...refused.events, ...second.events);
   return events;

@@ -90,17 +90,18 @@ describe('transport: HTTPS and mutual TLS', function () {
     };
   }
 
-  it('serves HTTPS with TLS_CERT/TLS_KEY, with HSTS', async () => {
+  it('serves HTTPS with TLS_CERT/TLS_KEY, with HSTS and upgrade-insecure-requests', async () => {
     const gw = await gatewayOverTls();
     try {
-      const res = await new Promise<{ status: number; hsts: unknown }>((resolve, reject) => {
+      const res = await new Promise<{ status: number; hsts: unknown; csp: unknown }>((resolve, reject) => {
         https.get(`${gw.url}/.well-known/jwks.json`, { ca: certs.ca.cert }, (r) => {
           r.resume();
-          resolve({ status: r.statusCode ?? 0, hsts: r.headers['strict-transport-security'] });
+          resolve({ status: r.statusCode ?? 0, hsts: r.headers['strict-transport-security'], csp: r.headers['content-security-policy'] });
         }).on('error', reject);
       });
       expect(res.status).to.equal(200);
       expect(res.hsts).to.match(/max-age=\d+/);
+      expect(res.csp).to.contain('upgrade-insecure-requests');
     } finally {
       await gw.close();
     }

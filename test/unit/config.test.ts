@@ -38,6 +38,55 @@ describe('config', () => {
     for (const name of ['REDIS_URL', 'MERCHANT_API_KEYS', 'SESSION_SECRET', 'PUBLIC_URL', 'GATEWAY_KEYS_FILE', 'BANK_ID']) expect(text).to.contain(name);
   });
 
+  /** Everything production requires, so a test can change one thing and see one problem. */
+  const PRODUCTION: Record<string, string> = {
+    NODE_ENV: 'production',
+    REDIS_URL: 'redis://redis.internal:6379',
+    MERCHANT_API_KEYS: 'sk_live_0123456789ab',
+    SESSION_SECRET: 'x'.repeat(40),
+    PUBLIC_URL: 'https://pay.example',
+    GATEWAY_KEYS_FILE: 'k.json',
+    BANK_ID: 'b',
+    BANK_MERCHANT_ID: 'm',
+    BANK_PAYMENT_URL: 'https://bank.example/pay',
+    BANK_JWKS_URL: 'https://bank.example/jwks',
+    SMTP_URL: 'smtp://mail.internal:587',
+  };
+
+  it('accepts a complete production configuration', () => {
+    expect(problemsOf(PRODUCTION)).to.deep.equal([]);
+  });
+
+  it('refuses the development API key and every sk_test_ key in production, without printing the key', () => {
+    for (const keys of ['sk_test_demo', 'sk_live_0123456789ab,sk_test_0123456789ab']) {
+      const problems = problemsOf({ ...PRODUCTION, MERCHANT_API_KEYS: keys });
+      expect(problems, keys).to.have.length(1);
+      expect(problems[0]).to.match(/^MERCHANT_API_KEYS: sk_test_… keys are test keys/);
+      expect(problems[0]).to.not.contain('0123456789ab');
+    }
+    expect(loadConfig({ MERCHANT_API_KEYS: 'sk_test_0123456789ab' }).apiKeys, 'development keeps them').to.deep.equal(['sk_test_0123456789ab']);
+  });
+
+  it('refuses a plain-http PUBLIC_URL in production, behind a TLS proxy too', () => {
+    for (const extra of [{}, { TRUST_PROXY: '1' }] as Record<string, string>[]) {
+      expect(problemsOf({ ...PRODUCTION, PUBLIC_URL: 'http://pay.example', ...extra })).to.deep.equal(["PUBLIC_URL: must be https in production (behind a TLS-terminating proxy, the proxy's https URL)"]);
+    }
+    expect(loadConfig({ PUBLIC_URL: 'http://192.0.2.2:4100' }).publicUrl, 'development allows http').to.equal('http://192.0.2.2:4100');
+  });
+
+  it('refuses the file mailer in production while any email would be sent; BUYER_RECEIPTS=off without MERCHANT_EMAIL sends none', () => {
+    const noSmtp = { ...PRODUCTION, SMTP_URL: '' };
+    for (const extra of [{}, { BUYER_RECEIPTS: 'off', MERCHANT_EMAIL: 'orders@shop.example' }, { MERCHANT_EMAIL: 'orders@shop.example' }] as Record<string, string>[]) {
+      const problems = problemsOf({ ...noSmtp, ...extra });
+      expect(problems, JSON.stringify(extra)).to.have.length(1);
+      expect(problems[0]).to.match(/^SMTP_URL: required in production/).and.contain('BUYER_RECEIPTS=off');
+    }
+    const silent = loadConfig({ ...noSmtp, BUYER_RECEIPTS: 'off' });
+    expect(silent.notifications.buyerReceipts).to.equal(false);
+    expect(loadConfig(PRODUCTION).notifications.buyerReceipts).to.equal(true);
+    expect(problemsOf({ BUYER_RECEIPTS: 'no' })).to.deep.equal(['BUYER_RECEIPTS: BUYER_RECEIPTS must be on or off']);
+  });
+
   it('refuses a half-configured bank and short API keys', () => {
     const text = problemsOf({ BANK_ID: 'b', MERCHANT_API_KEYS: 'short' }).join('\n');
     expect(text).to.contain('BANK_MERCHANT_ID').and.contain('BANK_PAYMENT_URL').and.contain('BANK_JWKS_URL').and.contain('at least 12');
@@ -55,17 +104,30 @@ describe('config', () => {
     expect(parseDuration('1.5h')).to.equal(null);
   });
 
-  it('the gateway process exits non-zero with one line per problem in production without Redis', async function () {
-    this.timeout(30_000);
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      env: { PATH: process.env.PATH, NODE_ENV: 'production', MERCHANT_API_KEYS: 'sk_live_0123456789ab', SESSION_SECRET: 'x'.repeat(40), PUBLIC_URL: 'https://pay.example', GATEWAY_KEYS_FILE: 'k.json', BANK_ID: 'b', BANK_MERCHANT_ID: 'm', BANK_PAYMENT_URL: 'https://bank.example/pay', BANK_JWKS_URL: 'https://bank.example/jwks' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+  /** Starts the gateway process with only `env` (and PATH); resolves with its exit code and stderr. */
+  async function startGatewayProcess(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    return { code, stderr };
+  }
+
+  it('the gateway process exits non-zero with one line per problem in production without Redis', async function () {
+    this.timeout(30_000);
+    const { code, stderr } = await startGatewayProcess({ ...PRODUCTION, REDIS_URL: '' });
     expect(code).to.equal(1);
     expect(stderr).to.match(/REDIS_URL: required in production/);
     expect(stderr.trim().split('\n')).to.have.length(2);
+  });
+
+  it('the gateway process refuses to start in production with the development key, an http PUBLIC_URL and no SMTP server', async function () {
+    this.timeout(30_000);
+    const { code, stderr } = await startGatewayProcess({ ...PRODUCTION, MERCHANT_API_KEYS: 'sk_test_demo', PUBLIC_URL: 'http://pay.example', SMTP_URL: '' });
+    expect(code).to.equal(1);
+    const lines = stderr.trim().split('\n');
+    expect(lines).to.have.length(4);
+    expect(lines[0]).to.equal('Invalid configuration:');
+    expect(lines.slice(1).map((line) => /^ {2}- ([A-Z_]+):/.exec(line)?.[1])).to.deep.equal(['MERCHANT_API_KEYS', 'PUBLIC_URL', 'SMTP_URL']);
   });
 });

@@ -168,7 +168,9 @@ export class NativeConnector implements BankConnector {
         responseCode: txn.reason ?? txn.status,
       },
       messageId: jti,
-      messageExpiresAt: new Date(exp * 1000),
+      // jwtVerify accepts the token while the current whole second is before exp + the clock
+      // tolerance (exp may be fractional): a replay must be caught until that second has passed.
+      messageExpiresAt: new Date(Math.ceil(exp + CLOCK_TOLERANCE_SECONDS) * 1000),
     };
   }
 }

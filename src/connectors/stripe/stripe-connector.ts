@@ -18,7 +18,7 @@ import { checkoutSessionParams, idempotencyKeyFor } from './session-request.js';
 import { DEFAULT_API_BASE, DEFAULT_CHECKOUT_ORIGIN, DEFAULT_PAYMENT_METHOD_TYPES, isLiveKey } from './settings.js';
 import { StripeApiError, StripeClient } from './stripe-client.js';
 import { isSessionEvent, parseEvent, statusForEvent } from './webhook-event.js';
-import { SIGNATURE_TOLERANCE_SECONDS, verifyStripeSignature } from './webhook-signature.js';
+import { verifyStripeSignature } from './webhook-signature.js';
 
 export interface StripeConnectorOptions {
   secretKey: string;
@@ -133,7 +133,7 @@ export class StripeConnector implements BankConnector {
    */
   async verifyNotification(message: IncomingBankMessage): Promise<VerifiedBankMessage> {
     const nowSeconds = Math.floor(this.#clock().getTime() / 1000);
-    const { timestamp } = verifyStripeSignature(message.rawBody, message.headers['stripe-signature'], this.#webhookSecrets, nowSeconds);
+    const { timestamp, staleAt } = verifyStripeSignature(message.rawBody, message.headers['stripe-signature'], this.#webhookSecrets, nowSeconds);
     const event = parseEvent(message.rawBody);
     this.#checkLivemode(event.livemode);
     if (!isSessionEvent(event.type)) throw new IgnoredBankMessage(EVENT_TYPE_WORD.test(event.type) ? `event_type:${event.type}` : 'event_type');
@@ -153,7 +153,7 @@ export class StripeConnector implements BankConnector {
     return {
       outcome,
       messageId: `${event.id}@${timestamp}`,
-      messageExpiresAt: new Date((timestamp + SIGNATURE_TOLERANCE_SECONDS) * 1000),
+      messageExpiresAt: staleAt,
     };
   }
 

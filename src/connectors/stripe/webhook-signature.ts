@@ -13,6 +13,8 @@ const HEX_SHA256 = /^[0-9a-f]{64}$/;
 export interface VerifiedSignature {
   /** The signed timestamp (unix seconds). */
   timestamp: number;
+  /** The first instant at which the same signature is refused as stale. */
+  staleAt: Date;
 }
 
 /**
@@ -58,5 +60,6 @@ export function verifyStripeSignature(
   if (!matched) throw new InvalidBankMessageError('bad_signature');
   // Checked after the signature, so "stale" is only ever said of a message Stripe really signed.
   if (Math.abs(nowSeconds - timestamp) > toleranceSeconds) throw new InvalidBankMessageError('stale_signature');
-  return { timestamp };
+  // Whole seconds are compared, so the last accepted second runs to its end.
+  return { timestamp, staleAt: new Date((timestamp + toleranceSeconds + 1) * 1000) };
 }

@@ -43,15 +43,17 @@ interface Applied {
 }
 
 /**
- * Verify first, then believe. A message id already seen is a replay and is refused (banks re-sign each
- * retry, so a genuine retry has a new id); a genuine retry of an outcome already applied goes through
- * the state machine, which acknowledges it without any new effect.
+ * Verify first, then believe. The attempt is looked up among those sent to the connector that
+ * verified the message: an authentic message of one bank is no evidence about a trip to another, so
+ * such an attempt is unknown here. A message id already seen is a replay and is refused (banks re-sign
+ * each retry, so a genuine retry has a new id); a genuine retry of an outcome already applied goes
+ * through the state machine, which acknowledges it without any new effect.
  */
-async function verifyAndApply(service: PaymentService, verified: VerifiedBankMessage): Promise<Applied> {
-  const payment = await service.store.getPaymentByAttempt(verified.outcome.attemptRef);
+async function verifyAndApply(service: PaymentService, connector: BankConnector, verified: VerifiedBankMessage): Promise<Applied> {
+  const payment = await service.findByBankAttempt(connector.name, verified.outcome.attemptRef);
   if (!payment) throw new InvalidBankMessageError('unknown_attempt');
   if (verified.messageId) {
-    // Single-use message ids are remembered until the message expires (an hour when it says nothing).
+    // Remembered for as long as the message could verify (an hour when it says nothing).
     const expires = verified.messageExpiresAt ?? new Date(service.now().getTime() + 3600_000);
     const fresh = await service.store.rememberMessage(verified.messageId, expires);
     if (!fresh) throw new ReplayedBankMessage(payment.id);
@@ -59,6 +61,11 @@ async function verifyAndApply(service: PaymentService, verified: VerifiedBankMes
   const transition = await service.apply(payment.id, { type: 'bank_outcome', outcome: verified.outcome }, payment);
   if (transition.verdict === 'rejected') throw new InvalidBankMessageError(transition.events.find((e) => e.anomaly)?.anomaly ?? 'mismatch');
   return { paymentId: payment.id, transition };
+}
+
+/** The attempt a refused message named, for the log line, once its signature has been checked. */
+function attemptOf(verified: VerifiedBankMessage | undefined): { attempt?: string } {
+  return verified ? { attempt: verified.outcome.attemptRef } : {};
 }
 
 function connectorFor(connectors: ConnectorRegistry, name: unknown): BankConnector {
@@ -74,17 +81,22 @@ export function bankCallbackRoutes({ service, connectors, publicUrl, logger }: B
   // 303 to a GET page that does get the cookie and survives a reload.
   const onReturn = async (req: Request, res: express.Response) => {
     const connector = connectorFor(connectors, req.params.connector);
-    const verified = await connector.verifyReturn(incoming(req));
+    let verified: VerifiedBankMessage | undefined;
     let paymentId: string;
     try {
-      const applied = await verifyAndApply(service, verified);
+      verified = await connector.verifyReturn(incoming(req));
+      const applied = await verifyAndApply(service, connector, verified);
       paymentId = applied.paymentId;
       logger.info({ connector: connector.name, attempt: verified.outcome.attemptRef, status: verified.outcome.status, verdict: applied.transition?.verdict }, 'bank return');
     } catch (err) {
       // A replayed return (the Back button re-posting it) is not applied; the buyer is shown where the payment stands.
-      if (!(err instanceof ReplayedBankMessage)) throw err;
-      logger.warn({ connector: connector.name, attempt: verified.outcome.attemptRef }, 'replayed bank return refused');
-      paymentId = err.paymentId;
+      if (err instanceof ReplayedBankMessage) {
+        logger.warn({ connector: connector.name, attempt: verified?.outcome.attemptRef }, 'replayed bank return refused');
+        paymentId = err.paymentId;
+      } else {
+        if (err instanceof InvalidBankMessageError) logger.warn({ connector: connector.name, reason: err.reason, ...attemptOf(verified) }, 'bank return refused');
+        throw err;
+      }
     }
     res.redirect(303, `${publicUrl}/checkout/${paymentId}/result`);
   };
@@ -95,9 +107,10 @@ export function bankCallbackRoutes({ service, connectors, publicUrl, logger }: B
   router.post('/bank/:connector/notify', rawBody, async (req, res) => {
     const connector = connectorFor(connectors, req.params.connector);
     let ack;
+    let verified: VerifiedBankMessage | undefined;
     try {
-      const verified = await connector.verifyNotification(incoming(req));
-      const { transition } = await verifyAndApply(service, verified);
+      verified = await connector.verifyNotification(incoming(req));
+      const { transition } = await verifyAndApply(service, connector, verified);
       logger.info({ connector: connector.name, attempt: verified.outcome.attemptRef, status: verified.outcome.status, verdict: transition?.verdict ?? 'seen' }, 'bank notification');
       ack = connector.acknowledge('accepted');
     } catch (err) {
@@ -107,7 +120,7 @@ export function bankCallbackRoutes({ service, connectors, publicUrl, logger }: B
       } else if (err instanceof BankUnavailableError) {
         ack = connector.acknowledge('retry');
       } else if (err instanceof InvalidBankMessageError) {
-        logger.warn({ connector: connector.name, reason: err.reason }, 'bank notification refused');
+        logger.warn({ connector: connector.name, reason: err.reason, ...attemptOf(verified) }, 'bank notification refused');
         ack = connector.acknowledge('rejected', err.reason);
       } else {
         logger.error({ connector: connector.name, err: err instanceof GatewayError ? err.code : String(err) }, 'bank notification failed');

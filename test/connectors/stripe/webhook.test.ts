@@ -108,7 +108,7 @@ describe('Stripe connector: webhook signatures (checked against the official str
     const body = Buffer.from(eventPayload('checkout.session.expired', session({ metadata: { attempt_ref: ATTEMPT_REF, note: 'Crème brûlée — 24,80 €' } })), 'utf8');
     const t = nowSeconds();
     const header = signatureHeader(body.toString('utf8'), WEBHOOK_SECRET, t);
-    expect(verifyStripeSignature(body, header, [WEBHOOK_SECRET], t)).to.deep.equal({ timestamp: t });
+    expect(verifyStripeSignature(body, header, [WEBHOOK_SECRET], t)).to.deep.equal({ timestamp: t, staleAt: new Date((t + 301) * 1000) });
     const latin1 = Buffer.from(body.toString('utf8'), 'latin1');
     expect(() => verifyStripeSignature(latin1, header, [WEBHOOK_SECRET], t)).to.throw(InvalidBankMessageError);
   });
@@ -139,7 +139,8 @@ describe('Stripe connector: webhook events', () => {
       responseCode: 'complete:paid',
     });
     expect(verified.messageId).to.equal(`${eventId}@${t}`);
-    expect(verified.messageExpiresAt!.getTime()).to.equal((t + 300) * 1000);
+    // Whole seconds are compared: the delivery verifies until the end of second t + 300.
+    expect(verified.messageExpiresAt!.getTime()).to.equal((t + 301) * 1000);
     expect(lookup.isDone()).to.equal(true);
   });
 

@@ -1,0 +1,35 @@
+import { expect } from 'chai';
+import { loadConfig } from '../../src/config.js';
+import { outboxTargets } from '../../src/notify/notifications.js';
+import { testGateway } from '../support/gateway.js';
+
+/** The gateway's warn lines, parsed from its pino output. */
+function warnings(logs: string[]): string[] {
+  return logs.map((line) => JSON.parse(line) as { level: number; msg: string }).filter((entry) => entry.level === 40).map((entry) => entry.msg);
+}
+
+describe('notification settings', () => {
+  it('queues buyer receipts only while BUYER_RECEIPTS is on', () => {
+    expect(outboxTargets(loadConfig({}))).to.deep.equal(['email:buyer']);
+    expect(outboxTargets(loadConfig({ BUYER_RECEIPTS: 'off' }))).to.deep.equal([]);
+    expect(outboxTargets(loadConfig({ BUYER_RECEIPTS: 'off', MERCHANT_WEBHOOK_URL: 'https://shop.example/hooks', MERCHANT_EMAIL: 'orders@shop.example' }))).to.deep.equal(['webhook:0', 'email:merchant']);
+  });
+
+  it('warns once at start when neither a webhook nor a merchant email tells the merchant of payments', async () => {
+    const silent = await testGateway();
+    try {
+      const lines = warnings(silent.logs).filter((msg) => msg.includes('the merchant is told of no payment'));
+      expect(lines).to.deep.equal(['the merchant is told of no payment: neither MERCHANT_WEBHOOK_URL nor MERCHANT_EMAIL is set (only GET /api/v1/events shows what happened)']);
+    } finally {
+      await silent.close();
+    }
+    for (const env of [{ MERCHANT_WEBHOOK_URL: 'https://shop.example/hooks' }, { MERCHANT_EMAIL: 'orders@shop.example' }] as Record<string, string>[]) {
+      const told = await testGateway({ env: { ...env, DELIVERY_WORKER: 'off' } });
+      try {
+        expect(warnings(told.logs).join('\n'), JSON.stringify(env)).to.not.contain('told of no payment');
+      } finally {
+        await told.close();
+      }
+    }
+  });
+});
