@@ -4,8 +4,8 @@ import { expect } from 'chai';
 import express from 'express';
 import selfsigned from 'selfsigned';
 import request from 'supertest';
-import { createSandboxBank, type SandboxBank } from '../../src/sandbox-bank/app.js';
-import { createSecurityHeaders } from '../../src/sandbox-bank/security-headers.js';
+import { createSandboxBank, type SandboxBank } from '../../sandbox-bank/app.js';
+import { createSecurityHeaders } from '../../sandbox-bank/security-headers.js';
 import { CapturingLogger } from './support/capturing-logger.js';
 
 /** The sandbox bank as deployed behind https, reached over plain http and over TLS. */

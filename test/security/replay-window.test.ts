@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import request from 'supertest';
-import type { ResponseTransaction } from '../../src/connectors/native/protocol.js';
-import { RESPONSE_FIELD } from '../../src/connectors/native/protocol.js';
+import type { ResponseTransaction } from '../../src/protocols/native.js';
+import { RESPONSE_FIELD } from '../../src/protocols/native.js';
 import { InvalidBankMessageError } from '../../src/core/errors.js';
 import { GatewayKeystore } from '../../src/keys/keystore.js';
 import type { GatewayStore } from '../../src/store/gateway-store.js';
