@@ -1,0 +1,116 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { importCycles, readImportGraph, type ImportGraph } from './import-graph.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/**
+ * The parts of the project and what each may import (docs/architecture.md, "Dependency rules"). A part
+ * is a folder (ending in /) or a file; a file belongs to the longest part that contains it. Imports
+ * inside a part are free; across parts only the listed ones are allowed.
+ */
+const ENTRY_POINTS = ['src/app.ts', 'src/index.ts', 'src/main.ts', 'src/worker.ts', 'src/cli.ts'];
+const GATEWAY_PARTS = ['src/core/', 'src/protocols/', 'src/store/', 'src/keys/', 'src/i18n/', 'src/logger.ts', 'src/service/', 'src/connectors/', 'src/config.ts', 'src/notify/', 'src/http/'];
+
+export const RULES: Record<string, readonly string[]> = {
+  // The gateway, from the pure core up to the HTTP layer.
+  'src/core/': [],
+  'src/protocols/': ['src/core/'],
+  'src/store/': ['src/core/'],
+  'src/keys/': ['src/core/', 'src/protocols/'],
+  'src/i18n/': ['src/core/'],
+  'src/logger.ts': ['src/core/'],
+  'src/service/': ['src/core/', 'src/store/', 'src/connectors/'],
+  'src/connectors/': ['src/core/', 'src/protocols/', 'src/keys/', 'src/logger.ts'],
+  'src/config.ts': ['src/core/', 'src/protocols/', 'src/connectors/'],
+  'src/notify/': ['src/core/', 'src/store/', 'src/keys/', 'src/i18n/', 'src/logger.ts', 'src/config.ts'],
+  'src/http/': ['src/core/', 'src/service/', 'src/connectors/', 'src/keys/', 'src/i18n/', 'src/logger.ts', 'src/config.ts', 'src/store/'],
+  // Composition roots wire the gateway's parts together.
+  ...Object.fromEntries(ENTRY_POINTS.map((file) => [file, [...GATEWAY_PARTS, ...ENTRY_POINTS]])),
+  // Beside the gateway: they see only its public surface and the shared wire formats.
+  'sandbox-bank/': ['src/index.ts', 'src/protocols/'],
+  'demo/': ['src/index.ts', 'sandbox-bank/app.ts'],
+};
+
+export const PART_NAMES = Object.keys(RULES);
+
+function partOf(file: string): string | undefined {
+  return PART_NAMES.filter((part) => (part.endsWith('/') ? file.startsWith(part) : file === part)).sort((a, b) => b.length - a.length)[0];
+}
+
+function allowed(fromPart: string, target: string): boolean {
+  const targetPart = partOf(target);
+  if (targetPart === fromPart) return true;
+  return RULES[fromPart]!.some((part) => (part.endsWith('/') ? target.startsWith(part) : target === part));
+}
+
+/** Every import that crosses a boundary the wrong way, as `from -> to`. */
+export function violations(graph: ImportGraph): string[] {
+  const found: string[] = [];
+  for (const [file, targets] of graph.imports) {
+    const part = partOf(file);
+    if (!part) continue;
+    for (const target of targets) if (!allowed(part, target)) found.push(`${file} -> ${target}`);
+  }
+  return found;
+}
+
+describe('architecture: the parts and their dependency rules', () => {
+  const graph = readImportGraph(ROOT, ['src', 'sandbox-bank', 'demo']);
+
+  it('reads the whole tree (every part has files, every file a part)', () => {
+    expect(graph.files.length).to.be.greaterThan(100);
+    expect(graph.files.filter((file) => !partOf(file))).to.deep.equal([]);
+    for (const part of PART_NAMES) expect(graph.files.some((file) => partOf(file) === part), part).to.equal(true);
+  });
+
+  it('no import crosses a boundary the wrong way', () => {
+    expect(violations(graph)).to.deep.equal([]);
+  });
+
+  it('has no import cycle (type-only imports included)', () => {
+    expect(importCycles(graph)).to.deep.equal([]);
+  });
+
+  it('the gateway never imports the sandbox bank or the demo, not even dynamically by a literal path', () => {
+    const outward = [...graph.imports].filter(([file]) => file.startsWith('src/')).flatMap(([file, targets]) => targets.filter((t) => !t.startsWith('src/')).map((t) => `${file} -> ${t}`));
+    expect(outward).to.deep.equal([]);
+  });
+
+  describe('the checks themselves', () => {
+    const fake = (imports: Record<string, string[]>): ImportGraph => ({ files: Object.keys(imports), imports: new Map(Object.entries(imports)) });
+
+    it('report an import that goes up a layer, into the sandbox or past the public surface', () => {
+      const graph = fake({
+        'src/core/money.ts': ['src/http/problem.ts'],
+        'src/store/redis-store.ts': ['sandbox-bank/app.ts'],
+        'sandbox-bank/cards.ts': ['src/core/card-data.ts', 'src/protocols/native.ts', 'src/index.ts'],
+        'demo/start-demo.ts': ['sandbox-bank/cards.ts'],
+        'src/http/problem.ts': ['src/core/errors.ts'],
+      });
+      expect(violations(graph)).to.deep.equal([
+        'src/core/money.ts -> src/http/problem.ts',
+        'src/store/redis-store.ts -> sandbox-bank/app.ts',
+        'sandbox-bank/cards.ts -> src/core/card-data.ts',
+        'demo/start-demo.ts -> sandbox-bank/cards.ts',
+      ]);
+    });
+
+    it('find a cycle, and a file that imports itself', () => {
+      const graph = fake({ 'src/a.ts': ['src/b.ts'], 'src/b.ts': ['src/c.ts'], 'src/c.ts': ['src/a.ts'], 'src/d.ts': ['src/d.ts'], 'src/e.ts': ['src/a.ts'] });
+      expect(importCycles(graph)).to.deep.equal([['src/a.ts', 'src/b.ts', 'src/c.ts'], ['src/d.ts']]);
+    });
+
+    it('read type-only, re-export and dynamic imports, and not imports inside comments', () => {
+      const read = readImportGraph(ROOT, ['test/architecture/fixtures']);
+      expect(read.imports.get('test/architecture/fixtures/sample.ts')).to.deep.equal([
+        'src/core/payment.ts',
+        'src/core/money.ts',
+        'src/index.ts',
+        'test/architecture/fixtures/side-effect.ts',
+        'src/protocols/native.ts',
+      ]);
+    });
+  });
+});
