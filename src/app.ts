@@ -14,7 +14,6 @@ import { securityHeaders } from './http/middleware/security-headers.js';
 import { redisSessionStore } from './http/session-store.js';
 import { requireBankClientCertificate, webhookAgent } from './http/tls.js';
 import { rateLimits } from './http/middleware/rate-limits.js';
-import { Redis } from 'ioredis';
 import { pageErrorHandler } from './http/pages.js';
 import { apiErrorHandler } from './http/problem.js';
 import { bankCallbackRoutes } from './http/routes/bank-callbacks.js';
@@ -26,6 +25,7 @@ import { GatewayKeystore } from './keys/keystore.js';
 import { createLogger, type Logger } from './logger.js';
 import { PaymentService } from './service/payment-service.js';
 import { createPaymentStore } from './store/create-store.js';
+import { openRedis } from './store/redis-connection.js';
 import type { GatewayStore } from './store/gateway-store.js';
 import { createNotifications, merchantSilence, outboxTargets, type Notifications } from './notify/notifications.js';
 import { eventsApi } from './http/routes/events-api.js';
@@ -73,7 +73,7 @@ async function configuredConnectors(config: GatewayConfig, deps: ConnectorDeps):
  */
 export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Promise<GatewayApp> {
   const logger = deps.logger ?? createLogger(config.logLevel);
-  const store = deps.store ?? createPaymentStore({ ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}), prefix: config.redisPrefix, outboxTargets: outboxTargets(config) });
+  const store = deps.store ?? createPaymentStore({ ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}), prefix: config.redisPrefix, outboxTargets: outboxTargets(config), logger });
   if (store.kind === 'memory' && !deps.store) {
     logger.warn('payments are kept in process memory: fine for development, lost on restart and not shared between instances; set REDIS_URL for production');
   }
@@ -105,7 +105,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
   });
 
   // One connection for buyer sessions and rate-limit counters; the payment store has its own.
-  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 3 }) : undefined;
+  const redis = config.redisUrl ? openRedis(config.redisUrl, { name: 'sessions', logger }) : undefined;
   const sessionStore = deps.sessionStore ?? (redis ? redisSessionStore(redis, `${config.redisPrefix}sess:`) : undefined);
   const limits = rateLimits({ apiPerMinute: config.rateLimits.apiPerMinute, buyerPerMinute: config.rateLimits.buyerPerMinute, prefix: config.redisPrefix, ...(redis ? { redis } : {}) });
   const sessionMiddleware = session({

@@ -21,7 +21,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const logger = createLogger(config.logLevel).child({ service: 'delivery-worker' });
-  const store = createPaymentStore({ redisUrl: config.redisUrl!, prefix: config.redisPrefix, outboxTargets: outboxTargets(config) });
+  const store = createPaymentStore({ redisUrl: config.redisUrl!, prefix: config.redisPrefix, outboxTargets: outboxTargets(config), logger });
   const keystore = await GatewayKeystore.fromFile(config.keysFile!);
   const httpsAgent = await webhookAgent(config);
   const notifications = createNotifications(config, { store, keystore, logger, ...(httpsAgent ? { httpsAgent } : {}) });

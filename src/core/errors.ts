@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'payment_final'
   | 'invalid_bank_message'
   | 'bank_unavailable'
+  | 'store_unavailable'
   | 'malformed_body'
   | 'unsupported_media_type'
   | 'body_too_large'
@@ -39,6 +40,11 @@ export class GatewayError extends Error {
     this.code = code;
     this.status = status;
     this.extra = extra;
+  }
+
+  /** Seconds a caller should wait before trying again (the Retry-After header), for passing troubles only. */
+  get retryAfterSeconds(): number | undefined {
+    return undefined;
   }
 
   /** 4xx messages are written for the caller; 5xx details stay in the log. */
@@ -105,6 +111,25 @@ export class InvalidBankMessageError extends GatewayError {
 export class BankUnavailableError extends GatewayError {
   constructor(message = 'The bank cannot be reached right now; please retry.') {
     super('bank_unavailable', 503, message);
+  }
+
+  override get retryAfterSeconds(): number {
+    return 5;
+  }
+}
+
+/**
+ * The payment store (or the sessions and counters beside it) cannot be reached or cannot answer now:
+ * retryable. Nothing was written, since every store write is one atomic step that either happened or
+ * failed as a whole (src/store/store-failure.ts tells these errors apart from the rest).
+ */
+export class StoreUnavailableError extends GatewayError {
+  constructor(message = 'The payment store is unavailable for a moment; please retry.') {
+    super('store_unavailable', 503, message);
+  }
+
+  override get retryAfterSeconds(): number {
+    return 2;
   }
 }
 

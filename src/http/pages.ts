@@ -21,6 +21,8 @@ function messageFor(error: GatewayError): MessageKey {
       return 'error.bank_message';
     case 'bank_unavailable':
       return 'error.bank_unavailable';
+    case 'store_unavailable':
+      return 'error.store_unavailable';
     case 'csrf_failed':
       return 'error.csrf';
     default:
@@ -34,6 +36,10 @@ export function pageErrorHandler(views: nunjucks.Environment, logger: Logger): E
     const error = toGatewayError(err);
     if (error.status >= 500) logger.error({ err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err) }, 'page request failed');
     const locale = pickLocale(req);
+    if (error.retryAfterSeconds !== undefined) res.set('Retry-After', String(error.retryAfterSeconds));
+    // The error page must not write the session to the store that has just failed (express-session
+    // saves a changed session when the response ends, and would fail again after the page was sent).
+    if (error.code === 'store_unavailable') delete (req as { session?: unknown }).session;
     renderPage(views, res, 'error.njk', locale, { message: translator(locale)(messageFor(error)) }, error.status);
   };
 }

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import { GatewayError, type ErrorCode } from '../core/errors.js';
 import type { Logger } from '../logger.js';
+import { storeUnavailable } from '../store/store-failure.js';
 
 /** Stable problem `type` URIs: the part after the base never changes once published. */
 export const PROBLEM_BASE = 'https://hpp-gateway.dev/problems/';
@@ -15,6 +16,7 @@ const TITLES: Record<ErrorCode, string> = {
   payment_final: 'Payment is final',
   invalid_bank_message: 'Invalid bank message',
   bank_unavailable: 'Bank unavailable',
+  store_unavailable: 'Store unavailable',
   malformed_body: 'Malformed request body',
   unsupported_media_type: 'Unsupported media type',
   body_too_large: 'Request body too large',
@@ -34,6 +36,9 @@ interface ParserError {
 /** Everything that can be thrown, turned into a GatewayError; unknown errors become a 500 that reveals nothing. */
 export function toGatewayError(err: unknown): GatewayError {
   if (err instanceof GatewayError) return err;
+  // Redis down or restarting, from the payment store, the sessions or the rate-limit counters: retry.
+  const unavailable = storeUnavailable(err);
+  if (unavailable) return unavailable;
   const parser = err as ParserError;
   switch (parser?.type) {
     case 'entity.parse.failed':
@@ -65,6 +70,7 @@ export function sendProblem(res: Response, error: GatewayError, instance?: strin
     ...(error.expose ? error.extra : {}),
   };
   if (error.status === 401) res.set('WWW-Authenticate', 'Bearer');
+  if (error.retryAfterSeconds !== undefined) res.set('Retry-After', String(error.retryAfterSeconds));
   res.status(error.status).type('application/problem+json').send(JSON.stringify(body));
 }
 

@@ -30,6 +30,7 @@ const en = {
   'error.not_found': 'This payment link is not valid.',
   'error.bank_message': 'We could not confirm this answer from the bank. If you paid, the shop will be informed by the bank directly.',
   'error.bank_unavailable': 'We cannot reach the bank right now. Please wait a moment and reload this page.',
+  'error.store_unavailable': 'We cannot reach this payment right now. Please try again in a moment.',
   'error.csrf': 'This form has expired. Please go back and try again.',
   'error.generic': 'Please try again in a moment.',
 } as const;
@@ -66,6 +67,7 @@ const fr: Record<MessageKey, string> = {
   'error.not_found': 'Ce lien de paiement n’est pas valide.',
   'error.bank_message': 'Nous n’avons pas pu confirmer cette réponse de la banque. Si vous avez payé, la boutique en sera informée par la banque.',
   'error.bank_unavailable': 'La banque est injoignable pour le moment. Patientez un instant puis rechargez la page.',
+  'error.store_unavailable': 'Ce paiement est momentanément inaccessible. Merci de réessayer dans un instant.',
   'error.csrf': 'Ce formulaire a expiré. Revenez en arrière et réessayez.',
   'error.generic': 'Merci de réessayer dans un instant.',
 };

@@ -1,6 +1,7 @@
 import type { Logger } from '../logger.js';
 import type { ClaimedDelivery, Outbox } from '../store/outbox.js';
 import type { PaymentStore } from '../store/payment-store.js';
+import { isStoreFailure } from '../store/store-failure.js';
 import type { NotificationChannel } from './channel.js';
 import { DEFAULT_RETRY_SCHEDULE, nextRetryAt, type RetryScheduleOptions } from './retry-schedule.js';
 
@@ -30,6 +31,8 @@ export class DeliveryWorker {
   private running = false;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
+  /** Set while rounds fail because the store cannot be reached, so an outage is logged once, not each round. */
+  private storeDown = false;
 
   constructor(options: DeliveryWorkerOptions) {
     this.options = {
@@ -74,8 +77,17 @@ export class DeliveryWorker {
       let handled = 0;
       try {
         handled = await this.runOnce();
+        if (this.storeDown) {
+          this.storeDown = false;
+          this.options.logger.warn('outbox deliveries resumed: the store answers again');
+        }
       } catch (err) {
-        this.options.logger.error({ err: (err as Error).message }, 'outbox round failed');
+        if (!isStoreFailure(err)) this.options.logger.error({ err: (err as Error).message }, 'outbox round failed');
+        else if (!this.storeDown) {
+          // Claimed deliveries not settled stay leased and come back when the lease runs out: none is lost.
+          this.storeDown = true;
+          this.options.logger.warn({ err: (err as Error).message }, 'outbox deliveries paused: the store is unavailable');
+        }
       }
       if (handled === 0 && this.running) {
         await new Promise<void>((resolve) => {

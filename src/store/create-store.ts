@@ -1,6 +1,7 @@
-import { Redis } from 'ioredis';
+import { createLogger, type Logger } from '../logger.js';
 import type { GatewayStore } from './gateway-store.js';
 import { MemoryPaymentStore } from './memory-store.js';
+import { openRedis } from './redis-connection.js';
 import { RedisPaymentStore } from './redis-store.js';
 
 export interface CreatePaymentStoreOptions {
@@ -10,13 +11,14 @@ export interface CreatePaymentStoreOptions {
   prefix?: string;
   /** Outbox delivery targets (`webhook:0`, `email`): every event is queued for each; default none. */
   outboxTargets?: string[];
+  /** Where the Redis connection reports being lost and restored; default a `warn` logger on stdout. */
+  logger?: Logger;
 }
 
 /** Picks the store from configuration: Redis for shared state across instances, memory for one process. */
 export function createPaymentStore(options: CreatePaymentStoreOptions): GatewayStore {
   const outboxTargets = options.outboxTargets ?? [];
   if (!options.redisUrl) return new MemoryPaymentStore({ outboxTargets });
-  // A bounded retry count makes a dead Redis fail the request instead of queueing it forever.
-  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 3 });
+  const redis = openRedis(options.redisUrl, { name: 'payments', logger: options.logger ?? createLogger('warn') });
   return new RedisPaymentStore(redis, { prefix: options.prefix ?? 'hpp:', ownsConnection: true, outboxTargets });
 }

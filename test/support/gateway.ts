@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import type session from 'express-session';
 import { createGateway, type GatewayApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { GatewayKeystore } from '../../src/keys/keystore.js';
@@ -23,7 +24,9 @@ export interface TestGateway {
 }
 
 /** A gateway on the memory store (or the one given) with a FakeBank behind it: no network at all. */
-export async function testGateway(options: { store?: GatewayStore; env?: Record<string, string>; connectors?: (keystore: GatewayKeystore, bank: FakeBank) => BankConnector[] } = {}): Promise<TestGateway> {
+export async function testGateway(
+  options: { store?: GatewayStore; env?: Record<string, string>; connectors?: (keystore: GatewayKeystore, bank: FakeBank) => BankConnector[]; sessionStore?: session.Store } = {},
+): Promise<TestGateway> {
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -63,6 +66,7 @@ export async function testGateway(options: { store?: GatewayStore; env?: Record<
     logger: createLogger('info', sink),
     clock: now,
     expirySweepMs: 0,
+    ...(options.sessionStore ? { sessionStore: options.sessionStore } : {}),
   });
   return { app, bank, clock, logs, close: () => app.gateway.close() };
 }

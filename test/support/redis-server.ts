@@ -88,7 +88,7 @@ function freePort(): Promise<number> {
 }
 
 /** Polls with a raw PING until the server answers, dies, or the timeout passes. */
-async function answersPing(port: number, child: ChildProcess): Promise<boolean> {
+export async function answersPing(port: number, child: ChildProcess): Promise<boolean> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) return false;

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { rateLimit, ipKeyGenerator, type Store } from 'express-rate-limit';
 import type { Redis } from 'ioredis';
-import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import { GatewayError } from '../../core/errors.js';
+import { RedisRateLimitStore } from './redis-rate-limit-store.js';
 
 export interface RateLimitOptions {
   /** Requests per minute per API key on the merchant API. */
@@ -17,11 +17,7 @@ export interface RateLimitOptions {
 
 function store(options: RateLimitOptions, name: string): Store | undefined {
   if (!options.redis) return undefined;
-  const client = options.redis;
-  return new RedisStore({
-    prefix: `${options.prefix}rl:${name}:`,
-    sendCommand: (command: string, ...args: string[]) => client.call(command, ...args) as Promise<RedisReply>,
-  });
+  return new RedisRateLimitStore(options.redis, `${options.prefix}rl:${name}:`);
 }
 
 const tooMany = (): GatewayError => new GatewayError('rate_limited', 429, 'Too many requests; slow down and retry after the time in the RateLimit headers.');
@@ -37,6 +33,12 @@ export function rateLimits(options: RateLimitOptions): { api: RequestHandler; bu
     standardHeaders: 'draft-8' as const,
     legacyHeaders: false,
     handler: (_req: unknown, _res: unknown, next: (err: unknown) => void) => next(tooMany()),
+    // Closed, not open, when the counters cannot be reached: the error goes to next() and is answered
+    // 503 with Retry-After (src/store/store-failure.ts), like the request itself would be, since the
+    // counters live on the Redis that holds the payments and sessions. Letting requests through
+    // uncounted would lift the limit (on guessing checkout links, on API abuse) exactly while nobody
+    // can see it, for requests that could not be served anyway.
+    passOnStoreError: false,
   };
   const apiStore = store(options, 'api');
   const buyerStore = store(options, 'buyer');

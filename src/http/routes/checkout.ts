@@ -27,6 +27,10 @@ function regenerate(req: Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
 }
 
+function save(req: Request): Promise<void> {
+  return new Promise((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));
+}
+
 const PAYMENT_ID = /^pay_[A-Za-z0-9_-]{22}$/;
 
 function amountText(payment: Payment, locale: 'en' | 'fr'): string {
@@ -61,6 +65,10 @@ export function checkoutRoutes(options: CheckoutOptions): Router {
     // session fixed beforehand by someone else is dropped. Doing it here rather than on "Pay" keeps
     // a double click (two POSTs with the same cookie) inside one session.
     await regenerate(req);
+    const token = csrfToken(req);
+    // Stored before the page is sent, so that a session store failing now is a "try again" page, not
+    // a Pay button whose token was never kept (express-session would save only after the page went out).
+    await save(req);
     const locale = pickLocale(req, payment);
     res.set('Cache-Control', 'no-store');
     renderPage(views, res, 'checkout.njk', locale, {
@@ -69,7 +77,7 @@ export function checkoutRoutes(options: CheckoutOptions): Router {
       amount: amountText(payment, locale),
       previousRefused: payment.status === 'failed',
       csrfField: CSRF_FIELD,
-      csrfToken: csrfToken(req),
+      csrfToken: token,
     });
   });
 
