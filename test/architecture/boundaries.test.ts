@@ -17,7 +17,7 @@ export const RULES: Record<string, readonly string[]> = {
   // The gateway, from the pure core up to the HTTP layer.
   'src/core/': [],
   'src/protocols/': ['src/core/'],
-  'src/store/': ['src/core/'],
+  'src/store/': ['src/core/', 'src/logger.ts'],
   'src/keys/': ['src/core/', 'src/protocols/'],
   'src/i18n/': ['src/core/'],
   'src/logger.ts': ['src/core/'],

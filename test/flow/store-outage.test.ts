@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import session from 'express-session';
 import { Writable } from 'node:stream';
 import request from 'supertest';
-import { RESPONSE_FIELD } from '../../src/connectors/native/protocol.js';
+import { RESPONSE_FIELD } from '../../src/protocols/native.js';
 import { LyraConnector } from '../../src/connectors/lyra/lyra-connector.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { DeliveryWorker } from '../../src/notify/delivery-worker.js';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { RESPONSE_FIELD } from '../../src/connectors/native/protocol.js';
+import { RESPONSE_FIELD } from '../../src/protocols/native.js';
 import {
   apiRequest,
   delay,
