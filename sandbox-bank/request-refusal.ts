@@ -1,3 +1,5 @@
+import { assertNever } from '../src/index.js';
+
 /**
  * Why the bank refuses a payment request before showing any card form. The buyer sees a page naming
  * the reason (this is a sandbox: the merchant's developer is usually the one reading it); the log
@@ -43,10 +45,8 @@ function statusFor(code: RequestRefusalCode): number {
     case 'lifetime_too_long':
     case 'invalid_claims':
       return 400;
-    default: {
-      const unreachable: never = code;
-      return unreachable;
-    }
+    default:
+      return assertNever(code);
   }
 }
 

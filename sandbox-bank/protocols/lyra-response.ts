@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { findCurrency } from '../../src/index.js';
+import { findCurrency, assertNever } from '../../src/index.js';
 import type { BankContext } from './sandbox-protocol.js';
 import type { CardBrand } from '../cards.js';
 import type { DecidedBankTransaction, ReturnForm } from './sandbox-protocol.js';
@@ -79,10 +79,8 @@ function resultCodes(transaction: DecidedBankTransaction): { transStatus: string
     case 'error':
       // A technical error: the payment is refused with result 96.
       return { transStatus: 'REFUSED', result: '96' };
-    default: {
-      const unreachable: never = transaction.status;
-      throw new Error(`unexpected status ${String(unreachable)}`);
-    }
+    default:
+      return assertNever(transaction.status);
   }
 }
 

@@ -1,7 +1,7 @@
 import { encodeData, formatData, isSipsEncoding } from '../../src/protocols/sips/data.js';
 import { SIPS_FORM } from '../../src/protocols/sips/protocol.js';
 import { computeSeal, HMAC_SHA_256, LEGACY_SHA_256, type SipsSealAlgorithm } from '../../src/protocols/sips/seal.js';
-import { findCurrency } from '../../src/index.js';
+import { findCurrency, assertNever } from '../../src/index.js';
 import type { BankContext } from './sandbox-protocol.js';
 import type { CardBrand } from '../cards.js';
 import type { DecidedBankTransaction } from './sandbox-protocol.js';
@@ -57,10 +57,8 @@ function responseCodes(transaction: DecidedBankTransaction): { responseCode: str
       return { responseCode: '17' };
     case 'error':
       return { responseCode: '99' };
-    default: {
-      const unreachable: never = transaction.status;
-      throw new Error(`unexpected status ${String(unreachable)}`);
-    }
+    default:
+      return assertNever(transaction.status);
   }
 }
 

@@ -3,6 +3,7 @@ import type { BankContext } from '../protocols/sandbox-protocol.js';
 import { browserLocale, renderRefusal } from '../pages.js';
 import type { PaymentRequestDetails, SandboxProtocol } from '../protocols/sandbox-protocol.js';
 import { PaymentRequestRefusal } from '../request-refusal.js';
+import { assertNever } from '../../src/index.js';
 
 /**
  * POST to one of a protocol's request paths: the merchant's signed request arrives through the
@@ -38,10 +39,8 @@ export function paymentRequestRoute(ctx: BankContext, protocol: SandboxProtocol)
         renderRefusal(ctx, res, refusal, request.locale);
         return;
       }
-      default: {
-        const unreachable: never = opened;
-        throw new Error(`unexpected open result ${JSON.stringify(unreachable)}`);
-      }
+      default:
+        return assertNever(opened);
     }
   };
 }

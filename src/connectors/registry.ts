@@ -15,7 +15,7 @@ export class ConnectorRegistry {
 
   get(name: string): BankConnector {
     const connector = this.byName.get(name);
-    if (!connector) throw new GatewayError('internal', 500, `connector ${name} is not configured`);
+    if (!connector) throw new GatewayError('internal', `connector ${name} is not configured`);
     return connector;
   }
 

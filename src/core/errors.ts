@@ -1,26 +1,43 @@
 /**
- * Every failure the gateway can explain to a caller is a GatewayError with a stable `code`.
- * The HTTP layer maps them to RFC 9457 problem documents in one place (src/http/problem.ts);
- * nothing else decides status codes.
+ * Every failure the gateway can explain to a caller is a GatewayError with a stable `code`. Each code has
+ * one HTTP status, one problem title and, for passing troubles, one Retry-After, all in the table below
+ * (as jose and node-oidc-provider fix them beside their codes): nothing that throws chooses a status.
+ * The HTTP layer turns them into RFC 9457 problem documents in one place (src/http/problem.ts).
  */
-export type ErrorCode =
-  | 'validation_failed'
-  | 'unauthorized'
-  | 'not_found'
-  | 'reference_conflict'
-  | 'idempotency_mismatch'
-  | 'illegal_transition'
-  | 'payment_final'
-  | 'invalid_bank_message'
-  | 'bank_unavailable'
-  | 'store_unavailable'
-  | 'malformed_body'
-  | 'unsupported_media_type'
-  | 'body_too_large'
-  | 'csrf_failed'
-  | 'card_data_refused'
-  | 'rate_limited'
-  | 'internal';
+export const ERRORS = {
+  validation_failed: { status: 400, title: 'Invalid request' },
+  malformed_body: { status: 400, title: 'Malformed request body' },
+  card_data_refused: { status: 400, title: 'Card data refused' },
+  invalid_bank_message: { status: 400, title: 'Invalid bank message' },
+  unauthorized: { status: 401, title: 'Unauthorized' },
+  csrf_failed: { status: 403, title: 'Form expired' },
+  not_found: { status: 404, title: 'Not found' },
+  reference_conflict: { status: 409, title: 'Reference already in use' },
+  illegal_transition: { status: 409, title: 'Not allowed in the current status' },
+  body_too_large: { status: 413, title: 'Request body too large' },
+  unsupported_media_type: { status: 415, title: 'Unsupported media type' },
+  idempotency_mismatch: { status: 422, title: 'Idempotency key reused with another body' },
+  rate_limited: { status: 429, title: 'Too many requests' },
+  internal: { status: 500, title: 'Internal error' },
+  /** The bank answered, but with something we cannot use (an API error, a session without a URL). */
+  bank_error: { status: 502, title: 'Bank error' },
+  /** The bank cannot be reached now (keys, API), or has no identifier left for today: retry later. */
+  bank_unavailable: { status: 503, title: 'Bank unavailable', retryAfterSeconds: 5 },
+  store_unavailable: { status: 503, title: 'Store unavailable', retryAfterSeconds: 2 },
+  /** Writers kept racing on one payment; a retry finds it settled. */
+  payment_busy: { status: 503, title: 'Payment busy', retryAfterSeconds: 1 },
+} as const satisfies Record<string, ErrorEntry>;
+
+interface ErrorEntry {
+  readonly status: number;
+  readonly title: string;
+  readonly retryAfterSeconds?: number;
+}
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** The table read back under its entry type, so optional members can be looked up on any code. */
+const ENTRIES: Readonly<Record<ErrorCode, ErrorEntry>> = ERRORS;
 
 export interface FieldError {
   /** JSON pointer-ish path of the offending field, e.g. `customer.email`. */
@@ -34,17 +51,21 @@ export class GatewayError extends Error {
   /** Extra members of the problem document (never secrets). */
   readonly extra: Record<string, unknown>;
 
-  constructor(code: ErrorCode, status: number, message: string, extra: Record<string, unknown> = {}) {
+  constructor(code: ErrorCode, message: string, extra: Record<string, unknown> = {}) {
     super(message);
     this.name = new.target.name;
     this.code = code;
-    this.status = status;
+    this.status = ENTRIES[code].status;
     this.extra = extra;
+  }
+
+  get title(): string {
+    return ENTRIES[this.code].title;
   }
 
   /** Seconds a caller should wait before trying again (the Retry-After header), for passing troubles only. */
   get retryAfterSeconds(): number | undefined {
-    return undefined;
+    return ENTRIES[this.code].retryAfterSeconds;
   }
 
   /** 4xx messages are written for the caller; 5xx details stay in the log. */
@@ -56,26 +77,26 @@ export class GatewayError extends Error {
 export class ValidationError extends GatewayError {
   readonly errors: FieldError[];
   constructor(errors: FieldError[], message = 'The request has invalid fields.') {
-    super('validation_failed', 400, message, { errors });
+    super('validation_failed', message, { errors });
     this.errors = errors;
   }
 }
 
 export class UnauthorizedError extends GatewayError {
   constructor(message = 'A valid API key is required in the Authorization header (Bearer).') {
-    super('unauthorized', 401, message);
+    super('unauthorized', message);
   }
 }
 
 export class NotFoundError extends GatewayError {
   constructor(message = 'No such resource.') {
-    super('not_found', 404, message);
+    super('not_found', message);
   }
 }
 
 export class ReferenceConflictError extends GatewayError {
   constructor(reference: string, existingPaymentId: string, existingStatus: string) {
-    super('reference_conflict', 409, `The reference "${reference}" already has a payment that is ${existingStatus}.`, {
+    super('reference_conflict', `The reference "${reference}" already has a payment that is ${existingStatus}.`, {
       existingPaymentId,
       existingStatus,
     });
@@ -84,14 +105,14 @@ export class ReferenceConflictError extends GatewayError {
 
 export class IdempotencyMismatchError extends GatewayError {
   constructor() {
-    super('idempotency_mismatch', 422, 'This Idempotency-Key was already used with a different request body.');
+    super('idempotency_mismatch', 'This Idempotency-Key was already used with a different request body.');
   }
 }
 
 /** A command that the payment's current status does not allow (e.g. cancelling a succeeded payment). */
 export class IllegalTransitionError extends GatewayError {
   constructor(from: string, command: string) {
-    super('illegal_transition', 409, `A payment that is ${from} cannot accept "${command}".`, { status: from });
+    super('illegal_transition', `A payment that is ${from} cannot accept "${command}".`, { status: from });
   }
 }
 
@@ -102,7 +123,7 @@ export class IllegalTransitionError extends GatewayError {
 export class InvalidBankMessageError extends GatewayError {
   readonly reason: string;
   constructor(reason: string, message = 'The bank message could not be verified.') {
-    super('invalid_bank_message', 400, message, { reason });
+    super('invalid_bank_message', message, { reason });
     this.reason = reason;
   }
 }
@@ -110,11 +131,7 @@ export class InvalidBankMessageError extends GatewayError {
 /** The bank's keys or API cannot be reached now: retryable, never a reason to accept unverified data. */
 export class BankUnavailableError extends GatewayError {
   constructor(message = 'The bank cannot be reached right now; please retry.') {
-    super('bank_unavailable', 503, message);
-  }
-
-  override get retryAfterSeconds(): number {
-    return 5;
+    super('bank_unavailable', message);
   }
 }
 
@@ -125,16 +142,12 @@ export class BankUnavailableError extends GatewayError {
  */
 export class StoreUnavailableError extends GatewayError {
   constructor(message = 'The payment store is unavailable for a moment; please retry.') {
-    super('store_unavailable', 503, message);
-  }
-
-  override get retryAfterSeconds(): number {
-    return 2;
+    super('store_unavailable', message);
   }
 }
 
 export class CsrfError extends GatewayError {
   constructor() {
-    super('csrf_failed', 403, 'This form has expired. Please go back and try again.');
+    super('csrf_failed', 'This form has expired. Please go back and try again.');
   }
 }

@@ -1,30 +1,11 @@
 import type { ErrorRequestHandler, Response } from 'express';
-import { GatewayError, type ErrorCode } from '../core/errors.js';
+import { GatewayError } from '../core/errors.js';
 import type { Logger } from '../logger.js';
 import { storeUnavailable } from '../store/store-failure.js';
 
 /** Stable problem `type` URIs: the part after the base never changes once published. */
 export const PROBLEM_BASE = 'https://hpp-gateway.dev/problems/';
 
-const TITLES: Record<ErrorCode, string> = {
-  validation_failed: 'Invalid request',
-  unauthorized: 'Unauthorized',
-  not_found: 'Not found',
-  reference_conflict: 'Reference already in use',
-  idempotency_mismatch: 'Idempotency key reused with another body',
-  illegal_transition: 'Not allowed in the current status',
-  payment_final: 'Payment is final',
-  invalid_bank_message: 'Invalid bank message',
-  bank_unavailable: 'Bank unavailable',
-  store_unavailable: 'Store unavailable',
-  malformed_body: 'Malformed request body',
-  unsupported_media_type: 'Unsupported media type',
-  body_too_large: 'Request body too large',
-  csrf_failed: 'Form expired',
-  card_data_refused: 'Card data refused',
-  rate_limited: 'Too many requests',
-  internal: 'Internal error',
-};
 
 /** Errors thrown by body parsers (body-parser sets `type` and `status`). */
 interface ParserError {
@@ -42,28 +23,28 @@ export function toGatewayError(err: unknown): GatewayError {
   const parser = err as ParserError;
   switch (parser?.type) {
     case 'entity.parse.failed':
-      return new GatewayError('malformed_body', 400, 'The body is not valid JSON.');
+      return new GatewayError('malformed_body', 'The body is not valid JSON.');
     case 'entity.too.large':
-      return new GatewayError('body_too_large', 413, 'The request body is larger than allowed.');
+      return new GatewayError('body_too_large', 'The request body is larger than allowed.');
     case 'encoding.unsupported':
     case 'charset.unsupported':
-      return new GatewayError('unsupported_media_type', 415, 'The body encoding or charset is not supported.');
+      return new GatewayError('unsupported_media_type', 'The body encoding or charset is not supported.');
     case 'request.aborted':
     case 'request.size.invalid':
     case 'stream.encoding.set':
-      return new GatewayError('malformed_body', 400, 'The request body could not be read.');
+      return new GatewayError('malformed_body', 'The request body could not be read.');
     default:
       if (typeof parser?.status === 'number' && parser.status >= 400 && parser.status < 500) {
-        return new GatewayError('malformed_body', parser.status, 'The request could not be read.');
+        return new GatewayError('malformed_body', 'The request could not be read.');
       }
-      return new GatewayError('internal', 500, 'Internal error.');
+      return new GatewayError('internal', 'Internal error.');
   }
 }
 
 export function sendProblem(res: Response, error: GatewayError, instance?: string): void {
   const body: Record<string, unknown> = {
     type: `${PROBLEM_BASE}${error.code}`,
-    title: TITLES[error.code],
+    title: error.title,
     status: error.status,
     detail: error.expose ? error.message : 'An internal error occurred.',
     ...(instance ? { instance } : {}),

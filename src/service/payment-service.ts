@@ -170,6 +170,6 @@ export class PaymentService {
       }
       payment = null;
     }
-    throw new GatewayError('internal', 503, 'The payment is busy; please retry.');
+    throw new GatewayError('payment_busy', 'The payment is busy; please retry.');
   }
 }

@@ -1,3 +1,4 @@
+import { assertNever } from '../../core/payment.js';
 import { GatewayError, InvalidBankMessageError } from '../../core/errors.js';
 import { findCurrency } from '../../core/money.js';
 import type { Logger } from '../../logger.js';
@@ -75,7 +76,7 @@ export class LyraConnector implements BankConnector {
   async buildRequest(input: BuildRequestInput): Promise<RedirectForm> {
     const { payment, attempt } = input;
     const currency = findCurrency(payment.currency);
-    if (!currency) throw new GatewayError('internal', 500, `currency ${payment.currency} has no ISO 4217 numeric code`);
+    if (!currency) throw new GatewayError('internal', `currency ${payment.currency} has no ISO 4217 numeric code`);
     const { siteId, services } = this.options;
     const { transDate, transId } = await this.stamps.get(attempt.ref, this.clock(), (now) => this.sharedStamp(attempt.ref, now));
 
@@ -136,10 +137,8 @@ export class LyraConnector implements BankConnector {
       }
       case 'retry':
         return { status: 503, contentType: 'text/plain', body: 'RETRY' };
-      default: {
-        const never: never = kind;
-        throw new Error(`unknown acknowledgement ${String(never)}`);
-      }
+      default:
+        return assertNever(kind);
     }
   }
 

@@ -39,7 +39,7 @@ export async function nextTransaction(services: ConnectorServices, siteId: strin
   const sequence = await services.nextSequence(transIdScope(siteId, transDate.slice(0, 8)), TRANS_ID_COUNTER_TTL_SECONDS);
   if (sequence > MAX_TRANS_ID) {
     // 899,999 payment forms in one UTC day for one shop: refuse rather than reuse an identifier.
-    throw new GatewayError('bank_unavailable', 503, 'No Lyra transaction identifier is left for today; please retry after midnight UTC.');
+    throw new GatewayError('bank_unavailable', 'No Lyra transaction identifier is left for today; please retry after midnight UTC.');
   }
   return { transDate, transId: formatTransId(sequence) };
 }

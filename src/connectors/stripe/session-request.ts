@@ -46,7 +46,7 @@ export function checkoutSessionParams(input: BuildRequestInput, paymentMethodTyp
   const { payment, attempt } = input;
   const unitAmount = toStripeAmount(payment.amount, payment.currency);
   if (unitAmount === null) {
-    throw new GatewayError('bank_unavailable', 502, `Stripe cannot charge this exact amount in ${payment.currency}`);
+    throw new GatewayError('bank_error', `Stripe cannot charge this exact amount in ${payment.currency}`);
   }
   return {
     mode: 'payment',

@@ -54,7 +54,7 @@ export class StripeApiError extends GatewayError {
 
   constructor(httpStatus: number, details: { type?: string; code?: string; param?: string } = {}) {
     const what = [details.type, details.code, details.param && `param ${details.param}`].filter(Boolean).join(', ');
-    super('bank_unavailable', 502, `Stripe refused the request: HTTP ${httpStatus}${what ? ` (${what})` : ''}`);
+    super('bank_error', `Stripe refused the request: HTTP ${httpStatus}${what ? ` (${what})` : ''}`);
     this.httpStatus = httpStatus;
     this.type = details.type;
     this.stripeCode = details.code;

@@ -93,15 +93,15 @@ export class StripeConnector implements BankConnector {
       idempotencyKey: idempotencyKeyFor(input.attempt.ref),
     });
     const session = createdSession.safeParse(body);
-    if (!session.success) throw new GatewayError('bank_unavailable', 502, 'Stripe answered the Checkout Session create with no usable session');
+    if (!session.success) throw new GatewayError('bank_error', 'Stripe answered the Checkout Session create with no usable session');
     let url: URL;
     try {
       url = new URL(session.data.url);
     } catch {
-      throw new GatewayError('bank_unavailable', 502, 'Stripe returned a Checkout URL that is not a URL');
+      throw new GatewayError('bank_error', 'Stripe returned a Checkout URL that is not a URL');
     }
     if (url.protocol !== 'https:' || url.origin !== this.bankOrigin) {
-      throw new GatewayError('bank_unavailable', 502, `Stripe returned a Checkout URL outside ${this.bankOrigin} (set STRIPE_CHECKOUT_ORIGIN for a custom domain)`);
+      throw new GatewayError('bank_error', `Stripe returned a Checkout URL outside ${this.bankOrigin} (set STRIPE_CHECKOUT_ORIGIN for a custom domain)`);
     }
     return { url: session.data.url, method: 'GET', fields: {} };
   }

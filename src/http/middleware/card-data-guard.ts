@@ -17,6 +17,6 @@ export function cardDataGuard(isFreeText: (path: string) => boolean, log: (findi
     const finding = findCardData(req.body, isFreeText);
     if (!finding) return next();
     log({ kind: finding.kind, route: req.path.replace(/pay_[A-Za-z0-9_-]+/g, 'pay_…') });
-    next(new GatewayError('card_data_refused', 400, 'Card data must never be sent to this gateway: the card is typed on the bank’s page only. The request was refused and not stored.'));
+    next(new GatewayError('card_data_refused', 'Card data must never be sent to this gateway: the card is typed on the bank’s page only. The request was refused and not stored.'));
   };
 }

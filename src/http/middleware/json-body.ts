@@ -9,7 +9,7 @@ export function jsonBody(limit: string): RequestHandler[] {
   const requireJson: RequestHandler = (req, _res, next) => {
     const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
     if (!hasBody || req.is('application/json')) return next();
-    next(new GatewayError('unsupported_media_type', 415, 'Send the body as application/json.'));
+    next(new GatewayError('unsupported_media_type', 'Send the body as application/json.'));
   };
   const parse = express.json({ limit, strict: true, type: 'application/json' });
   return [requireJson, parse];

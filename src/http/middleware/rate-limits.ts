@@ -20,7 +20,7 @@ function store(options: RateLimitOptions, name: string): Store | undefined {
   return new RedisRateLimitStore(options.redis, `${options.prefix}rl:${name}:`);
 }
 
-const tooMany = (): GatewayError => new GatewayError('rate_limited', 429, 'Too many requests; slow down and retry after the time in the RateLimit headers.');
+const tooMany = (): GatewayError => new GatewayError('rate_limited', 'Too many requests; slow down and retry after the time in the RateLimit headers.');
 
 /**
  * express-rate-limit, answering with the IETF RateLimit headers and the gateway's own 429 error (a

@@ -86,7 +86,7 @@ export function checkoutRoutes(options: CheckoutOptions): Router {
     if (!isOpen(payment.status)) return res.redirect(303, `${publicUrl}/checkout/${payment.id}/result`);
     const connector = connectors.get(payment.connector);
     const { attempt, payment: current } = await service.startAttempt(payment.id, connector.name);
-    if (!attempt) throw new GatewayError('internal', 500, 'no attempt was started');
+    if (!attempt) throw new GatewayError('internal', 'no attempt was started');
 
     const locale = pickLocale(req, current);
     const redirect = await connector.buildRequest({
@@ -101,7 +101,7 @@ export function checkoutRoutes(options: CheckoutOptions): Router {
     if (redirect.method === 'GET') {
       // A hosted page reached by a plain link (Stripe Checkout): a GET form would drop the URL's query
       // and fragment, so answer a 303. Only ever to the connector's own origin: never an open redirect.
-      if (new URL(redirect.url).origin !== connector.bankOrigin) throw new GatewayError('internal', 500, 'the bank redirect left the bank origin');
+      if (new URL(redirect.url).origin !== connector.bankOrigin) throw new GatewayError('internal', 'the bank redirect left the bank origin');
       return res.redirect(303, redirect.url);
     }
     renderPage(views, res, 'redirect.njk', locale, { redirect });

@@ -197,7 +197,7 @@ describe('Stripe connector: creating the Checkout Session', () => {
     expect(err).to.be.instanceOf(StripeApiError);
     const error = err as StripeApiError;
     expect(error).to.be.instanceOf(GatewayError);
-    expect(error.code).to.equal('bank_unavailable');
+    expect(error.code).to.equal('bank_error');
     expect(error.status).to.equal(502);
     expect(error.expose).to.equal(false);
     expect(error.httpStatus).to.equal(400);
