@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import type session from 'express-session';
 import { createGateway, type GatewayApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { GatewayKeystore } from '../../src/keys/keystore.js';
@@ -23,7 +24,7 @@ export interface TestGateway {
 }
 
 /** A gateway on the memory store (or the one given) with a FakeBank behind it: no network at all. */
-export async function testGateway(options: { store?: GatewayStore; env?: Record<string, string>; connectors?: (keystore: GatewayKeystore, bank: FakeBank) => BankConnector[] } = {}): Promise<TestGateway> {
+export async function testGateway(options: { store?: GatewayStore; sessionStore?: session.Store; env?: Record<string, string>; connectors?: (keystore: GatewayKeystore, bank: FakeBank) => BankConnector[] } = {}): Promise<TestGateway> {
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -57,6 +58,7 @@ export async function testGateway(options: { store?: GatewayStore; env?: Record<
   const keystore = await GatewayKeystore.ephemeral();
   const app = await createGateway(config, {
     store: options.store ?? new MemoryPaymentStore({ clock: now }),
+    ...(options.sessionStore ? { sessionStore: options.sessionStore } : {}),
     keystore,
     connectors: options.connectors ? options.connectors(keystore, bank) : [bank.connector(keystore, now)],
     logger: createLogger('info', sink),
