@@ -139,7 +139,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
       cannotCharge: (name, amount, currency) => connectors.get(name).cannotCharge?.(amount, currency) ?? null,
     }),
   );
-  api.use(eventsApi(store, () => notifications.worker.poke()));
+  api.use(eventsApi(store, () => notifications.worker.poke(), outboxTargets(config)));
   api.use((_req, _res, next) => next(new NotFoundError('No such API endpoint.')));
   api.use(apiErrorHandler(logger));
   app.use('/api/v1', api);

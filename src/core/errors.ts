@@ -109,10 +109,13 @@ export class IdempotencyMismatchError extends GatewayError {
   }
 }
 
-/** A command that the payment's current status does not allow (e.g. cancelling a succeeded payment). */
+/**
+ * A command that the payment's current status does not allow (e.g. cancelling a succeeded payment).
+ * The payment's status is `paymentStatus`: a problem document's `status` is the HTTP status.
+ */
 export class IllegalTransitionError extends GatewayError {
   constructor(from: string, command: string) {
-    super('illegal_transition', `A payment that is ${from} cannot accept "${command}".`, { status: from });
+    super('illegal_transition', `A payment that is ${from} cannot accept "${command}".`, { paymentStatus: from });
   }
 }
 

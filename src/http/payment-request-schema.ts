@@ -43,6 +43,7 @@ function buildSchema(rules: CreateRules) {
       .string({ message: 'currency must be an ISO 4217 code' })
       .refine((c) => findCurrency(c) !== undefined, { message: 'currency must be an existing ISO 4217 alphabetic code, e.g. EUR' }),
     reference: z.string({ message: 'reference is required' }).regex(REFERENCE, { message: 'reference must be 1-64 characters of A-Z a-z 0-9 . _ -' }),
+    // zod's max() counts code points, not UTF-16 units: an emoji is one character of the 255.
     description: z.string().trim().min(1).max(255, { message: 'description must be at most 255 characters' }).optional(),
     customer: z
       .strictObject({
@@ -66,19 +67,34 @@ function buildSchema(rules: CreateRules) {
   });
 }
 
+/**
+ * JSON.parse makes `"__proto__"` an ordinary own key, but zod's record skips it (as any object copy
+ * would turn it into the prototype): the merchant would get a 201 with the key silently gone. Refused
+ * instead. The fixed-shape objects refuse it already as an unknown field; `constructor` and
+ * `prototype` are plain keys all the way to the store and back, so they are kept.
+ */
+function prototypeKeyErrors(body: Record<string, unknown>): FieldError[] {
+  const metadata = body.metadata;
+  const has = typeof metadata === 'object' && metadata !== null && Object.hasOwn(metadata, '__proto__');
+  return has ? [{ field: 'metadata.__proto__', message: 'metadata keys may not be __proto__' }] : [];
+}
+
 /** Validates a create-payment body into a NewPayment, or throws a ValidationError naming every bad field. */
 export function parseNewPayment(body: unknown, rules: CreateRules): NewPayment {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new ValidationError([{ field: '', message: 'the body must be a JSON object' }]);
   }
   const result = schemaFor(rules).safeParse(body);
+  const errors = prototypeKeyErrors(body as Record<string, unknown>);
   if (!result.success) {
-    const errors: FieldError[] = result.error.issues.map((issue) => ({
-      field: issue.code === 'unrecognized_keys' ? [...issue.path, ...issue.keys].join('.') : issue.path.join('.'),
-      message: issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message,
-    }));
-    throw new ValidationError(errors);
+    for (const issue of result.error.issues) {
+      errors.push({
+        field: issue.code === 'unrecognized_keys' ? [...issue.path, ...issue.keys].join('.') : issue.path.join('.'),
+        message: issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message,
+      });
+    }
   }
+  if (errors.length > 0 || !result.success) throw new ValidationError(errors);
   const v = result.data;
   return {
     amount: v.amount,

@@ -42,13 +42,14 @@ export function toGatewayError(err: unknown): GatewayError {
 }
 
 export function sendProblem(res: Response, error: GatewayError, instance?: string): void {
+  // The standard members come last, so an extra member of the same name can never replace them.
   const body: Record<string, unknown> = {
+    ...(error.expose ? error.extra : {}),
     type: `${PROBLEM_BASE}${error.code}`,
     title: error.title,
     status: error.status,
     detail: error.expose ? error.message : 'An internal error occurred.',
     ...(instance ? { instance } : {}),
-    ...(error.expose ? error.extra : {}),
   };
   if (error.status === 401) res.set('WWW-Authenticate', 'Bearer');
   if (error.retryAfterSeconds !== undefined) res.set('Retry-After', String(error.retryAfterSeconds));

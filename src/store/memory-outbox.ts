@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { PaymentEvent } from '../core/events.js';
 import { assertListLimit, decodeCursor, encodeCursor } from './list-cursor.js';
-import { assertClaimArguments, attemptRecord } from './outbox-checks.js';
+import { assertClaimArguments, attemptRecord, redeliveryTargets } from './outbox-checks.js';
 import type {
   ClaimedDelivery,
   Delivery,
@@ -156,11 +156,12 @@ export class MemoryOutbox implements Outbox {
     };
   }
 
-  async redeliver(eventId: string, now: Date): Promise<boolean> {
+  async redeliver(eventId: string, now: Date, targets?: readonly string[]): Promise<boolean> {
+    const chosen = redeliveryTargets(targets, this.targets);
     const stored = this.events.get(eventId);
     if (!stored) return false;
     const iso = now.toISOString();
-    for (const target of this.targets) {
+    for (const target of chosen) {
       const key = deliveryKey(eventId, target);
       const delivery = this.deliveries.get(key);
       if (delivery) {

@@ -203,8 +203,8 @@ export class MemoryPaymentStore implements PaymentStore, Outbox {
     return this.outbox.listEventsWithDeliveries(query);
   }
 
-  redeliver(eventId: string, now: Date): Promise<boolean> {
-    return this.outbox.redeliver(eventId, now);
+  redeliver(eventId: string, now: Date, targets?: readonly string[]): Promise<boolean> {
+    return this.outbox.redeliver(eventId, now, targets);
   }
 
   pendingCount(): Promise<number> {

@@ -21,6 +21,15 @@ export function checkOutboxTargets(targets: readonly string[]): string[] {
   return [...targets];
 }
 
+/** The targets a redelivery is for: the ones asked for, each a configured one, or all of them. */
+export function redeliveryTargets(requested: readonly string[] | undefined, configured: readonly string[]): readonly string[] {
+  if (requested === undefined) return configured;
+  for (const target of requested) {
+    if (!configured.includes(target)) throw new RangeError(`outbox target ${JSON.stringify(target)} is not configured`);
+  }
+  return requested;
+}
+
 /** A claim must take at least one delivery and lease it for a positive whole number of ms. */
 export function assertClaimArguments(limit: number, leaseMs: number): void {
   if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`claim limit must be a positive integer, got ${limit}`);

@@ -81,10 +81,12 @@ export interface Outbox {
   /** Newest first, cursor paging; filters combine. */
   listEventsWithDeliveries(query: EventQuery): Promise<{ items: EventWithDeliveries[]; nextCursor: string | null }>;
   /**
-   * Queues the event again for every configured target (also dead and delivered ones), due now; the
-   * attempts so far are kept and later tries append to them. False when there is no such event.
+   * Queues the event again for the given targets, or every configured target when none are given
+   * (also dead and delivered deliveries), due now; the attempts so far are kept and later tries append
+   * to them. The other targets' deliveries are left as they are. False when there is no such event;
+   * a RangeError for a target that is not configured.
    */
-  redeliver(eventId: string, now: Date): Promise<boolean>;
+  redeliver(eventId: string, now: Date, targets?: readonly string[]): Promise<boolean>;
   /** How many deliveries are pending (for health and tests). */
   pendingCount(): Promise<number>;
 }

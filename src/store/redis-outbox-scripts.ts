@@ -200,12 +200,13 @@ return 1
 `;
 
 /**
- * Queues an event again for every configured target, due now. Atomic so the delivery's state, its
- * queue entry and the queue's due time always agree. The attempts so far are kept. A queue whose
- * head is under a live lease keeps its score: making it due would hand that head to a second worker.
+ * Queues an event again for the given targets (configured ones, checked by the caller), due now;
+ * the event's other deliveries are not touched. Atomic so the delivery's state, its queue entry and
+ * the queue's due time always agree. The attempts so far are kept. A queue whose head is under a live
+ * lease keeps its score: making it due would hand that head to a second worker.
  *
  * KEYS: 1 evt:{eventId}
- * ARGV: 1 prefix, 2 event id, 3 now ms, 4 now ISO, 5 configured targets, comma-joined
+ * ARGV: 1 prefix, 2 event id, 3 now ms, 4 now ISO, 5 the targets to redeliver to, comma-joined
  * Returns 1, or 0 when there is no such event.
  */
 export const REDELIVER_EVENT = `${SPLIT_TARGETS}

@@ -11,7 +11,7 @@ import type {
   EventWithDeliveries,
   Outbox,
 } from './outbox.js';
-import { assertClaimArguments, attemptRecord } from './outbox-checks.js';
+import { assertClaimArguments, attemptRecord, redeliveryTargets } from './outbox-checks.js';
 import { CLAIM_DELIVERIES, COMPLETE_DELIVERY, FAIL_DELIVERY, GET_EVENT, LIST_EVENTS, REDELIVER_EVENT } from './redis-outbox-scripts.js';
 
 /** The scripts of redis-outbox-scripts.ts, as ioredis exposes them after defineCommand. */
@@ -44,12 +44,14 @@ export class RedisOutbox implements Outbox {
   private readonly redis: Redis;
   private readonly scripts: ScriptedRedis;
   private readonly prefix: string;
+  private readonly targets: readonly string[];
   private readonly joinedTargets: string;
   private readonly clock: () => Date;
 
   constructor(redis: Redis, options: RedisOutboxOptions) {
     this.redis = redis;
     this.prefix = options.prefix;
+    this.targets = options.targets;
     this.joinedTargets = options.targets.join(',');
     this.clock = options.clock;
     redis.defineCommand('hppClaimDeliveries', { lua: CLAIM_DELIVERIES, numberOfKeys: 1 });
@@ -173,14 +175,15 @@ export class RedisOutbox implements Outbox {
   }
 
   /** One round trip (one script). */
-  async redeliver(eventId: string, now: Date): Promise<boolean> {
+  async redeliver(eventId: string, now: Date, targets?: readonly string[]): Promise<boolean> {
+    const chosen = redeliveryTargets(targets, this.targets);
     const written = await this.scripts.hppRedeliverEvent(
       this.key(`evt:${eventId}`),
       this.prefix,
       eventId,
       now.getTime(),
       now.toISOString(),
-      this.joinedTargets,
+      chosen.join(','),
     );
     return written === 1;
   }

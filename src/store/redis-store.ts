@@ -249,8 +249,8 @@ export class RedisPaymentStore implements PaymentStore, Outbox {
   }
 
   /** One round trip (one script). */
-  redeliver(eventId: string, now: Date): Promise<boolean> {
-    return this.outbox.redeliver(eventId, now);
+  redeliver(eventId: string, now: Date, targets?: readonly string[]): Promise<boolean> {
+    return this.outbox.redeliver(eventId, now, targets);
   }
 
   /** One round trip (SCARD). */

@@ -389,6 +389,31 @@ export function outboxContract(setup: (ctx: Mocha.Context) => Promise<OutboxFixt
       expect(await store.pendingCount()).to.equal(0);
     });
 
+    it('queues again only the targets asked for, leaving the other deliveries as they are', async () => {
+      const { event: e1 } = await created();
+      await completeAll(await claimAll());
+      const before = await store.getEvent(e1.id);
+
+      const at = later(5000);
+      expect(await store.redeliver(e1.id, at, ['webhook:1'])).to.equal(true);
+      expect(await store.pendingCount()).to.equal(1);
+      const after = await store.getEvent(e1.id);
+      expect(deliveryOf(after, 'webhook:1')).to.deep.include({ state: 'pending', nextAttemptAt: at.toISOString(), queuedAt: at.toISOString(), deliveredAt: null });
+      for (const target of ['webhook:0', 'email']) expect(deliveryOf(after, target), target).to.deep.equal(deliveryOf(before, target));
+      expect(heads(await store.claim(at, 10, LEASE_MS))).to.deep.equal(expected(['webhook:1'], e1));
+    });
+
+    it('refuses a target that is not configured, changing nothing', async () => {
+      const { event: e1 } = await created();
+      await completeAll(await claimAll());
+      const refused = await store.redeliver(e1.id, later(), ['webhook:0', 'email:buyer']).then(
+        () => null,
+        (err: unknown) => err,
+      );
+      expect(refused).to.be.instanceOf(RangeError);
+      expect(await store.pendingCount()).to.equal(0);
+    });
+
     it('answers false for an unknown event', async () => {
       expect(await store.redeliver(newId('evt'), fx.now())).to.equal(false);
       expect(await store.getEvent(newId('evt'))).to.equal(null);

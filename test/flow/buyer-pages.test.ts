@@ -1,7 +1,82 @@
 import { expect } from 'chai';
+import type session from 'express-session';
+import { Redis } from 'ioredis';
 import request from 'supertest';
+import { redisSessionStore } from '../../src/http/session-store.js';
 import { API_KEY, testGateway, validPayment, type TestGateway } from '../support/gateway.js';
 import { BANK_PAY_URL } from '../support/fake-bank.js';
+import { randomPrefix, requireRedis } from '../support/redis-server.js';
+
+const sidOf = (res: request.Response): string | undefined => res.headers['set-cookie']?.[0]?.split(';')[0];
+const csrfOf = (res: request.Response): string => /name="_csrf" value="([^"]+)"/.exec(res.text)![1]!;
+
+/** Session fixation and two tabs, on each session store the gateway runs with. */
+for (const kind of ['memory', 'redis'] as const) {
+  describe(`buyer sessions (${kind} session store)`, () => {
+    let gw: TestGateway;
+    let redis: Redis | undefined;
+    let sessionPrefix = '';
+    const newPayment = async (): Promise<string> =>
+      (await request(gw.app).post('/api/v1/payments').set('Authorization', `Bearer ${API_KEY}`).send(validPayment())).body.id as string;
+
+    beforeEach(async function () {
+      let sessionStore: session.Store | undefined;
+      if (kind === 'redis') {
+        redis = new Redis(await requireRedis(this), { maxRetriesPerRequest: 1 });
+        sessionPrefix = `${randomPrefix()}sess:`;
+        sessionStore = redisSessionStore(redis, sessionPrefix);
+      }
+      gw = await testGateway(sessionStore ? { sessionStore } : {});
+    });
+    afterEach(async () => {
+      await gw?.close();
+      await redis?.quit();
+      redis = undefined;
+    });
+
+    it('gives a new session id each time the payment journey starts (no fixation)', async () => {
+      const first = await newPayment();
+      const opened = await request(gw.app).get(`/checkout/${first}`);
+      const sid = sidOf(opened)!;
+      expect(sid).to.match(/^hpp\.sid=/);
+
+      // A session made for another payment (say, by someone who planted their own cookie) is not
+      // carried into this payment's journey: it gets an id of our own making and its own token.
+      const other = await newPayment();
+      const planted = await request(gw.app).get(`/checkout/${other}`).set('Cookie', sid);
+      expect(sidOf(planted)).to.match(/^hpp\.sid=/).and.not.equal(sid);
+      expect(csrfOf(planted)).to.not.equal(csrfOf(opened));
+
+      // So is a cookie the gateway never issued.
+      const forged = await request(gw.app).get(`/checkout/${first}`).set('Cookie', 'hpp.sid=s%3Aforged-by-someone.AAAA');
+      expect(sidOf(forged)).to.match(/^hpp\.sid=/).and.not.equal('hpp.sid=s%3Aforged-by-someone.AAAA');
+    });
+
+    it('lets a buyer with two tabs on one payment pay from either: same session, one attempt at the bank', async () => {
+      const id = await newPayment();
+      const browser = request.agent(gw.app);
+      const tab1 = await browser.get(`/checkout/${id}`);
+      const sid = sidOf(tab1)!;
+      const tab2 = await browser.get(`/checkout/${id}`);
+
+      // The first tab's form is still good after the second tab opened.
+      const payFromTab1 = await browser.post(`/checkout/${id}/pay`).type('form').send({ _csrf: csrfOf(tab1) });
+      expect(payFromTab1.status).to.equal(200);
+      expect(payFromTab1.text).to.contain(`action="${BANK_PAY_URL}"`);
+      // The second tab continued the journey: no new session, the same token.
+      expect(sidOf(tab2) ?? sid).to.equal(sid);
+      expect(csrfOf(tab2)).to.equal(csrfOf(tab1));
+      if (redis) expect(await redis.keys(`${sessionPrefix}*`)).to.have.length(1);
+
+      const payFromTab2 = await browser.post(`/checkout/${id}/pay`).type('form').send({ _csrf: csrfOf(tab2) });
+      expect(payFromTab2.status).to.equal(200);
+
+      const payment = (await request(gw.app).get(`/api/v1/payments/${id}`).set('Authorization', `Bearer ${API_KEY}`)).body;
+      expect(payment.status).to.equal('pending');
+      expect(payment.attempts).to.have.length(1);
+    });
+  });
+}
 
 describe('buyer pages', () => {
   let gw: TestGateway;
@@ -39,13 +114,6 @@ describe('buyer pages', () => {
     const secure = await request(proxied.app).get(`/checkout/${p.id}`).set('X-Forwarded-Proto', 'https');
     expect(secure.headers['set-cookie']![0]).to.match(/Secure/);
     await proxied.close();
-  });
-
-  it('gives a new session id each time the payment journey starts (no fixation)', async () => {
-    const first = await request(gw.app).get(checkoutPath());
-    const sid = first.headers['set-cookie']![0]!.split(';')[0]!;
-    const second = await request(gw.app).get(checkoutPath()).set('Cookie', sid);
-    expect(second.headers['set-cookie']![0]!.split(';')[0]).to.not.equal(sid);
   });
 
   it('sends strict security headers: CSP with nonce, form-action self + bank, no framing, no referrer', async () => {

@@ -34,6 +34,14 @@ describe('merchant API', () => {
       expect((await api().post('/api/v1/payments').set('Authorization', `Bearer ${OTHER_API_KEY}`).send(validPayment())).status).to.equal(201);
     });
 
+    it('takes the Bearer scheme in any letter case (RFC 9110 auth schemes are case-insensitive)', async () => {
+      for (const scheme of ['bearer', 'BEARER', 'bEaReR']) {
+        const res = await api().post('/api/v1/payments').set('Authorization', `${scheme} ${API_KEY}`).send(validPayment());
+        expect(res.status, scheme).to.equal(201);
+      }
+      expect((await api().get('/api/v1/payments').set('Authorization', `bearer ${API_KEY}x`)).status).to.equal(401);
+    });
+
     it('does not take the key from the query string', async () => {
       const res = await api().get(`/api/v1/payments?api_key=${API_KEY}`);
       expect(res.status).to.equal(401);
@@ -95,6 +103,54 @@ describe('merchant API', () => {
         expect(await countPayments()).to.equal(0);
       });
     }
+
+    /** The JSON text of a valid payment with `replace` applied: for bodies an object literal cannot express. */
+    const rawBody = (replace: (json: string) => string, overrides: Record<string, unknown> = {}) => replace(JSON.stringify(validPayment(overrides)));
+    const createRaw = (body: string) => api().post('/api/v1/payments').set(auth).set('Content-Type', 'application/json').send(body);
+
+    it('refuses a metadata key __proto__ with 400 naming it, instead of dropping it', async () => {
+      const res = await createRaw(rawBody((json) => json.replace('"PROTO"', '"__proto__"'), { metadata: { cart: '42', PROTO: 'x' } }));
+      expect(res.status).to.equal(400);
+      expect(res.body.errors).to.deep.include({ field: 'metadata.__proto__', message: 'metadata keys may not be __proto__' });
+      expect(await countPayments()).to.equal(0);
+    });
+
+    it('keeps metadata keys constructor and prototype as ordinary keys', async () => {
+      const res = await create(validPayment({ metadata: { constructor: 'a', prototype: 'b' } }));
+      expect(res.status).to.equal(201);
+      expect(res.body.metadata).to.deep.equal({ constructor: 'a', prototype: 'b' });
+      const read = await api().get(`/api/v1/payments/${res.body.id}`).set(auth);
+      expect(read.body.metadata).to.deep.equal({ constructor: 'a', prototype: 'b' });
+    });
+
+    const duplicated: Array<[string, (json: string) => string, string]> = [
+      ['a top-level key', (json) => json.replace('{', '{"amount":1,'), 'amount'],
+      ['a key spelled with an escape', (json) => json.replace('{', '{"am\\u006funt":1,'), 'amount'],
+      ['a metadata key', (json) => json.replace('"cart":"42"', '"cart":"42","cart":"43"'), 'metadata.cart'],
+      ['a customer key', (json) => json.replace('"locale":"en"', '"locale":"en","locale":"fr"'), 'customer.locale'],
+    ];
+    for (const [name, edit, field] of duplicated) {
+      it(`refuses a body with ${name} given twice (400 naming ${field}), creating nothing`, async () => {
+        const res = await createRaw(rawBody(edit));
+        expect(res.status).to.equal(400);
+        expect(res.headers['content-type']).to.contain(PROBLEM);
+        expect(res.body.errors.map((e: { field: string }) => e.field)).to.deep.equal([field]);
+        expect(await countPayments()).to.equal(0);
+      });
+    }
+
+    it('accepts the same key in different objects and key-like text inside strings', async () => {
+      const res = await create(validPayment({ description: 'the "amount":1, "cart" \\" {', metadata: { email: 'x', locale: 'y', amount: '1' } }));
+      expect(res.status).to.equal(201);
+    });
+
+    it('counts description characters as code points, and says so', async () => {
+      const emoji = '\u{1F455}';
+      expect((await create(validPayment({ description: emoji.repeat(255) }))).status).to.equal(201);
+      const long = await create(validPayment({ description: emoji.repeat(256) }));
+      expect(long.status).to.equal(400);
+      expect(long.body.errors).to.deep.equal([{ field: 'description', message: 'description must be at most 255 characters' }]);
+    });
 
     it('names every bad field at once', async () => {
       const res = await create({ amount: -1, currency: 'EURO' });
@@ -188,6 +244,8 @@ describe('merchant API', () => {
       const res = await api().post(`/api/v1/payments/${created.body.id}/cancel`).set(auth);
       expect(res.status).to.equal(409);
       expect(res.headers['content-type']).to.contain(PROBLEM);
+      // The problem's `status` is the HTTP status (RFC 9457); the payment's own status has its own member.
+      expect(res.body).to.include({ status: 409, paymentStatus: 'succeeded' });
       expect((await api().get(`/api/v1/payments/${created.body.id}`).set(auth)).body.status).to.equal('succeeded');
     });
 

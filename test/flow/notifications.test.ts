@@ -110,6 +110,49 @@ describe('merchant notifications in a whole journey', function () {
     expect(webhook.attempts[0].status).to.equal(200);
   });
 
+  it('redelivers to the webhook endpoints only unless a target is named, so the buyer gets no second receipt', async () => {
+    const payment = await stack.createPayment({ customer: { email: 'twice@example.com', locale: 'en' } });
+    const browser = new Browser();
+    const checkout = await browser.get(payment.checkoutUrl);
+    const card = await browser.submitForm(await browser.submitForm(checkout, 'form'), '#bank-redirect');
+    await browser.submitForm(card, 'form', { cardNumber: '4242 4242 4242 4242', expiry: FUTURE_EXPIRY, cvc: '123', cardType: 'visa' }, { name: 'action', value: 'pay' });
+    const receipts = () => mails.filter((m) => JSON.stringify(m.to).includes('twice@example.com'));
+    await until('the buyer receipt', () => (receipts().length > 0 ? true : undefined));
+    const succeeded = (await stack.api(`/events?payment=${payment.id}&type=payment.succeeded`)).body.items[0];
+    const sent = (id: string) => webhooks.filter((w) => JSON.parse(w.body).id === id).length;
+    const allDelivered = async () => {
+      const detail = (await stack.api(`/events/${succeeded.id}`)).body;
+      return detail.deliveries.every((d: { state: string }) => d.state === 'delivered') ? detail : undefined;
+    };
+    await until('every delivery of payment.succeeded', allDelivered);
+    expect(sent(succeeded.id)).to.equal(1);
+
+    const again = await stack.api(`/events/${succeeded.id}/redeliver`, { method: 'POST' });
+    expect(again.status).to.equal(202);
+    const pendingTargets = again.body.deliveries.filter((d: { state: string }) => d.state === 'pending').map((d: { target: string }) => d.target);
+    expect(pendingTargets).to.deep.equal(['webhook:0']);
+    await until('the redelivered webhook', () => (sent(succeeded.id) === 2 ? true : undefined));
+    const afterWebhook = await until('every delivery settled', allDelivered);
+    for (const target of ['email:merchant', 'email:buyer']) {
+      expect(afterWebhook.deliveries.find((d: { target: string }) => d.target === target).attempts, target).to.have.length(1);
+    }
+    expect(receipts()).to.have.length(1);
+
+    // Named, the buyer's email is sent again, and nothing else.
+    const toBuyer = await stack.api(`/events/${succeeded.id}/redeliver`, { method: 'POST', body: { target: 'email:buyer' } });
+    expect(toBuyer.status).to.equal(202);
+    await until('the second receipt', () => (receipts().length === 2 ? true : undefined));
+    await until('every delivery settled', allDelivered);
+    expect(sent(succeeded.id)).to.equal(2);
+
+    for (const body of [{ target: 'email:nobody' }, { target: ['webhook:0'] }, { targets: 'webhook:0' }, ['webhook:0']]) {
+      const refused = await stack.api(`/events/${succeeded.id}/redeliver`, { method: 'POST', body });
+      expect(refused.status, JSON.stringify(body)).to.equal(400);
+      expect(refused.body.errors.length, JSON.stringify(body)).to.equal(1);
+    }
+    expect((await stack.api(`/events/${succeeded.id}/redeliver`, { method: 'POST', body: { target: 'email:nobody' } })).body.errors[0].field).to.equal('target');
+  });
+
   it('an endpoint down for a while gets everything it missed once it is back, and redeliver sends again', async () => {
     receiverUp = false;
     const before = webhooks.length;

@@ -61,6 +61,7 @@ export async function testGateway(
   const keystore = await GatewayKeystore.ephemeral();
   const app = await createGateway(config, {
     store: options.store ?? new MemoryPaymentStore({ clock: now }),
+    ...(options.sessionStore ? { sessionStore: options.sessionStore } : {}),
     keystore,
     connectors: options.connectors ? options.connectors(keystore, bank) : [bank.connector(keystore, now)],
     logger: createLogger('info', sink),

@@ -10,6 +10,7 @@ import type { Logger } from '../../logger.js';
 import type { PaymentService } from '../../service/payment-service.js';
 import type { ConnectorRegistry } from '../../connectors/registry.js';
 import { cardDataGuard } from '../middleware/card-data-guard.js';
+import { startJourney } from '../buyer-journey.js';
 import { CSRF_FIELD, csrfToken, verifyCsrf } from '../middleware/csrf.js';
 import { renderPage } from '../pages.js';
 
@@ -21,10 +22,6 @@ export interface CheckoutOptions {
   merchantName: string;
   publicUrl: string;
   logger: Logger;
-}
-
-function regenerate(req: Request): Promise<void> {
-  return new Promise((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
 }
 
 function save(req: Request): Promise<void> {
@@ -63,8 +60,9 @@ export function checkoutRoutes(options: CheckoutOptions): Router {
     if (!isOpen(payment.status)) return res.redirect(303, `${publicUrl}/checkout/${payment.id}/result`);
     // The payment journey starts here with a session id of our own making and a fresh CSRF token: a
     // session fixed beforehand by someone else is dropped. Doing it here rather than on "Pay" keeps
-    // a double click (two POSTs with the same cookie) inside one session.
-    await regenerate(req);
+    // a double click (two POSTs with the same cookie) inside one session, and doing it only when the
+    // session has no journey for this payment keeps a second tab's token alive.
+    await startJourney(req, payment.id);
     const token = csrfToken(req);
     // Stored before the page is sent, so that a session store failing now is a "try again" page, not
     // a Pay button whose token was never kept (express-session would save only after the page went out).

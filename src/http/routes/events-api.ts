@@ -3,6 +3,7 @@ import { NotFoundError, ValidationError, type FieldError } from '../../core/erro
 import type { PaymentEventType } from '../../core/events.js';
 import type { DeliveryState, EventWithDeliveries, Outbox } from '../../store/outbox.js';
 import { eventJson } from '../../core/payment-json.js';
+import { parseRedeliveryTargets } from '../redelivery-request.js';
 
 const EVENT_TYPES: readonly PaymentEventType[] = ['payment.created', 'payment.pending', 'payment.succeeded', 'payment.failed', 'payment.cancelled', 'payment.expired', 'payment.anomaly'];
 const DELIVERY_STATES: readonly DeliveryState[] = ['pending', 'delivered', 'dead'];
@@ -31,8 +32,11 @@ function one(value: unknown, field: string, errors: FieldError[]): string | unde
   return value;
 }
 
-/** The merchant's view of events and of their delivery to its webhooks and mailboxes. */
-export function eventsApi(outbox: Outbox, onRedeliver: () => void): Router {
+/**
+ * The merchant's view of events and of their delivery to its webhooks and mailboxes. `targets` are
+ * the outbox targets the store was built with (outboxTargets(config)).
+ */
+export function eventsApi(outbox: Outbox, onRedeliver: () => void, targets: readonly string[]): Router {
   const router = Router();
 
   router.get('/events', async (req, res) => {
@@ -67,7 +71,9 @@ export function eventsApi(outbox: Outbox, onRedeliver: () => void): Router {
 
   router.post('/events/:id/redeliver', async (req, res) => {
     const now = new Date();
-    if (!EVENT_ID.test(req.params.id) || !(await outbox.redeliver(req.params.id, now))) throw new NotFoundError('No event with this id.');
+    if (!EVENT_ID.test(req.params.id)) throw new NotFoundError('No event with this id.');
+    const chosen = parseRedeliveryTargets(req.body, targets);
+    if (!(await outbox.redeliver(req.params.id, now, chosen))) throw new NotFoundError('No event with this id.');
     onRedeliver();
     const found = await outbox.getEvent(req.params.id);
     res.status(202).json(json(found!, true));
