@@ -1,5 +1,6 @@
 import { IllegalTransitionError, InvalidBankMessageError } from './errors.js';
 import type { PaymentEvent, PaymentEventType } from './events.js';
+import { withoutCardNumbers } from './outcome-card-guard.js';
 import {
   assertNever,
   currentAttempt,
@@ -62,7 +63,7 @@ export function transition(payment: Payment, command: Command, ctx: TransitionCo
     case 'start_attempt':
       return startAttempt(payment, command, ctx);
     case 'bank_outcome':
-      return applyOutcome(payment, command.outcome, ctx);
+      return applyOutcome(payment, withoutCardNumbers(command.outcome), ctx);
     case 'cancel':
       return cancel(payment, ctx);
     case 'expire':
