@@ -70,11 +70,39 @@ export function containsCardNumber(text: string): boolean {
   return cardNumbersIn(text).length > 0;
 }
 
+/**
+ * 13–19 digits (spaces/dashes allowed) touching no letter or digit on either side: a card number
+ * standing on its own, as opposed to a run of digits inside an identifier (Lyra's hex `vads_trans_uuid`
+ * holds a Luhn-valid run with a brand prefix in about one case in 1,500, and it is not a card number).
+ */
+const STANDALONE_CANDIDATE = /(?<![0-9A-Za-z])[0-9](?:[ -]?[0-9]){12,18}(?![0-9A-Za-z])/g;
+
+/** Card-number-like sequences that stand alone in `text` (see STANDALONE_CANDIDATE), Luhn-valid with a known brand prefix. */
+export function standaloneCardNumbersIn(text: string): string[] {
+  const found: string[] = [];
+  for (const match of text.matchAll(STANDALONE_CANDIDATE)) {
+    const digits = match[0].replace(/[ -]/g, '');
+    if (luhnValid(digits) && hasKnownBrandPrefix(digits)) found.push(match[0]);
+  }
+  return found;
+}
+
+function maskOf(sequence: string): string {
+  return `[card …${sequence.replace(/[ -]/g, '').slice(-4)}]`;
+}
+
 /** Replaces every card-like sequence with a mask that keeps only the last four digits. */
 export function maskCardNumbers(text: string): string {
   if (!/[0-9]{4}/.test(text.replace(/[ -]/g, ''))) return text;
   let out = text;
-  for (const seq of cardNumbersIn(text)) out = out.split(seq).join(`[card …${seq.replace(/[ -]/g, '').slice(-4)}]`);
+  for (const seq of cardNumbersIn(text)) out = out.split(seq).join(maskOf(seq));
+  return out;
+}
+
+/** Replaces every standalone card-like sequence with the same mask as maskCardNumbers. */
+export function maskStandaloneCardNumbers(text: string): string {
+  let out = text;
+  for (const seq of standaloneCardNumbersIn(text)) out = out.split(seq).join(maskOf(seq));
   return out;
 }
 

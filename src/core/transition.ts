@@ -1,5 +1,7 @@
 import { IllegalTransitionError, InvalidBankMessageError } from './errors.js';
 import type { PaymentEvent, PaymentEventType } from './events.js';
+import type { BankOutcome } from './bank-outcome.js';
+import { withoutCardNumbers } from './outcome-card-guard.js';
 import {
   assertNever,
   currentAttempt,
@@ -11,17 +13,8 @@ import {
   type Payment,
 } from './payment.js';
 
-/** What a verified bank message says about one attempt, whatever the bank's protocol. */
-export interface BankOutcome {
-  attemptRef: string;
-  status: 'authorised' | 'refused' | 'cancelled' | 'error' | 'pending';
-  amount: number;
-  currency: string;
-  bankTransactionId?: string;
-  authorisationCode?: string;
-  card?: MaskedCard;
-  responseCode?: string;
-}
+export type { BankOutcome };
+
 
 export type Command =
   | { type: 'start_attempt'; attemptRef: string; connector: string; reuseWindowMs: number }
@@ -62,7 +55,7 @@ export function transition(payment: Payment, command: Command, ctx: TransitionCo
     case 'start_attempt':
       return startAttempt(payment, command, ctx);
     case 'bank_outcome':
-      return applyOutcome(payment, command.outcome, ctx);
+      return applyOutcome(payment, withoutCardNumbers(command.outcome), ctx);
     case 'cancel':
       return cancel(payment, ctx);
     case 'expire':

@@ -15,6 +15,7 @@ import {
 import type { ConnectorServices } from '../connector-module.js';
 import { AttemptStamps, DEFAULT_STAMP_LIFETIME_MS } from './attempt-stamps.js';
 import { readOutcome } from './response.js';
+import { unknownResponseField } from './response-fields.js';
 import type { LyraCtxMode } from './settings.js';
 import { computeSignature, SIGNATURE_FIELD, signatureMatches, signedFields, type LyraSignatureAlgorithm } from '../../protocols/lyra/signature.js';
 import { isKnownTransStatus } from './trans-status.js';
@@ -38,6 +39,18 @@ export interface LyraConnectorOptions {
 const MAX_SIGNATURE_LENGTH = 128;
 // vads_cust_email is an..150.
 const MAX_EMAIL_LENGTH = 150;
+
+/** Whether a form body names a field twice (only the first value reaches `fields`). */
+function hasRepeatedFormName(message: IncomingBankMessage): boolean {
+  const type = message.headers['content-type'];
+  if (message.rawBody.length === 0 || !/^application\/x-www-form-urlencoded\b/i.test(Array.isArray(type) ? (type[0] ?? '') : (type ?? ''))) return false;
+  const seen = new Set<string>();
+  for (const name of new URLSearchParams(message.rawBody.toString('utf8')).keys()) {
+    if (seen.has(name)) return true;
+    seen.add(name);
+  }
+  return false;
+}
 
 /**
  * Lyra's form API (PayZen, Systempay, Sogecommerce: "formulaire de paiement"): the buyer is sent with an
@@ -149,6 +162,8 @@ export class LyraConnector implements BankConnector {
    */
   private verify(message: IncomingBankMessage): VerifiedBankMessage {
     const { fields } = message;
+    // The fields were read first-value-wins; a name posted twice leaves it open which value Lyra signed.
+    if (hasRepeatedFormName(message)) throw new InvalidBankMessageError('duplicate_field');
     const signature = Object.hasOwn(fields, SIGNATURE_FIELD) ? fields[SIGNATURE_FIELD]! : '';
     if (!signature) throw new InvalidBankMessageError('missing_signature');
     if (signature.length > MAX_SIGNATURE_LENGTH) throw new InvalidBankMessageError('malformed_signature');
@@ -158,7 +173,12 @@ export class LyraConnector implements BankConnector {
       throw new InvalidBankMessageError('bad_signature');
     }
 
-    // Authentic from here on.
+    // The values are authentic from here on; their names only once each is one Lyra defines.
+    const unknown = unknownResponseField(signed);
+    if (unknown !== undefined) {
+      this.options.logger?.warn({ connector: this.name, field: unknown.slice(0, 64) }, 'Lyra response with a vads_ field Lyra does not define refused');
+      throw new InvalidBankMessageError('unknown_field');
+    }
     if (signed.vads_ctx_mode !== this.options.ctxMode) throw new InvalidBankMessageError('ctx_mode_mismatch');
     if (signed.vads_site_id !== this.options.siteId) throw new InvalidBankMessageError('site_id_mismatch');
     // A refund (CREDIT) made in the back office is notified too: it is not a payment result.

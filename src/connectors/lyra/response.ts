@@ -2,6 +2,7 @@ import { InvalidBankMessageError } from '../../core/errors.js';
 import { findCurrencyByNumeric } from '../../core/money.js';
 import type { MaskedCard } from '../../core/payment.js';
 import type { BankOutcome } from '../../core/transition.js';
+import { refuseCardNumber } from '../card-number-refusal.js';
 import { outcomeStatusOf } from './trans-status.js';
 
 /**
@@ -15,9 +16,8 @@ const AMOUNT = /^\d{1,12}$/;
 const NUMERIC_CURRENCY = /^\d{3}$/;
 const TRANS_STATUS = /^[A-Z_]{1,40}$/;
 const TRANS_UUID = /^[0-9a-f]{32}$/i;
-const TRANS_ID = /^\d{6}$/;
-const TRANS_DATE = /^\d{14}$/;
-const AUTH_NUMBER = /^[A-Za-z0-9]{1,32}$/;
+// an..20 in the data dictionary.
+const AUTH_NUMBER = /^[A-Za-z0-9]{1,20}$/;
 const RESULT = /^\d{2}$/;
 const AUTH_RESULT = /^[A-Za-z0-9]{1,3}$/;
 // A masked number as Lyra sends it (`497010XXXXXX0055`); only its last four digits are kept.
@@ -39,6 +39,7 @@ export function cardBrandName(brand: string): string {
 
 /** Brand and last four digits; the masked number itself goes no further than this function. */
 export function maskedCardOf(fields: Readonly<Record<string, string>>): MaskedCard | undefined {
+  refuseCardNumber('vads_card_number', value(fields, 'vads_card_number'));
   const last4 = MASKED_NUMBER.exec(value(fields, 'vads_card_number'))?.[1];
   if (!last4) return undefined;
   return { brand: cardBrandName(value(fields, 'vads_card_brand')), last4 };
@@ -52,14 +53,16 @@ export function responseCodeOf(fields: Readonly<Record<string, string>>): string
   return AUTH_RESULT.test(authResult) ? `${result}/${authResult}` : result;
 }
 
-/** Lyra's transaction UUID, or the (day, vads_trans_id) pair that is unique per shop. */
-export function bankTransactionIdOf(fields: Readonly<Record<string, string>>): string | undefined {
+/**
+ * Lyra's transaction UUID, required: a second success for one attempt is flagged when two messages
+ * name different transactions, so the id must come from the field that names the transaction and no
+ * other (a fallback on vads_trans_id let a response with its UUID field renamed away report a
+ * "different" transaction under a valid signature).
+ */
+export function bankTransactionIdOf(fields: Readonly<Record<string, string>>): string {
   const uuid = value(fields, 'vads_trans_uuid');
-  if (TRANS_UUID.test(uuid)) return uuid.toLowerCase();
-  const transId = value(fields, 'vads_trans_id');
-  const transDate = value(fields, 'vads_trans_date');
-  if (TRANS_ID.test(transId) && TRANS_DATE.test(transDate)) return `${transDate.slice(0, 8)}-${transId}`;
-  return undefined;
+  if (!TRANS_UUID.test(uuid)) throw new InvalidBankMessageError('malformed_trans_uuid');
+  return uuid.toLowerCase();
 }
 
 /** The outcome a verified response reports. Throws InvalidBankMessageError when a needed field is malformed. */
@@ -80,9 +83,9 @@ export function readOutcome(fields: Readonly<Record<string, string>>): BankOutco
     amount: Number(amount),
     currency: currency.code,
   };
-  const bankTransactionId = bankTransactionIdOf(fields);
-  if (bankTransactionId !== undefined) outcome.bankTransactionId = bankTransactionId;
+  outcome.bankTransactionId = bankTransactionIdOf(fields);
   const authNumber = value(fields, 'vads_auth_number');
+  refuseCardNumber('vads_auth_number', authNumber);
   if (AUTH_NUMBER.test(authNumber)) outcome.authorisationCode = authNumber;
   const card = maskedCardOf(fields);
   if (card !== undefined) outcome.card = card;

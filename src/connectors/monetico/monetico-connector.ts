@@ -12,7 +12,7 @@ import { formatMontant } from './amount.js';
 import { parseFormBody } from './form-body.js';
 import { computeMac, fieldsSeal, macMatches, positionalRequestSeal, positionalReturnSeal, type SealedField } from '../../protocols/monetico/mac.js';
 import { orderContext } from './order-context.js';
-import { POSITIONAL_RETURN_ORDER, RECEIPT_MAC_NOT_OK, RECEIPT_MAC_OK } from '../../protocols/monetico/protocol.js';
+import { POSITIONAL_RETURN_ORDER, RECEIPT_MAC_NOT_OK, RECEIPT_MAC_OK, SERVER_RETURN_FIELDS } from '../../protocols/monetico/protocol.js';
 import { attemptRefFrom, toMoneticoReference } from './references.js';
 import { moneticoDate } from '../../protocols/monetico/request-date.js';
 import { ReturnTickets } from './return-url.js';
@@ -23,6 +23,9 @@ import { usableKey } from '../../protocols/monetico/usable-key.js';
 export interface MoneticoConnectorOptions extends MoneticoSettings {
   clock?: () => Date;
 }
+
+/** `*name=` inside a value: under the `fields` seal, the same bytes as the end of one field and the start of another. */
+const FIELD_BOUNDARY = /\*[A-Za-z0-9_-]+=/;
 
 function isAscii(value: string): boolean {
   return /^[\x20-\x7e]*$/.test(value);
@@ -149,6 +152,12 @@ export class MoneticoConnector implements BankConnector {
       covered = received.filter((f) => (POSITIONAL_RETURN_ORDER as readonly string[]).includes(f.name) && f.name !== 'TPE');
     }
     if (!macMatches(computeMac(this.key, sealed), mac)) throw new InvalidBankMessageError('bad_mac');
+    // Authentic bytes; now the names. A field Monetico does not send, or (fields seal) a value that also
+    // reads as a field boundary, means the sealed string could be split into other fields than these.
+    if (received.some((f) => !SERVER_RETURN_FIELDS.has(f.name))) throw new InvalidBankMessageError('unknown_field');
+    if (this.settings.macMethod === 'fields' && covered.some((f) => FIELD_BOUNDARY.test(f.value.toString('latin1')))) {
+      throw new InvalidBankMessageError('ambiguous_field');
+    }
     return new Map(covered.map((f) => [f.name, f.value.toString('utf8')]));
   }
 }

@@ -1,6 +1,9 @@
+import { maskCardNumbers } from '../../core/card-data.js';
+import { InvalidBankMessageError } from '../../core/errors.js';
 import type { MaskedCard } from '../../core/payment.js';
 import type { BankOutcome } from '../../core/transition.js';
 import { IgnoredBankMessage } from '../bank-connector.js';
+import { refuseCardNumber } from '../card-number-refusal.js';
 import { parseMontant } from './amount.js';
 import { BRANDS } from '../../protocols/monetico/protocol.js';
 
@@ -27,6 +30,7 @@ export function statusOf(codeRetour: string, testServer: boolean): 'authorised' 
 /** Brand and last four digits, from `brand` and the masked number `cbmasquee` when it was sealed. */
 export function cardOf(brand: string | undefined, masked: string | undefined): MaskedCard | undefined {
   if (masked === undefined) return undefined;
+  refuseCardNumber('cbmasquee', masked);
   const last4 = /^[0-9A-Za-z*#. -]{8,40}?(\d{4})$/.exec(masked)?.[1];
   if (!last4) return undefined;
   return { brand: (brand !== undefined && BRANDS[brand]) || 'other', last4 };
@@ -42,9 +46,13 @@ function printable(value: string, max: number): string {
  * sealed them: the state machine compares them with the payment.
  */
 export function outcomeOf(fields: ReadonlyMap<string, string>, attemptRef: string, testServer: boolean): BankOutcome {
-  const status = statusOf(fields.get('code-retour') ?? '', testServer);
+  const codeRetour = fields.get('code-retour');
+  // Absent, it would read as a code we do not handle and be acknowledged as delivered.
+  if (codeRetour === undefined) throw new InvalidBankMessageError('missing_code-retour');
+  const status = statusOf(codeRetour, testServer);
   const { amount, currency } = parseMontant(fields.get('montant') ?? '');
   const numauto = fields.get('numauto');
+  refuseCardNumber('numauto', numauto);
   const motif = fields.get('motifrefus');
   const card = cardOf(fields.get('brand'), fields.get('cbmasquee'));
   const reference = fields.get('reference');
@@ -56,6 +64,7 @@ export function outcomeOf(fields: ReadonlyMap<string, string>, attemptRef: strin
     ...(reference ? { bankTransactionId: reference } : {}),
     ...(status === 'authorised' && numauto && /^[A-Za-z0-9]{1,32}$/.test(numauto) ? { authorisationCode: numauto } : {}),
     ...(card ? { card } : {}),
-    responseCode: printable(motif ? `${fields.get('code-retour')}:${motif}` : (fields.get('code-retour') ?? ''), 100),
+    // motifrefus is free text: a card number in it is masked, not stored.
+    responseCode: maskCardNumbers(printable(motif ? `${codeRetour}:${motif}` : codeRetour, 100)),
   };
 }

@@ -12,6 +12,7 @@ import type {
   RedirectForm,
   VerifiedBankMessage,
 } from '../bank-connector.js';
+import { refuseCardNumber } from '../card-number-refusal.js';
 import {
   ALLOWED_ALGORITHMS,
   CLOCK_TOLERANCE_SECONDS,
@@ -46,10 +47,11 @@ const responseClaims = z.object({
     status: z.enum(['authorised', 'refused', 'cancelled', 'error']),
     amount: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
     currency: z.string().regex(/^[A-Z]{3}$/),
-    bank_txn_id: z.string().min(1).max(100),
-    auth_code: z.string().max(32).optional(),
+    bank_txn_id: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/),
+    auth_code: z.string().regex(/^[A-Za-z0-9]{1,32}$/).optional(),
     card: z.object({ brand: z.string().regex(/^[a-z_]{1,20}$/), last4: z.string().regex(/^\d{4}$/) }).optional(),
-    reason: z.string().max(100).optional(),
+    // A lower-case word (docs/protocol.md), never free text: it is stored and shown as the response code.
+    reason: z.string().regex(/^[a-z][a-z0-9_]{0,99}$/).optional(),
   }),
 });
 
@@ -156,6 +158,10 @@ export class NativeConnector implements BankConnector {
     const parsed = responseClaims.safeParse(payload);
     if (!parsed.success) throw new InvalidBankMessageError('malformed_claims');
     const { txn, jti, exp } = parsed.data;
+    // Each of these is stored on the attempt and served by the API and in webhooks.
+    refuseCardNumber('bank_txn_id', txn.bank_txn_id);
+    refuseCardNumber('auth_code', txn.auth_code);
+    refuseCardNumber('reason', txn.reason);
     return {
       outcome: {
         attemptRef: txn.ref,

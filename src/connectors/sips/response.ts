@@ -1,9 +1,13 @@
 import { InvalidBankMessageError } from '../../core/errors.js';
 import { findCurrencyByNumeric } from '../../core/money.js';
 import type { BankOutcome } from '../../core/transition.js';
+import { refuseCardNumber } from '../card-number-refusal.js';
 import { cardBrandOf, lastFourOf } from './card-brand.js';
 import { TRANSACTION_REFERENCE_PATTERN } from '../../protocols/sips/protocol.js';
 import { statusForResponseCode } from './response-codes.js';
+
+/** `authorisationId`: AN10 in the data dictionary (letters, digits, `_ . + - @` and space). */
+const AUTHORISATION_ID = /^[A-Za-z0-9_.+\-@ ]{1,10}$/;
 
 function required(fields: ReadonlyMap<string, string>, name: string, pattern: RegExp): string {
   const value = fields.get(name);
@@ -31,7 +35,10 @@ export function outcomeOf(fields: ReadonlyMap<string, string>): BankOutcome {
   if (!Number.isSafeInteger(amount)) throw new InvalidBankMessageError('malformed_amount');
 
   const acquirerResponseCode = optional(fields, 'acquirerResponseCode', /^[A-Za-z0-9]{2}$/);
-  const authorisationCode = optional(fields, 'authorisationId', /^[\x21-\x7E]{1,32}$/);
+  // Neither an authorisation code nor a masked PAN may hold a whole card number.
+  refuseCardNumber('authorisationId', fields.get('authorisationId'));
+  refuseCardNumber('maskedPan', fields.get('maskedPan'));
+  const authorisationCode = optional(fields, 'authorisationId', AUTHORISATION_ID);
   const brand = cardBrandOf(fields.get('paymentMeanBrand'));
   const last4 = lastFourOf(fields.get('maskedPan'));
   return {

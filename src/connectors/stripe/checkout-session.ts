@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { InvalidBankMessageError } from '../../core/errors.js';
 import { assertNever } from '../../core/payment.js';
 import type { BankOutcome } from '../../core/transition.js';
+import { refuseCardNumber } from '../card-number-refusal.js';
 import { fromStripeAmount } from './amounts.js';
 
 /** Checkout Session ids as Stripe issues them; checked before one is ever put in an API path. */
@@ -95,6 +96,8 @@ export function outcomeOf(session: CheckoutSession, attemptRef: string, status: 
     responseCode: `${session.status ?? 'unknown'}:${session.payment_status}`,
   };
   const pi = paymentIntentIdOf(session);
+  // Stored and shown as the bank transaction id: a Stripe id never holds a card number.
+  refuseCardNumber('payment_intent', pi);
   if (pi) outcome.bankTransactionId = pi;
   const card = cardOf(session);
   if (card) outcome.card = card;

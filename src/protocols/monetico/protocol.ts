@@ -69,6 +69,29 @@ export const POSITIONAL_RETURN_ORDER = [
   'pares',
 ] as const;
 
+/**
+ * Every field a server return may carry, as Monetico's kits and their documentation list it: those of
+ * the positional seal, then those only the `fields` seal covers (masked card, payment method, 3-D Secure
+ * details, filtering, commitments). A return naming any other field is refused: under the `fields`
+ * seal a value holding `*name=` could be read as two fields, or two as one, without the MAC changing.
+ */
+export const SERVER_RETURN_FIELDS: ReadonlySet<string> = new Set([
+  'MAC',
+  ...POSITIONAL_RETURN_ORDER,
+  'authentification',
+  'cbenregistree',
+  'cbmasquee',
+  'ecard',
+  'filtrage_etat',
+  'filtragecause',
+  'filtragevaleur',
+  'modepaiement',
+  'montantech',
+  'motifrefusautorisation',
+  'typecompte',
+  'usage',
+]);
+
 /** Reference length each kit accepts (alphanumerics). */
 export const MAX_REFERENCE_LENGTH: Record<MacMethod, number> = { fields: 50, positional: 12 };
 

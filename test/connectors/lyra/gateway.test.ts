@@ -149,6 +149,34 @@ describe('Lyra form API through the gateway', () => {
       await expectRefusedWithoutChange(unsigned, 'missing_signature');
     });
 
+    it('a captured return re-posted with vads_trans_uuid renamed (signature still valid): refused, no second success', async () => {
+      const captured = lyra({ status: 'AUTHORISED' });
+      expect((await browserReturn(captured)).status).to.equal(303);
+      const { vads_trans_uuid: uuid, ...rest } = captured;
+      // `vads_trans_uuie` sorts where `vads_trans_uuid` did: the signed values, and so the signature, are the same.
+      const renamed: Record<string, string> = { ...rest, vads_trans_uuie: uuid! };
+      const { signature, ...unsigned } = renamed;
+      expect(specSignature(unsigned, TEST_KEY)).to.equal(signature);
+      await expectRefusedWithoutChange(renamed, 'unknown_field');
+      const { payment } = await snapshot();
+      expect(payment!.status).to.equal('succeeded');
+      expect(payment!.anomalies).to.deep.equal([]);
+      expect(payment!.attempts[0]!.bankTransactionId).to.equal(uuid);
+    });
+
+    it('a response without a well-formed vads_trans_uuid, correctly signed: refused, nothing changed', async () => {
+      await expectRefusedWithoutChange(lyra({ status: 'AUTHORISED', overrides: { vads_trans_uuid: '' } }), 'malformed_trans_uuid');
+      const { vads_trans_uuid: _uuid, ...withoutUuid } = lyra({ status: 'AUTHORISED' });
+      const { signature: _old, ...unsigned } = withoutUuid;
+      await expectRefusedWithoutChange({ ...unsigned, signature: specSignature(unsigned, TEST_KEY) }, 'malformed_trans_uuid');
+    });
+
+    it('a card number as the authorisation number, correctly signed: refused before anything is stored', async () => {
+      await expectRefusedWithoutChange(lyra({ status: 'AUTHORISED', overrides: { vads_auth_number: '4111111111111111' } }), 'card_number_in_vads_auth_number');
+      const { payment } = await snapshot();
+      expect(JSON.stringify(payment)).not.to.contain('4111111111111111');
+    });
+
     it('a response signed with another key: 400 and nothing changed', async () => {
       await expectRefusedWithoutChange(lyra({ status: 'AUTHORISED', key: 'not-the-shop-key' }), 'bad_signature');
       await expectRefusedWithoutChange(lyra({ status: 'AUTHORISED', key: PRODUCTION_KEY, overrides: { vads_ctx_mode: 'PRODUCTION' } }), 'bad_signature');

@@ -2,11 +2,22 @@ import { Writable } from 'node:stream';
 import { expect } from 'chai';
 import { IgnoredBankMessage, type IncomingBankMessage, type VerifiedBankMessage } from '../../../src/connectors/bank-connector.js';
 import { cardBrandName } from '../../../src/connectors/lyra/response.js';
+import { LYRA_RESPONSE_FIELDS } from '../../../src/connectors/lyra/response-fields.js';
 import { TRANS_STATUSES } from '../../../src/connectors/lyra/trans-status.js';
 import { InvalidBankMessageError } from '../../../src/core/errors.js';
 import { createLogger } from '../../../src/logger.js';
 import { lyraConnector, samplePayment } from './fixtures.js';
 import { lyraResponse, PRODUCTION_KEY, specSignature, TEST_KEY } from './lyra-bank.js';
+import { SYSTEMPAY_FORM_API_EXAMPLE, SYSTEMPAY_V2_SHA1_EXAMPLE } from './published-vectors.js';
+
+/** Every vads_ field the sandbox bank's Lyra side puts in a result (src/sandbox-bank/protocols/lyra-response.ts). */
+const SANDBOX_RESULT_FIELDS = [
+  'vads_action_mode', 'vads_amount', 'vads_ctx_mode', 'vads_currency', 'vads_effective_amount', 'vads_effective_currency',
+  'vads_extra_result', 'vads_operation_type', 'vads_page_action', 'vads_payment_config', 'vads_result', 'vads_site_id',
+  'vads_trans_date', 'vads_trans_id', 'vads_trans_status', 'vads_trans_uuid', 'vads_validation_mode', 'vads_version',
+  'vads_auth_mode', 'vads_auth_result', 'vads_auth_number', 'vads_capture_delay', 'vads_card_brand', 'vads_card_number',
+  'vads_order_id', 'vads_language', 'vads_url_check_src', 'vads_hash',
+];
 
 function message(fields: Record<string, string>): IncomingBankMessage {
   const rawBody = Buffer.from(new URLSearchParams(fields).toString(), 'utf8');
@@ -113,10 +124,58 @@ describe('Lyra responses: verification and reading', () => {
     });
   });
 
-  it('falls back to the day and vads_trans_id when there is no UUID', async () => {
+  it('requires a vads_trans_uuid of 32 hex digits: no other field stands in for the transaction id', async () => {
     const request = await requestFields();
-    const { outcome } = await lyraConnector().verifyNotification(message(lyraResponse(request, { status: 'AUTHORISED', overrides: { vads_trans_uuid: '' } })));
-    expect(outcome.bankTransactionId).to.equal(`${request.vads_trans_date!.slice(0, 8)}-${request.vads_trans_id}`);
+    const connector = lyraConnector();
+    for (const uuid of ['', 'a3c1e0f25b7d4c6e9f8a7b6c5d4e3f2', 'a3c1e0f25b7d4c6e9f8a7b6c5d4e3f21a', 'g3c1e0f25b7d4c6e9f8a7b6c5d4e3f21']) {
+      expect(await refusal(connector.verifyNotification(message(lyraResponse(request, { status: 'AUTHORISED', overrides: { vads_trans_uuid: uuid } })))), uuid).to.equal(
+        'malformed_trans_uuid',
+      );
+    }
+    const upper = await connector.verifyNotification(message(lyraResponse(request, { status: 'AUTHORISED', overrides: { vads_trans_uuid: 'A3C1E0F25B7D4C6E9F8A7B6C5D4E3F21' } })));
+    expect(upper.outcome.bankTransactionId).to.equal('a3c1e0f25b7d4c6e9f8a7b6c5d4e3f21');
+  });
+
+  it('refuses a vads_ field Lyra does not define, even when the signature holds (a renamed field keeps it)', async () => {
+    const request = await requestFields();
+    const connector = lyraConnector();
+    const good = lyraResponse(request, { status: 'AUTHORISED' });
+    const { vads_trans_uuid: uuid, signature, ...rest } = good;
+    const renamed: Record<string, string> = { ...rest, vads_trans_uuie: uuid! };
+    expect(specSignature(renamed, TEST_KEY)).to.equal(signature);
+    expect(await refusal(connector.verifyNotification(message({ ...renamed, signature: signature! })))).to.equal('unknown_field');
+    expect(await refusal(connector.verifyReturn(message({ ...renamed, signature: signature! })))).to.equal('unknown_field');
+    // Signed by the shop's own key, an undefined field is still not Lyra's.
+    expect(await refusal(connector.verifyNotification(message(lyraResponse(request, { status: 'AUTHORISED', overrides: { vads_extra: '' } }))))).to.equal('unknown_field');
+  });
+
+  it('refuses a form that posts a vads_ field twice (which value was signed cannot be told)', async () => {
+    const request = await requestFields();
+    const good = lyraResponse(request, { status: 'AUTHORISED' });
+    const body = `${new URLSearchParams(good).toString()}&vads_trans_uuid=${'b'.repeat(32)}`;
+    const twice: IncomingBankMessage = { method: 'POST', fields: good, rawBody: Buffer.from(body, 'utf8'), headers: { 'content-type': 'application/x-www-form-urlencoded' } };
+    expect(await refusal(lyraConnector().verifyNotification(twice))).to.equal('duplicate_field');
+  });
+
+  it('knows every field of the published examples, of the test bank and of the sandbox bank', async () => {
+    const request = await requestFields();
+    const names = [
+      ...Object.keys(SYSTEMPAY_FORM_API_EXAMPLE.fields),
+      ...Object.keys(SYSTEMPAY_V2_SHA1_EXAMPLE.fields),
+      ...Object.keys(request),
+      ...Object.keys(lyraResponse(request, { status: 'AUTHORISED' })),
+      ...SANDBOX_RESULT_FIELDS,
+    ].filter((name) => name.startsWith('vads_'));
+    expect(names.filter((name) => !LYRA_RESPONSE_FIELDS.has(name))).to.deep.equal([]);
+  });
+
+  it('refuses a card number where Lyra sends a code or a masked number, even when signed', async () => {
+    const request = await requestFields();
+    const connector = lyraConnector();
+    const signed = (overrides: Record<string, string>) => message(lyraResponse(request, { status: 'AUTHORISED', overrides }));
+    expect(await refusal(connector.verifyNotification(signed({ vads_auth_number: '4111111111111111' })))).to.equal('card_number_in_vads_auth_number');
+    expect(await refusal(connector.verifyNotification(signed({ vads_card_number: '4970101234560054' })))).to.equal('card_number_in_vads_card_number');
+    expect((await connector.verifyNotification(signed({ vads_card_number: '497010XXXXXX0055' }))).outcome.card).to.deep.equal({ brand: 'cb', last4: '0055' });
   });
 
   it('names card brands in lower case', () => {

@@ -59,6 +59,26 @@ describe('Sips connector: responses', () => {
     expect(twoDigits.outcome).to.not.have.property('card');
   });
 
+  it('refuses a card number as authorisationId or as an unmasked maskedPan, sealed or not; keeps authorisationId only in its AN10 grammar', async () => {
+    const sealed = async (overrides: Record<string, string | undefined>) => message(await sealedResponse(dataOf(responseFields(overrides)), KEY_1));
+    expect(await refusal(connector.verifyNotification(await sealed({ authorisationId: '4111111111111111' })))).to.equal('card_number_in_authorisationId');
+    expect(await refusal(connector.verifyNotification(await sealed({ maskedPan: '4242424242424242' })))).to.equal('card_number_in_maskedPan');
+    const long = await connector.verifyNotification(await sealed({ authorisationId: 'ABCDEFGHIJK' }));
+    expect(long.outcome).not.to.have.property('authorisationCode');
+    expect((await connector.verifyNotification(await sealed({ authorisationId: 'A1b-2.3' }))).outcome.authorisationCode).to.equal('A1b-2.3');
+  });
+
+  it('the seal covers the names: a renamed key fails it, a key sealed twice is refused, Encode cannot give one Data two readings', async () => {
+    const posted = await sealedResponse(dataOf(responseFields()), KEY_1);
+    expect(await refusal(connector.verifyNotification(message({ ...posted, Data: posted.Data!.replace('responseCode=', 'responseCodf=') })))).to.equal('bad_seal');
+    const twice = await sealedResponse(`${dataOf(responseFields({ responseCode: '05' }))}|responseCode=00`, KEY_1);
+    expect(await refusal(connector.verifyNotification(message(twice)))).to.equal('duplicate_key');
+    // Encode is not sealed: plain Data is not base64, and base64 Data read as plain has no key=value pairs.
+    expect(await refusal(connector.verifyNotification(message({ ...posted, Encode: 'base64' })))).to.equal('malformed_encoding');
+    const { Encode: _encoding, ...unencoded } = await sealedResponse(dataOf(responseFields()), KEY_1, { encode: 'base64' });
+    expect(await refusal(connector.verifyNotification(message(unencoded)))).to.match(/^(missing_keyVersion|malformed_pair|malformed_key)$/);
+  });
+
   it('maps paymentMeanBrand to the stored brand names', async () => {
     const cases: Array<[string, string]> = [['VISA', 'visa'], ['MASTERCARD', 'mastercard'], ['AMEX', 'amex'], ['DINERS', 'diners'], ['CB', 'cb'], ['MAESTRO', 'maestro'], ['NEWBRAND', 'newbrand']];
     for (const [sips, ours] of cases) {

@@ -53,6 +53,11 @@ describe('Stripe connector: webhook signatures (checked against the official str
     expect(verified.outcome.status).to.equal('cancelled');
   });
 
+  it('refuses a signed event whose payment_intent id holds a card number (it would be stored as the bank transaction id)', async () => {
+    const event = eventPayload('checkout.session.expired', session({ status: 'expired', payment_status: 'unpaid', payment_intent: 'pi_4111111111111111' }));
+    await refusedWith(connector().verifyNotification(webhookMessage(event, signatureHeader(event, WEBHOOK_SECRET))), 'card_number_in_payment_intent');
+  });
+
   it('refuses a tampered body, even by one byte of whitespace', async () => {
     const header = signatureHeader(payload);
     await refusedWith(connector().verifyNotification(webhookMessage(payload.replace('"amount_total": 2480', '"amount_total": 1'), header)), 'bad_signature');
