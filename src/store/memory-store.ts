@@ -4,6 +4,7 @@ import { assertListLimit, decodeCursor, encodeCursor } from './list-cursor.js';
 import { MemoryOutbox } from './memory-outbox.js';
 import type {
   ClaimedDelivery,
+  CompleteOptions,
   DeliveryAttemptRecord,
   EventQuery,
   EventWithDeliveries,
@@ -202,8 +203,8 @@ export class MemoryPaymentStore implements PaymentStore, Outbox {
     return this.outbox.claim(now, limit, leaseMs);
   }
 
-  complete(claim: ClaimedDelivery, attempt: DeliveryAttemptRecord): Promise<boolean> {
-    return this.outbox.complete(claim, attempt);
+  complete(claim: ClaimedDelivery, attempt: DeliveryAttemptRecord, options?: CompleteOptions): Promise<boolean> {
+    return this.outbox.complete(claim, attempt, options);
   }
 
   fail(claim: ClaimedDelivery, attempt: DeliveryAttemptRecord, retryAt: Date | null): Promise<boolean> {

@@ -4,6 +4,7 @@ import type { Payment } from '../core/payment.js';
 import { assertListLimit, decodeCursor, encodeCursor, type ListPosition } from './list-cursor.js';
 import type {
   ClaimedDelivery,
+  CompleteOptions,
   DeliveryAttemptRecord,
   EventQuery,
   EventWithDeliveries,
@@ -236,9 +237,9 @@ export class RedisPaymentStore implements PaymentStore, Outbox {
     return this.outbox.claim(now, limit, leaseMs);
   }
 
-  /** One round trip (one script). */
-  complete(claim: ClaimedDelivery, attempt: DeliveryAttemptRecord): Promise<boolean> {
-    return this.outbox.complete(claim, attempt);
+  /** One round trip (one script), the bring-forward included. */
+  complete(claim: ClaimedDelivery, attempt: DeliveryAttemptRecord, options?: CompleteOptions): Promise<boolean> {
+    return this.outbox.complete(claim, attempt, options);
   }
 
   /** One round trip (one script). */
