@@ -23,6 +23,7 @@ import { wellKnownRoutes } from './http/routes/well-known.js';
 import { preloadViews, useViews, VIEWS_ROOT } from './http/views.js';
 import { GatewayKeystore } from './keys/keystore.js';
 import { createLogger, type Logger } from './logger.js';
+import { ExpirySweeper } from './service/expiry-sweeper.js';
 import { PaymentService } from './service/payment-service.js';
 import { createPaymentStore } from './store/create-store.js';
 import { openRedis } from './store/redis-connection.js';
@@ -39,7 +40,10 @@ export interface GatewayDeps {
   logger?: Logger;
   clock?: () => Date;
   sessionStore?: session.Store;
-  /** How often overdue payments are expired; 0 turns the sweeper off. */
+  /**
+   * The longest pause of the expiry sweeper (it wakes sooner when a payment falls due sooner, and
+   * goes on at once after a full batch); 0 turns the sweeper off.
+   */
   expirySweepMs?: number;
   /** Start the in-process delivery worker (default: config.notifications.inProcessWorker). */
   deliveryWorker?: boolean;
@@ -163,13 +167,9 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
   pages.use(pageErrorHandler(views, logger));
   app.use(pages);
 
-  const sweepMs = deps.expirySweepMs ?? 15_000;
-  const sweeper =
-    sweepMs > 0
-      ? setInterval(() => {
-          service.expireDue().catch((err: Error) => logger.error({ err: err.message }, 'expiry sweep failed'));
-        }, sweepMs).unref()
-      : null;
+  const sweepMs = deps.expirySweepMs ?? 1_000;
+  const sweeper = sweepMs > 0 ? new ExpirySweeper(service, { maxPauseMs: sweepMs, logger }) : null;
+  sweeper?.start();
 
   if (deps.deliveryWorker ?? config.notifications.inProcessWorker) notifications.worker.start();
 
@@ -181,7 +181,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     connectors,
     logger,
     async close() {
-      if (sweeper) clearInterval(sweeper);
+      await sweeper?.stop();
       await notifications.close();
       await store.close();
       await redis?.quit().catch(() => undefined);

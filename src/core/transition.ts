@@ -226,6 +226,12 @@ function applyOutcome(payment: Payment, outcome: BankOutcome, ctx: TransitionCon
       case 'failed':
         change.next.status = 'succeeded';
         change.emit('payment.succeeded', { attemptRef: attempt.ref });
+        // Past expiresAt the payment is expired whether or not the sweeper has recorded it yet:
+        // the flag follows the clock, not the order in which the sweep and the bank arrived.
+        if (isDueForExpiry(payment, ctx.now)) {
+          change.flag('succeeded_after_expiry', attempt.ref);
+          return change.done('anomaly');
+        }
         return change.done('applied');
       case 'expired':
       case 'cancelled':

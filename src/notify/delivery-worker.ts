@@ -16,6 +16,12 @@ export interface DeliveryWorkerOptions {
   leaseMs?: number;
   /** Pause between rounds when there was nothing to do. */
   idleMs?: number;
+  /**
+   * After a real delivery, how many of that target's queues waiting for a retry are made due now
+   * (Outbox.complete): the endpoint answers again, so its backlog goes without waiting out each
+   * back-off. Every later success brings the next ones forward.
+   */
+  catchUp?: number;
   clock?: () => Date;
 }
 
@@ -40,6 +46,7 @@ export class DeliveryWorker {
       batchSize: 20,
       leaseMs: 60_000,
       idleMs: 500,
+      catchUp: 100,
       clock: () => new Date(),
       ...options,
     };
@@ -118,7 +125,7 @@ export class DeliveryWorker {
     }
     const { record, delivered } = await channel.deliver(claim.event, payment);
     if (delivered) {
-      if (!(await store.complete(claim, record))) logger.warn({ event: claim.event.id, target: claim.target }, 'delivery lease lost before completion');
+      if (!(await store.complete(claim, record, { catchUp: this.options.catchUp }))) logger.warn({ event: claim.event.id, target: claim.target }, 'delivery lease lost before completion');
       return;
     }
     const retryAt = nextRetryAt(claim.attemptNumber, new Date(claim.queuedAt), clock(), schedule);

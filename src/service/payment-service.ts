@@ -24,7 +24,16 @@ export interface PaymentServiceOptions {
   onChange?: () => void;
 }
 
+/** What one expiry batch did, and when the next payment falls due (null: none is open). */
+export interface ExpiryBatch {
+  claimed: number;
+  moved: number;
+  nextDueAt: Date | null;
+}
+
 const IDEMPOTENCY_TTL_SECONDS = 48 * 3600;
+// Long enough for a batch to be committed; a claimant that dies hands its batch on after this.
+const EXPIRY_CLAIM_LEASE_MS = 30_000;
 // Optimistic concurrency: a conflicting writer means re-read and re-decide. Conflicts need a race on
 // one payment, so a handful of rounds is plenty; more means something is wrong.
 const MAX_COMMIT_ROUNDS = 16;
@@ -130,15 +139,31 @@ export class PaymentService {
     return this.apply(payment.id, { type: 'bank_outcome', outcome }, payment);
   }
 
-  /** Expires every overdue open payment; returns how many moved. Safe to run on many instances at once. */
+  /**
+   * Claims up to `limit` overdue open payments and expires them, all of the batch at once (on Redis
+   * the commits travel together, so a batch costs about two round trips, not two per payment).
+   * Safe on many instances at once: the claim gives each instance other payments, and should two
+   * ever meet on one, the compare-and-set lets one expiry through and the other finds it done.
+   */
+  async expireBatch(limit: number, leaseMs = EXPIRY_CLAIM_LEASE_MS): Promise<ExpiryBatch> {
+    const claim = await this.store.claimDueForExpiry(this.clock(), limit, leaseMs);
+    const results = await Promise.allSettled(claim.payments.map((payment) => this.apply(payment.id, { type: 'expire' }, payment)));
+    // One payment that cannot be expired now (busy, store hiccup) must not hold up the rest of the batch;
+    // its claim runs out and a later sweep takes it again.
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const moved = results.filter((r) => r.status === 'fulfilled' && r.value.changed).length;
+    return { claimed: claim.payments.length, moved, nextDueAt: claim.nextDueAt };
+  }
+
+  /** Expires every overdue open payment, batch after batch; returns how many moved. */
   async expireDue(limit = 100): Promise<number> {
-    const ids = await this.store.dueForExpiry(this.clock(), limit);
     let moved = 0;
-    for (const id of ids) {
-      const result = await this.apply(id, { type: 'expire' });
-      if (result.changed) moved += 1;
+    for (;;) {
+      const batch = await this.expireBatch(limit);
+      moved += batch.moved;
+      if (batch.claimed < limit) return moved;
     }
-    return moved;
   }
 
   /**

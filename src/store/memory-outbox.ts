@@ -4,6 +4,7 @@ import { assertListLimit, decodeCursor, encodeCursor } from './list-cursor.js';
 import { assertClaimArguments, attemptRecord, redeliveryTargets } from './outbox-checks.js';
 import type {
   ClaimedDelivery,
+  CompleteOptions,
   Delivery,
   DeliveryAttemptRecord,
   EventQuery,
@@ -45,6 +46,8 @@ export class MemoryOutbox implements Outbox {
   /** queue member → when its head is due (ms); only queues with events are here. */
   private readonly due = new Map<string, number>();
   private readonly leases = new Map<string, Lease>();
+  /** target → (queue member → when its head failed, ms): the queues waiting for a retry after a failed try. */
+  private readonly retrying = new Map<string, Map<string, number>>();
 
   constructor(
     private readonly targets: readonly string[],
@@ -92,6 +95,7 @@ export class MemoryOutbox implements Outbox {
         continue;
       }
       const token = `${tokenBase}.${claims.length + 1}`;
+      this.retrying.get(queue.target)?.delete(member);
       this.due.set(member, nowMs + leaseMs);
       this.leases.set(member, { token, untilMs: nowMs + leaseMs });
       claims.push({
@@ -105,13 +109,14 @@ export class MemoryOutbox implements Outbox {
     return claims;
   }
 
-  async complete(claim: ClaimedDelivery, attempt: DeliveryAttemptRecord): Promise<boolean> {
+  async complete(claim: ClaimedDelivery, attempt: DeliveryAttemptRecord, options: CompleteOptions = {}): Promise<boolean> {
     const settled = this.settle(claim, attempt);
     if (!settled) return false;
     settled.state = 'delivered';
     settled.nextAttemptAt = null;
     settled.deliveredAt = this.clock().toISOString();
     this.moveOn(claim);
+    if (options.catchUp) this.bringForward(claim.target, options.catchUp);
     return true;
   }
 
@@ -119,8 +124,15 @@ export class MemoryOutbox implements Outbox {
     const settled = this.settle(claim, attempt);
     if (!settled) return false;
     if (retryAt) {
+      const member = queueMember(claim.target, claim.event.paymentId);
       settled.nextAttemptAt = retryAt.toISOString();
-      this.due.set(queueMember(claim.target, claim.event.paymentId), retryAt.getTime());
+      this.due.set(member, retryAt.getTime());
+      let waiting = this.retrying.get(claim.target);
+      if (!waiting) {
+        waiting = new Map();
+        this.retrying.set(claim.target, waiting);
+      }
+      waiting.set(member, this.clock().getTime());
       return true;
     }
     settled.state = 'dead';
@@ -198,6 +210,24 @@ export class MemoryOutbox implements Outbox {
     if (!this.due.has(member) || (hurry && !leased)) this.due.set(member, nowMs);
   }
 
+  /** Makes up to `limit` of the target's queues waiting for a retry due now, oldest failure first; leased ones are left alone. */
+  private bringForward(target: string, limit: number): void {
+    const waiting = this.retrying.get(target);
+    if (!waiting) return;
+    const nowMs = this.clock().getTime();
+    const oldestFirst = [...waiting].sort(([a, aMs], [b, bMs]) => aMs - bMs || (a < b ? -1 : a > b ? 1 : 0)).slice(0, limit);
+    for (const [member] of oldestFirst) {
+      waiting.delete(member);
+      const lease = this.leases.get(member);
+      const queue = this.queues.get(member);
+      const head = queue?.eventIds[0];
+      if ((lease && lease.untilMs > nowMs) || !queue || head === undefined || !this.due.has(member)) continue;
+      this.due.set(member, Math.min(this.due.get(member) ?? nowMs, nowMs));
+      const delivery = this.deliveries.get(deliveryKey(head, target));
+      if (delivery?.state === 'pending') delivery.nextAttemptAt = new Date(nowMs).toISOString();
+    }
+  }
+
   /** The claim's delivery with the attempt appended, or null (writing nothing) when the lease was lost. */
   private settle(claim: ClaimedDelivery, attempt: DeliveryAttemptRecord): Delivery | null {
     const member = queueMember(claim.target, claim.event.paymentId);
@@ -212,6 +242,7 @@ export class MemoryOutbox implements Outbox {
   /** Drops the settled head and makes the queue due now, or forgets it when it is empty. */
   private moveOn(claim: ClaimedDelivery): void {
     const member = queueMember(claim.target, claim.event.paymentId);
+    this.retrying.get(claim.target)?.delete(member);
     const queue = this.queues.get(member);
     if (queue?.eventIds[0] === claim.event.id) queue.eventIds.shift();
     if (queue && queue.eventIds.length > 0) {

@@ -4,16 +4,18 @@ import { assertListLimit, decodeCursor, encodeCursor } from './list-cursor.js';
 import { MemoryOutbox } from './memory-outbox.js';
 import type {
   ClaimedDelivery,
+  CompleteOptions,
   DeliveryAttemptRecord,
   EventQuery,
   EventWithDeliveries,
   Outbox,
 } from './outbox.js';
-import { checkOutboxTargets } from './outbox-checks.js';
+import { assertClaimArguments, checkOutboxTargets } from './outbox-checks.js';
 import type {
   CommitInput,
   CreateOutcome,
   CreatePaymentInput,
+  ExpiryClaim,
   IdempotencyRecord,
   ListQuery,
   PaymentPage,
@@ -60,6 +62,8 @@ export class MemoryPaymentStore implements PaymentStore, Outbox {
   private readonly idempotency = new Map<string, Expiring<IdempotencyRecord>>();
   private readonly messages = new Map<string, Expiring<true>>();
   private readonly outbox: MemoryOutbox;
+  /** payment id → end of the expiry claim on it (ms); a commit of the payment ends it, as in Redis. */
+  private readonly expiryClaims = new Map<string, number>();
   private lastSweepMs = 0;
 
   private readonly sequences = new Map<string, { value: number; expiresAtMs: number }>();
@@ -150,13 +154,25 @@ export class MemoryPaymentStore implements PaymentStore, Outbox {
     return structuredClone(this.events.get(paymentId) ?? []);
   }
 
-  async dueForExpiry(now: Date, limit: number): Promise<string[]> {
+  async claimDueForExpiry(now: Date, limit: number, leaseMs: number): Promise<ExpiryClaim> {
+    assertClaimArguments(limit, leaseMs);
+    // One synchronous section: the walk and the leases it takes cannot interleave with another claim.
     const nowMs = now.getTime();
-    return [...this.payments.values()]
-      .filter((p) => isOpen(p.status) && Date.parse(p.expiresAt) <= nowMs)
-      .sort((a, b) => Date.parse(a.expiresAt) - Date.parse(b.expiresAt) || (a.id < b.id ? -1 : 1))
-      .slice(0, limit)
-      .map((p) => p.id);
+    const open = [...this.payments.values()]
+      .filter((p) => isOpen(p.status))
+      .map((p) => ({ payment: p, dueMs: Math.max(Date.parse(p.expiresAt), this.expiryClaims.get(p.id) ?? 0) }))
+      // The order of the Redis adapter's ZSET: by due time, then by id.
+      .sort((a, b) => a.dueMs - b.dueMs || (a.payment.id < b.payment.id ? -1 : 1));
+    const claimed = open.filter(({ dueMs }) => dueMs <= nowMs).slice(0, limit);
+    for (const entry of claimed) {
+      entry.dueMs = nowMs + leaseMs;
+      this.expiryClaims.set(entry.payment.id, entry.dueMs);
+    }
+    const nextMs = open.reduce((min, { dueMs }) => Math.min(min, dueMs), Infinity);
+    return {
+      payments: claimed.map(({ payment }) => structuredClone(payment)),
+      nextDueAt: Number.isFinite(nextMs) ? new Date(nextMs) : null,
+    };
   }
 
   async rememberMessage(messageId: string, expiresAt: Date): Promise<boolean> {
@@ -187,8 +203,8 @@ export class MemoryPaymentStore implements PaymentStore, Outbox {
     return this.outbox.claim(now, limit, leaseMs);
   }
 
-  complete(claim: ClaimedDelivery, attempt: DeliveryAttemptRecord): Promise<boolean> {
-    return this.outbox.complete(claim, attempt);
+  complete(claim: ClaimedDelivery, attempt: DeliveryAttemptRecord, options?: CompleteOptions): Promise<boolean> {
+    return this.outbox.complete(claim, attempt, options);
   }
 
   fail(claim: ClaimedDelivery, attempt: DeliveryAttemptRecord, retryAt: Date | null): Promise<boolean> {
@@ -217,6 +233,7 @@ export class MemoryPaymentStore implements PaymentStore, Outbox {
 
   /** Moves the attempt index and reference slots to match the payment's status. */
   private index(payment: Payment): void {
+    this.expiryClaims.delete(payment.id);
     for (const attempt of payment.attempts) {
       if (!this.attemptIndex.has(attempt.ref)) this.attemptIndex.set(attempt.ref, payment.id);
     }

@@ -56,6 +56,11 @@ export interface ClaimedDelivery {
   leaseToken: string;
 }
 
+export interface CompleteOptions {
+  /** How many of the target's queues waiting for a retry to bring forward (0 or absent: none). */
+  catchUp?: number;
+}
+
 export interface EventQuery {
   type?: PaymentEventType;
   paymentId?: string;
@@ -70,8 +75,16 @@ export interface Outbox {
    * for `leaseMs` (the queue is not due again until the lease ends or the claim is settled).
    */
   claim(now: Date, limit: number, leaseMs: number): Promise<ClaimedDelivery[]>;
-  /** Records a successful try: the delivery becomes delivered and its queue moves to the next event. False when the lease was lost (nothing written). */
-  complete(claim: ClaimedDelivery, attempt: DeliveryAttemptRecord): Promise<boolean>;
+  /**
+   * Records a successful try: the delivery becomes delivered and its queue moves to the next event.
+   * False when the lease was lost (nothing written).
+   *
+   * With `catchUp`, the endpoint is known to answer again, so in the same atomic step up to that many
+   * of the target's other queues that wait for a retry are made due now (oldest failure first): a
+   * backlog left by an outage leaves at once instead of each queue waiting out its own back-off.
+   * Queues under a live lease are not touched, and the retry window (queuedAt) does not change.
+   */
+  complete(claim: ClaimedDelivery, attempt: DeliveryAttemptRecord, options?: CompleteOptions): Promise<boolean>;
   /**
    * Records a failed try. With `retryAt` the queue is due again then; with null the delivery is dead
    * and the queue moves on. False when the lease was lost (nothing written).

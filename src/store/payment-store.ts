@@ -32,6 +32,14 @@ export interface CommitInput {
   events: PaymentEvent[];
 }
 
+/** What claimDueForExpiry hands back. */
+export interface ExpiryClaim {
+  /** The claimed payments as stored at the claim. */
+  payments: Payment[];
+  /** When the next open payment becomes claimable (its expiresAt, or the end of a claim on it); null when none is open. */
+  nextDueAt: Date | null;
+}
+
 export interface ListQuery {
   reference?: string;
   status?: PaymentStatus;
@@ -67,8 +75,13 @@ export interface PaymentStore {
   listPayments(query: ListQuery): Promise<PaymentPage>;
   /** Events of one payment, oldest first. */
   listEvents(paymentId: string): Promise<PaymentEvent[]>;
-  /** Ids of open payments whose expiresAt is at or before `now`, oldest first. */
-  dueForExpiry(now: Date, limit: number): Promise<string[]>;
+  /**
+   * Claims up to `limit` open payments whose expiresAt is at or before `now` and that no live claim
+   * holds, oldest due first, for `leaseMs`: until then no other claim returns them, so instances
+   * sweeping together work on different payments. A claim is only a lease on the work, not on the
+   * payment (the expiry itself is a commit like any other); a claimant that dies lets it run out.
+   */
+  claimDueForExpiry(now: Date, limit: number, leaseMs: number): Promise<ExpiryClaim>;
   /**
    * Records a bank message id until `expiresAt`; true when it was not seen before.
    * Used to refuse replays of single-use bank messages.

@@ -14,6 +14,8 @@ import { BYTE_LESS } from './redis-lua.js';
  *   claim pushes the score to the end of its lease, so the score is also the lease.
  * - `lease:{member}` HASH: `token` of the current claim, `until` its end (ms)
  * - `obpending` SET of `{eventId}|{target}` for every pending delivery
+ * - `obretry:{target}` ZSET of the target's queue members whose head waits for a retry after a
+ *   failed try, scored by when it failed (ms): what a success brings forward (COMPLETE_DELIVERY)
  *
  * Invariants: a delivery is pending exactly when its event id is in its queue; a queue with entries
  * has a member in `obdue`. Target names never hold `,` or `|` (outbox-checks.ts), event and
@@ -107,6 +109,7 @@ while claimed < limit do
     if not head then
       redis.call('ZREM', KEYS[1], member)
     else
+      redis.call('ZREM', prefix .. 'obretry:' .. target, member)
       claimed = claimed + 1
       local token = ARGV[5] .. '.' .. claimed
       local delivery = redis.call('HMGET', prefix .. 'dlv:' .. head .. ':' .. target, 'tries', 'queued')
@@ -140,8 +143,9 @@ local function append_attempt(delivery_key, attempt_json)
   redis.call('HINCRBY', delivery_key, 'tries', 1)
 end
 
--- The settled head leaves its queue; the queue is due now if more waits, and leaves obdue if not.
-local function move_on(queue_key, due_key, member, event_id, now_ms)
+-- The settled head leaves its queue (and back-off); the queue is due now if more waits, and leaves obdue if not.
+local function move_on(queue_key, due_key, retry_key, member, event_id, now_ms)
+  redis.call('ZREM', retry_key, member)
   if redis.call('LINDEX', queue_key, 0) == event_id then
     redis.call('LPOP', queue_key)
   end
@@ -154,28 +158,61 @@ end
 `;
 
 /**
- * Records a successful try. Atomic so a worker whose lease ran out (and was taken over) writes
- * nothing: the check and the writes cannot be split by the other worker's claim.
+ * Makes up to `limit` of a target's queues that wait for a retry due now, oldest failure first.
+ * A queue under a live lease keeps its score (its head is out with a worker); its entry leaves
+ * obretry all the same, since the claim already took it out of back-off.
+ */
+const BRING_FORWARD = `
+local function bring_forward(prefix, retry_key, due_key, target, now_ms, now_iso, limit)
+  if limit <= 0 then
+    return
+  end
+  for _, member in ipairs(redis.call('ZRANGE', retry_key, 0, limit - 1)) do
+    redis.call('ZREM', retry_key, member)
+    local lease_end = redis.call('HGET', prefix .. 'lease:' .. member, 'until')
+    local score = redis.call('ZSCORE', due_key, member)
+    if score and not (lease_end and tonumber(lease_end) > tonumber(now_ms)) then
+      if tonumber(score) > tonumber(now_ms) then
+        redis.call('ZADD', due_key, now_ms, member)
+      end
+      local payment_id = string.sub(member, #target + 2)
+      local head = redis.call('LINDEX', prefix .. 'obq:' .. target .. ':' .. payment_id, 0)
+      if head and redis.call('HGET', prefix .. 'dlv:' .. head .. ':' .. target, 'state') == 'pending' then
+        redis.call('HSET', prefix .. 'dlv:' .. head .. ':' .. target, 'next', now_iso)
+      end
+    end
+  end
+end
+`;
+
+/**
+ * Records a successful try, and brings forward up to ARGV[9] of the target's queues waiting for a
+ * retry (the endpoint answers again). Atomic so a worker whose lease ran out (and was taken over)
+ * writes nothing: the check and the writes cannot be split by the other worker's claim; and so no
+ * queue is made due between a claim and the write of its lease.
  *
- * KEYS: 1 lease:{member}, 2 obq:{target}:{paymentId}, 3 obdue, 4 dlv:{eventId}:{target}, 5 obpending
- * ARGV: 1 lease token, 2 member, 3 event id, 4 target, 5 attempt json, 6 now ms, 7 now ISO
+ * KEYS: 1 lease:{member}, 2 obq:{target}:{paymentId}, 3 obdue, 4 dlv:{eventId}:{target}, 5 obpending,
+ *       6 obretry:{target}
+ * ARGV: 1 lease token, 2 member, 3 event id, 4 target, 5 attempt json, 6 now ms, 7 now ISO,
+ *       8 prefix, 9 how many waiting queues to bring forward
  * Returns 1 when recorded, 0 when the lease was lost.
  */
-export const COMPLETE_DELIVERY = `${SETTLE}
+export const COMPLETE_DELIVERY = `${SETTLE}${BRING_FORWARD}
 if not lease_held(KEYS[1], ARGV[1]) then
   return 0
 end
 append_attempt(KEYS[4], ARGV[5])
 redis.call('HSET', KEYS[4], 'state', 'delivered', 'next', '', 'delivered', ARGV[7])
 redis.call('SREM', KEYS[5], ARGV[3] .. '|' .. ARGV[4])
-move_on(KEYS[2], KEYS[3], ARGV[2], ARGV[3], ARGV[6])
+move_on(KEYS[2], KEYS[3], KEYS[6], ARGV[2], ARGV[3], ARGV[6])
 redis.call('DEL', KEYS[1])
+bring_forward(ARGV[8], KEYS[6], KEYS[3], ARGV[4], ARGV[6], ARGV[7], tonumber(ARGV[9]) or 0)
 return 1
 `;
 
 /**
- * Records a failed try: the queue is due again at the retry time, or the delivery is dead and the
- * queue moves on. Atomic for the same reason as COMPLETE_DELIVERY.
+ * Records a failed try: the queue is due again at the retry time (and waits in obretry), or the
+ * delivery is dead and the queue moves on. Atomic for the same reason as COMPLETE_DELIVERY.
  *
  * KEYS: as COMPLETE_DELIVERY
  * ARGV: 1 lease token, 2 member, 3 event id, 4 target, 5 attempt json, 6 now ms,
@@ -190,10 +227,11 @@ append_attempt(KEYS[4], ARGV[5])
 if ARGV[7] ~= '' then
   redis.call('HSET', KEYS[4], 'next', ARGV[8])
   redis.call('ZADD', KEYS[3], ARGV[7], ARGV[2])
+  redis.call('ZADD', KEYS[6], ARGV[6], ARGV[2])
 else
   redis.call('HSET', KEYS[4], 'state', 'dead', 'next', '')
   redis.call('SREM', KEYS[5], ARGV[3] .. '|' .. ARGV[4])
-  move_on(KEYS[2], KEYS[3], ARGV[2], ARGV[3], ARGV[6])
+  move_on(KEYS[2], KEYS[3], KEYS[6], ARGV[2], ARGV[3], ARGV[6])
 end
 redis.call('DEL', KEYS[1])
 return 1

@@ -4,6 +4,7 @@ import type { PaymentEvent } from '../core/events.js';
 import { assertListLimit, decodeCursor, encodeCursor, type ListPosition } from './list-cursor.js';
 import type {
   ClaimedDelivery,
+  CompleteOptions,
   Delivery,
   DeliveryAttemptRecord,
   DeliveryState,
@@ -55,8 +56,8 @@ export class RedisOutbox implements Outbox {
     this.joinedTargets = options.targets.join(',');
     this.clock = options.clock;
     redis.defineCommand('hppClaimDeliveries', { lua: CLAIM_DELIVERIES, numberOfKeys: 1 });
-    redis.defineCommand('hppCompleteDelivery', { lua: COMPLETE_DELIVERY, numberOfKeys: 5 });
-    redis.defineCommand('hppFailDelivery', { lua: FAIL_DELIVERY, numberOfKeys: 5 });
+    redis.defineCommand('hppCompleteDelivery', { lua: COMPLETE_DELIVERY, numberOfKeys: 6 });
+    redis.defineCommand('hppFailDelivery', { lua: FAIL_DELIVERY, numberOfKeys: 6 });
     redis.defineCommand('hppRedeliverEvent', { lua: REDELIVER_EVENT, numberOfKeys: 1 });
     redis.defineCommand('hppGetEvent', { lua: GET_EVENT, numberOfKeys: 1, readOnly: true });
     redis.defineCommand('hppListEvents', { lua: LIST_EVENTS, numberOfKeys: 1, readOnly: true });
@@ -102,13 +103,15 @@ export class RedisOutbox implements Outbox {
     return claims;
   }
 
-  /** One round trip (one script). */
-  async complete(claim: ClaimedDelivery, attempt: DeliveryAttemptRecord): Promise<boolean> {
+  /** One round trip (one script), the bring-forward included. */
+  async complete(claim: ClaimedDelivery, attempt: DeliveryAttemptRecord, options: CompleteOptions = {}): Promise<boolean> {
     const now = this.clock();
     const written = await this.scripts.hppCompleteDelivery(
       ...this.settleKeys(claim),
       ...this.settleArgs(claim, attempt, now),
       now.toISOString(),
+      this.prefix,
+      String(options.catchUp ?? 0),
     );
     return written === 1;
   }
@@ -207,6 +210,7 @@ export class RedisOutbox implements Outbox {
       this.key('obdue'),
       this.key(`dlv:${id}:${target}`),
       this.key('obpending'),
+      this.key(`obretry:${target}`),
     ];
   }
 

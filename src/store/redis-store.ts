@@ -4,23 +4,25 @@ import type { Payment } from '../core/payment.js';
 import { assertListLimit, decodeCursor, encodeCursor, type ListPosition } from './list-cursor.js';
 import type {
   ClaimedDelivery,
+  CompleteOptions,
   DeliveryAttemptRecord,
   EventQuery,
   EventWithDeliveries,
   Outbox,
 } from './outbox.js';
-import { checkOutboxTargets } from './outbox-checks.js';
+import { assertClaimArguments, checkOutboxTargets } from './outbox-checks.js';
 import type {
   CommitInput,
   CreateOutcome,
   CreatePaymentInput,
+  ExpiryClaim,
   IdempotencyRecord,
   ListQuery,
   PaymentPage,
   PaymentStore,
 } from './payment-store.js';
 import { RedisOutbox } from './redis-outbox.js';
-import { COMMIT_PAYMENT, CREATE_PAYMENT, LIST_PAYMENTS, PAYMENT_BY_ATTEMPT } from './redis-scripts.js';
+import { CLAIM_EXPIRIES, COMMIT_PAYMENT, CREATE_PAYMENT, LIST_PAYMENTS, PAYMENT_BY_ATTEMPT } from './redis-scripts.js';
 
 export interface RedisPaymentStoreOptions {
   /** Put in front of every key, e.g. `hpp:`. */
@@ -47,6 +49,7 @@ interface ScriptedRedis {
   hppCommitPayment(...keysAndArgs: (string | number)[]): Promise<number>;
   hppPaymentByAttempt(attemptKey: string, prefix: string): Promise<string | null>;
   hppListPayments(setKey: string, ...args: (string | number)[]): Promise<string[]>;
+  hppClaimExpiries(expKey: string, ...args: (string | number)[]): Promise<string[]>;
 }
 
 // Entries one list script call may examine before handing back, so a sparse filter never blocks Redis long.
@@ -92,6 +95,7 @@ export class RedisPaymentStore implements PaymentStore, Outbox {
     redis.defineCommand('hppCommitPayment', { lua: COMMIT_PAYMENT, numberOfKeys: 7 });
     redis.defineCommand('hppPaymentByAttempt', { lua: PAYMENT_BY_ATTEMPT, numberOfKeys: 1, readOnly: true });
     redis.defineCommand('hppListPayments', { lua: LIST_PAYMENTS, numberOfKeys: 1, readOnly: true });
+    redis.defineCommand('hppClaimExpiries', { lua: CLAIM_EXPIRIES, numberOfKeys: 1 });
     this.scripts = redis as unknown as ScriptedRedis;
   }
 
@@ -200,9 +204,14 @@ export class RedisPaymentStore implements PaymentStore, Outbox {
     return entries.map((json) => JSON.parse(json) as PaymentEvent);
   }
 
-  /** One round trip (ZRANGEBYSCORE on the set of open payments). */
-  async dueForExpiry(now: Date, limit: number): Promise<string[]> {
-    return this.redis.zrangebyscore(this.key('exp'), '-inf', now.getTime(), 'LIMIT', 0, limit);
+  /** One round trip (one script), whatever the limit: the claimed payments come back with the claim. */
+  async claimDueForExpiry(now: Date, limit: number, leaseMs: number): Promise<ExpiryClaim> {
+    assertClaimArguments(limit, leaseMs);
+    const [next, ...payments] = await this.scripts.hppClaimExpiries(this.key('exp'), this.prefix, now.getTime(), limit, leaseMs);
+    return {
+      payments: payments.map((json) => JSON.parse(json) as Payment),
+      nextDueAt: next ? new Date(Number(next)) : null,
+    };
   }
 
   /** One round trip (SET NX PXAT): the first writer wins, so two instances cannot both accept a message. */
@@ -228,9 +237,9 @@ export class RedisPaymentStore implements PaymentStore, Outbox {
     return this.outbox.claim(now, limit, leaseMs);
   }
 
-  /** One round trip (one script). */
-  complete(claim: ClaimedDelivery, attempt: DeliveryAttemptRecord): Promise<boolean> {
-    return this.outbox.complete(claim, attempt);
+  /** One round trip (one script), the bring-forward included. */
+  complete(claim: ClaimedDelivery, attempt: DeliveryAttemptRecord, options?: CompleteOptions): Promise<boolean> {
+    return this.outbox.complete(claim, attempt, options);
   }
 
   /** One round trip (one script). */

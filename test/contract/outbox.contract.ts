@@ -334,6 +334,85 @@ export function outboxContract(setup: (ctx: Mocha.Context) => Promise<OutboxFixt
     });
   });
 
+  describe('complete with catchUp (an endpoint answering again)', () => {
+    const FAR = 3600_000;
+
+    /** Three payments; the first try of each failed on webhook:0 and webhook:1 with a retry an hour away. */
+    async function backlog(): Promise<{ events: PaymentEvent[]; retryAt: Date }> {
+      const made = [await created(), await created(), await created()];
+      const retryAt = later(FAR);
+      for (const claim of await claimAll()) {
+        if (claim.target === 'email') continue;
+        expect(await store.fail(claim, attempt(503), retryAt)).to.equal(true);
+      }
+      return { events: made.map((m) => m.event), retryAt };
+    }
+
+    it("makes the target's queues waiting for a retry due now, keeping their retry window, and leaves other targets alone", async () => {
+      const { events, retryAt } = await backlog();
+      const { event: fresh } = await created();
+      const [success] = (await claimAll()).filter((c) => c.target === 'webhook:0' && c.event.id === fresh.id);
+      expect(await store.complete(success!, attempt(), { catchUp: 10 })).to.equal(true);
+
+      const due = (await claimAll(later(1000))).filter((c) => c.target !== 'email');
+      expect(heads(due), 'the webhook:0 backlog is due now; webhook:1 still backs off').to.deep.equal(expected(['webhook:0'], ...events));
+      for (const claim of due.filter((c) => c.target === 'webhook:0')) {
+        expect(claim.attemptNumber).to.equal(2);
+        expect(claim.queuedAt, 'the retry window still counts from the first queuing').to.equal(fx.now().toISOString());
+      }
+      const waiting = deliveryOf(await store.getEvent(events[0]!.id), 'webhook:1');
+      expect(waiting.nextAttemptAt).to.equal(retryAt.toISOString());
+    });
+
+    it('records the new due time of a brought-forward delivery', async () => {
+      const { events } = await backlog();
+      const { event: fresh } = await created();
+      const [success] = (await claimAll()).filter((c) => c.target === 'webhook:0' && c.event.id === fresh.id);
+      await store.complete(success!, attempt(), { catchUp: 10 });
+      const brought = deliveryOf(await store.getEvent(events[1]!.id), 'webhook:0');
+      expect(brought).to.deep.include({ state: 'pending', nextAttemptAt: fx.now().toISOString() });
+    });
+
+    it('without catchUp, or with 0, a success brings nothing forward', async () => {
+      await backlog();
+      const { event: fresh } = await created();
+      const claims = (await claimAll()).filter((c) => c.event.id === fresh.id);
+      expect(await store.complete(claims.find((c) => c.target === 'webhook:0')!, attempt())).to.equal(true);
+      expect(await store.complete(claims.find((c) => c.target === 'webhook:1')!, attempt(), { catchUp: 0 })).to.equal(true);
+      expect((await claimAll(later(1000))).filter((c) => c.target !== 'email')).to.deep.equal([]);
+    });
+
+    it('brings forward at most catchUp queues per success; the next success brings the rest', async () => {
+      const { events } = await backlog();
+      const first = await created();
+      const second = await created();
+      const claims = (await claimAll()).filter((c) => c.target === 'webhook:0' && c.event.id !== events[0]!.id);
+      const successes = claims.filter((c) => c.event.id === first.event.id || c.event.id === second.event.id);
+      expect(successes).to.have.length(2);
+      await store.complete(successes[0]!, attempt(), { catchUp: 2 });
+      const afterOne = (await store.claim(later(1000), 100, LEASE_MS)).filter((c) => c.target === 'webhook:0');
+      expect(afterOne).to.have.length(2);
+      await store.complete(successes[1]!, attempt(), { catchUp: 2 });
+      const afterTwo = (await store.claim(later(2000), 100, LEASE_MS)).filter((c) => c.target === 'webhook:0');
+      expect([...afterOne, ...afterTwo].map((c) => c.event.id).sort()).to.deep.equal(events.map((e) => e.id).sort());
+    });
+
+    it('leaves a queue under a live lease with its holder', async () => {
+      const { event: e1 } = await created();
+      const { event: fresh } = await created();
+      const firstTry = (await claimAll()).filter((c) => c.target === 'webhook:0');
+      const failing = firstTry.find((c) => c.event.id === e1.id)!;
+      const succeeding = firstTry.find((c) => c.event.id === fresh.id)!;
+      expect(await store.fail(failing, attempt(503), later(500))).to.equal(true);
+      // The retry is claimed (leased) before the other try succeeds.
+      const retry = (await store.claim(later(500), 10, LEASE_MS)).filter((c) => c.target === 'webhook:0');
+      expect(retry.map((c) => c.event.id)).to.deep.equal([e1.id]);
+      expect(await store.complete(succeeding, attempt(), { catchUp: 10 })).to.equal(true);
+      expect((await store.claim(later(1000), 10, LEASE_MS)).filter((c) => c.target === 'webhook:0'), 'still leased').to.deep.equal([]);
+      expect(await store.complete(retry[0]!, attempt())).to.equal(true);
+    });
+  });
+
   describe('redeliver', () => {
     it('queues a delivered and a dead event again, due now, keeping their attempts', async () => {
       const { event: e1 } = await created();

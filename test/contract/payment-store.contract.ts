@@ -4,7 +4,7 @@ import type { PaymentEvent } from '../../src/core/events.js';
 import { newAttemptReference, newId } from '../../src/core/ids.js';
 import type { Payment } from '../../src/core/payment.js';
 import { transition, type BankOutcome, type Command } from '../../src/core/transition.js';
-import type { CreatePaymentInput, PaymentStore } from '../../src/store/payment-store.js';
+import type { CreatePaymentInput, ExpiryClaim, PaymentStore } from '../../src/store/payment-store.js';
 
 /** An empty store under test, with the clock it reads for expiring idempotency keys and message ids. */
 export interface StoreFixture {
@@ -82,6 +82,10 @@ export function paymentStoreContract(setup: (ctx: Mocha.Context) => Promise<Stor
     const attempt = payment.attempts[payment.attempts.length - 1];
     if (!attempt) throw new Error('no attempt to answer');
     return move(payment, { type: 'bank_outcome', outcome: { attemptRef: attempt.ref, status, amount: payment.amount, currency: payment.currency } });
+  }
+
+  function claimedIds(claim: ExpiryClaim): string[] {
+    return claim.payments.map((p) => p.id);
   }
 
   function afterExpiry(payment: Payment): Date {
@@ -254,7 +258,7 @@ export function paymentStoreContract(setup: (ctx: Mocha.Context) => Promise<Stor
       expect(await store.listEvents(stored.id)).to.deep.equal(eventsBefore);
       expect(await store.getPaymentByAttempt(lost.payment.attempts[0]!.ref), 'attempt index untouched').to.equal(null);
       expect((await conflictOf(stored.reference))?.id, 'reference still held').to.equal(stored.id);
-      expect(await store.dueForExpiry(afterExpiry(stored), 10)).to.include(stored.id);
+      expect(claimedIds(await store.claimDueForExpiry(afterExpiry(stored), 10, 1000))).to.include(stored.id);
     });
 
     it('refuses a commit for a payment that was never created', async () => {
@@ -388,8 +392,10 @@ export function paymentStoreContract(setup: (ctx: Mocha.Context) => Promise<Stor
     });
   });
 
-  describe('dueForExpiry', () => {
-    it('returns only open payments past their expiry, oldest expiry first, up to the limit', async () => {
+  describe('claimDueForExpiry', () => {
+    const LEASE_MS = 30_000;
+
+    it('claims only open payments past their expiry, oldest expiry first, up to the limit, with the payments as stored', async () => {
       const base = fx.now().getTime();
       const early = await created({}, new Date(base));
       const pending = await startAttempt(await created({}, new Date(base + 1000)));
@@ -401,10 +407,56 @@ export function paymentStoreContract(setup: (ctx: Mocha.Context) => Promise<Stor
       const notYet = await created({}, new Date(base + 10 * 60_000));
 
       const now = new Date(base + TTL_MS + 5000);
-      expect(await store.dueForExpiry(now, 100)).to.deep.equal([early.id, pending.id, failed.id]);
-      expect(await store.dueForExpiry(now, 2)).to.deep.equal([early.id, pending.id]);
-      expect(await store.dueForExpiry(new Date(Date.parse(notYet.expiresAt)), 100)).to.include(notYet.id);
-      expect(await store.dueForExpiry(new Date(base + TTL_MS), 100)).to.include(early.id).and.not.include(pending.id);
+      const first = await store.claimDueForExpiry(now, 2, LEASE_MS);
+      expect(first.payments).to.deep.equal([early, pending]);
+      const second = await store.claimDueForExpiry(now, 100, LEASE_MS);
+      expect(claimedIds(second), 'the first two are held by the first claim').to.deep.equal([failed.id]);
+      expect(second.nextDueAt, 'the next due time is the end of the leases').to.deep.equal(new Date(now.getTime() + LEASE_MS));
+      expect(claimedIds(await store.claimDueForExpiry(now, 100, LEASE_MS)), 'nothing left to claim').to.deep.equal([]);
+      // Once those three are expired, the not-yet-due payment is next.
+      for (const payment of [early, pending, failed]) await move(payment, { type: 'expire' }, now);
+      expect((await store.claimDueForExpiry(now, 100, LEASE_MS)).nextDueAt).to.deep.equal(new Date(notYet.expiresAt));
+    });
+
+    it('hands a claimed payment out again once its lease has run out (its claimant died)', async () => {
+      const stored = await created();
+      const at = afterExpiry(stored);
+      expect(claimedIds(await store.claimDueForExpiry(at, 10, LEASE_MS))).to.deep.equal([stored.id]);
+      const held = await store.claimDueForExpiry(new Date(at.getTime() + LEASE_MS - 1), 10, LEASE_MS);
+      expect(claimedIds(held)).to.deep.equal([]);
+      expect(held.nextDueAt, 'due again when the lease ends').to.deep.equal(new Date(at.getTime() + LEASE_MS));
+      expect(claimedIds(await store.claimDueForExpiry(new Date(at.getTime() + LEASE_MS), 10, LEASE_MS))).to.deep.equal([stored.id]);
+    });
+
+    it('a claim leases the work, not the payment: another change commits, and the payment is due again by its own expiry', async () => {
+      const stored = await created();
+      const at = afterExpiry(stored);
+      await store.claimDueForExpiry(at, 10, LEASE_MS);
+      const cancelled = await move(stored, { type: 'cancel' }, at);
+      expect(cancelled.status).to.equal('cancelled');
+      const other = await created();
+      await store.claimDueForExpiry(afterExpiry(other), 10, LEASE_MS);
+      const pending = await startAttempt(other);
+      expect(claimedIds(await store.claimDueForExpiry(afterExpiry(other), 10, LEASE_MS))).to.deep.equal([pending.id]);
+    });
+
+    it('says when nothing is open, and refuses a limit or lease that is not a positive integer', async () => {
+      expect(await store.claimDueForExpiry(fx.now(), 10, LEASE_MS)).to.deep.equal({ payments: [], nextDueAt: null });
+      for (const [limit, lease] of [[0, LEASE_MS], [1.5, LEASE_MS], [10, 0]] as const) {
+        let caught: unknown;
+        await store.claimDueForExpiry(fx.now(), limit, lease).catch((err: unknown) => (caught = err));
+        expect(caught, `limit ${limit}, lease ${lease}`).to.be.instanceOf(RangeError);
+      }
+    });
+
+    it('gives concurrent claimants disjoint payments that together are every due one', async () => {
+      const base = fx.now().getTime();
+      const due = await Promise.all(Array.from({ length: 30 }, (_, i) => created({}, new Date(base + i))));
+      const now = new Date(base + TTL_MS + 1000);
+      const claims = await Promise.all(Array.from({ length: 8 }, () => store.claimDueForExpiry(now, 5, LEASE_MS)));
+      const all = claims.flatMap(claimedIds);
+      expect(all.length, 'no payment in two claims').to.equal(new Set(all).size);
+      expect([...all].sort()).to.deep.equal(due.map((p) => p.id).sort());
     });
   });
 

@@ -74,6 +74,22 @@ describe('delivery worker', () => {
     expect(nock.isDone()).to.equal(true);
   });
 
+  it("after a success, the endpoint's other payments waiting out a back-off are tried at once", async () => {
+    const waiting = await Promise.all([newPayment(), newPayment(), newPayment()]);
+    nock(ENDPOINT).post('/hooks').times(3).reply(503);
+    expect(await worker.runOnce()).to.equal(3);
+    // All three back off (random 0.5: 500 ms); a new payment's first try succeeds before that.
+    const { payment: fresh } = await newPayment();
+    nock(ENDPOINT).post('/hooks').times(4).reply(204);
+    expect(await worker.runOnce(), 'only the fresh one is due').to.equal(1);
+    expect(await worker.runOnce(), 'the three waiting ones were brought forward by that success').to.equal(3);
+    for (const { payment } of [...waiting, { payment: fresh }]) {
+      const [event] = await store.listEvents(payment.id);
+      expect((await store.getEvent(event!.id))!.deliveries[0]!.state).to.equal('delivered');
+    }
+    expect(nock.isDone()).to.equal(true);
+  });
+
   it('waits with exponential back-off between tries', async () => {
     const { payment } = await newPayment();
     const [event] = await store.listEvents(payment.id);

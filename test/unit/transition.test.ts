@@ -444,6 +444,28 @@ describe('core/transition', () => {
       });
     }
 
+    for (const status of ['pending', 'failed'] as const) {
+      it(`success after expiresAt on a ${status} payment the sweeper has not expired yet is flagged succeeded_after_expiry`, () => {
+        const before = deepFreeze(paymentIn(status));
+        const result = transition(before, bank('authorised'), fixedContext(AFTER_EXPIRY));
+        expect(result.payment.status).to.equal('succeeded');
+        expect(result.verdict).to.equal('anomaly');
+        expect(result.payment.anomalies).to.deep.equal(['succeeded_after_expiry']);
+        expect(result.events.map((e) => [e.type, e.anomaly, e.attemptRef])).to.deep.equal([
+          ['payment.succeeded', undefined, 'A1'],
+          ['payment.anomaly', 'succeeded_after_expiry', 'A1'],
+        ]);
+      });
+    }
+
+    it('success at exactly expiresAt counts as after expiry; a millisecond before does not', () => {
+      const at = transition(paymentIn('pending'), bank('authorised'), fixedContext(new Date(EXPIRES_AT)));
+      expect(at.payment.anomalies).to.deep.equal(['succeeded_after_expiry']);
+      const before = transition(paymentIn('pending'), bank('authorised'), fixedContext(new Date(Date.parse(EXPIRES_AT) - 1)));
+      expect(before.verdict).to.equal('applied');
+      expect(before.payment.anomalies).to.deep.equal([]);
+    });
+
     it('success after the bank itself cancelled the attempt is flagged succeeded_after_cancellation', () => {
       const cancelled = transition(paymentIn('pending'), bank('cancelled'), fixedContext());
       const result = transition(deepFreeze(cancelled.payment), bank('authorised'), fixedContext());
