@@ -21,7 +21,7 @@ export const RULES: Record<string, readonly string[]> = {
   'src/keys/': ['src/core/', 'src/protocols/'],
   'src/i18n/': ['src/core/'],
   'src/logger.ts': ['src/core/'],
-  'src/service/': ['src/core/', 'src/store/', 'src/connectors/'],
+  'src/service/': ['src/core/', 'src/store/', 'src/connectors/', 'src/logger.ts'],
   'src/connectors/': ['src/core/', 'src/protocols/', 'src/keys/', 'src/logger.ts'],
   'src/config.ts': ['src/core/', 'src/protocols/', 'src/connectors/'],
   'src/notify/': ['src/core/', 'src/store/', 'src/keys/', 'src/i18n/', 'src/logger.ts', 'src/config.ts'],
