@@ -131,6 +131,13 @@ export class InvalidBankMessageError extends GatewayError {
   }
 }
 
+/** A bank message whose single-use id was seen before: refused, never applied again. */
+export class ReplayedBankMessageError extends InvalidBankMessageError {
+  constructor(readonly paymentId: string) {
+    super('replay');
+  }
+}
+
 /** The bank's keys or API cannot be reached now: retryable, never a reason to accept unverified data. */
 export class BankUnavailableError extends GatewayError {
   constructor(message = 'The bank cannot be reached right now; please retry.') {

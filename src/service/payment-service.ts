@@ -1,8 +1,10 @@
-import { GatewayError, IdempotencyMismatchError, NotFoundError, ReferenceConflictError } from '../core/errors.js';
+import type { VerifiedBankMessage } from '../connectors/bank-connector.js';
+import { GatewayError, IdempotencyMismatchError, InvalidBankMessageError, NotFoundError, ReferenceConflictError, ReplayedBankMessageError } from '../core/errors.js';
 import { newAttemptReference, newId } from '../core/ids.js';
 import type { Customer, Payment } from '../core/payment.js';
 import { isDueForExpiry, transition, type BankOutcome, type Command, type Transition } from '../core/transition.js';
-import type { PaymentStore } from '../store/payment-store.js';
+import type { PaymentEvent } from '../core/events.js';
+import type { ListQuery, PaymentPage, PaymentStore } from '../store/payment-store.js';
 
 export interface NewPayment {
   amount: number;
@@ -44,7 +46,7 @@ const MAX_COMMIT_ROUNDS = 16;
  * expiry sweeper) goes through here, so one rule set governs every path.
  */
 export class PaymentService {
-  readonly store: PaymentStore;
+  private readonly store: PaymentStore;
   private readonly options: PaymentServiceOptions;
   private readonly clock: () => Date;
 
@@ -112,6 +114,16 @@ export class PaymentService {
     return payment;
   }
 
+  /** Payments newest first, with cursor paging (the merchant API's list). */
+  list(query: ListQuery): Promise<PaymentPage> {
+    return this.store.listPayments(query);
+  }
+
+  /** A payment's events, oldest first. */
+  events(paymentId: string): Promise<PaymentEvent[]> {
+    return this.store.listEvents(paymentId);
+  }
+
   startAttempt(id: string, connector: string): Promise<Transition> {
     return this.apply(id, { type: 'start_attempt', attemptRef: newAttemptReference(), connector, reuseWindowMs: this.options.attemptReuseMs });
   }
@@ -130,6 +142,26 @@ export class PaymentService {
     if (!payment) return null;
     const attempt = payment.attempts.find((a) => a.ref === attemptRef);
     return attempt?.connector === connector ? payment : null;
+  }
+
+  /**
+   * A verified bank message, from the connector that verified it: find the attempt among those sent to
+   * that connector (an authentic message of one bank is no evidence about a trip to another), refuse a
+   * message id seen before (banks re-sign each retry, so a genuine retry has a new id), then apply the
+   * outcome through the state machine, which acknowledges a genuine retry of an applied outcome without
+   * any new effect. A mismatch with what was asked for is refused with the anomaly it raised.
+   */
+  async receiveBankMessage(connector: string, verified: VerifiedBankMessage): Promise<{ paymentId: string; transition: Transition }> {
+    const payment = await this.findByBankAttempt(connector, verified.outcome.attemptRef);
+    if (!payment) throw new InvalidBankMessageError('unknown_attempt');
+    if (verified.messageId) {
+      // Remembered for as long as the message could verify (an hour when it says nothing).
+      const expires = verified.messageExpiresAt ?? new Date(this.clock().getTime() + 3600_000);
+      if (!(await this.store.rememberMessage(verified.messageId, expires))) throw new ReplayedBankMessageError(payment.id);
+    }
+    const transition = await this.apply(payment.id, { type: 'bank_outcome', outcome: verified.outcome }, payment);
+    if (transition.verdict === 'rejected') throw new InvalidBankMessageError(transition.events.find((e) => e.anomaly)?.anomaly ?? 'mismatch');
+    return { paymentId: payment.id, transition };
   }
 
   /** Applies an outcome `connector` verified to the payment that owns the attempt sent to that connector. */

@@ -17,18 +17,22 @@ describe('two instances on one Redis', () => {
   let instanceA: PaymentService;
   let instanceB: PaymentService;
 
+  const stores: RedisPaymentStore[] = [];
+
   beforeEach(async function () {
     const url = await requireRedis(this);
     const prefix = randomPrefix();
-    const service = (): PaymentService =>
-      new PaymentService(new RedisPaymentStore(new Redis(url), { prefix, ownsConnection: true }), { ttlMs: 15 * 60_000, attemptReuseMs: 0 });
+    const service = (): PaymentService => {
+      const store = new RedisPaymentStore(new Redis(url), { prefix, ownsConnection: true });
+      stores.push(store);
+      return new PaymentService(store, { ttlMs: 15 * 60_000, attemptReuseMs: 0 });
+    };
     instanceA = service();
     instanceB = service();
   });
 
   afterEach(async () => {
-    await instanceA?.store.close();
-    await instanceB?.store.close();
+    for (const store of stores.splice(0)) await store.close();
   });
 
   function order(reference = `order-${newId('msg')}`): NewPayment {
@@ -60,7 +64,7 @@ describe('two instances on one Redis', () => {
     expect(stored.status).to.equal('succeeded');
     expect(stored.version).to.equal(3);
     expect(stored.attempts.map((a) => a.status)).to.deep.equal(['authorised']);
-    const events = await instanceA.store.listEvents(payment.id);
+    const events = await instanceA.events(payment.id);
     expect(events.map((e) => e.type)).to.deep.equal(['payment.created', 'payment.pending', 'payment.succeeded']);
     expect(events.map((e) => e.paymentVersion)).to.deep.equal([1, 2, 3]);
   });
@@ -72,7 +76,7 @@ describe('two instances on one Redis', () => {
     expect(first.verdict).to.equal('applied');
     expect(second.verdict).to.equal('duplicate');
     expect(second.changed).to.equal(false);
-    expect((await instanceA.store.listEvents(payment.id)).map((e) => e.type)).to.deep.equal([
+    expect((await instanceA.events(payment.id)).map((e) => e.type)).to.deep.equal([
       'payment.created',
       'payment.pending',
       'payment.succeeded',
@@ -91,7 +95,7 @@ describe('two instances on one Redis', () => {
         ? await Promise.all([refuse(), authorise()])
         : await Promise.all([authorise(), refuse()]).then(([a, r]) => [r, a] as const);
       const stored = await instanceA.get(payment.id);
-      const events = await instanceB.store.listEvents(payment.id);
+      const events = await instanceB.events(payment.id);
       const types = events.map((e) => e.type);
 
       // Whoever won, the money taken is recorded and the payment is paid.
@@ -122,7 +126,7 @@ describe('two instances on one Redis', () => {
     ]).flat();
     await Promise.all(calls);
     const stored = await instanceA.get(payment.id);
-    const events = await instanceA.store.listEvents(payment.id);
+    const events = await instanceA.events(payment.id);
     const types = events.map((e) => e.type);
     const after = types.slice(2).join(' ');
     expect(types.slice(0, 2)).to.deep.equal(['payment.created', 'payment.pending']);
@@ -144,6 +148,6 @@ describe('two instances on one Redis', () => {
     expect(created).to.have.length(1);
     expect(refused).to.have.length(9);
     expect(refused.every((r) => r.reason instanceof ReferenceConflictError)).to.equal(true);
-    expect((await instanceB.store.listPayments({ reference, limit: 20 })).items).to.have.length(1);
+    expect((await instanceB.list({ reference, limit: 20 })).items).to.have.length(1);
   });
 });

@@ -1,6 +1,5 @@
 import express, { Router, type Request } from 'express';
-import { BankUnavailableError, GatewayError, InvalidBankMessageError, NotFoundError } from '../../core/errors.js';
-import type { Transition } from '../../core/transition.js';
+import { BankUnavailableError, GatewayError, InvalidBankMessageError, NotFoundError, ReplayedBankMessageError } from '../../core/errors.js';
 import { IgnoredBankMessage, type BankConnector, type IncomingBankMessage, type VerifiedBankMessage } from '../../connectors/bank-connector.js';
 import type { ConnectorRegistry } from '../../connectors/registry.js';
 import type { Logger } from '../../logger.js';
@@ -30,39 +29,6 @@ function incoming(req: Request): IncomingBankMessage {
   return { method: req.method, fields, rawBody: raw, headers: req.headers };
 }
 
-/** A message whose single-use id was seen before: refused, never applied again. */
-class ReplayedBankMessage extends InvalidBankMessageError {
-  constructor(readonly paymentId: string) {
-    super('replay');
-  }
-}
-
-interface Applied {
-  paymentId: string;
-  transition: Transition | null;
-}
-
-/**
- * Verify first, then believe. The attempt is looked up among those sent to the connector that
- * verified the message: an authentic message of one bank is no evidence about a trip to another, so
- * such an attempt is unknown here. A message id already seen is a replay and is refused (banks re-sign
- * each retry, so a genuine retry has a new id); a genuine retry of an outcome already applied goes
- * through the state machine, which acknowledges it without any new effect.
- */
-async function verifyAndApply(service: PaymentService, connector: BankConnector, verified: VerifiedBankMessage): Promise<Applied> {
-  const payment = await service.findByBankAttempt(connector.name, verified.outcome.attemptRef);
-  if (!payment) throw new InvalidBankMessageError('unknown_attempt');
-  if (verified.messageId) {
-    // Remembered for as long as the message could verify (an hour when it says nothing).
-    const expires = verified.messageExpiresAt ?? new Date(service.now().getTime() + 3600_000);
-    const fresh = await service.store.rememberMessage(verified.messageId, expires);
-    if (!fresh) throw new ReplayedBankMessage(payment.id);
-  }
-  const transition = await service.apply(payment.id, { type: 'bank_outcome', outcome: verified.outcome }, payment);
-  if (transition.verdict === 'rejected') throw new InvalidBankMessageError(transition.events.find((e) => e.anomaly)?.anomaly ?? 'mismatch');
-  return { paymentId: payment.id, transition };
-}
-
 /** The attempt a refused message named, for the log line, once its signature has been checked. */
 function attemptOf(verified: VerifiedBankMessage | undefined): { attempt?: string } {
   return verified ? { attempt: verified.outcome.attemptRef } : {};
@@ -85,12 +51,12 @@ export function bankCallbackRoutes({ service, connectors, publicUrl, logger }: B
     let paymentId: string;
     try {
       verified = await connector.verifyReturn(incoming(req));
-      const applied = await verifyAndApply(service, connector, verified);
+      const applied = await service.receiveBankMessage(connector.name, verified);
       paymentId = applied.paymentId;
       logger.info({ connector: connector.name, attempt: verified.outcome.attemptRef, status: verified.outcome.status, verdict: applied.transition?.verdict }, 'bank return');
     } catch (err) {
       // A replayed return (the Back button re-posting it) is not applied; the buyer is shown where the payment stands.
-      if (err instanceof ReplayedBankMessage) {
+      if (err instanceof ReplayedBankMessageError) {
         logger.warn({ connector: connector.name, attempt: verified?.outcome.attemptRef }, 'replayed bank return refused');
         paymentId = err.paymentId;
       } else {
@@ -110,7 +76,7 @@ export function bankCallbackRoutes({ service, connectors, publicUrl, logger }: B
     let verified: VerifiedBankMessage | undefined;
     try {
       verified = await connector.verifyNotification(incoming(req));
-      const { transition } = await verifyAndApply(service, connector, verified);
+      const { transition } = await service.receiveBankMessage(connector.name, verified);
       logger.info({ connector: connector.name, attempt: verified.outcome.attemptRef, status: verified.outcome.status, verdict: transition?.verdict ?? 'seen' }, 'bank notification');
       ack = connector.acknowledge('accepted');
     } catch (err) {

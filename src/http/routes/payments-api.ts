@@ -64,7 +64,7 @@ export function paymentsApi({ service, rules, checkoutUrl, cannotCharge }: Payme
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) errors.push({ field: 'limit', message: 'limit must be an integer from 1 to 100' });
     if (cursor !== undefined && !/^[A-Za-z0-9_-]{1,200}$/.test(cursor)) errors.push({ field: 'cursor', message: 'cursor is not one this API returned' });
     if (errors.length) throw new ValidationError(errors);
-    const page = await service.store.listPayments({
+    const page = await service.list({
       limit,
       ...(reference !== undefined ? { reference } : {}),
       ...(status !== undefined ? { status: status as PaymentStatus } : {}),
@@ -75,7 +75,7 @@ export function paymentsApi({ service, rules, checkoutUrl, cannotCharge }: Payme
 
   router.get('/payments/:id', async (req, res) => {
     const payment = await service.get(req.params.id);
-    const events = await service.store.listEvents(payment.id);
+    const events = await service.events(payment.id);
     res.json(paymentJson(payment, checkoutUrl(payment.id), events));
   });
 
