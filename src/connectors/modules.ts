@@ -25,7 +25,8 @@ export type ConnectorName = keyof ConnectorSettingsMap;
 /** The settings of every configured connector, typed per connector. */
 export type ConfiguredConnectors = { [N in ConnectorName]?: ConnectorSettingsMap[N] };
 
-const MODULES: { [N in ConnectorName]: ConnectorModule<ConnectorSettingsMap[N]> } = {
+/** Each connector's module, by name. */
+export const CONNECTOR_MODULES: { readonly [N in ConnectorName]: ConnectorModule<ConnectorSettingsMap[N]> } = {
   native: nativeModule,
   lyra: lyraModule,
   stripe: stripeModule,
@@ -39,12 +40,6 @@ const MODULES: { [N in ConnectorName]: ConnectorModule<ConnectorSettingsMap[N]> 
  */
 export const CONNECTOR_NAMES: readonly ConnectorName[] = ['native', 'lyra', 'stripe', 'monetico', 'sips'];
 
-export const CONNECTOR_MODULES: readonly ConnectorModule<unknown>[] = CONNECTOR_NAMES.map((name) => MODULES[name] as ConnectorModule<unknown>);
-
-export function isConnectorName(name: string): name is ConnectorName {
-  return Object.hasOwn(MODULES, name);
-}
-
 // Generic in the name, so each module meets its own settings' type without a cast.
 function readOne<N extends ConnectorName>(
   name: N,
@@ -52,13 +47,13 @@ function readOne<N extends ConnectorName>(
   context: { production: boolean },
   into: ConfiguredConnectors,
 ): string[] {
-  const read = MODULES[name].readSettings(env, context);
+  const read = CONNECTOR_MODULES[name].readSettings(env, context);
   if (read.settings !== undefined) into[name] = read.settings;
   return read.problems;
 }
 
 function createOne<N extends ConnectorName>(name: N, settings: ConnectorSettingsMap[N], deps: ConnectorDeps): Promise<BankConnector> {
-  return MODULES[name].create(settings, deps);
+  return CONNECTOR_MODULES[name].create(settings, deps);
 }
 
 /** Each module reads its own variables; `problems` has one line per bad or missing value. */

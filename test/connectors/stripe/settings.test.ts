@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { loadConfig } from '../../../src/config.js';
-import { CONNECTOR_MODULES } from '../../../src/connectors/modules.js';
+import { CONNECTOR_MODULES, CONNECTOR_NAMES } from '../../../src/connectors/modules.js';
 import { stripeModule } from '../../../src/connectors/stripe/module.js';
 import { readStripeSettings } from '../../../src/connectors/stripe/settings.js';
 import { fromStripeAmount, toStripeAmount } from '../../../src/connectors/stripe/amounts.js';
@@ -83,7 +83,8 @@ describe('Stripe settings (STRIPE_*)', () => {
   });
 
   it('is a registered module: loadConfig reads its settings and the module builds the connector', async () => {
-    expect(CONNECTOR_MODULES).to.include(stripeModule);
+    expect(CONNECTOR_MODULES.stripe).to.equal(stripeModule);
+    expect(CONNECTOR_NAMES).to.include('stripe');
     const config = loadConfig({
       NODE_ENV: 'test',
       PUBLIC_URL: 'http://gateway.test',
