@@ -1,10 +1,9 @@
 import type { Request, Response } from 'express';
 import { type Locale, findCurrency, formatAmount } from '../src/index.js';
-import type { BankContext } from './protocols/sandbox-protocol.js';
+import type { BankContext, DecidedBankTransaction } from './protocols/sandbox-protocol.js';
 import { CARD_BRANDS, TEST_CARDS, type CardBrand } from './cards.js';
 import type { CardField } from './card-entry.js';
 import type { PaymentRequestRefusal } from './request-refusal.js';
-import type { DecidedBankTransaction } from './protocols/sandbox-protocol.js';
 import { cspNonce } from './security-headers.js';
 import { textsFor, type BankTexts, type CardEntryProblem } from './texts.js';
 import type { BankTransaction } from './transaction-book.js';

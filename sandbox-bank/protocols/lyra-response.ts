@@ -1,8 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { findCurrency, assertNever } from '../../src/index.js';
-import type { BankContext } from './sandbox-protocol.js';
+import type { BankContext, DecidedBankTransaction, ReturnForm } from './sandbox-protocol.js';
 import type { CardBrand } from '../cards.js';
-import type { DecidedBankTransaction, ReturnForm } from './sandbox-protocol.js';
 import { lyraAlgorithmOf, lyraKeyFor, type LyraCtxMode } from './lyra-credentials.js';
 import { SIGNATURE_FIELD, computeSignature } from '../../src/protocols/lyra/signature.js';
 

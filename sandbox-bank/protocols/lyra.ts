@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
 import { findCurrencyByNumeric } from '../../src/index.js';
-import type { BankContext } from './sandbox-protocol.js';
+import type { BankContext, SandboxProtocol } from './sandbox-protocol.js';
 import type { MerchantRegistration, RegisteredMerchant } from '../merchants.js';
 import { PaymentRequestRefusal } from '../request-refusal.js';
 import type { BankTransaction } from '../transaction-book.js';
 import { lyraAlgorithmOf, lyraKeyFor, type LyraCtxMode, type LyraMerchantCredentials } from './lyra-credentials.js';
 import { lyraReturnForm, rememberLyraRequest, signedLyraResult, type LyraReturnMode } from './lyra-response.js';
 import { LYRA_SIGNATURE_ALGORITHMS, SIGNATURE_FIELD, signatureMatches, signedFields, type LyraSignatureAlgorithm } from '../../src/protocols/lyra/signature.js';
-import type { SandboxProtocol } from './sandbox-protocol.js';
 
 
 declare module '../merchants.js' {

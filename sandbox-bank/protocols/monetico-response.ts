@@ -2,10 +2,9 @@ import { computeMac, fieldsSeal, positionalReturnSeal } from '../../src/protocol
 import type { MacMethod } from '../../src/protocols/monetico/protocol.js';
 import { moneticoDate } from '../../src/protocols/monetico/request-date.js';
 import { usableKey } from '../../src/protocols/monetico/usable-key.js';
-import type { BankContext } from './sandbox-protocol.js';
+import type { BankContext, DecidedBankTransaction, ReturnForm } from './sandbox-protocol.js';
 import type { CardBrand } from '../cards.js';
 import type { TryResult } from '../notification-delivery.js';
-import type { DecidedBankTransaction, ReturnForm } from './sandbox-protocol.js';
 
 /** Which of Monetico's servers the request came to: the test one answers `payetest` for an authorised payment. */
 export type MoneticoServer = 'production' | 'test';

@@ -2,11 +2,10 @@ import { computeMac, fieldsSeal, macMatches, positionalRequestSeal } from '../..
 import { MAC_METHODS, MAX_REFERENCE_LENGTH, MONETICO_VERSION, type MacMethod } from '../../src/protocols/monetico/protocol.js';
 import { isSecurityKey, usableKey } from '../../src/protocols/monetico/usable-key.js';
 import { findCurrency, fromDecimalString } from '../../src/index.js';
-import type { BankContext } from './sandbox-protocol.js';
+import type { BankContext, SandboxProtocol } from './sandbox-protocol.js';
 import type { MerchantRegistration, RegisteredMerchant } from '../merchants.js';
 import { PaymentRequestRefusal } from '../request-refusal.js';
 import { moneticoReturnForm, moneticoServerReturn, readMoneticoAcknowledgement, rememberMoneticoRequest, type MoneticoServer } from './monetico-response.js';
-import type { SandboxProtocol } from './sandbox-protocol.js';
 
 /** A merchant's Monetico Paiement credentials, as its back office shows them. */
 export interface MoneticoMerchantCredentials {

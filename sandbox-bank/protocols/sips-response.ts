@@ -2,9 +2,8 @@ import { encodeData, formatData, isSipsEncoding } from '../../src/protocols/sips
 import { SIPS_FORM } from '../../src/protocols/sips/protocol.js';
 import { computeSeal, HMAC_SHA_256, LEGACY_SHA_256, type SipsSealAlgorithm } from '../../src/protocols/sips/seal.js';
 import { findCurrency, assertNever } from '../../src/index.js';
-import type { BankContext } from './sandbox-protocol.js';
+import type { BankContext, DecidedBankTransaction } from './sandbox-protocol.js';
 import type { CardBrand } from '../cards.js';
-import type { DecidedBankTransaction } from './sandbox-protocol.js';
 
 /** What the bank remembers of a Sips request to answer in kind (kept as the transaction's protocolData). */
 export interface SipsRequestMemory {

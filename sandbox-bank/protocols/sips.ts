@@ -2,10 +2,9 @@ import { decodeData, parseData, peekField, SipsDataError } from '../../src/proto
 import { INTERFACE_VERSION_PATTERN, KEY_VERSION_PATTERN, MAX_DATA_LENGTH, MERCHANT_ID_PATTERN, ORDER_ID_MAX_LENGTH, SIPS_FORM, TRANSACTION_REFERENCE_PATTERN } from '../../src/protocols/sips/protocol.js';
 import { HMAC_SHA_256, LEGACY_SHA_256, sealMatches, type SipsSealAlgorithm } from '../../src/protocols/sips/seal.js';
 import { findCurrencyByNumeric } from '../../src/index.js';
-import type { BankContext } from './sandbox-protocol.js';
+import type { BankContext, SandboxProtocol } from './sandbox-protocol.js';
 import type { MerchantRegistration, RegisteredMerchant } from '../merchants.js';
 import { PaymentRequestRefusal } from '../request-refusal.js';
-import type { SandboxProtocol } from './sandbox-protocol.js';
 import { rememberSipsRequest, sealedSipsResponse } from './sips-response.js';
 
 /** A merchant's Sips 2.0 credentials, as Worldline would give them. */

@@ -1,7 +1,6 @@
 import type { RequestHandler } from 'express';
-import type { BankContext } from '../protocols/sandbox-protocol.js';
+import type { BankContext, PaymentRequestDetails, SandboxProtocol } from '../protocols/sandbox-protocol.js';
 import { browserLocale, renderRefusal } from '../pages.js';
-import type { PaymentRequestDetails, SandboxProtocol } from '../protocols/sandbox-protocol.js';
 import { PaymentRequestRefusal } from '../request-refusal.js';
 import { assertNever } from '../../src/index.js';
 
