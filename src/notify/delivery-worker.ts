@@ -1,3 +1,4 @@
+import { BackgroundLoop } from '../background-loop.js';
 import type { Logger } from '../logger.js';
 import type { ClaimedDelivery, Outbox } from '../store/outbox.js';
 import type { PaymentStore } from '../store/payment-store.js';
@@ -31,16 +32,15 @@ export interface DeliveryWorkerOptions {
  * or in `npm run worker` processes, may share one store: the lease keeps a delivery with one worker
  * at a time, and a worker that dies loses its leases when they run out.
  */
-export class DeliveryWorker {
+export class DeliveryWorker extends BackgroundLoop {
   private readonly options: Required<Omit<DeliveryWorkerOptions, 'clock'>> & { clock: () => Date };
   private readonly channels: Map<string, NotificationChannel>;
-  private running = false;
-  private loop: Promise<void> | null = null;
-  private wake: (() => void) | null = null;
   /** Set while rounds fail because the store cannot be reached, so an outage is logged once, not each round. */
   private storeDown = false;
 
   constructor(options: DeliveryWorkerOptions) {
+    // A worker process is kept alive by its store connection; the pause between rounds holds nothing.
+    super(false);
     this.options = {
       schedule: DEFAULT_RETRY_SCHEDULE,
       batchSize: 20,
@@ -53,22 +53,9 @@ export class DeliveryWorker {
     this.channels = new Map(options.channels.map((c) => [c.target, c]));
   }
 
-  start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
-  }
-
-  async stop(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.loop;
-    this.loop = null;
-  }
-
   /** Starts the next round now instead of after the idle pause (called after a state change). */
   poke(): void {
-    this.wake?.();
+    this.wake();
   }
 
   /** One round: claim, deliver in parallel, settle. Returns how many deliveries were handled. */
@@ -79,34 +66,23 @@ export class DeliveryWorker {
     return claims.length;
   }
 
-  private async run(): Promise<void> {
-    while (this.running) {
-      let handled = 0;
-      try {
-        handled = await this.runOnce();
-        if (this.storeDown) {
-          this.storeDown = false;
-          this.options.logger.warn('outbox deliveries resumed: the store answers again');
-        }
-      } catch (err) {
-        if (!isStoreFailure(err)) this.options.logger.error({ err: (err as Error).message }, 'outbox round failed');
-        else if (!this.storeDown) {
-          // Claimed deliveries not settled stay leased and come back when the lease runs out: none is lost.
-          this.storeDown = true;
-          this.options.logger.warn({ err: (err as Error).message }, 'outbox deliveries paused: the store is unavailable');
-        }
+  protected async round(): Promise<number> {
+    let handled = 0;
+    try {
+      handled = await this.runOnce();
+      if (this.storeDown) {
+        this.storeDown = false;
+        this.options.logger.warn('outbox deliveries resumed: the store answers again');
       }
-      if (handled === 0 && this.running) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.options.idleMs);
-          this.wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        this.wake = null;
+    } catch (err) {
+      if (!isStoreFailure(err)) this.options.logger.error({ err: (err as Error).message }, 'outbox round failed');
+      else if (!this.storeDown) {
+        // Claimed deliveries not settled stay leased and come back when the lease runs out: none is lost.
+        this.storeDown = true;
+        this.options.logger.warn({ err: (err as Error).message }, 'outbox deliveries paused: the store is unavailable');
       }
     }
+    return handled === 0 ? this.options.idleMs : 0;
   }
 
   private async handle(claim: ClaimedDelivery): Promise<void> {

@@ -1,3 +1,4 @@
+import { BackgroundLoop } from '../background-loop.js';
 import type { Logger } from '../logger.js';
 import type { PaymentService } from './payment-service.js';
 
@@ -24,61 +25,28 @@ const MIN_PAUSE_MS = 5;
  * reported, at most `maxPauseMs`. Any number of instances may sweep one store: each batch is a claim
  * (PaymentStore.claimDueForExpiry), so they share the work instead of repeating it.
  */
-export class ExpirySweeper {
+export class ExpirySweeper extends BackgroundLoop {
   private readonly options: Required<ExpirySweeperOptions>;
-  private running = false;
-  private loop: Promise<void> | null = null;
-  private wake: (() => void) | null = null;
 
   constructor(
     private readonly service: PaymentService,
     options: ExpirySweeperOptions,
   ) {
+    // The sweeper's pauses never keep a process alive: the gateway's listener and connections do.
+    super(true);
     this.options = { batchSize: 100, errorPauseMs: 1000, ...options };
   }
 
-  start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
-  }
-
-  async stop(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.loop;
-    this.loop = null;
-  }
-
-  private async run(): Promise<void> {
+  protected async round(): Promise<number> {
     const { batchSize, maxPauseMs, errorPauseMs, logger } = this.options;
-    while (this.running) {
-      let pauseMs: number;
-      try {
-        const batch = await this.service.expireBatch(batchSize);
-        if (batch.claimed >= batchSize) continue;
-        const untilDue = batch.nextDueAt === null ? maxPauseMs : batch.nextDueAt.getTime() - this.service.now().getTime();
-        pauseMs = Math.min(maxPauseMs, Math.max(MIN_PAUSE_MS, untilDue));
-      } catch (err) {
-        logger.error({ err: (err as Error).message }, 'expiry sweep failed');
-        pauseMs = errorPauseMs;
-      }
-      if (this.running) await this.pause(pauseMs);
+    try {
+      const batch = await this.service.expireBatch(batchSize);
+      if (batch.claimed >= batchSize) return 0;
+      const untilDue = batch.nextDueAt === null ? maxPauseMs : batch.nextDueAt.getTime() - this.service.now().getTime();
+      return Math.min(maxPauseMs, Math.max(MIN_PAUSE_MS, untilDue));
+    } catch (err) {
+      logger.error({ err: (err as Error).message }, 'expiry sweep failed');
+      return errorPauseMs;
     }
-  }
-
-  private pause(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        this.wake = null;
-        resolve();
-      }, ms);
-      timer.unref?.();
-      this.wake = () => {
-        clearTimeout(timer);
-        this.wake = null;
-        resolve();
-      };
-    });
   }
 }
