@@ -21,6 +21,13 @@ export function statusText(status: PaymentStatus): StatusText {
         message: 'We are waiting for the bank’s answer. This page refreshes by itself.',
         tone: 'waiting',
       };
+    case 'authorized':
+      return {
+        label: 'Authorised',
+        heading: 'Your payment is authorised',
+        message: 'The bank has reserved the amount; it is taken when the order ships.',
+        tone: 'good',
+      };
     case 'succeeded':
       return { label: 'Paid', heading: 'Thank you, your order is paid!', message: 'We have received your payment.', tone: 'good' };
     case 'failed':
@@ -46,6 +53,7 @@ export function canPay(status: PaymentStatus): boolean {
     case 'failed':
       return true;
     case 'pending':
+    case 'authorized':
     case 'succeeded':
     case 'cancelled':
     case 'expired':
@@ -114,6 +122,8 @@ function stateFor(status: PaymentStatus): OrderState | undefined {
       return 'awaiting_payment';
     case 'pending':
       // The bank has not answered yet: there is an event to wait for whatever the order says.
+    case 'authorized':
+      // The shop creates automatic payments only: it has no order state for a reservation.
       return undefined;
     case 'succeeded':
       return 'paid';

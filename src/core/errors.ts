@@ -14,6 +14,17 @@ export const ERRORS = {
   not_found: { status: 404, title: 'Not found' },
   reference_conflict: { status: 409, title: 'Reference already in use' },
   illegal_transition: { status: 409, title: 'Not allowed in the current status' },
+  /**
+   * Money after the payment. 409 when the payment's state forbids the operation whatever the request
+   * says (illegal_transition above, or the capture window closed); 422 when the request itself asks
+   * for what this payment cannot give: more than is capturable or refundable, another currency, or an
+   * operation its connector does not offer. A retry of the same request fails the same way in both.
+   */
+  capture_window_closed: { status: 409, title: 'Capture window closed' },
+  amount_not_capturable: { status: 422, title: 'Amount not capturable' },
+  amount_not_refundable: { status: 422, title: 'Amount not refundable' },
+  currency_mismatch: { status: 422, title: 'Currency mismatch' },
+  operation_not_supported: { status: 422, title: 'Operation not supported by this connector' },
   body_too_large: { status: 413, title: 'Request body too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   idempotency_mismatch: { status: 422, title: 'Idempotency key reused with another body' },
@@ -116,6 +127,47 @@ export class IdempotencyMismatchError extends GatewayError {
 export class IllegalTransitionError extends GatewayError {
   constructor(from: string, command: string) {
     super('illegal_transition', `A payment that is ${from} cannot accept "${command}".`, { paymentStatus: from });
+  }
+}
+
+/** A capture of more than the payment still has capturable (what was authorised, less what was captured or released). */
+export class AmountNotCapturableError extends GatewayError {
+  constructor(requested: number, capturable: number) {
+    super('amount_not_capturable', `At most ${capturable} (minor units) can be captured from this payment; ${requested} was asked.`, {
+      requested,
+      capturable,
+    });
+  }
+}
+
+/** A refund of more than was captured, less what other refunds hold (pending or succeeded). */
+export class AmountNotRefundableError extends GatewayError {
+  constructor(requested: number, refundable: number) {
+    super('amount_not_refundable', `At most ${refundable} (minor units) can be refunded from this payment; ${requested} was asked.`, {
+      requested,
+      refundable,
+    });
+  }
+}
+
+/** A capture at or after the payment's captureBefore: the bank has released the reservation. */
+export class CaptureWindowClosedError extends GatewayError {
+  constructor(captureBefore: string) {
+    super('capture_window_closed', `This authorisation could be captured until ${captureBefore}; the bank has released it.`, { captureBefore });
+  }
+}
+
+/** An operation asked in another currency than the payment's. */
+export class CurrencyMismatchError extends GatewayError {
+  constructor(requested: string, paymentCurrency: string) {
+    super('currency_mismatch', `This payment is in ${paymentCurrency}; ${requested} was asked.`, { requested, currency: paymentCurrency });
+  }
+}
+
+/** The payment's connector (its bank) does not offer this operation; the message names both. */
+export class OperationNotSupportedError extends GatewayError {
+  constructor(operation: string, connector: string) {
+    super('operation_not_supported', `The connector "${connector}" does not support ${operation}.`, { operation, connector });
   }
 }
 

@@ -3,11 +3,17 @@ import type { AnomalyKind } from './payment.js';
 export type PaymentEventType =
   | 'payment.created'
   | 'payment.pending'
+  | 'payment.authorized'
+  | 'payment.captured'
   | 'payment.succeeded'
   | 'payment.failed'
   | 'payment.cancelled'
+  | 'payment.voided'
   | 'payment.expired'
-  | 'payment.anomaly';
+  | 'payment.anomaly'
+  | 'refund.created'
+  | 'refund.succeeded'
+  | 'refund.failed';
 
 /**
  * An immutable record that something happened to a payment. Events are written in the same atomic
@@ -23,4 +29,8 @@ export interface PaymentEvent {
   anomaly?: AnomalyKind;
   /** The attempt the event is about, when there is one. */
   attemptRef?: string;
+  /** The refund the event is about (refund.* events, and an anomaly raised by a refund's answer). */
+  refundId?: string;
+  /** The money the event moved, in minor units: the capture's amount on payment.captured, the refund's on refund.*. */
+  amount?: number;
 }

@@ -35,6 +35,11 @@ export function isMinorAmount(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
+/** An amount of money that moves (a payment, a capture, a refund): at least one minor unit. */
+export function isPositiveMinorAmount(value: unknown): value is number {
+  return isMinorAmount(value) && value > 0;
+}
+
 /** `2480, EUR` → `"24.80"`; `1500, JPY` → `"1500"`; `1, BHD` → `"0.001"`. */
 export function toDecimalString(amount: number, currency: Currency): string {
   if (!isMinorAmount(amount)) throw new TypeError('amount must be a non-negative safe integer of minor units');

@@ -1,5 +1,38 @@
 import type { PaymentEvent } from './events.js';
 import type { Payment } from './payment.js';
+import type { Refund } from './refund.js';
+
+/**
+ * Money after the payment: each field only when the payment has it, so an automatic payment nothing
+ * was refunded from reads exactly as before manual capture and refunds existed.
+ */
+function moneyAfterPaymentJson(payment: Payment): Record<string, unknown> {
+  return {
+    ...(payment.capture !== undefined ? { capture: payment.capture } : {}),
+    ...(payment.captureBefore !== undefined ? { captureBefore: payment.captureBefore } : {}),
+    ...(payment.amountCapturable !== undefined ? { amountCapturable: payment.amountCapturable } : {}),
+    ...(payment.amountCaptured !== undefined ? { amountCaptured: payment.amountCaptured } : {}),
+    ...(payment.amountRefunded !== undefined ? { amountRefunded: payment.amountRefunded } : {}),
+    ...(payment.cancellationReason !== undefined ? { cancellationReason: payment.cancellationReason } : {}),
+    ...(payment.refunds !== undefined ? { refunds: payment.refunds.map(refundJson) } : {}),
+  };
+}
+
+/** The merchant API's view of a refund (GET /refunds/:id, and inside its payment). */
+export function refundJson(refund: Refund): Record<string, unknown> {
+  return {
+    id: refund.id,
+    paymentId: refund.paymentId,
+    amount: refund.amount,
+    currency: refund.currency,
+    status: refund.status,
+    reason: refund.reason,
+    bankReference: refund.bankReference,
+    failureReason: refund.failureReason,
+    createdAt: refund.createdAt,
+    updatedAt: refund.updatedAt,
+  };
+}
 
 /** The merchant API's view of a payment: stable field names, no internal bookkeeping. */
 export function paymentJson(payment: Payment, checkoutUrl: string, events?: PaymentEvent[]): Record<string, unknown> {
@@ -30,6 +63,7 @@ export function paymentJson(payment: Payment, checkoutUrl: string, events?: Paym
       card: a.card ?? null,
       responseCode: a.responseCode ?? null,
     })),
+    ...moneyAfterPaymentJson(payment),
     ...(events ? { events: events.map(eventJson) } : {}),
   };
 }
@@ -43,5 +77,7 @@ export function eventJson(event: PaymentEvent): Record<string, unknown> {
     occurredAt: event.occurredAt,
     ...(event.attemptRef ? { attemptRef: event.attemptRef } : {}),
     ...(event.anomaly ? { anomaly: event.anomaly } : {}),
+    ...(event.refundId ? { refundId: event.refundId } : {}),
+    ...(event.amount !== undefined ? { amount: event.amount } : {}),
   };
 }

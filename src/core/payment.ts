@@ -1,10 +1,26 @@
+import { assertNever } from './assert-never.js';
+import type { Refund } from './refund.js';
+
+export { assertNever };
+
 /**
  * The payment domain: what the merchant asked to be paid, and each trip of the buyer to the bank.
  * Plain data, serialisable as JSON, so both stores keep exactly the same shape.
+ *
+ * `authorized` exists only for manual capture: the bank reserved the money, nothing is taken until a
+ * capture (then `succeeded`) or a void (then `cancelled`, reason `voided`).
  */
-export type PaymentStatus = 'created' | 'pending' | 'succeeded' | 'failed' | 'cancelled' | 'expired';
+export type PaymentStatus = 'created' | 'pending' | 'authorized' | 'succeeded' | 'failed' | 'cancelled' | 'expired';
 
-export const PAYMENT_STATUSES: readonly PaymentStatus[] = ['created', 'pending', 'succeeded', 'failed', 'cancelled', 'expired'];
+export const PAYMENT_STATUSES: readonly PaymentStatus[] = ['created', 'pending', 'authorized', 'succeeded', 'failed', 'cancelled', 'expired'];
+
+/** `automatic`: the bank takes the money when it authorises (today's flow). `manual`: it only reserves it. */
+export type CaptureMode = 'automatic' | 'manual';
+
+export const CAPTURE_MODES: readonly CaptureMode[] = ['automatic', 'manual'];
+
+/** Why a payment was cancelled, when it is not the plain merchant or bank cancellation of an unpaid payment. */
+export type CancellationReason = 'voided';
 
 export type AttemptStatus = 'pending' | 'authorised' | 'refused' | 'cancelled' | 'error';
 
@@ -38,7 +54,9 @@ export type AnomalyKind =
   | 'regression_after_success'
   | 'amount_mismatch'
   | 'currency_mismatch'
-  | 'unknown_attempt';
+  | 'unknown_attempt'
+  /** The bank reported a refund done after it had told us that refund failed (its amount was released). */
+  | 'refund_after_failure';
 
 export interface Customer {
   email?: string;
@@ -63,6 +81,32 @@ export interface Payment {
   expiresAt: string;
   attempts: Attempt[];
   anomalies: AnomalyKind[];
+  /**
+   * The fields below are absent on an automatic payment nothing was refunded from, so payments stored
+   * before manual capture and refunds existed read the same, and today's API answers do not change.
+   * Read them through the functions of payment-money.ts, which give an automatic payment's implied values.
+   */
+  /** Absent means `automatic`. */
+  capture?: CaptureMode;
+  /** Manual capture, once authorized: the bank's limit to capture (ISO time); the reservation lapses then. */
+  captureBefore?: string;
+  /** Manual capture: what may still be captured (minor units); 0 once captured in full, released or voided. */
+  amountCapturable?: number;
+  /** Sum of the captures (minor units). Implied `amount` for a succeeded automatic payment. */
+  amountCaptured?: number;
+  /** Sum of the refunds the bank confirmed (minor units). */
+  amountRefunded?: number;
+  /**
+   * The refunds, oldest first. Each is an object of its own (id, status, lifecycle), kept in its
+   * payment's record so that the compare-and-set guarding every change of the payment also guards
+   * the refund invariant (see docs/architecture.md).
+   */
+  refunds?: Refund[];
+  cancellationReason?: CancellationReason;
+}
+
+export function captureModeOf(payment: Payment): CaptureMode {
+  return payment.capture ?? 'automatic';
 }
 
 /** A payment may still be paid: it holds its reference and a new attempt may start. */
@@ -72,6 +116,7 @@ export function isOpen(status: PaymentStatus): boolean {
     case 'pending':
     case 'failed':
       return true;
+    case 'authorized':
     case 'succeeded':
     case 'cancelled':
     case 'expired':
@@ -83,8 +128,4 @@ export function isOpen(status: PaymentStatus): boolean {
 
 export function currentAttempt(payment: Payment): Attempt | undefined {
   return payment.attempts[payment.attempts.length - 1];
-}
-
-export function assertNever(value: never): never {
-  throw new Error(`unexpected value: ${String(value)}`);
 }

@@ -1,65 +1,40 @@
 import { IllegalTransitionError, InvalidBankMessageError } from './errors.js';
-import type { PaymentEvent, PaymentEventType } from './events.js';
 import type { BankOutcome } from './bank-outcome.js';
+import { Change, unchanged } from './change.js';
+import type { Command, Transition, TransitionContext } from './command.js';
+import { capture, voidAuthorization } from './capture-transitions.js';
+import { applyRefundOutcome, requestRefund } from './refund-transitions.js';
 import { withoutCardNumbers } from './outcome-card-guard.js';
-import {
-  assertNever,
-  currentAttempt,
-  isOpen,
-  type AnomalyKind,
-  type Attempt,
-  type AttemptStatus,
-  type MaskedCard,
-  type Payment,
-} from './payment.js';
+import { isCaptureWindowClosed } from './payment-money.js';
+import { assertNever, captureModeOf, currentAttempt, isOpen, type Attempt, type AttemptStatus, type Payment } from './payment.js';
 
 export type { BankOutcome };
-
-
-export type Command =
-  | { type: 'start_attempt'; attemptRef: string; connector: string; reuseWindowMs: number }
-  | { type: 'bank_outcome'; outcome: BankOutcome }
-  | { type: 'cancel' }
-  | { type: 'expire' };
-
-export interface TransitionContext {
-  now: Date;
-  newEventId: () => string;
-}
-
-/**
- * - applied: the message moved the payment or its attempt.
- * - duplicate: the same verdict was already recorded; nothing changes, the bank gets its acknowledgement.
- * - anomaly: recorded and flagged (late success, regression after success, second success).
- * - rejected: the message contradicts what we asked for (amount, currency); recorded as an anomaly, not applied.
- * - no_effect: nothing to do (bank still processing, expiry not due, payment already cancelled).
- */
-export type Verdict = 'applied' | 'duplicate' | 'anomaly' | 'rejected' | 'no_effect';
-
-export interface Transition {
-  payment: Payment;
-  events: PaymentEvent[];
-  changed: boolean;
-  verdict: Verdict;
-  /** For start_attempt: the attempt the buyer is to be sent to the bank with. */
-  attempt?: Attempt;
-}
+export type { CaptureCommand, Command, OperationAnswer, RefundOutcomeCommand, RequestRefundCommand, Transition, TransitionContext, Verdict, VoidCommand } from './command.js';
 
 /**
  * The payment state machine: one pure function from (payment, command, clock) to the next payment and
  * the events that record the change. No I/O here, so every rule is unit-tested without a store or HTTP,
- * and both stores apply exactly the same logic under their own atomicity.
+ * and both stores apply exactly the same logic under their own atomicity. Captures and voids are in
+ * capture-transitions.ts, refunds in refund-transitions.ts.
  */
 export function transition(payment: Payment, command: Command, ctx: TransitionContext): Transition {
   switch (command.type) {
     case 'start_attempt':
       return startAttempt(payment, command, ctx);
     case 'bank_outcome':
-      return applyOutcome(payment, withoutCardNumbers(command.outcome), ctx);
+      return applyOutcome(payment, withoutCardNumbers(command.outcome), command.captureWindowMs, ctx);
     case 'cancel':
       return cancel(payment, ctx);
     case 'expire':
       return expire(payment, ctx);
+    case 'capture':
+      return capture(payment, command, ctx);
+    case 'void':
+      return voidAuthorization(payment, ctx);
+    case 'request_refund':
+      return requestRefund(payment, command, ctx);
+    case 'refund_outcome':
+      return applyRefundOutcome(payment, command, ctx);
     default:
       return assertNever(command);
   }
@@ -67,65 +42,6 @@ export function transition(payment: Payment, command: Command, ctx: TransitionCo
 
 export function isDueForExpiry(payment: Payment, now: Date): boolean {
   return isOpen(payment.status) && now.getTime() >= Date.parse(payment.expiresAt);
-}
-
-function unchanged(payment: Payment, verdict: Verdict, attempt?: Attempt): Transition {
-  return attempt ? { payment, events: [], changed: false, verdict, attempt } : { payment, events: [], changed: false, verdict };
-}
-
-/** Builds the next version of the payment and the events stamped with that version. */
-class Change {
-  readonly next: Payment;
-  readonly events: PaymentEvent[] = [];
-  private touched = false;
-  constructor(
-    private readonly original: Payment,
-    private readonly ctx: TransitionContext,
-  ) {
-    const at = ctx.now.toISOString();
-    this.next = {
-      ...original,
-      version: original.version + 1,
-      updatedAt: at,
-      attempts: original.attempts.map((a) => ({ ...a })),
-      anomalies: [...original.anomalies],
-    };
-  }
-
-  emit(type: PaymentEventType, extra: { attemptRef?: string; anomaly?: AnomalyKind } = {}): void {
-    this.events.push({
-      id: this.ctx.newEventId(),
-      type,
-      paymentId: this.next.id,
-      paymentVersion: this.next.version,
-      occurredAt: this.ctx.now.toISOString(),
-      ...extra,
-    });
-  }
-
-  /** An anomaly kind is recorded (and notified) once per payment. */
-  flag(kind: AnomalyKind, attemptRef?: string): void {
-    if (this.next.anomalies.includes(kind)) return;
-    this.next.anomalies.push(kind);
-    this.emit('payment.anomaly', attemptRef ? { anomaly: kind, attemptRef } : { anomaly: kind });
-  }
-
-  attempt(ref: string): Attempt {
-    const found = this.next.attempts.find((a) => a.ref === ref);
-    if (!found) throw new Error(`attempt ${ref} vanished`);
-    this.touched = true;
-    return found;
-  }
-
-  done(verdict: Verdict, attempt?: Attempt): Transition {
-    if (this.events.length === 0 && !this.touched && verdict !== 'applied') {
-      // Nothing was recorded (the anomaly was already flagged): keep the stored version.
-      return { payment: this.original, events: [], changed: false, verdict };
-    }
-    return attempt
-      ? { payment: this.next, events: this.events, changed: true, verdict, attempt }
-      : { payment: this.next, events: this.events, changed: true, verdict };
-  }
 }
 
 function startAttempt(
@@ -143,7 +59,7 @@ function startAttempt(
     current?.status === 'pending' &&
     ctx.now.getTime() - Date.parse(current.createdAt) < command.reuseWindowMs
   ) {
-    return unchanged(payment, 'no_effect', current);
+    return unchanged(payment, 'no_effect', { attempt: current });
   }
 
   const change = new Change(payment, ctx);
@@ -152,7 +68,7 @@ function startAttempt(
   change.next.attempts.push(attempt);
   change.next.status = 'pending';
   change.emit('payment.pending', { attemptRef: attempt.ref });
-  return change.done('applied', attempt);
+  return change.done('applied', { attempt });
 }
 
 function attemptStatusOf(status: Exclude<BankOutcome['status'], 'pending'>): AttemptStatus {
@@ -178,18 +94,18 @@ function recordDetails(attempt: Attempt, outcome: BankOutcome, at: string): void
   if (outcome.responseCode !== undefined) attempt.responseCode = outcome.responseCode;
 }
 
-function applyOutcome(payment: Payment, outcome: BankOutcome, ctx: TransitionContext): Transition {
+function applyOutcome(payment: Payment, outcome: BankOutcome, captureWindowMs: number | undefined, ctx: TransitionContext): Transition {
   const stored = payment.attempts.find((a) => a.ref === outcome.attemptRef);
   if (!stored) throw new InvalidBankMessageError('unknown_attempt');
 
   const change = new Change(payment, ctx);
   // The bank must confirm exactly what we asked for; anything else is refused and flagged.
   if (outcome.currency !== payment.currency) {
-    change.flag('currency_mismatch', stored.ref);
+    change.flag('currency_mismatch', { attemptRef: stored.ref });
     return change.done('rejected');
   }
   if (outcome.amount !== payment.amount) {
-    change.flag('amount_mismatch', stored.ref);
+    change.flag('amount_mismatch', { attemptRef: stored.ref });
     return change.done('rejected');
   }
   if (outcome.status === 'pending') return unchanged(payment, 'no_effect');
@@ -203,7 +119,7 @@ function applyOutcome(payment: Payment, outcome: BankOutcome, ctx: TransitionCon
       stored.bankTransactionId !== undefined &&
       outcome.bankTransactionId !== stored.bankTransactionId
     ) {
-      change.flag('second_success', stored.ref);
+      change.flag('second_success', { attemptRef: stored.ref });
       return change.done('anomaly');
     }
     return unchanged(payment, 'duplicate');
@@ -218,27 +134,26 @@ function applyOutcome(payment: Payment, outcome: BankOutcome, ctx: TransitionCon
     const before = payment.status;
     switch (before) {
       case 'succeeded':
-        // Money taken twice for one payment: record the second capture, never hide it.
-        change.flag('second_success', attempt.ref);
+      case 'authorized':
+        // Money taken (or reserved) twice for one payment: record the second one, never hide it.
+        change.flag('second_success', { attemptRef: attempt.ref });
         return change.done('anomaly');
       case 'created':
       case 'pending':
       case 'failed':
-        change.next.status = 'succeeded';
-        change.emit('payment.succeeded', { attemptRef: attempt.ref });
+        takeAuthorisation(change, payment, attempt, captureWindowMs);
         // Past expiresAt the payment is expired whether or not the sweeper has recorded it yet:
         // the flag follows the clock, not the order in which the sweep and the bank arrived.
         if (isDueForExpiry(payment, ctx.now)) {
-          change.flag('succeeded_after_expiry', attempt.ref);
+          change.flag('succeeded_after_expiry', { attemptRef: attempt.ref });
           return change.done('anomaly');
         }
         return change.done('applied');
       case 'expired':
       case 'cancelled':
         // The bank is the authority on money taken: a late success is recorded and flagged, never dropped.
-        change.next.status = 'succeeded';
-        change.emit('payment.succeeded', { attemptRef: attempt.ref });
-        change.flag(before === 'expired' ? 'succeeded_after_expiry' : 'succeeded_after_cancellation', attempt.ref);
+        takeAuthorisation(change, payment, attempt, captureWindowMs);
+        change.flag(before === 'expired' ? 'succeeded_after_expiry' : 'succeeded_after_cancellation', { attemptRef: attempt.ref });
         return change.done('anomaly');
       default:
         return assertNever(before);
@@ -248,7 +163,7 @@ function applyOutcome(payment: Payment, outcome: BankOutcome, ctx: TransitionCon
   // A refusal, error or cancellation.
   if (stored.status === 'authorised') {
     // The bank already said this attempt took the money: a later "no" cannot undo it.
-    change.flag('regression_after_success', stored.ref);
+    change.flag('regression_after_success', { attemptRef: stored.ref });
     return change.done('anomaly');
   }
   // A different "no" for an attempt already refused or cancelled changes nothing and notifies nobody.
@@ -266,10 +181,43 @@ function applyOutcome(payment: Payment, outcome: BankOutcome, ctx: TransitionCon
   return change.done('applied');
 }
 
+/**
+ * The bank said yes. An automatic payment is paid; a manual one is authorized: its money reserved
+ * until captureBefore, all of it capturable, nothing captured yet.
+ */
+function takeAuthorisation(change: Change, payment: Payment, attempt: Attempt, captureWindowMs: number | undefined): void {
+  const next = change.next;
+  delete next.cancellationReason;
+  const mode = captureModeOf(payment);
+  switch (mode) {
+    case 'automatic':
+      next.status = 'succeeded';
+      change.emit('payment.succeeded', { attemptRef: attempt.ref });
+      return;
+    case 'manual': {
+      if (captureWindowMs === undefined || !Number.isSafeInteger(captureWindowMs) || captureWindowMs <= 0) {
+        // A wiring mistake, not a bank's: each connector knows how long its bank keeps an authorisation.
+        throw new TypeError('an authorisation of a manual payment needs the capture window of its connector');
+      }
+      next.status = 'authorized';
+      next.captureBefore = new Date(Date.parse(change.at) + captureWindowMs).toISOString();
+      next.amountCapturable = payment.amount;
+      next.amountCaptured = 0;
+      next.amountRefunded = 0;
+      change.emit('payment.authorized', { attemptRef: attempt.ref, amount: payment.amount });
+      return;
+    }
+    default:
+      assertNever(mode);
+  }
+}
+
 function cancel(payment: Payment, ctx: TransitionContext): Transition {
   switch (payment.status) {
     case 'cancelled':
       return unchanged(payment, 'duplicate');
+    case 'authorized':
+      // The reservation is released at the bank first: that is a void, which records its answer.
     case 'succeeded':
     case 'expired':
       throw new IllegalTransitionError(payment.status, 'cancel');
@@ -286,9 +234,15 @@ function cancel(payment: Payment, ctx: TransitionContext): Transition {
   }
 }
 
+/**
+ * An open payment past expiresAt expires; so does an authorization past captureBefore, since the bank
+ * has released the money by then.
+ */
 function expire(payment: Payment, ctx: TransitionContext): Transition {
-  if (!isDueForExpiry(payment, ctx.now)) return unchanged(payment, 'no_effect');
+  const lapsed = payment.status === 'authorized' && isCaptureWindowClosed(payment, ctx.now);
+  if (!lapsed && !isDueForExpiry(payment, ctx.now)) return unchanged(payment, 'no_effect');
   const change = new Change(payment, ctx);
+  if (lapsed) change.next.amountCapturable = 0;
   change.next.status = 'expired';
   change.emit('payment.expired');
   return change.done('applied');

@@ -84,6 +84,7 @@ const ANOMALY_TEXT: Record<Payment['anomalies'][number], string> = {
   amount_mismatch: 'the bank reported an amount different from the one asked',
   currency_mismatch: 'the bank reported a currency different from the one asked',
   unknown_attempt: 'the bank reported an attempt the gateway did not start',
+  refund_after_failure: 'the bank made a refund after reporting that it had failed',
 };
 
 /** To the merchant, in English: an order was paid, with what support needs to find it at the bank. */

@@ -5,6 +5,9 @@ import type { BankOutcome, TransitionContext } from '../../src/core/transition.j
 export const NOW = new Date('2025-03-01T10:00:00.000Z');
 export const CREATED_AT = '2025-03-01T09:55:00.000Z';
 export const EXPIRES_AT = '2025-03-01T10:30:00.000Z';
+/** Seven days after the authorisation of the authorized fixture (at CREATED_AT). */
+export const CAPTURE_WINDOW_MS = 7 * 24 * 3_600_000;
+export const CAPTURE_BEFORE = new Date(Date.parse(CREATED_AT) + CAPTURE_WINDOW_MS).toISOString();
 
 export function minutesFromNow(minutes: number): Date {
   return new Date(NOW.getTime() + minutes * 60_000);
@@ -86,6 +89,20 @@ export function paymentIn(status: Payment['status']): Payment {
     case 'expired':
       // Expired while the buyer was still at the bank.
       return deepFreeze(payment({ status: 'expired', version: 3, attempts: [attempt('A1', 'pending')] }));
+    case 'authorized':
+      // A manual payment the bank authorised at NOW - 5 minutes, with seven days to capture it.
+      return deepFreeze(
+        payment({
+          status: 'authorized',
+          version: 3,
+          capture: 'manual',
+          captureBefore: CAPTURE_BEFORE,
+          amountCapturable: 2480,
+          amountCaptured: 0,
+          amountRefunded: 0,
+          attempts: [attempt('A1', 'authorised', { bankTransactionId: 'bank-1', authorisationCode: '123456', card: { brand: 'visa', last4: '4242' } })],
+        }),
+      );
   }
 }
 

@@ -4,7 +4,7 @@ import type { AnomalyKind, AttemptStatus, Payment, PaymentStatus } from '../../s
 import { PAYMENT_STATUSES } from '../../src/core/payment.js';
 import type { PaymentEventType } from '../../src/core/events.js';
 import { isDueForExpiry, transition, type BankOutcome, type Command, type Transition, type Verdict } from '../../src/core/transition.js';
-import { attempt, deepFreeze, EXPIRES_AT, fixedContext, minutesFromNow, NOW, outcome, payment, paymentIn } from './fixtures.js';
+import { attempt, CAPTURE_BEFORE, deepFreeze, EXPIRES_AT, fixedContext, minutesFromNow, NOW, outcome, payment, paymentIn } from './fixtures.js';
 
 const TEN_MINUTES = 10 * 60_000;
 const ONE_MINUTE = 60_000;
@@ -144,6 +144,36 @@ const MATRIX: Row[] = [
   { from: 'succeeded', name: 'cancel', command: CANCEL, throws: IllegalTransitionError },
   { from: 'succeeded', name: 'expire before expiresAt', command: EXPIRE, expected: unchanged(paymentIn('succeeded'), 'no_effect') },
   { from: 'succeeded', name: 'expire after expiresAt', command: EXPIRE, now: AFTER_EXPIRY, expected: unchanged(paymentIn('succeeded'), 'no_effect') },
+
+  // authorized (manual capture, A1 authorised, captureBefore in seven days): money reserved, not taken
+  { from: 'authorized', name: 'start_attempt', command: startAttempt(), throws: IllegalTransitionError },
+  { from: 'authorized', name: 'bank_outcome authorised (again)', command: bank('authorised'), expected: unchanged(paymentIn('authorized'), 'duplicate') },
+  ...(['refused', 'cancelled', 'error'] as const).map(
+    (s): Row => ({
+      from: 'authorized',
+      name: `bank_outcome ${s}`,
+      command: bank(s),
+      expected: {
+        status: 'authorized',
+        verdict: 'anomaly',
+        changed: true,
+        attempts: [['A1', 'authorised']],
+        events: [{ type: 'payment.anomaly', attemptRef: 'A1', anomaly: 'regression_after_success' }],
+        anomalies: ['regression_after_success'],
+      },
+    }),
+  ),
+  { from: 'authorized', name: 'bank_outcome pending', command: bank('pending'), expected: unchanged(paymentIn('authorized'), 'no_effect') },
+  // Releasing the reservation is the bank's work: a void, not a cancel.
+  { from: 'authorized', name: 'cancel', command: CANCEL, throws: IllegalTransitionError },
+  { from: 'authorized', name: 'expire after expiresAt', command: EXPIRE, now: AFTER_EXPIRY, expected: unchanged(paymentIn('authorized'), 'no_effect') },
+  {
+    from: 'authorized',
+    name: 'expire at captureBefore',
+    command: EXPIRE,
+    now: new Date(CAPTURE_BEFORE),
+    expected: { status: 'expired', verdict: 'applied', changed: true, attempts: [['A1', 'authorised']], events: [{ type: 'payment.expired' }] },
+  },
 
   // failed (A1 refused): the buyer may try again
   {
