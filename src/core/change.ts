@@ -82,7 +82,8 @@ export class Change {
   done(verdict: Verdict, about: { attempt?: Attempt; refund?: Refund } = {}): Transition {
     if (this.events.length === 0 && !this.touched && verdict !== 'applied') {
       // Nothing was recorded (the anomaly was already flagged): keep the stored version.
-      return unchanged(this.original, verdict, about.refund ? { refund: this.original.refunds?.find((r) => r.id === about.refund?.id) ?? about.refund } : {});
+      // A refund given here is then the stored one (a rejected answer): it is returned as stored.
+      return unchanged(this.original, verdict, about.refund ? { refund: about.refund } : {});
     }
     return { payment: this.next, events: this.events, changed: true, verdict, ...(about.attempt ? { attempt: about.attempt } : {}), ...(about.refund ? { refund: about.refund } : {}) };
   }
