@@ -1,6 +1,9 @@
 import { expect } from 'chai';
 import { loadConfig } from '../../src/config.js';
-import { outboxTargets } from '../../src/notify/notifications.js';
+import type { GatewayConfig } from '../../src/config.js';
+import { GatewayKeystore } from '../../src/keys/keystore.js';
+import { createLogger } from '../../src/logger.js';
+import { notificationChannels } from '../../src/notify/notifications.js';
 import { testGateway } from '../support/gateway.js';
 
 /** The gateway's warn lines, parsed from its pino output. */
@@ -9,10 +12,17 @@ function warnings(logs: string[]): string[] {
 }
 
 describe('notification settings', () => {
-  it('queues buyer receipts only while BUYER_RECEIPTS is on', () => {
-    expect(outboxTargets(loadConfig({}))).to.deep.equal(['email:buyer']);
-    expect(outboxTargets(loadConfig({ BUYER_RECEIPTS: 'off' }))).to.deep.equal([]);
-    expect(outboxTargets(loadConfig({ BUYER_RECEIPTS: 'off', MERCHANT_WEBHOOK_URL: 'https://shop.example/hooks', MERCHANT_EMAIL: 'orders@shop.example' }))).to.deep.equal(['webhook:0', 'email:merchant']);
+  /** The outbox targets of the channels a configuration asks for. */
+  async function outboxTargets(config: GatewayConfig): Promise<string[]> {
+    const { targets, mailer } = notificationChannels(config, { keystore: await GatewayKeystore.ephemeral(), logger: createLogger('silent'), checkoutUrl: (id) => `https://gw.example/checkout/${id}` });
+    mailer.close();
+    return targets;
+  }
+
+  it('queues buyer receipts only while BUYER_RECEIPTS is on', async () => {
+    expect(await outboxTargets(loadConfig({}))).to.deep.equal(['email:buyer']);
+    expect(await outboxTargets(loadConfig({ BUYER_RECEIPTS: 'off' }))).to.deep.equal([]);
+    expect(await outboxTargets(loadConfig({ BUYER_RECEIPTS: 'off', MERCHANT_WEBHOOK_URL: 'https://shop.example/hooks', MERCHANT_EMAIL: 'orders@shop.example' }))).to.deep.equal(['webhook:0', 'email:merchant']);
   });
 
   it('warns once at start when neither a webhook nor a merchant email tells the merchant of payments', async () => {
