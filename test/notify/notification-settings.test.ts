@@ -4,6 +4,7 @@ import type { GatewayConfig } from '../../src/config.js';
 import { GatewayKeystore } from '../../src/keys/keystore.js';
 import { createLogger } from '../../src/logger.js';
 import { notificationChannels } from '../../src/notify/notifications.js';
+import { MemoryPaymentStore } from '../../src/store/memory-store.js';
 import { testGateway } from '../support/gateway.js';
 
 /** The gateway's warn lines, parsed from its pino output. */
@@ -23,6 +24,26 @@ describe('notification settings', () => {
     expect(await outboxTargets(loadConfig({}))).to.deep.equal(['email:buyer']);
     expect(await outboxTargets(loadConfig({ BUYER_RECEIPTS: 'off' }))).to.deep.equal([]);
     expect(await outboxTargets(loadConfig({ BUYER_RECEIPTS: 'off', MERCHANT_WEBHOOK_URL: 'https://shop.example/hooks', MERCHANT_EMAIL: 'orders@shop.example' }))).to.deep.equal(['webhook:0', 'email:merchant']);
+  });
+
+  it('builds the store for the targets of the channels, and refuses at start a store queueing for others', async () => {
+    let given: string[] | undefined;
+    const built = await testGateway({
+      env: { MERCHANT_WEBHOOK_URL: 'https://shop.example/hooks', DELIVERY_WORKER: 'off' },
+      store: (outboxTargets) => {
+        given = outboxTargets;
+        return new MemoryPaymentStore({ outboxTargets });
+      },
+    });
+    await built.close();
+    expect(given).to.deep.equal(['webhook:0', 'email:buyer']);
+    expect(built.app.gateway.store.outbox.targets).to.deep.equal(['webhook:0', 'email:buyer']);
+
+    const refused = await testGateway({ env: { DELIVERY_WORKER: 'off' }, store: () => new MemoryPaymentStore({ outboxTargets: ['webhook:0'] }) }).then(
+      (gw) => gw.close().then(() => null),
+      (err: Error) => err,
+    );
+    expect(refused?.message).to.equal("the store queues events for [webhook:0] but the notification channels are [email:buyer]: build the store with the channels' targets");
   });
 
   it('warns once at start when neither a webhook nor a merchant email tells the merchant of payments', async () => {
