@@ -78,13 +78,14 @@ async function main(): Promise<void> {
   });
   const keystore = await GatewayKeystore.ephemeral();
   const bank = await FakeBank.create();
-  const store = redis ? new RedisPaymentStore(redis, { prefix }) : new MemoryPaymentStore();
-  const app = await createGateway(config, { store, keystore, connectors: [bank.connector(keystore)], logger: createLogger('silent'), expirySweepMs: 0, deliveryWorker: false });
+  const app = await createGateway(config, {
+    store: (outboxTargets) => (redis ? new RedisPaymentStore(redis, { prefix, outboxTargets }) : new MemoryPaymentStore({ outboxTargets })),
+    keystore, connectors: [bank.connector(keystore)], logger: createLogger('silent'), expirySweepMs: 0, deliveryWorker: false });
   const server = createServer(app);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const headers = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
-  console.log(`store: ${store.kind}; ${N} requests per phase, concurrency ${CONCURRENCY}; node ${process.version}`);
+  console.log(`store: ${app.gateway.store.kind}; ${N} requests per phase, concurrency ${CONCURRENCY}; node ${process.version}`);
 
   const ids: string[] = [];
   await phase('POST /api/v1/payments', redis, N, async (i) => {

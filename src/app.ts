@@ -28,13 +28,18 @@ import { PaymentService } from './service/payment-service.js';
 import { createPaymentStore } from './store/create-store.js';
 import { openRedis } from './store/redis-connection.js';
 import type { GatewayStore } from './store/gateway-store.js';
-import { createNotifications, merchantSilence, outboxTargets, type Notifications } from './notify/notifications.js';
+import { createNotifications, merchantSilence, notificationChannels, type Notifications } from './notify/notifications.js';
 import { eventsApi } from './http/routes/events-api.js';
+import { GATEWAY_ROUTES, gatewayUrls } from './http/gateway-urls.js';
+import { EventService } from './service/event-service.js';
 
 /** Everything the gateway is built from; each part can be handed in (tests, a shop mounting the gateway). */
 export interface GatewayDeps {
-  /** Must be built with the outbox targets of outboxTargets(config). */
-  store?: GatewayStore;
+  /**
+   * Builds the store to run on (default: on REDIS_URL, or in memory) for the outbox targets of the
+   * configured notification channels, which it must queue every event for (checked at start).
+   */
+  store?: (outboxTargets: string[]) => GatewayStore;
   keystore?: GatewayKeystore;
   connectors?: BankConnector[];
   logger?: Logger;
@@ -77,12 +82,24 @@ async function configuredConnectors(config: GatewayConfig, deps: ConnectorDeps):
  */
 export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Promise<GatewayApp> {
   const logger = deps.logger ?? createLogger(config.logLevel);
-  const store = deps.store ?? createPaymentStore({ ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}), prefix: config.redisPrefix, outboxTargets: outboxTargets(config), logger });
+  const urls = gatewayUrls(config.publicUrl);
+  const keystore = deps.keystore ?? (config.keysFile ? await GatewayKeystore.fromFile(config.keysFile) : await GatewayKeystore.ephemeral(config.signingAlgorithm));
+  if (!deps.keystore && !config.keysFile) logger.warn('using a signing key generated at start (set GATEWAY_KEYS_FILE, made with `npm run keys`, to keep keys across restarts)');
+  const webhookHttpsAgent = deps.webhookHttpsAgent ?? (await webhookAgent(config));
+  // The channels name the outbox targets, and the store is built for exactly those.
+  const channels = notificationChannels(config, {
+    keystore,
+    logger,
+    checkoutUrl: urls.checkout,
+    ...(deps.clock ? { clock: deps.clock } : {}),
+    ...(webhookHttpsAgent ? { httpsAgent: webhookHttpsAgent } : {}),
+  });
+  const store = deps.store
+    ? deps.store(channels.targets)
+    : createPaymentStore({ ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}), prefix: config.redisPrefix, outboxTargets: channels.targets, logger });
   if (store.kind === 'memory' && !deps.store) {
     logger.warn('payments are kept in process memory: fine for development, lost on restart and not shared between instances; set REDIS_URL for production');
   }
-  const keystore = deps.keystore ?? (config.keysFile ? await GatewayKeystore.fromFile(config.keysFile) : await GatewayKeystore.ephemeral(config.signingAlgorithm));
-  if (!deps.keystore && !config.keysFile) logger.warn('using a signing key generated at start (set GATEWAY_KEYS_FILE, made with `npm run keys`, to keep keys across restarts)');
   const connectorDeps: ConnectorDeps = {
     keystore,
     logger,
@@ -90,23 +107,19 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     ...(deps.clock ? { clock: deps.clock } : {}),
   };
   const connectors = new ConnectorRegistry(deps.connectors ?? (await configuredConnectors(config, connectorDeps)), config.defaultConnector);
-  const webhookHttpsAgent = deps.webhookHttpsAgent ?? (await webhookAgent(config));
   const silence = merchantSilence(config);
   if (silence) logger.warn(silence);
-  const notifications = createNotifications(config, {
-    store,
-    keystore,
-    logger,
-    ...(deps.clock ? { clock: deps.clock } : {}),
-    ...(webhookHttpsAgent ? { httpsAgent: webhookHttpsAgent } : {}),
-  });
+  const notifications = createNotifications(config, { channels, store, logger, ...(deps.clock ? { clock: deps.clock } : {}) });
   const service = new PaymentService(store, {
+    connectors,
     ttlMs: config.paymentTtlMs,
     attemptReuseMs: config.attemptReuseMs,
     // Each committed change has events in the outbox: wake the worker instead of waiting for its next poll.
     onChange: () => notifications.worker.poke(),
     ...(deps.clock ? { clock: deps.clock } : {}),
   });
+  // Redeliveries keep the system clock, as the outbox's own stamps do.
+  const events = new EventService(store.outbox, { onRedeliver: () => notifications.worker.poke() });
 
   // One connection for buyer sessions and rate-limit counters; the payment store has its own.
   const redis = config.redisUrl ? openRedis(config.redisUrl, { name: 'sessions', logger }) : undefined;
@@ -138,12 +151,11 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
   api.use(
     paymentsApi({
       service,
-      rules: { maxAmount: config.maxAmount, returnUrlAllowlist: config.returnUrlAllowlist, connector: connectors.defaultName, connectors: connectors.all().map((c) => c.name) },
-      checkoutUrl: (id) => `${config.publicUrl}/checkout/${id}`,
-      cannotCharge: (name, amount, currency) => connectors.get(name).cannotCharge?.(amount, currency) ?? null,
+      rules: { maxAmount: config.maxAmount, returnUrlAllowlist: config.returnUrlAllowlist },
+      checkoutUrl: urls.checkout,
     }),
   );
-  api.use(eventsApi(store, () => notifications.worker.poke(), outboxTargets(config)));
+  api.use(eventsApi(events));
   api.use((_req, _res, next) => next(new NotFoundError('No such API endpoint.')));
   api.use(apiErrorHandler(logger));
   app.use('/api/v1', api);
@@ -157,11 +169,11 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
   });
   // Buyers are limited per IP; the bank's server-to-server notifications are not (a bank retrying a
   // backlog must never be turned away).
-  if (config.tls?.bankClientCaFile) pages.use('/bank/:connector/notify', requireBankClientCertificate);
+  if (config.tls?.bankClientCaFile) pages.use(GATEWAY_ROUTES.bankNotify, requireBankClientCertificate);
   pages.use('/checkout', limits.buyer);
-  pages.use('/bank/:connector/return', limits.buyer);
-  pages.use(bankCallbackRoutes({ service, connectors, publicUrl: config.publicUrl, logger }));
-  pages.use(checkoutRoutes({ service, connectors, views, session: sessionMiddleware, merchantName: config.merchantName, publicUrl: config.publicUrl, logger }));
+  pages.use(GATEWAY_ROUTES.bankReturn, limits.buyer);
+  pages.use(bankCallbackRoutes({ service, connectors, urls, logger }));
+  pages.use(checkoutRoutes({ service, connectors, views, session: sessionMiddleware, merchantName: config.merchantName, urls, logger }));
   pages.use('/assets', express.static(path.join(VIEWS_ROOT, 'assets'), { fallthrough: false, index: false }));
   pages.use((_req, _res, next) => next(new NotFoundError()));
   pages.use(pageErrorHandler(views, logger));

@@ -2,7 +2,8 @@ import { ConfigError, loadConfigOrExit } from './config.js';
 import { webhookAgent } from './http/tls.js';
 import { GatewayKeystore } from './keys/keystore.js';
 import { createLogger } from './logger.js';
-import { createNotifications, outboxTargets } from './notify/notifications.js';
+import { gatewayUrls } from './http/gateway-urls.js';
+import { createNotifications, notificationChannels } from './notify/notifications.js';
 import { createPaymentStore } from './store/create-store.js';
 
 /**
@@ -21,12 +22,13 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const logger = createLogger(config.logLevel).child({ service: 'delivery-worker' });
-  const store = createPaymentStore({ redisUrl: config.redisUrl!, prefix: config.redisPrefix, outboxTargets: outboxTargets(config), logger });
   const keystore = await GatewayKeystore.fromFile(config.keysFile!);
   const httpsAgent = await webhookAgent(config);
-  const notifications = createNotifications(config, { store, keystore, logger, ...(httpsAgent ? { httpsAgent } : {}) });
+  const channels = notificationChannels(config, { keystore, logger, checkoutUrl: gatewayUrls(config.publicUrl).checkout, ...(httpsAgent ? { httpsAgent } : {}) });
+  const store = createPaymentStore({ redisUrl: config.redisUrl!, prefix: config.redisPrefix, outboxTargets: channels.targets, logger });
+  const notifications = createNotifications(config, { channels, store, logger });
   notifications.worker.start();
-  logger.info({ targets: outboxTargets(config) }, 'delivery worker running');
+  logger.info({ targets: channels.targets }, 'delivery worker running');
   const stop = async () => {
     await notifications.close();
     await store.close();

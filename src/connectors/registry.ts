@@ -23,6 +23,11 @@ export class ConnectorRegistry {
     return this.byName.has(name);
   }
 
+  /** Every configured connector's name, in configured order. */
+  names(): string[] {
+    return [...this.byName.keys()];
+  }
+
   all(): BankConnector[] {
     return [...this.byName.values()];
   }

@@ -200,7 +200,7 @@ export class BankUnavailableError extends GatewayError {
 /**
  * The payment store (or the sessions and counters beside it) cannot be reached or cannot answer now:
  * retryable. Nothing was written, since every store write is one atomic step that either happened or
- * failed as a whole (src/store/store-failure.ts tells these errors apart from the rest).
+ * failed as a whole (src/core/store-failure.ts tells these errors apart from the rest).
  */
 export class StoreUnavailableError extends GatewayError {
   constructor(message = 'The payment store is unavailable for a moment; please retry.') {

@@ -3,13 +3,10 @@ import { ValidationError, type FieldError } from '../core/errors.js';
 import { findCurrency } from '../core/money.js';
 import type { NewPayment } from '../service/payment-service.js';
 
+/** The merchant's own limits on a request; which connectors exist is the service's business. */
 export interface CreateRules {
   maxAmount: number;
   returnUrlAllowlist: readonly string[];
-  /** Connector of payments that do not name one. */
-  connector: string;
-  /** Every configured connector: a payment may name one of them. */
-  connectors: readonly string[];
 }
 
 const REFERENCE = /^[A-Za-z0-9._-]{1,64}$/;
@@ -56,10 +53,8 @@ function buildSchema(rules: CreateRules) {
       .max(2048)
       .refine((u) => returnUrlAllowed(u, rules.returnUrlAllowlist), { message: 'returnUrl must be an absolute URL on an allow-listed origin (RETURN_URL_ALLOWLIST)' })
       .optional(),
-    connector: z
-      .string()
-      .refine((c) => rules.connectors.includes(c), { message: `connector must be one of: ${rules.connectors.join(', ')}` })
-      .optional(),
+    // Whether it is configured is checked by the service, which knows the connectors.
+    connector: z.string().optional(),
     metadata: z
       .record(z.string().min(1).max(40), z.string().max(500), { message: 'metadata must be an object of string values' })
       .refine((m) => Object.keys(m).length <= 20, { message: 'metadata may hold at most 20 keys' })
@@ -104,6 +99,6 @@ export function parseNewPayment(body: unknown, rules: CreateRules): NewPayment {
     customer: v.customer && (v.customer.email || v.customer.locale) ? { ...v.customer } : null,
     returnUrl: v.returnUrl ?? null,
     metadata: v.metadata ?? {},
-    connector: v.connector ?? rules.connector,
+    ...(v.connector !== undefined ? { connector: v.connector } : {}),
   };
 }

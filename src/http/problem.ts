@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import { GatewayError } from '../core/errors.js';
 import type { Logger } from '../logger.js';
-import { storeUnavailable } from '../store/store-failure.js';
+import { storeUnavailable } from '../core/store-failure.js';
 
 /** Stable problem `type` URIs: the part after the base never changes once published. */
 export const PROBLEM_BASE = 'https://hpp-gateway.dev/problems/';

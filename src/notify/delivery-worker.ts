@@ -1,13 +1,14 @@
 import { BackgroundLoop } from '../background-loop.js';
 import type { Logger } from '../logger.js';
-import type { ClaimedDelivery, Outbox } from '../store/outbox.js';
-import type { PaymentStore } from '../store/payment-store.js';
-import { isStoreFailure } from '../store/store-failure.js';
+import type { GatewayStore } from '../store/gateway-store.js';
+import type { ClaimedDelivery } from '../store/outbox.js';
+import { isStoreFailure } from '../core/store-failure.js';
 import type { NotificationChannel } from './channel.js';
 import { DEFAULT_RETRY_SCHEDULE, nextRetryAt, type RetryScheduleOptions } from './retry-schedule.js';
 
 export interface DeliveryWorkerOptions {
-  store: PaymentStore & Outbox;
+  /** Its outbox is drained; its payments are read for what each channel says about an event. */
+  store: GatewayStore;
   channels: NotificationChannel[];
   logger: Logger;
   schedule?: RetryScheduleOptions;
@@ -61,7 +62,7 @@ export class DeliveryWorker extends BackgroundLoop {
   /** One round: claim, deliver in parallel, settle. Returns how many deliveries were handled. */
   async runOnce(): Promise<number> {
     const { store, batchSize, leaseMs, clock } = this.options;
-    const claims = await store.claim(clock(), batchSize, leaseMs);
+    const claims = await store.outbox.claim(clock(), batchSize, leaseMs);
     await Promise.all(claims.map((claim) => this.handle(claim)));
     return claims.length;
   }
@@ -92,20 +93,20 @@ export class DeliveryWorker extends BackgroundLoop {
     const payment = await store.getPayment(claim.event.paymentId);
     if (!channel || !payment) {
       // A target removed from the configuration, or an event whose payment is gone: nothing can deliver it.
-      await store.fail(claim, { at: started.toISOString(), durationMs: 0, error: channel ? 'payment not found' : 'target not configured' }, null);
+      await store.outbox.fail(claim, { at: started.toISOString(), durationMs: 0, error: channel ? 'payment not found' : 'target not configured' }, null);
       return;
     }
     if (!channel.wants(claim.event, payment)) {
-      await store.complete(claim, { at: started.toISOString(), durationMs: 0, status: 204 });
+      await store.outbox.complete(claim, { at: started.toISOString(), durationMs: 0, status: 204 });
       return;
     }
     const { record, delivered } = await channel.deliver(claim.event, payment);
     if (delivered) {
-      if (!(await store.complete(claim, record, { catchUp: this.options.catchUp }))) logger.warn({ event: claim.event.id, target: claim.target }, 'delivery lease lost before completion');
+      if (!(await store.outbox.complete(claim, record, { catchUp: this.options.catchUp }))) logger.warn({ event: claim.event.id, target: claim.target }, 'delivery lease lost before completion');
       return;
     }
     const retryAt = nextRetryAt(claim.attemptNumber, new Date(claim.queuedAt), clock(), schedule);
-    await store.fail(claim, record, retryAt);
+    await store.outbox.fail(claim, record, retryAt);
     logger[retryAt ? 'info' : 'warn'](
       { event: claim.event.id, type: claim.event.type, target: claim.target, attempt: claim.attemptNumber, status: record.status, error: record.error, retryAt: retryAt?.toISOString() ?? null },
       retryAt ? 'delivery failed, will retry' : 'delivery dead after its retry window',

@@ -10,18 +10,6 @@ import { DEFAULT_RETRY_SCHEDULE } from './retry-schedule.js';
 import { WebhookChannel } from './webhook-channel.js';
 
 /**
- * The outbox targets the configuration asks for. The store queues every event for each of them in
- * the same write as the change, so this list must be known when the store is built.
- */
-export function outboxTargets(config: GatewayConfig): string[] {
-  return [
-    ...config.notifications.webhookUrls.map((_, i) => `webhook:${i}`),
-    ...(config.notifications.merchantEmail ? ['email:merchant'] : []),
-    ...(config.notifications.buyerReceipts ? ['email:buyer'] : []),
-  ];
-}
-
-/**
  * Why the merchant would hear of no payment at all, or null when a webhook or an email tells them.
  * Buyer receipts do not count: they go to the buyer.
  */
@@ -31,13 +19,29 @@ export function merchantSilence(config: GatewayConfig): string | null {
   return 'the merchant is told of no payment: neither MERCHANT_WEBHOOK_URL nor MERCHANT_EMAIL is set (only GET /api/v1/events shows what happened)';
 }
 
-export interface Notifications {
-  worker: DeliveryWorker;
+/** The delivery channels the configuration asks for, with the mailer the email channels send through. */
+export interface NotificationChannels {
+  channels: NotificationChannel[];
+  /**
+   * The outbox target of each channel, in order (`webhook:0`, `email:merchant`, `email:buyer`): the
+   * store queues every event for each of them in the write that records it, so the store is built
+   * with these.
+   */
+  targets: string[];
   mailer: Mailer;
-  close(): Promise<void>;
 }
 
-export function createNotifications(config: GatewayConfig, deps: { store: GatewayStore; keystore: GatewayKeystore; logger: Logger; clock?: () => Date; httpsAgent?: unknown }): Notifications {
+export interface ChannelDeps {
+  keystore: GatewayKeystore;
+  logger: Logger;
+  /** The buyer's checkout page of a payment, for the links in webhooks. */
+  checkoutUrl: (paymentId: string) => string;
+  clock?: () => Date;
+  httpsAgent?: unknown;
+}
+
+/** Builds the channels of the configuration: one per webhook URL, then the merchant's and the buyers' emails. */
+export function notificationChannels(config: GatewayConfig, deps: ChannelDeps): NotificationChannels {
   const n = config.notifications;
   const mailer = createMailer({ ...(n.smtpUrl ? { smtpUrl: n.smtpUrl } : {}), from: n.mailFrom, outboxDir: n.mailOutboxDir, logger: deps.logger, ...(deps.clock ? { clock: deps.clock } : {}) });
   const channels: NotificationChannel[] = n.webhookUrls.map(
@@ -48,13 +52,34 @@ export function createNotifications(config: GatewayConfig, deps: { store: Gatewa
         keys: deps.keystore,
         secrets: n.webhookSecrets,
         timeoutMs: n.webhookTimeoutMs,
-        checkoutUrl: (id) => `${config.publicUrl}/checkout/${id}`,
+        checkoutUrl: deps.checkoutUrl,
         ...(deps.httpsAgent ? { httpsAgent: deps.httpsAgent } : {}),
         ...(deps.clock ? { clock: deps.clock } : {}),
       }),
   );
   if (n.merchantEmail) channels.push(new MerchantEmailChannel(mailer, n.merchantEmail, config.merchantName));
   if (n.buyerReceipts) channels.push(new BuyerReceiptChannel(mailer, config.merchantName));
+  return { channels, targets: channels.map((c) => c.target), mailer };
+}
+
+export interface Notifications {
+  worker: DeliveryWorker;
+  mailer: Mailer;
+  close(): Promise<void>;
+}
+
+/**
+ * The delivery worker of `channels` over the store's outbox. A store queueing events for other
+ * targets than the channels' would owe notifications nobody sends, or send none a channel expects:
+ * refused here, at start.
+ */
+export function createNotifications(config: GatewayConfig, deps: { channels: NotificationChannels; store: GatewayStore; logger: Logger; clock?: () => Date }): Notifications {
+  const n = config.notifications;
+  const { channels, targets, mailer } = deps.channels;
+  const queued = deps.store.outbox.targets;
+  if (queued.length !== targets.length || queued.some((target, i) => target !== targets[i])) {
+    throw new Error(`the store queues events for [${queued.join(', ')}] but the notification channels are [${targets.join(', ')}]: build the store with the channels' targets`);
+  }
   const worker = new DeliveryWorker({
     store: deps.store,
     channels,

@@ -1,8 +1,8 @@
-import type { VerifiedBankMessage } from '../connectors/bank-connector.js';
-import { GatewayError, IdempotencyMismatchError, InvalidBankMessageError, NotFoundError, ReferenceConflictError, ReplayedBankMessageError } from '../core/errors.js';
+import type { BankConnector, VerifiedBankMessage } from '../connectors/bank-connector.js';
+import { GatewayError, IdempotencyMismatchError, InvalidBankMessageError, NotFoundError, ReferenceConflictError, ReplayedBankMessageError, ValidationError } from '../core/errors.js';
 import { newAttemptReference, newId } from '../core/ids.js';
 import type { Customer, Payment } from '../core/payment.js';
-import { isDueForExpiry, transition, type BankOutcome, type Command, type Transition } from '../core/transition.js';
+import { isDueForExpiry, transition, type Command, type Transition } from '../core/transition.js';
 import type { PaymentEvent } from '../core/events.js';
 import type { ListQuery, PaymentPage, PaymentStore } from '../store/payment-store.js';
 
@@ -14,10 +14,21 @@ export interface NewPayment {
   customer: Customer | null;
   returnUrl: string | null;
   metadata: Record<string, string>;
-  connector: string;
+  /** One of the configured connectors; absent, the default one. */
+  connector?: string;
+}
+
+/** What the service asks of the configured connectors (the ConnectorRegistry) when a payment is created. */
+export interface PaymentConnectors {
+  /** Connector of payments that do not name one. */
+  readonly defaultName: string;
+  names(): string[];
+  has(name: string): boolean;
+  get(name: string): Pick<BankConnector, 'cannotCharge'>;
 }
 
 export interface PaymentServiceOptions {
+  connectors: PaymentConnectors;
   ttlMs: number;
   /** How long a pending attempt is reused by a second "Pay" instead of starting another. */
   attemptReuseMs: number;
@@ -60,7 +71,13 @@ export class PaymentService {
     return this.clock();
   }
 
+  /**
+   * A new payment, or the one first answered for the same Idempotency-Key and body. Its connector
+   * must be configured, and able to charge the amount in the currency (a bank's own rule, e.g. its
+   * minimum): refused with a ValidationError otherwise, before anything is stored.
+   */
   async create(input: NewPayment, idempotency?: { key: string; fingerprint: string }): Promise<{ payment: Payment; replayed: boolean }> {
+    const connector = this.chargingConnector(input);
     const now = this.clock();
     const at = now.toISOString();
     const payment: Payment = {
@@ -74,7 +91,7 @@ export class PaymentService {
       customer: input.customer,
       returnUrl: input.returnUrl,
       metadata: input.metadata,
-      connector: input.connector,
+      connector,
       createdAt: at,
       updatedAt: at,
       expiresAt: new Date(now.getTime() + this.options.ttlMs).toISOString(),
@@ -104,6 +121,15 @@ export class PaymentService {
         throw new ReferenceConflictError(input.reference, outcome.existing.id, outcome.existing.status);
       }
     }
+  }
+
+  private chargingConnector({ connector: named, amount, currency }: NewPayment): string {
+    const { connectors } = this.options;
+    const name = named ?? connectors.defaultName;
+    if (!connectors.has(name)) throw new ValidationError([{ field: 'connector', message: `connector must be one of: ${connectors.names().join(', ')}` }]);
+    const refusal = connectors.get(name).cannotCharge?.(amount, currency);
+    if (refusal) throw new ValidationError([{ field: 'amount', message: refusal }]);
+    return name;
   }
 
   /** The payment as it stands, with a due expiry applied first so nobody reads a stale "pending". */
@@ -162,13 +188,6 @@ export class PaymentService {
     const transition = await this.apply(payment.id, { type: 'bank_outcome', outcome: verified.outcome }, payment);
     if (transition.verdict === 'rejected') throw new InvalidBankMessageError(transition.events.find((e) => e.anomaly)?.anomaly ?? 'mismatch');
     return { paymentId: payment.id, transition };
-  }
-
-  /** Applies an outcome `connector` verified to the payment that owns the attempt sent to that connector. */
-  async applyBankOutcome(connector: string, outcome: BankOutcome): Promise<Transition> {
-    const payment = await this.findByBankAttempt(connector, outcome.attemptRef);
-    if (!payment) throw new NotFoundError('No attempt with this reference.');
-    return this.apply(payment.id, { type: 'bank_outcome', outcome }, payment);
   }
 
   /**

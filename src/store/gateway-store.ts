@@ -1,5 +1,11 @@
 import type { Outbox } from './outbox.js';
 import type { PaymentStore } from './payment-store.js';
 
-/** What the gateway runs on: payments, and the outbox their events are queued in by the same writes. */
-export type GatewayStore = PaymentStore & Outbox;
+/**
+ * What the gateway runs on: payments, and the outbox their events are queued in by the same writes.
+ * The outbox is an object of its own (the delivery worker and the events API use it, not the
+ * payments), reached through the store that writes it.
+ */
+export interface GatewayStore extends PaymentStore {
+  readonly outbox: Outbox;
+}

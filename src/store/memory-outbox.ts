@@ -50,7 +50,7 @@ export class MemoryOutbox implements Outbox {
   private readonly retrying = new Map<string, Map<string, number>>();
 
   constructor(
-    private readonly targets: readonly string[],
+    readonly targets: readonly string[],
     private readonly clock: () => Date,
   ) {}
 

@@ -2,15 +2,9 @@ import type { PaymentEvent } from '../core/events.js';
 import { isOpen, type Payment } from '../core/payment.js';
 import { assertListLimit, decodeCursor, encodeCursor } from './list-cursor.js';
 import { MemoryOutbox } from './memory-outbox.js';
-import type {
-  ClaimedDelivery,
-  CompleteOptions,
-  DeliveryAttemptRecord,
-  EventQuery,
-  EventWithDeliveries,
-  Outbox,
-} from './outbox.js';
+import type { Outbox } from './outbox.js';
 import { assertClaimArguments, checkOutboxTargets } from './outbox-checks.js';
+import type { GatewayStore } from './gateway-store.js';
 import type {
   CommitInput,
   CreateOutcome,
@@ -19,7 +13,6 @@ import type {
   IdempotencyRecord,
   ListQuery,
   PaymentPage,
-  PaymentStore,
 } from './payment-store.js';
 
 export interface MemoryPaymentStoreOptions {
@@ -49,7 +42,7 @@ const SWEEP_INTERVAL_MS = 60_000;
  * (memory-outbox.ts) is written inside the same sections: a payment change and its queued
  * notifications exist together or not at all.
  */
-export class MemoryPaymentStore implements PaymentStore, Outbox {
+export class MemoryPaymentStore implements GatewayStore {
   readonly kind = 'memory' as const;
   private readonly clock: () => Date;
   private readonly payments = new Map<string, Payment>();
@@ -61,7 +54,10 @@ export class MemoryPaymentStore implements PaymentStore, Outbox {
   private readonly succeededSlots = new Map<string, string>();
   private readonly idempotency = new Map<string, Expiring<IdempotencyRecord>>();
   private readonly messages = new Map<string, Expiring<true>>();
-  private readonly outbox: MemoryOutbox;
+  /** Where the writes below queue each event for delivery; the worker and the events API read and settle it. */
+  readonly outbox: Outbox;
+  /** The same outbox, with the synchronous write the sections below call. */
+  private readonly queue: MemoryOutbox;
   /** payment id → end of the expiry claim on it (ms); a commit of the payment ends it, as in Redis. */
   private readonly expiryClaims = new Map<string, number>();
   private lastSweepMs = 0;
@@ -71,7 +67,8 @@ export class MemoryPaymentStore implements PaymentStore, Outbox {
 
   constructor(options: MemoryPaymentStoreOptions = {}) {
     this.clock = options.clock ?? (() => new Date());
-    this.outbox = new MemoryOutbox(checkOutboxTargets(options.outboxTargets ?? []), this.clock);
+    this.queue = new MemoryOutbox(checkOutboxTargets(options.outboxTargets ?? []), this.clock);
+    this.outbox = this.queue;
   }
 
   async createPayment(input: CreatePaymentInput): Promise<CreateOutcome> {
@@ -96,7 +93,7 @@ export class MemoryPaymentStore implements PaymentStore, Outbox {
     const stored = structuredClone(payment);
     this.payments.set(stored.id, stored);
     this.events.set(stored.id, structuredClone(input.events));
-    this.outbox.record(input.events);
+    this.queue.record(input.events);
     this.index(stored);
     if (input.idempotency) {
       const { key, fingerprint, ttlSeconds } = input.idempotency;
@@ -127,7 +124,7 @@ export class MemoryPaymentStore implements PaymentStore, Outbox {
     const log = this.events.get(next.id) ?? [];
     log.push(...structuredClone(input.events));
     this.events.set(next.id, log);
-    this.outbox.record(input.events);
+    this.queue.record(input.events);
     this.index(next);
     return true;
   }
@@ -197,34 +194,6 @@ export class MemoryPaymentStore implements PaymentStore, Outbox {
     const next = current && current.expiresAtMs > nowMs ? current.value + 1 : 1;
     this.sequences.set(scope, { value: next, expiresAtMs: current && current.expiresAtMs > nowMs ? current.expiresAtMs : nowMs + ttlSeconds * 1000 });
     return next;
-  }
-
-  claim(now: Date, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
-    return this.outbox.claim(now, limit, leaseMs);
-  }
-
-  complete(claim: ClaimedDelivery, attempt: DeliveryAttemptRecord, options?: CompleteOptions): Promise<boolean> {
-    return this.outbox.complete(claim, attempt, options);
-  }
-
-  fail(claim: ClaimedDelivery, attempt: DeliveryAttemptRecord, retryAt: Date | null): Promise<boolean> {
-    return this.outbox.fail(claim, attempt, retryAt);
-  }
-
-  getEvent(eventId: string): Promise<EventWithDeliveries | null> {
-    return this.outbox.getEvent(eventId);
-  }
-
-  listEventsWithDeliveries(query: EventQuery): Promise<{ items: EventWithDeliveries[]; nextCursor: string | null }> {
-    return this.outbox.listEventsWithDeliveries(query);
-  }
-
-  redeliver(eventId: string, now: Date, targets?: readonly string[]): Promise<boolean> {
-    return this.outbox.redeliver(eventId, now, targets);
-  }
-
-  pendingCount(): Promise<number> {
-    return this.outbox.pendingCount();
   }
 
   async close(): Promise<void> {

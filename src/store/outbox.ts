@@ -70,6 +70,8 @@ export interface EventQuery {
 }
 
 export interface Outbox {
+  /** The delivery targets every event is queued for, in order (`webhook:0`, `email:merchant` …). */
+  readonly targets: readonly string[];
   /**
    * Claims up to `limit` due deliveries: the head event of each due (target, payment) queue, leased
    * for `leaseMs` (the queue is not due again until the lease ends or the claim is settled).

@@ -45,7 +45,7 @@ export class RedisOutbox implements Outbox {
   private readonly redis: Redis;
   private readonly scripts: ScriptedRedis;
   private readonly prefix: string;
-  private readonly targets: readonly string[];
+  readonly targets: readonly string[];
   private readonly joinedTargets: string;
   private readonly clock: () => Date;
 

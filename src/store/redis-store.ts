@@ -2,14 +2,8 @@ import type { Redis } from 'ioredis';
 import type { PaymentEvent } from '../core/events.js';
 import type { Payment } from '../core/payment.js';
 import { assertListLimit, decodeCursor, encodeCursor, type ListPosition } from './list-cursor.js';
-import type {
-  ClaimedDelivery,
-  CompleteOptions,
-  DeliveryAttemptRecord,
-  EventQuery,
-  EventWithDeliveries,
-  Outbox,
-} from './outbox.js';
+import type { GatewayStore } from './gateway-store.js';
+import type { Outbox } from './outbox.js';
 import { assertClaimArguments, checkOutboxTargets } from './outbox-checks.js';
 import type {
   CommitInput,
@@ -19,7 +13,6 @@ import type {
   IdempotencyRecord,
   ListQuery,
   PaymentPage,
-  PaymentStore,
 } from './payment-store.js';
 import { RedisOutbox } from './redis-outbox.js';
 import { CLAIM_EXPIRIES, COMMIT_PAYMENT, CREATE_PAYMENT, LIST_PAYMENTS, PAYMENT_BY_ATTEMPT } from './redis-scripts.js';
@@ -73,23 +66,30 @@ const LIST_SCAN_BUDGET = 1000;
  * Every write that must be atomic is one Lua script (see redis-scripts.ts). Round-trip counts below
  * assume the script is cached; ioredis adds one EVAL the first time a script meets a server.
  */
-export class RedisPaymentStore implements PaymentStore, Outbox {
+export class RedisPaymentStore implements GatewayStore {
   readonly kind = 'redis' as const;
   private readonly redis: Redis;
   private readonly scripts: ScriptedRedis;
   private readonly prefix: string;
   private readonly ownsConnection: boolean;
-  private readonly outbox: RedisOutbox;
+  /**
+   * Where the create and commit scripts queue each event for delivery; the worker and the events API
+   * read and settle it (one script per call, see redis-outbox.ts).
+   */
+  readonly outbox: Outbox;
+  /** The same outbox, with the script arguments the create and commit scripts take. */
+  private readonly queue: RedisOutbox;
 
   constructor(redis: Redis, options: RedisPaymentStoreOptions) {
     this.redis = redis;
     this.prefix = options.prefix;
     this.ownsConnection = options.ownsConnection ?? false;
-    this.outbox = new RedisOutbox(redis, {
+    this.queue = new RedisOutbox(redis, {
       prefix: options.prefix,
       targets: checkOutboxTargets(options.outboxTargets ?? []),
       clock: options.clock ?? (() => new Date()),
     });
+    this.outbox = this.queue;
     // Defining again on a shared connection is harmless: same name, same source.
     redis.defineCommand('hppCreatePayment', { lua: CREATE_PAYMENT });
     redis.defineCommand('hppCommitPayment', { lua: COMMIT_PAYMENT, numberOfKeys: 7 });
@@ -115,7 +115,7 @@ export class RedisPaymentStore implements PaymentStore, Outbox {
       idempotency?.fingerprint ?? '',
       idempotency?.ttlSeconds ?? 0,
       record ? JSON.stringify(record) : '',
-      ...this.outbox.recordArgs(events),
+      ...this.queue.recordArgs(events),
       ...payment.attempts.map((a) => a.ref),
     ];
     const [kind, body] = await this.scripts.hppCreatePayment(keys.length, ...keys, ...args);
@@ -157,7 +157,7 @@ export class RedisPaymentStore implements PaymentStore, Outbox {
       next.status,
       JSON.stringify(next),
       Date.parse(next.expiresAt),
-      ...this.outbox.recordArgs(events),
+      ...this.queue.recordArgs(events),
       ...next.attempts.map((a) => a.ref),
     );
     return written === 1;
@@ -230,41 +230,6 @@ export class RedisPaymentStore implements PaymentStore, Outbox {
   async nextSequence(scope: string, ttlSeconds: number): Promise<number> {
     const value = await this.redis.eval(NEXT_SEQUENCE, 1, this.key(`seq:${scope}`), String(ttlSeconds));
     return Number(value);
-  }
-
-  /** One round trip (one script). */
-  claim(now: Date, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
-    return this.outbox.claim(now, limit, leaseMs);
-  }
-
-  /** One round trip (one script), the bring-forward included. */
-  complete(claim: ClaimedDelivery, attempt: DeliveryAttemptRecord, options?: CompleteOptions): Promise<boolean> {
-    return this.outbox.complete(claim, attempt, options);
-  }
-
-  /** One round trip (one script). */
-  fail(claim: ClaimedDelivery, attempt: DeliveryAttemptRecord, retryAt: Date | null): Promise<boolean> {
-    return this.outbox.fail(claim, attempt, retryAt);
-  }
-
-  /** One round trip (a read-only script). */
-  getEvent(eventId: string): Promise<EventWithDeliveries | null> {
-    return this.outbox.getEvent(eventId);
-  }
-
-  /** One round trip per page in practice (a read-only script), as listPayments. */
-  listEventsWithDeliveries(query: EventQuery): Promise<{ items: EventWithDeliveries[]; nextCursor: string | null }> {
-    return this.outbox.listEventsWithDeliveries(query);
-  }
-
-  /** One round trip (one script). */
-  redeliver(eventId: string, now: Date, targets?: readonly string[]): Promise<boolean> {
-    return this.outbox.redeliver(eventId, now, targets);
-  }
-
-  /** One round trip (SCARD). */
-  pendingCount(): Promise<number> {
-    return this.outbox.pendingCount();
   }
 
   /** One round trip (QUIT) when the store owns the connection, none otherwise. */

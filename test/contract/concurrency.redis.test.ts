@@ -7,6 +7,7 @@ import type { BankOutcome, Transition } from '../../src/core/transition.js';
 import { PaymentService, type NewPayment } from '../../src/service/payment-service.js';
 import { RedisPaymentStore } from '../../src/store/redis-store.js';
 import { randomPrefix, requireRedis } from '../support/redis-server.js';
+import { connectorsNamed } from '../support/payment-connectors.js';
 
 /**
  * Two gateway instances on one Redis, each with its own connection, as in production: the bank's
@@ -25,7 +26,7 @@ describe('two instances on one Redis', () => {
     const service = (): PaymentService => {
       const store = new RedisPaymentStore(new Redis(url), { prefix, ownsConnection: true });
       stores.push(store);
-      return new PaymentService(store, { ttlMs: 15 * 60_000, attemptReuseMs: 0 });
+      return new PaymentService(store, { connectors: connectorsNamed('native'), ttlMs: 15 * 60_000, attemptReuseMs: 0 });
     };
     instanceA = service();
     instanceB = service();
@@ -34,6 +35,11 @@ describe('two instances on one Redis', () => {
   afterEach(async () => {
     for (const store of stores.splice(0)) await store.close();
   });
+
+  /** An outcome the native connector verified, through the path every bank message takes. */
+  async function receiveOutcome(instance: PaymentService, outcome: BankOutcome): Promise<Transition> {
+    return (await instance.receiveBankMessage('native', { outcome })).transition;
+  }
 
   function order(reference = `order-${newId('msg')}`): NewPayment {
     return { amount: 4200, currency: 'EUR', reference, description: null, customer: null, returnUrl: null, metadata: {}, connector: 'native' };
@@ -55,7 +61,7 @@ describe('two instances on one Redis', () => {
     expect(payment.version).to.equal(2);
     const authorised = outcome('authorised');
     const results = await Promise.all(
-      Array.from({ length: 20 }, () => [instanceA.applyBankOutcome('native', authorised), instanceB.applyBankOutcome('native', authorised)]).flat(),
+      Array.from({ length: 20 }, () => [receiveOutcome(instanceA, authorised), receiveOutcome(instanceB, authorised)]).flat(),
     );
 
     expect(results.filter((r) => r.verdict === 'applied')).to.have.length(1);
@@ -71,8 +77,8 @@ describe('two instances on one Redis', () => {
 
   it('treats the same outcome applied again as a duplicate, with no new event', async () => {
     const { payment, outcome } = await pendingPayment();
-    const first = await instanceA.applyBankOutcome('native', outcome('authorised'));
-    const second = await instanceB.applyBankOutcome('native', outcome('authorised'));
+    const first = await receiveOutcome(instanceA, outcome('authorised'));
+    const second = await receiveOutcome(instanceB, outcome('authorised'));
     expect(first.verdict).to.equal('applied');
     expect(second.verdict).to.equal('duplicate');
     expect(second.changed).to.equal(false);
@@ -89,8 +95,8 @@ describe('two instances on one Redis', () => {
       const { payment, outcome } = await pendingPayment();
       // Alternate which message is sent first, and from which instance, so both orders get their turn.
       const refusalFirst = round % 2 === 0;
-      const refuse = (): Promise<Transition> => (refusalFirst ? instanceA : instanceB).applyBankOutcome('native', outcome('refused'));
-      const authorise = (): Promise<Transition> => (refusalFirst ? instanceB : instanceA).applyBankOutcome('native', outcome('authorised'));
+      const refuse = (): Promise<Transition> => receiveOutcome(refusalFirst ? instanceA : instanceB, outcome('refused'));
+      const authorise = (): Promise<Transition> => receiveOutcome(refusalFirst ? instanceB : instanceA, outcome('authorised'));
       const [refusal, authorisation] = refusalFirst
         ? await Promise.all([refuse(), authorise()])
         : await Promise.all([authorise(), refuse()]).then(([a, r]) => [r, a] as const);
@@ -121,8 +127,8 @@ describe('two instances on one Redis', () => {
   it('settles repeated refusals and authorisations from both instances on a state its events tell', async () => {
     const { payment, outcome } = await pendingPayment();
     const calls = Array.from({ length: 10 }, (_, i) => [
-      (i % 2 === 0 ? instanceA : instanceB).applyBankOutcome('native', outcome('refused')),
-      (i % 2 === 0 ? instanceB : instanceA).applyBankOutcome('native', outcome('authorised')),
+      receiveOutcome(i % 2 === 0 ? instanceA : instanceB, outcome('refused')),
+      receiveOutcome(i % 2 === 0 ? instanceB : instanceA, outcome('authorised')),
     ]).flat();
     await Promise.all(calls);
     const stored = await instanceA.get(payment.id);

@@ -99,12 +99,12 @@ describe('outbox under two concurrent workers on one Redis', () => {
         held.delete(queue);
         // Due again in 5 ms: released before the call, since the reply may come later than that.
         heldDeliveries.delete(key);
-        expect(await store.fail(claim, { ...attempt, status: 503 }, new Date(Date.now() + 5))).to.equal(true);
+        expect(await store.outbox.fail(claim, { ...attempt, status: 503 }, new Date(Date.now() + 5))).to.equal(true);
         return;
       }
       // Released before the script runs: once it has run the other worker may claim the next head at once.
       held.delete(queue);
-      expect(await store.complete(claim, { ...attempt, status: 200 })).to.equal(true);
+      expect(await store.outbox.complete(claim, { ...attempt, status: 200 })).to.equal(true);
       // A completed delivery is never handed out again, so it stays held until the reply is in.
       heldDeliveries.delete(key);
       completions.set(key, (completions.get(key) ?? 0) + 1);
@@ -114,9 +114,9 @@ describe('outbox under two concurrent workers on one Redis', () => {
 
     async function work(worker: number, store: RedisPaymentStore): Promise<void> {
       for (;;) {
-        const claims = await store.claim(new Date(), 25, 60_000);
+        const claims = await store.outbox.claim(new Date(), 25, 60_000);
         if (claims.length === 0) {
-          if (!producing && (await store.pendingCount()) === 0) return;
+          if (!producing && (await store.outbox.pendingCount()) === 0) return;
           await new Promise((resolve) => setTimeout(resolve, 2));
           continue;
         }
@@ -140,14 +140,14 @@ describe('outbox under two concurrent workers on one Redis', () => {
     for (const [queue, versions] of delivered) expect(versions, queue).to.deep.equal(inOrder);
     expect(held.size).to.equal(0);
     expect(heldDeliveries.size).to.equal(0);
-    expect(await a.pendingCount()).to.equal(0);
-    expect((await b.listEventsWithDeliveries({ limit: 10, deliveryState: 'pending' })).items).to.deep.equal([]);
+    expect(await a.outbox.pendingCount()).to.equal(0);
+    expect((await b.outbox.listEventsWithDeliveries({ limit: 10, deliveryState: 'pending' })).items).to.deep.equal([]);
 
     // Every failed try is on record, before the one that succeeded.
     let recorded = 0;
     let cursor: string | undefined;
     do {
-      const page = await a.listEventsWithDeliveries(cursor === undefined ? { limit: 200 } : { limit: 200, cursor });
+      const page = await a.outbox.listEventsWithDeliveries(cursor === undefined ? { limit: 200 } : { limit: 200, cursor });
       for (const { deliveries: list } of page.items) {
         for (const d of list) {
           expect(d.state).to.equal('delivered');

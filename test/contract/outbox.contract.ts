@@ -90,7 +90,7 @@ export function outboxContract(setup: (ctx: Mocha.Context) => Promise<OutboxFixt
   }
 
   async function claimAll(at: Date = later(), on: GatewayStore = store): Promise<ClaimedDelivery[]> {
-    return on.claim(at, 1000, LEASE_MS);
+    return on.outbox.claim(at, 1000, LEASE_MS);
   }
 
   function heads(claims: ClaimedDelivery[]): string[] {
@@ -102,7 +102,7 @@ export function outboxContract(setup: (ctx: Mocha.Context) => Promise<OutboxFixt
   }
 
   async function completeAll(claims: ClaimedDelivery[]): Promise<void> {
-    for (const c of claims) expect(await store.complete(c, attempt())).to.equal(true);
+    for (const c of claims) expect(await store.outbox.complete(c, attempt())).to.equal(true);
   }
 
   function deliveryOf(found: EventWithDeliveries | null, target: string) {
@@ -114,8 +114,8 @@ export function outboxContract(setup: (ctx: Mocha.Context) => Promise<OutboxFixt
   describe('writes with the payment', () => {
     it('queues the creation event for every target, pending, and stores it for reading', async () => {
       const { event: first } = await created();
-      expect(await store.pendingCount()).to.equal(TARGETS.length);
-      const found = await store.getEvent(first.id);
+      expect(await store.outbox.pendingCount()).to.equal(TARGETS.length);
+      const found = await store.outbox.getEvent(first.id);
       expect(found?.event).to.deep.equal(first);
       expect(found?.deliveries.map((d) => d.target)).to.deep.equal(TARGETS);
       for (const d of found!.deliveries) {
@@ -134,8 +134,8 @@ export function outboxContract(setup: (ctx: Mocha.Context) => Promise<OutboxFixt
       const moved: Payment = { ...payment, version: 2 };
       const events = [event(moved, 'payment.succeeded'), event(moved, 'payment.anomaly')];
       expect(await store.commit({ expectedVersion: 1, next: moved, events })).to.equal(true);
-      expect(await store.pendingCount()).to.equal(3 * TARGETS.length);
-      for (const e of events) expect((await store.getEvent(e.id))?.deliveries.map((d) => d.state)).to.deep.equal(['pending', 'pending', 'pending']);
+      expect(await store.outbox.pendingCount()).to.equal(3 * TARGETS.length);
+      for (const e of events) expect((await store.outbox.getEvent(e.id))?.deliveries.map((d) => d.state)).to.deep.equal(['pending', 'pending', 'pending']);
       // One queue per (target, payment): the heads are the creation event, the others wait behind it.
       expect(heads(await claimAll())).to.deep.equal(expected(TARGETS, first));
     });
@@ -149,9 +149,9 @@ export function outboxContract(setup: (ctx: Mocha.Context) => Promise<OutboxFixt
       const outcome = await store.createPayment({ payment: refused, events: [event(refused, 'payment.created')] });
       expect(outcome.kind).to.equal('reference_conflict');
 
-      expect(await store.pendingCount()).to.equal(TARGETS.length);
-      expect(await store.getEvent(lost.id)).to.equal(null);
-      expect((await store.listEventsWithDeliveries({ limit: 10 })).items.map((i) => i.event.id)).to.deep.equal([first.id]);
+      expect(await store.outbox.pendingCount()).to.equal(TARGETS.length);
+      expect(await store.outbox.getEvent(lost.id)).to.equal(null);
+      expect((await store.outbox.listEventsWithDeliveries({ limit: 10 })).items.map((i) => i.event.id)).to.deep.equal([first.id]);
       expect(heads(await claimAll())).to.deep.equal(expected(TARGETS, first));
     });
 
@@ -159,11 +159,11 @@ export function outboxContract(setup: (ctx: Mocha.Context) => Promise<OutboxFixt
       const bare = fx.storeWithoutTargets();
       extraStores.push(bare);
       const { event: first } = await created(fx.now(), bare);
-      expect(await bare.getEvent(first.id)).to.deep.equal({ event: first, deliveries: [] });
-      expect((await bare.listEventsWithDeliveries({ limit: 5 })).items).to.deep.equal([{ event: first, deliveries: [] }]);
-      expect(await bare.pendingCount()).to.equal(0);
+      expect(await bare.outbox.getEvent(first.id)).to.deep.equal({ event: first, deliveries: [] });
+      expect((await bare.outbox.listEventsWithDeliveries({ limit: 5 })).items).to.deep.equal([{ event: first, deliveries: [] }]);
+      expect(await bare.outbox.pendingCount()).to.equal(0);
       expect(await claimAll(later(), bare)).to.deep.equal([]);
-      expect(await bare.redeliver(first.id, fx.now())).to.equal(true);
+      expect(await bare.outbox.redeliver(first.id, fx.now())).to.equal(true);
       expect(await claimAll(later(), bare)).to.deep.equal([]);
     });
   });
@@ -185,7 +185,7 @@ export function outboxContract(setup: (ctx: Mocha.Context) => Promise<OutboxFixt
 
       // email's head is still e1 (leased); settling it dead moves email on to e2.
       const email = first.find((c) => c.target === 'email')!;
-      expect(await store.fail(email, attempt(500), null)).to.equal(true);
+      expect(await store.outbox.fail(email, attempt(500), null)).to.equal(true);
       expect(heads(await claimAll())).to.deep.equal(expected(['email'], e2));
 
       await completeAll(second);
@@ -200,7 +200,7 @@ export function outboxContract(setup: (ctx: Mocha.Context) => Promise<OutboxFixt
       expect(heads(all)).to.deep.equal(expected(TARGETS, a.event, b.event, c.event));
 
       const fresh = await created();
-      const limited = await store.claim(later(), 2, LEASE_MS);
+      const limited = await store.outbox.claim(later(), 2, LEASE_MS);
       expect(limited).to.have.length(2);
       expect(limited.every((cl) => cl.event.id === fresh.event.id)).to.equal(true);
       expect(heads(await claimAll())).to.deep.equal(expected(['email', 'webhook:0', 'webhook:1'].filter((t) => !limited.some((l) => l.target === t)), fresh.event));
@@ -209,12 +209,12 @@ export function outboxContract(setup: (ctx: Mocha.Context) => Promise<OutboxFixt
     it('hands out the queue due earliest first', async () => {
       const a = await created();
       const [aWebhook] = (await claimAll()).filter((c) => c.target === 'webhook:0');
-      expect(await store.fail(aWebhook!, attempt(502), later(100))).to.equal(true);
+      expect(await store.outbox.fail(aWebhook!, attempt(502), later(100))).to.equal(true);
       const b = await created();
       // b's queues are due now, a's webhook:0 queue in 100 ms.
-      const [first] = await store.claim(later(200), 1, LEASE_MS);
+      const [first] = await store.outbox.claim(later(200), 1, LEASE_MS);
       expect(first?.event.id).to.equal(b.event.id);
-      const rest = await store.claim(later(200), 10, LEASE_MS);
+      const rest = await store.outbox.claim(later(200), 10, LEASE_MS);
       expect(rest.map((c) => c.event.id).slice(0, 2)).to.deep.equal([b.event.id, b.event.id]);
       expect(rest.map((c) => `${c.target} ${c.event.id}`)[2]).to.equal(`webhook:0 ${a.event.id}`);
     });
@@ -222,35 +222,35 @@ export function outboxContract(setup: (ctx: Mocha.Context) => Promise<OutboxFixt
     it('hides a queue under a live lease from another claimer, and hands it over when the lease ends', async () => {
       const { event: e1 } = await created();
       const t0 = later();
-      const mine = await store.claim(t0, 10, LEASE_MS);
+      const mine = await store.outbox.claim(t0, 10, LEASE_MS);
       expect(mine).to.have.length(TARGETS.length);
-      expect(await store.claim(new Date(t0.getTime() + LEASE_MS - 1), 10, LEASE_MS)).to.deep.equal([]);
+      expect(await store.outbox.claim(new Date(t0.getTime() + LEASE_MS - 1), 10, LEASE_MS)).to.deep.equal([]);
 
-      const theirs = await store.claim(new Date(t0.getTime() + LEASE_MS), 10, LEASE_MS);
+      const theirs = await store.outbox.claim(new Date(t0.getTime() + LEASE_MS), 10, LEASE_MS);
       expect(heads(theirs)).to.deep.equal(expected(TARGETS, e1));
       expect(theirs.every((c) => c.attemptNumber === 1)).to.equal(true);
       expect(new Set([...mine, ...theirs].map((c) => c.leaseToken)).size).to.equal(2 * TARGETS.length);
 
       // The first claimer's lease is gone: its results are refused and write nothing.
       const lateClaim = mine[0]!;
-      expect(await store.complete(lateClaim, attempt())).to.equal(false);
-      expect(await store.fail(mine[1]!, attempt(500), null)).to.equal(false);
-      expect(await store.fail(mine[2]!, attempt(500), later(5000))).to.equal(false);
-      const untouched = await store.getEvent(e1.id);
+      expect(await store.outbox.complete(lateClaim, attempt())).to.equal(false);
+      expect(await store.outbox.fail(mine[1]!, attempt(500), null)).to.equal(false);
+      expect(await store.outbox.fail(mine[2]!, attempt(500), later(5000))).to.equal(false);
+      const untouched = await store.outbox.getEvent(e1.id);
       expect(untouched?.deliveries.map((d) => [d.state, d.attempts.length])).to.deep.equal(TARGETS.map(() => ['pending', 0]));
-      expect(await store.pendingCount()).to.equal(TARGETS.length);
+      expect(await store.outbox.pendingCount()).to.equal(TARGETS.length);
 
       // The new holder settles normally.
       await completeAll(theirs);
-      expect((await store.getEvent(e1.id))?.deliveries.map((d) => d.state)).to.deep.equal(['delivered', 'delivered', 'delivered']);
-      expect(await store.pendingCount()).to.equal(0);
+      expect((await store.outbox.getEvent(e1.id))?.deliveries.map((d) => d.state)).to.deep.equal(['delivered', 'delivered', 'delivered']);
+      expect(await store.outbox.pendingCount()).to.equal(0);
       expect(await claimAll(later(10 * LEASE_MS))).to.deep.equal([]);
     });
 
     it('refuses a claim without a positive limit and lease', async () => {
       for (const [limit, lease] of [[0, LEASE_MS], [1.5, LEASE_MS], [10, 0]] as const) {
         let caught: unknown;
-        await store.claim(later(), limit, lease).catch((err: unknown) => (caught = err));
+        await store.outbox.claim(later(), limit, lease).catch((err: unknown) => (caught = err));
         expect(caught, `${limit}, ${lease}`).to.be.instanceOf(RangeError);
       }
     });
@@ -273,11 +273,11 @@ export function outboxContract(setup: (ctx: Mocha.Context) => Promise<OutboxFixt
         expect(claim?.attemptNumber).to.equal(i + 1);
         const settled =
           i < tries.length - 1
-            ? await store.fail(claim!, record, later(i * 1000 + 500))
-            : await store.complete(claim!, record);
+            ? await store.outbox.fail(claim!, record, later(i * 1000 + 500))
+            : await store.outbox.complete(claim!, record);
         expect(settled).to.equal(true);
       }
-      const delivery = deliveryOf(await store.getEvent(e1.id), 'webhook:1');
+      const delivery = deliveryOf(await store.outbox.getEvent(e1.id), 'webhook:1');
       expect(delivery.attempts).to.deep.equal(tries);
       expect(delivery.state).to.equal('delivered');
       expect(delivery.nextAttemptAt).to.equal(null);
@@ -291,15 +291,15 @@ export function outboxContract(setup: (ctx: Mocha.Context) => Promise<OutboxFixt
       await next(payment);
       const [claim] = (await claimAll()).filter((c) => c.target === 'email');
       const retryAt = later(120_000);
-      expect(await store.fail(claim!, { at: fx.now().toISOString(), durationMs: 3, error: 'smtp 451' }, retryAt)).to.equal(true);
+      expect(await store.outbox.fail(claim!, { at: fx.now().toISOString(), durationMs: 3, error: 'smtp 451' }, retryAt)).to.equal(true);
 
-      const failed = deliveryOf(await store.getEvent(claim!.event.id), 'email');
+      const failed = deliveryOf(await store.outbox.getEvent(claim!.event.id), 'email');
       expect(failed).to.deep.include({ state: 'pending', nextAttemptAt: retryAt.toISOString(), deliveredAt: null });
       expect(failed.attempts).to.deep.equal([{ at: fx.now().toISOString(), durationMs: 3, error: 'smtp 451' }]);
 
-      const before = await store.claim(new Date(retryAt.getTime() - 1), 10, LEASE_MS);
+      const before = await store.outbox.claim(new Date(retryAt.getTime() - 1), 10, LEASE_MS);
       expect(before.filter((c) => c.target === 'email')).to.deep.equal([]);
-      const due = (await store.claim(retryAt, 10, LEASE_MS)).filter((c) => c.target === 'email');
+      const due = (await store.outbox.claim(retryAt, 10, LEASE_MS)).filter((c) => c.target === 'email');
       expect(due.map((c) => [c.event.id, c.attemptNumber])).to.deep.equal([[claim!.event.id, 2]]);
     });
 
@@ -308,29 +308,29 @@ export function outboxContract(setup: (ctx: Mocha.Context) => Promise<OutboxFixt
       const { event: e2 } = await next(payment);
       const claims = await claimAll();
       const webhook = claims.find((c) => c.target === 'webhook:0')!;
-      expect(await store.fail(webhook, attempt(410), null)).to.equal(true);
+      expect(await store.outbox.fail(webhook, attempt(410), null)).to.equal(true);
 
-      const dead = deliveryOf(await store.getEvent(e1.id), 'webhook:0');
+      const dead = deliveryOf(await store.outbox.getEvent(e1.id), 'webhook:0');
       expect(dead).to.deep.include({ state: 'dead', nextAttemptAt: null, deliveredAt: null });
       expect(dead.attempts.map((a) => a.status)).to.deep.equal([410]);
-      expect(heads(await store.claim(fx.now(), 10, LEASE_MS))).to.deep.equal(expected(['webhook:0'], e2));
-      expect(await store.pendingCount()).to.equal(2 * TARGETS.length - 1);
+      expect(heads(await store.outbox.claim(fx.now(), 10, LEASE_MS))).to.deep.equal(expected(['webhook:0'], e2));
+      expect(await store.outbox.pendingCount()).to.equal(2 * TARGETS.length - 1);
     });
 
     it('forgets a queue once its last event is settled', async () => {
       const { event: e1 } = await created();
       await completeAll(await claimAll());
       expect(await claimAll(later(100 * LEASE_MS))).to.deep.equal([]);
-      expect(await store.pendingCount()).to.equal(0);
-      expect((await store.getEvent(e1.id))?.deliveries.every((d) => d.state === 'delivered')).to.equal(true);
+      expect(await store.outbox.pendingCount()).to.equal(0);
+      expect((await store.outbox.getEvent(e1.id))?.deliveries.every((d) => d.state === 'delivered')).to.equal(true);
     });
 
     it('refuses a second settlement of the same claim', async () => {
       await created();
       const [claim] = await claimAll();
-      expect(await store.complete(claim!, attempt())).to.equal(true);
-      expect(await store.complete(claim!, attempt())).to.equal(false);
-      expect(await store.fail(claim!, attempt(500), null)).to.equal(false);
+      expect(await store.outbox.complete(claim!, attempt())).to.equal(true);
+      expect(await store.outbox.complete(claim!, attempt())).to.equal(false);
+      expect(await store.outbox.fail(claim!, attempt(500), null)).to.equal(false);
     });
   });
 
@@ -343,7 +343,7 @@ export function outboxContract(setup: (ctx: Mocha.Context) => Promise<OutboxFixt
       const retryAt = later(FAR);
       for (const claim of await claimAll()) {
         if (claim.target === 'email') continue;
-        expect(await store.fail(claim, attempt(503), retryAt)).to.equal(true);
+        expect(await store.outbox.fail(claim, attempt(503), retryAt)).to.equal(true);
       }
       return { events: made.map((m) => m.event), retryAt };
     }
@@ -352,7 +352,7 @@ export function outboxContract(setup: (ctx: Mocha.Context) => Promise<OutboxFixt
       const { events, retryAt } = await backlog();
       const { event: fresh } = await created();
       const [success] = (await claimAll()).filter((c) => c.target === 'webhook:0' && c.event.id === fresh.id);
-      expect(await store.complete(success!, attempt(), { catchUp: 10 })).to.equal(true);
+      expect(await store.outbox.complete(success!, attempt(), { catchUp: 10 })).to.equal(true);
 
       const due = (await claimAll(later(1000))).filter((c) => c.target !== 'email');
       expect(heads(due), 'the webhook:0 backlog is due now; webhook:1 still backs off').to.deep.equal(expected(['webhook:0'], ...events));
@@ -360,7 +360,7 @@ export function outboxContract(setup: (ctx: Mocha.Context) => Promise<OutboxFixt
         expect(claim.attemptNumber).to.equal(2);
         expect(claim.queuedAt, 'the retry window still counts from the first queuing').to.equal(fx.now().toISOString());
       }
-      const waiting = deliveryOf(await store.getEvent(events[0]!.id), 'webhook:1');
+      const waiting = deliveryOf(await store.outbox.getEvent(events[0]!.id), 'webhook:1');
       expect(waiting.nextAttemptAt).to.equal(retryAt.toISOString());
     });
 
@@ -368,8 +368,8 @@ export function outboxContract(setup: (ctx: Mocha.Context) => Promise<OutboxFixt
       const { events } = await backlog();
       const { event: fresh } = await created();
       const [success] = (await claimAll()).filter((c) => c.target === 'webhook:0' && c.event.id === fresh.id);
-      await store.complete(success!, attempt(), { catchUp: 10 });
-      const brought = deliveryOf(await store.getEvent(events[1]!.id), 'webhook:0');
+      await store.outbox.complete(success!, attempt(), { catchUp: 10 });
+      const brought = deliveryOf(await store.outbox.getEvent(events[1]!.id), 'webhook:0');
       expect(brought).to.deep.include({ state: 'pending', nextAttemptAt: fx.now().toISOString() });
     });
 
@@ -377,8 +377,8 @@ export function outboxContract(setup: (ctx: Mocha.Context) => Promise<OutboxFixt
       await backlog();
       const { event: fresh } = await created();
       const claims = (await claimAll()).filter((c) => c.event.id === fresh.id);
-      expect(await store.complete(claims.find((c) => c.target === 'webhook:0')!, attempt())).to.equal(true);
-      expect(await store.complete(claims.find((c) => c.target === 'webhook:1')!, attempt(), { catchUp: 0 })).to.equal(true);
+      expect(await store.outbox.complete(claims.find((c) => c.target === 'webhook:0')!, attempt())).to.equal(true);
+      expect(await store.outbox.complete(claims.find((c) => c.target === 'webhook:1')!, attempt(), { catchUp: 0 })).to.equal(true);
       expect((await claimAll(later(1000))).filter((c) => c.target !== 'email')).to.deep.equal([]);
     });
 
@@ -389,11 +389,11 @@ export function outboxContract(setup: (ctx: Mocha.Context) => Promise<OutboxFixt
       const claims = (await claimAll()).filter((c) => c.target === 'webhook:0' && c.event.id !== events[0]!.id);
       const successes = claims.filter((c) => c.event.id === first.event.id || c.event.id === second.event.id);
       expect(successes).to.have.length(2);
-      await store.complete(successes[0]!, attempt(), { catchUp: 2 });
-      const afterOne = (await store.claim(later(1000), 100, LEASE_MS)).filter((c) => c.target === 'webhook:0');
+      await store.outbox.complete(successes[0]!, attempt(), { catchUp: 2 });
+      const afterOne = (await store.outbox.claim(later(1000), 100, LEASE_MS)).filter((c) => c.target === 'webhook:0');
       expect(afterOne).to.have.length(2);
-      await store.complete(successes[1]!, attempt(), { catchUp: 2 });
-      const afterTwo = (await store.claim(later(2000), 100, LEASE_MS)).filter((c) => c.target === 'webhook:0');
+      await store.outbox.complete(successes[1]!, attempt(), { catchUp: 2 });
+      const afterTwo = (await store.outbox.claim(later(2000), 100, LEASE_MS)).filter((c) => c.target === 'webhook:0');
       expect([...afterOne, ...afterTwo].map((c) => c.event.id).sort()).to.deep.equal(events.map((e) => e.id).sort());
     });
 
@@ -403,13 +403,13 @@ export function outboxContract(setup: (ctx: Mocha.Context) => Promise<OutboxFixt
       const firstTry = (await claimAll()).filter((c) => c.target === 'webhook:0');
       const failing = firstTry.find((c) => c.event.id === e1.id)!;
       const succeeding = firstTry.find((c) => c.event.id === fresh.id)!;
-      expect(await store.fail(failing, attempt(503), later(500))).to.equal(true);
+      expect(await store.outbox.fail(failing, attempt(503), later(500))).to.equal(true);
       // The retry is claimed (leased) before the other try succeeds.
-      const retry = (await store.claim(later(500), 10, LEASE_MS)).filter((c) => c.target === 'webhook:0');
+      const retry = (await store.outbox.claim(later(500), 10, LEASE_MS)).filter((c) => c.target === 'webhook:0');
       expect(retry.map((c) => c.event.id)).to.deep.equal([e1.id]);
-      expect(await store.complete(succeeding, attempt(), { catchUp: 10 })).to.equal(true);
-      expect((await store.claim(later(1000), 10, LEASE_MS)).filter((c) => c.target === 'webhook:0'), 'still leased').to.deep.equal([]);
-      expect(await store.complete(retry[0]!, attempt())).to.equal(true);
+      expect(await store.outbox.complete(succeeding, attempt(), { catchUp: 10 })).to.equal(true);
+      expect((await store.outbox.claim(later(1000), 10, LEASE_MS)).filter((c) => c.target === 'webhook:0'), 'still leased').to.deep.equal([]);
+      expect(await store.outbox.complete(retry[0]!, attempt())).to.equal(true);
     });
   });
 
@@ -418,24 +418,24 @@ export function outboxContract(setup: (ctx: Mocha.Context) => Promise<OutboxFixt
       const { event: e1 } = await created();
       const claims = await claimAll();
       for (const c of claims) {
-        expect(c.target === 'email' ? await store.fail(c, attempt(550), null) : await store.complete(c, attempt())).to.equal(true);
+        expect(c.target === 'email' ? await store.outbox.fail(c, attempt(550), null) : await store.outbox.complete(c, attempt())).to.equal(true);
       }
-      expect(await store.pendingCount()).to.equal(0);
+      expect(await store.outbox.pendingCount()).to.equal(0);
 
       const at = later(5000);
-      expect(await store.redeliver(e1.id, at)).to.equal(true);
-      expect(await store.pendingCount()).to.equal(TARGETS.length);
-      const requeued = await store.getEvent(e1.id);
+      expect(await store.outbox.redeliver(e1.id, at)).to.equal(true);
+      expect(await store.outbox.pendingCount()).to.equal(TARGETS.length);
+      const requeued = await store.outbox.getEvent(e1.id);
       for (const d of requeued!.deliveries) {
         expect(d).to.deep.include({ state: 'pending', nextAttemptAt: at.toISOString(), queuedAt: at.toISOString(), deliveredAt: null });
         expect(d.attempts).to.have.length(1);
       }
-      expect(await store.claim(new Date(at.getTime() - 1), 10, LEASE_MS)).to.deep.equal([]);
-      const again = await store.claim(at, 10, LEASE_MS);
+      expect(await store.outbox.claim(new Date(at.getTime() - 1), 10, LEASE_MS)).to.deep.equal([]);
+      const again = await store.outbox.claim(at, 10, LEASE_MS);
       expect(heads(again)).to.deep.equal(expected(TARGETS, e1));
       expect(again.every((c) => c.attemptNumber === 2 && c.queuedAt === at.toISOString())).to.equal(true);
       await completeAll(again);
-      const twice = await store.getEvent(e1.id);
+      const twice = await store.outbox.getEvent(e1.id);
       expect(twice!.deliveries.map((d) => [d.state, d.attempts.map((a) => a.status)])).to.deep.equal([
         ['delivered', [200, 200]],
         ['delivered', [200, 200]],
@@ -447,9 +447,9 @@ export function outboxContract(setup: (ctx: Mocha.Context) => Promise<OutboxFixt
       const { payment, event: e1 } = await created();
       await completeAll(await claimAll());
       const { event: e2 } = await next(payment);
-      expect(await store.redeliver(e1.id, fx.now())).to.equal(true);
-      expect(await store.redeliver(e1.id, fx.now())).to.equal(true);
-      expect(await store.pendingCount()).to.equal(2 * TARGETS.length);
+      expect(await store.outbox.redeliver(e1.id, fx.now())).to.equal(true);
+      expect(await store.outbox.redeliver(e1.id, fx.now())).to.equal(true);
+      expect(await store.outbox.pendingCount()).to.equal(2 * TARGETS.length);
       const first = await claimAll();
       expect(heads(first)).to.deep.equal(expected(TARGETS, e2));
       await completeAll(first);
@@ -462,49 +462,49 @@ export function outboxContract(setup: (ctx: Mocha.Context) => Promise<OutboxFixt
     it('leaves a head under a live lease with its holder', async () => {
       const { event: e1 } = await created();
       const mine = await claimAll();
-      expect(await store.redeliver(e1.id, later())).to.equal(true);
+      expect(await store.outbox.redeliver(e1.id, later())).to.equal(true);
       expect(await claimAll(later(2000))).to.deep.equal([]);
       await completeAll(mine);
-      expect(await store.pendingCount()).to.equal(0);
+      expect(await store.outbox.pendingCount()).to.equal(0);
     });
 
     it('queues again only the targets asked for, leaving the other deliveries as they are', async () => {
       const { event: e1 } = await created();
       await completeAll(await claimAll());
-      const before = await store.getEvent(e1.id);
+      const before = await store.outbox.getEvent(e1.id);
 
       const at = later(5000);
-      expect(await store.redeliver(e1.id, at, ['webhook:1'])).to.equal(true);
-      expect(await store.pendingCount()).to.equal(1);
-      const after = await store.getEvent(e1.id);
+      expect(await store.outbox.redeliver(e1.id, at, ['webhook:1'])).to.equal(true);
+      expect(await store.outbox.pendingCount()).to.equal(1);
+      const after = await store.outbox.getEvent(e1.id);
       expect(deliveryOf(after, 'webhook:1')).to.deep.include({ state: 'pending', nextAttemptAt: at.toISOString(), queuedAt: at.toISOString(), deliveredAt: null });
       for (const target of ['webhook:0', 'email']) expect(deliveryOf(after, target), target).to.deep.equal(deliveryOf(before, target));
-      expect(heads(await store.claim(at, 10, LEASE_MS))).to.deep.equal(expected(['webhook:1'], e1));
+      expect(heads(await store.outbox.claim(at, 10, LEASE_MS))).to.deep.equal(expected(['webhook:1'], e1));
     });
 
     it('refuses a target that is not configured, changing nothing', async () => {
       const { event: e1 } = await created();
       await completeAll(await claimAll());
-      const refused = await store.redeliver(e1.id, later(), ['webhook:0', 'email:buyer']).then(
+      const refused = await store.outbox.redeliver(e1.id, later(), ['webhook:0', 'email:buyer']).then(
         () => null,
         (err: unknown) => err,
       );
       expect(refused).to.be.instanceOf(RangeError);
-      expect(await store.pendingCount()).to.equal(0);
+      expect(await store.outbox.pendingCount()).to.equal(0);
     });
 
     it('answers false for an unknown event', async () => {
-      expect(await store.redeliver(newId('evt'), fx.now())).to.equal(false);
-      expect(await store.getEvent(newId('evt'))).to.equal(null);
+      expect(await store.outbox.redeliver(newId('evt'), fx.now())).to.equal(false);
+      expect(await store.outbox.getEvent(newId('evt'))).to.equal(null);
     });
   });
 
   describe('listEventsWithDeliveries', () => {
-    async function allPages(query: Parameters<GatewayStore['listEventsWithDeliveries']>[0]): Promise<string[][]> {
+    async function allPages(query: Parameters<GatewayStore['outbox']['listEventsWithDeliveries']>[0]): Promise<string[][]> {
       const pages: string[][] = [];
       let cursor: string | undefined;
       for (let i = 0; i < 50; i += 1) {
-        const page = await store.listEventsWithDeliveries(cursor === undefined ? query : { ...query, cursor });
+        const page = await store.outbox.listEventsWithDeliveries(cursor === undefined ? query : { ...query, cursor });
         pages.push(page.items.map((item) => item.event.id));
         if (page.nextCursor === null) return pages;
         cursor = page.nextCursor;
@@ -522,7 +522,7 @@ export function outboxContract(setup: (ctx: Mocha.Context) => Promise<OutboxFixt
       expect(await allPages({ limit: 3 })).to.deep.equal([newestFirst.slice(0, 3), newestFirst.slice(3, 6), newestFirst.slice(6)]);
       expect(await allPages({ limit: 8 })).to.deep.equal([newestFirst]);
 
-      const [item] = (await store.listEventsWithDeliveries({ limit: 1 })).items;
+      const [item] = (await store.outbox.listEventsWithDeliveries({ limit: 1 })).items;
       expect(item?.deliveries.map((d) => [d.target, d.state])).to.deep.equal(TARGETS.map((t) => [t, 'pending']));
     });
 
@@ -535,8 +535,8 @@ export function outboxContract(setup: (ctx: Mocha.Context) => Promise<OutboxFixt
 
       // Deliver one's creation everywhere; kill two's creation on email.
       for (const c of await claimAll(later(10))) {
-        if (c.event.id === one.event.id) expect(await store.complete(c, attempt())).to.equal(true);
-        else if (c.target === 'email') expect(await store.fail(c, attempt(550), null)).to.equal(true);
+        if (c.event.id === one.event.id) expect(await store.outbox.complete(c, attempt())).to.equal(true);
+        else if (c.target === 'email') expect(await store.outbox.fail(c, attempt(550), null)).to.equal(true);
       }
 
       expect((await allPages({ limit: 10, type: 'payment.created' })).flat()).to.deep.equal([two.event.id, one.event.id]);
@@ -556,17 +556,17 @@ export function outboxContract(setup: (ctx: Mocha.Context) => Promise<OutboxFixt
       expect((await allPages({ limit: 2, paymentId: one.payment.id, deliveryState: 'dead' })).flat()).to.deep.equal([]);
       expect((await allPages({ limit: 2, paymentId: newId('pay') })).flat()).to.deep.equal([]);
 
-      const [dead] = (await store.listEventsWithDeliveries({ limit: 1, deliveryState: 'dead' })).items;
+      const [dead] = (await store.outbox.listEventsWithDeliveries({ limit: 1, deliveryState: 'dead' })).items;
       expect(dead?.deliveries.map((d) => d.state)).to.deep.equal(['pending', 'pending', 'dead']);
       expect(deliveryOf(dead!, 'email').attempts).to.deep.equal([attempt(550)]);
     });
 
     it('rejects a cursor it did not make and a limit below one', async () => {
       let badCursor: unknown;
-      await store.listEventsWithDeliveries({ limit: 5, cursor: 'nope' }).catch((err: unknown) => (badCursor = err));
+      await store.outbox.listEventsWithDeliveries({ limit: 5, cursor: 'nope' }).catch((err: unknown) => (badCursor = err));
       expect(badCursor).to.be.instanceOf(ValidationError);
       let badLimit: unknown;
-      await store.listEventsWithDeliveries({ limit: 0 }).catch((err: unknown) => (badLimit = err));
+      await store.outbox.listEventsWithDeliveries({ limit: 0 }).catch((err: unknown) => (badLimit = err));
       expect(badLimit).to.be.instanceOf(RangeError);
     });
   });
@@ -574,13 +574,13 @@ export function outboxContract(setup: (ctx: Mocha.Context) => Promise<OutboxFixt
   describe('copies', () => {
     it('hands out copies: changing what was read changes nothing stored', async () => {
       const { event: e1 } = await created();
-      const read = await store.getEvent(e1.id);
+      const read = await store.outbox.getEvent(e1.id);
       read!.event.type = 'payment.succeeded';
       read!.deliveries[0]!.attempts.push(attempt());
       const [claim] = await claimAll();
       claim!.event.paymentVersion = 99;
-      expect(await store.getEvent(e1.id)).to.deep.include({ event: e1 });
-      expect((await store.getEvent(e1.id))!.deliveries[0]!.attempts).to.deep.equal([]);
+      expect(await store.outbox.getEvent(e1.id)).to.deep.include({ event: e1 });
+      expect((await store.outbox.getEvent(e1.id))!.deliveries[0]!.attempts).to.deep.equal([]);
     });
   });
 }

@@ -43,7 +43,7 @@ describe('Redis outbox specifics', () => {
     expect(caught).to.be.instanceOf(Error);
     expect((await redis.keys(`${prefix}*`)).sort()).to.deep.equal(before);
     expect(await store.getPayment(p.id)).to.deep.equal(p);
-    expect(await store.pendingCount()).to.equal(2);
+    expect(await store.outbox.pendingCount()).to.equal(2);
   });
 
   it('keeps every outbox key under the prefix, and the layout it documents', async () => {
@@ -51,7 +51,7 @@ describe('Redis outbox specifics', () => {
     const p = freshPayment();
     const e = event(p);
     await store.createPayment({ payment: p, events: [e] });
-    const [claim] = await store.claim(new Date(Date.now() + 1000), 1, 30_000);
+    const [claim] = await store.outbox.claim(new Date(Date.now() + 1000), 1, 30_000);
     const ours = (await redis.keys(`${prefix}*`)).map((k) => k.slice(prefix.length)).sort();
     expect(await redis.dbsize()).to.equal(before + ours.length);
     expect(ours).to.include.members([
@@ -83,8 +83,8 @@ describe('Redis outbox specifics', () => {
     const e = event(p);
     await created.createPayment({ payment: p, events: [e] });
     await memory.createPayment({ payment: p, events: [e] });
-    expect((await created.getEvent(e.id))?.deliveries.map((d) => d.target)).to.deep.equal(['email']);
-    expect((await memory.getEvent(e.id))?.deliveries.map((d) => d.target)).to.deep.equal(['email', 'webhook:0']);
+    expect((await created.outbox.getEvent(e.id))?.deliveries.map((d) => d.target)).to.deep.equal(['email']);
+    expect((await memory.outbox.getEvent(e.id))?.deliveries.map((d) => d.target)).to.deep.equal(['email', 'webhook:0']);
     await created.close();
     await memory.close();
   });

@@ -49,7 +49,7 @@ function journeys(kind: 'memory' | 'redis'): void {
       if (kind === 'redis') {
         const url = await requireRedis(this);
         redis = new Redis(url);
-        stack = await startStack({ deps: { store: new RedisPaymentStore(redis, { prefix: randomPrefix() }) } });
+        stack = await startStack({ deps: { store: (outboxTargets: string[]) => new RedisPaymentStore(redis!, { prefix: randomPrefix(), outboxTargets }) } });
       } else {
         stack = await startStack();
       }
@@ -147,7 +147,7 @@ function journeys(kind: 'memory' | 'redis'): void {
     it('a success the bank reports after expiry is recorded and flagged', async () => {
       // Both parties' clocks agree here: the payment simply lives one second.
       await stack.close();
-      stack = await startStack({ env: { PAYMENT_TTL: '1s' }, ...(redis ? { deps: { store: new RedisPaymentStore(redis, { prefix: randomPrefix() }) } } : {}) });
+      stack = await startStack({ env: { PAYMENT_TTL: '1s' }, ...(redis ? { deps: { store: (outboxTargets: string[]) => new RedisPaymentStore(redis!, { prefix: randomPrefix(), outboxTargets }) } } : {}) });
       const payment = await stack.createPayment();
       const browser = new Browser();
       const card = await toBank(browser, payment.checkoutUrl);

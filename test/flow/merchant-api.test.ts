@@ -240,7 +240,7 @@ describe('merchant API', () => {
     it('refuses to cancel a succeeded payment with 409', async () => {
       const created = await create(validPayment());
       const { attempt } = await gw.app.gateway.service.startAttempt(created.body.id, 'native');
-      await gw.app.gateway.service.applyBankOutcome('native', { attemptRef: attempt!.ref, status: 'authorised', amount: 2480, currency: 'EUR' });
+      await gw.app.gateway.service.receiveBankMessage('native', { outcome: { attemptRef: attempt!.ref, status: 'authorised', amount: 2480, currency: 'EUR' } });
       const res = await api().post(`/api/v1/payments/${created.body.id}/cancel`).set(auth);
       expect(res.status).to.equal(409);
       expect(res.headers['content-type']).to.contain(PROBLEM);

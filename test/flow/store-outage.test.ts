@@ -9,7 +9,7 @@ import { DeliveryWorker } from '../../src/notify/delivery-worker.js';
 import { openRedis } from '../../src/store/redis-connection.js';
 import { RedisPaymentStore } from '../../src/store/redis-store.js';
 import { formFields, lyraResponse, PAYZEN_URL, SITE_ID, TEST_KEY } from '../connectors/lyra/lyra-bank.js';
-import { API_KEY, testGateway, validPayment, type TestGateway } from '../support/gateway.js';
+import { API_KEY, servicesOf, testGateway, validPayment, type TestGateway } from '../support/gateway.js';
 import { delay, freePort, waitFor } from '../support/processes.js';
 import { randomPrefix, requireRedis } from '../support/redis-server.js';
 import { RedisProcess } from '../support/redis-process.js';
@@ -70,8 +70,12 @@ describe('store outages under a gateway in this process', function () {
     redis ??= await RedisProcess.create(await freePort());
     await redis.start();
     const prefix = randomPrefix();
-    const store = new RedisPaymentStore(openRedis(redis.url, { name: 'payments', logger: quiet }), { prefix, ownsConnection: true });
-    storeFor?.(store);
+    const url = redis.url;
+    const store = (outboxTargets: string[]) => {
+      const built = new RedisPaymentStore(openRedis(url, { name: 'payments', logger: quiet }), { prefix, ownsConnection: true, outboxTargets });
+      storeFor?.(built);
+      return built;
+    };
     const gw = await testGateway({ store, env: { REDIS_URL: redis.url, REDIS_PREFIX: prefix }, ...(connectors ? { connectors } : {}) });
     gateways.push(gw);
     return gw;
@@ -138,7 +142,7 @@ describe('store outages under a gateway in this process', function () {
     await requireRedis(this);
     let store: RedisPaymentStore | undefined;
     const gw = await gatewayOnOwnRedis(
-      () => [new LyraConnector({ siteId: SITE_ID, ctxMode: 'TEST', key: TEST_KEY, paymentUrl: PAYZEN_URL, signatureAlgorithm: 'HMAC-SHA-256', services: store! })],
+      () => [new LyraConnector({ siteId: SITE_ID, ctxMode: 'TEST', key: TEST_KEY, paymentUrl: PAYZEN_URL, signatureAlgorithm: 'HMAC-SHA-256', services: servicesOf(() => store) })],
       (s) => (store = s),
     );
     const payment = (await api(gw).create()).body;

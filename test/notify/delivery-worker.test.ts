@@ -9,6 +9,7 @@ import { DeliveryWorker } from '../../src/notify/delivery-worker.js';
 import { WebhookChannel } from '../../src/notify/webhook-channel.js';
 import { PaymentService } from '../../src/service/payment-service.js';
 import { MemoryPaymentStore } from '../../src/store/memory-store.js';
+import { connectorsNamed } from '../support/payment-connectors.js';
 
 const ENDPOINT = 'https://merchant.example';
 const SECRET = 'whsec_worker_test_0123456789';
@@ -30,7 +31,7 @@ describe('delivery worker', () => {
     nock.disableNetConnect();
     now = new Date('2026-01-10T10:00:00.000Z');
     store = new MemoryPaymentStore({ clock, outboxTargets: ['webhook:0'] });
-    service = new PaymentService(store, { ttlMs: 30 * 60_000, attemptReuseMs: 600_000, clock });
+    service = new PaymentService(store, { connectors: connectorsNamed('native'), ttlMs: 30 * 60_000, attemptReuseMs: 600_000, clock });
     keystore = await GatewayKeystore.ephemeral();
     worker = new DeliveryWorker({
       store,
@@ -61,12 +62,12 @@ describe('delivery worker', () => {
     const [event] = await store.listEvents(payment.id);
     nock(ENDPOINT).post('/hooks').reply(500).post('/hooks').delay(1_000).reply(200).post('/hooks').reply(204);
     await worker.runOnce();
-    let found = await store.getEvent(event!.id);
+    let found = await store.outbox.getEvent(event!.id);
     expect(found!.deliveries[0]!.state).to.equal('pending');
     // Back-off: the next try is not due until its time comes.
     expect(await worker.runOnce()).to.equal(0);
     await drain(5);
-    found = await store.getEvent(event!.id);
+    found = await store.outbox.getEvent(event!.id);
     const delivery = found!.deliveries[0]!;
     expect(delivery.state).to.equal('delivered');
     expect(delivery.attempts.map((a) => a.status ?? a.error)).to.deep.equal([500, 'timeout', 204]);
@@ -85,7 +86,7 @@ describe('delivery worker', () => {
     expect(await worker.runOnce(), 'the three waiting ones were brought forward by that success').to.equal(3);
     for (const { payment } of [...waiting, { payment: fresh }]) {
       const [event] = await store.listEvents(payment.id);
-      expect((await store.getEvent(event!.id))!.deliveries[0]!.state).to.equal('delivered');
+      expect((await store.outbox.getEvent(event!.id))!.deliveries[0]!.state).to.equal('delivered');
     }
     expect(nock.isDone()).to.equal(true);
   });
@@ -97,7 +98,7 @@ describe('delivery worker', () => {
     const due: number[] = [];
     for (let i = 0; i < 3; i += 1) {
       await worker.runOnce();
-      const d = (await store.getEvent(event!.id))!.deliveries[0]!;
+      const d = (await store.outbox.getEvent(event!.id))!.deliveries[0]!;
       due.push(Date.parse(d.nextAttemptAt!) - now.getTime());
       now = new Date(Date.parse(d.nextAttemptAt!));
     }
@@ -110,7 +111,7 @@ describe('delivery worker', () => {
     const [event] = await store.listEvents(payment.id);
     nock(ENDPOINT).post('/hooks').times(1000).reply(503);
     await drain(30, 10 * 60_000);
-    let delivery = (await store.getEvent(event!.id))!.deliveries[0]!;
+    let delivery = (await store.outbox.getEvent(event!.id))!.deliveries[0]!;
     expect(delivery.state).to.equal('dead');
     const tries = delivery.attempts.length;
     expect(tries).to.be.greaterThan(3);
@@ -119,9 +120,9 @@ describe('delivery worker', () => {
 
     nock.cleanAll();
     nock(ENDPOINT).post('/hooks').reply(200);
-    expect(await store.redeliver(event!.id, now)).to.equal(true);
+    expect(await store.outbox.redeliver(event!.id, now)).to.equal(true);
     await worker.runOnce();
-    delivery = (await store.getEvent(event!.id))!.deliveries[0]!;
+    delivery = (await store.outbox.getEvent(event!.id))!.deliveries[0]!;
     expect(delivery.state).to.equal('delivered');
     expect(delivery.attempts).to.have.length(tries + 1);
   });
@@ -156,7 +157,7 @@ describe('delivery worker', () => {
     const a = (await newPayment('order-a')).payment;
     const b = (await newPayment('order-b')).payment;
     const { attempt } = await service.startAttempt(a.id, 'native');
-    await service.applyBankOutcome('native', { attemptRef: attempt!.ref, status: 'refused', amount: 2480, currency: 'EUR' });
+    await service.receiveBankMessage('native', { outcome: { attemptRef: attempt!.ref, status: 'refused', amount: 2480, currency: 'EUR' } });
     await service.startAttempt(a.id, 'native');
     const seen: Array<{ payment: string; type: string; version: number }> = [];
     nock(ENDPOINT)
@@ -179,7 +180,7 @@ describe('delivery worker', () => {
     const firstB = seen.findIndex((s) => s.payment === b.id);
     const firstA = seen.findIndex((s) => s.payment === a.id && s.type === 'payment.created');
     expect(firstB).to.be.lessThan(firstA);
-    expect(await store.pendingCount()).to.equal(0);
+    expect(await store.outbox.pendingCount()).to.equal(0);
   });
 
   it('does not follow a redirect: a 302 is a failed try', async () => {
@@ -188,7 +189,7 @@ describe('delivery worker', () => {
     const elsewhere = nock('https://elsewhere.example').post('/steal').reply(200);
     await worker.runOnce();
     expect(elsewhere.isDone()).to.equal(false);
-    const page = await store.listEventsWithDeliveries({ limit: 10 });
+    const page = await store.outbox.listEventsWithDeliveries({ limit: 10 });
     expect(page.items[0]!.deliveries[0]!.attempts[0]!.status).to.equal(302);
     expect(page.items[0]!.deliveries[0]!.state).to.equal('pending');
   });

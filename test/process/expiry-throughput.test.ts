@@ -4,6 +4,7 @@ import { PaymentService } from '../../src/service/payment-service.js';
 import { RedisPaymentStore } from '../../src/store/redis-store.js';
 import { freePort, gatewayEnv, gatewayFiles, ProcessGroup, waitFor, waitForGateway, type ChildHandle, type GatewayFiles } from '../support/processes.js';
 import { randomPrefix, requireRedis } from '../support/redis-server.js';
+import { connectorsNamed } from '../support/payment-connectors.js';
 
 const PAYMENTS = 500;
 // Longer than making the payments takes, so they fall due together, after the making, in a burst.
@@ -57,7 +58,7 @@ describe('processes: expiry keeps up with abandoned payments', function () {
 
     // Made here on the same Redis, as a gateway's API would make them, only faster than HTTP.
     store = new RedisPaymentStore(new Redis(redisUrl), { prefix, ownsConnection: true, outboxTargets: ['webhook:0', 'email:buyer'] });
-    const service = new PaymentService(store, { ttlMs: TTL_MS, attemptReuseMs: 60_000 });
+    const service = new PaymentService(store, { connectors: connectorsNamed('native'), ttlMs: TTL_MS, attemptReuseMs: 60_000 });
     const ids: string[] = [];
     let lastExpiresAt = 0;
     let firstExpiresAt = Infinity;
@@ -89,7 +90,7 @@ describe('processes: expiry keeps up with abandoned payments', function () {
     // Two instances swept together: still one expiry, one event, per payment.
     const expiredEvents = await Promise.all(ids.map(async (id) => (await store!.listEvents(id)).filter((e) => e.type === 'payment.expired').length));
     expect(expiredEvents.filter((n) => n !== 1), 'payments without exactly one payment.expired').to.deep.equal([]);
-    const listed = await store.listEventsWithDeliveries({ type: 'payment.expired', limit: 100 });
+    const listed = await store.outbox.listEventsWithDeliveries({ type: 'payment.expired', limit: 100 });
     expect(listed.items).to.have.length(100);
   });
 });

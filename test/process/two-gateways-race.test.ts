@@ -25,6 +25,7 @@ import {
   type ReceivedWebhook,
 } from '../support/processes.js';
 import { randomPrefix, requireRedis } from '../support/redis-server.js';
+import { connectorsNamed } from '../support/payment-connectors.js';
 
 const ROUNDS = 20;
 
@@ -87,7 +88,7 @@ describe('processes: two gateways receive the bank return and the notification a
     // A third party on the same Redis starts the attempts (as the checkout "Pay" would), with the
     // gateways' own outbox targets so its events are owed to the same webhook and mailbox.
     store = new RedisPaymentStore(new Redis(redisUrl), { prefix, ownsConnection: true, outboxTargets: ['webhook:0', 'email:buyer'] });
-    const service = new PaymentService(store, { ttlMs: 30 * 60_000, attemptReuseMs: 10 * 60_000 });
+    const service = new PaymentService(store, { connectors: connectorsNamed('native'), ttlMs: 30 * 60_000, attemptReuseMs: 10 * 60_000 });
 
     const payments: string[] = [];
     const attemptRefs: string[] = [];

@@ -18,6 +18,7 @@ import {
   type LocalServer,
 } from '../support/processes.js';
 import { randomPrefix, requireRedis } from '../support/redis-server.js';
+import { connectorsNamed } from '../support/payment-connectors.js';
 
 const PAYMENTS = 250;
 const EVENTS_PER_PAYMENT = 4;
@@ -140,7 +141,7 @@ async function paymentWithFourEvents(service: PaymentService, index: number): Pr
   });
   const events: PaymentEvent[] = [{ id: '', type: 'payment.created', paymentId: payment.id, paymentVersion: 1, occurredAt: payment.createdAt }];
   const first = await service.startAttempt(payment.id, 'native');
-  const refused = await service.applyBankOutcome('native', { attemptRef: first.attempt!.ref, status: 'refused', amount: payment.amount, currency: payment.currency, responseCode: '05' });
+  const { transition: refused } = await service.receiveBankMessage('native', { outcome: { attemptRef: first.attempt!.ref, status: 'refused', amount: payment.amount, currency: payment.currency, responseCode: '05' } });
   const second = await service.startAttempt(payment.id, 'native');
   events.push(...first.events, ...refused.events, ...second.events);
   return events;
@@ -171,7 +172,7 @@ describe('processes: two delivery workers on one Redis', function () {
     files = await gatewayFiles();
     receiver = await new TwoWorkerReceiver().start();
     store = new RedisPaymentStore(new Redis(redisUrl), { prefix, ownsConnection: true, outboxTargets: ['webhook:0'] });
-    const service = new PaymentService(store, { ttlMs: 30 * 60_000, attemptReuseMs: 10 * 60_000 });
+    const service = new PaymentService(store, { connectors: connectorsNamed('native'), ttlMs: 30 * 60_000, attemptReuseMs: 10 * 60_000 });
 
     const producedAt = Date.now();
     const expectedVersions = new Map<string, number[]>();
@@ -187,12 +188,12 @@ describe('processes: two delivery workers on one Redis', function () {
     // The created events' ids are not returned by the service: read them from the outbox listing.
     let cursor: string | undefined;
     do {
-      const page = await store.listEventsWithDeliveries({ type: 'payment.created', limit: 100, ...(cursor ? { cursor } : {}) });
+      const page = await store.outbox.listEventsWithDeliveries({ type: 'payment.created', limit: 100, ...(cursor ? { cursor } : {}) });
       for (const item of page.items) expectedIds.add(item.event.id);
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
     expect(expectedIds.size).to.equal(TOTAL);
-    expect(await store.pendingCount()).to.equal(TOTAL);
+    expect(await store.outbox.pendingCount()).to.equal(TOTAL);
     const produceMs = Date.now() - producedAt;
 
     const workers = WORKERS.map((name) =>
@@ -218,7 +219,7 @@ describe('processes: two delivery workers on one Redis', function () {
     });
     const deliverMs = Date.now() - spawnedAt;
     // The last completions are written after the last answers.
-    await waitFor('the outbox drained', async () => (await store!.pendingCount()) === 0, { timeoutMs: 10_000, intervalMs: 100 });
+    await waitFor('the outbox drained', async () => (await store!.outbox.pendingCount()) === 0, { timeoutMs: 10_000, intervalMs: 100 });
     for (const worker of workers) await waitForLog(worker, 'delivery worker running', 1000);
 
     const r = receiver;
@@ -248,13 +249,13 @@ describe('processes: two delivery workers on one Redis', function () {
     // Every delivery is recorded delivered, with its try.
     const sample = [...expectedIds].slice(0, 50);
     for (const id of sample) {
-      const found = await store.getEvent(id);
+      const found = await store.outbox.getEvent(id);
       const delivery = found!.deliveries.find((d) => d.target === 'webhook:0')!;
       expect(delivery.state).to.equal('delivered');
       expect(delivery.attempts.length).to.be.at.least(1);
       expect(delivery.attempts.at(-1)!.status).to.equal(200);
     }
-    expect(await store.pendingCount()).to.equal(0);
+    expect(await store.outbox.pendingCount()).to.equal(0);
 
     // Both stop cleanly on SIGTERM (the worker finishes its round, closes its store and exits 0).
     for (const worker of workers) worker.child.kill('SIGTERM');

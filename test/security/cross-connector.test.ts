@@ -13,7 +13,7 @@ import { moneticoConnector } from '../connectors/monetico/fixtures.js';
 import { formBody, paidFields, serverReturn } from '../connectors/monetico/monetico-bank.js';
 import { dataOf, KEY_1, responseFields, sealedResponse, sipsSettings } from '../connectors/sips/fixtures.js';
 import { connector as stripeConnector, eventPayload, session, signatureHeader } from '../connectors/stripe/fixtures.js';
-import { API_KEY, testGateway, validPayment, type TestGateway } from '../support/gateway.js';
+import { API_KEY, servicesOf, testGateway, validPayment, type StoreFor, type TestGateway } from '../support/gateway.js';
 import { randomPrefix, requireRedis } from '../support/redis-server.js';
 
 /**
@@ -90,19 +90,25 @@ const PAIRINGS: Pairing[] = [
   },
 ];
 
-const STORES: Array<{ kind: string; make: (ctx: Mocha.Context) => Promise<GatewayStore> }> = [
-  { kind: 'memory', make: async () => new MemoryPaymentStore() },
-  { kind: 'redis', make: async (ctx) => new RedisPaymentStore(new Redis(await requireRedis(ctx)), { prefix: randomPrefix(), ownsConnection: true }) },
+const STORES: Array<{ kind: string; make: (ctx: Mocha.Context) => Promise<StoreFor> }> = [
+  { kind: 'memory', make: async () => (outboxTargets) => new MemoryPaymentStore({ outboxTargets }) },
+  {
+    kind: 'redis',
+    make: async (ctx) => {
+      const url = await requireRedis(ctx);
+      return (outboxTargets) => new RedisPaymentStore(new Redis(url), { prefix: randomPrefix(), ownsConnection: true, outboxTargets });
+    },
+  },
 ];
 
-function lyraConnector(store: GatewayStore, ctxMode: LyraCtxMode): LyraConnector {
+function lyraConnector(store: () => GatewayStore | undefined, ctxMode: LyraCtxMode): LyraConnector {
   return new LyraConnector({
     siteId: SITE_ID,
     ctxMode,
     key: ctxMode === 'TEST' ? TEST_KEY : PRODUCTION_KEY,
     paymentUrl: PAYZEN_URL,
     signatureAlgorithm: 'HMAC-SHA-256',
-    services: store,
+    services: servicesOf(store),
   });
 }
 
@@ -121,11 +127,12 @@ for (const { kind, make } of STORES) {
     let connectors: BankConnector[];
 
     beforeEach(async function () {
-      const store = await make(this);
+      const storeFor = await make(this);
+      let store: GatewayStore | undefined;
       gw = await testGateway({
-        store,
+        store: (outboxTargets) => (store = storeFor(outboxTargets)),
         connectors: (keystore, bank) => {
-          connectors = [bank.connector(keystore), new SipsConnector(sipsSettings()), lyraConnector(store, 'TEST'), moneticoConnector(), stripeConnector()];
+          connectors = [bank.connector(keystore), new SipsConnector(sipsSettings()), lyraConnector(() => store, 'TEST'), moneticoConnector(), stripeConnector()];
           return connectors;
         },
       });
@@ -179,8 +186,9 @@ for (const { kind, make } of STORES) {
     let gw: TestGateway;
 
     beforeEach(async function () {
-      const store = await make(this);
-      gw = await testGateway({ store, connectors: () => [lyraConnector(store, 'PRODUCTION')] });
+      const storeFor = await make(this);
+      let store: GatewayStore | undefined;
+      gw = await testGateway({ store: (outboxTargets) => (store = storeFor(outboxTargets)), connectors: () => [lyraConnector(() => store, 'PRODUCTION')] });
     });
     afterEach(() => gw?.close());
 

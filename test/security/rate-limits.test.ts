@@ -46,8 +46,8 @@ describe('rate limits', () => {
     const redis = new Redis(url);
     const prefix = randomPrefix();
     const env = { RATE_LIMIT_API: '2', REDIS_URL: url, REDIS_PREFIX: prefix };
-    const a = await testGateway({ env, store: new RedisPaymentStore(redis, { prefix }) });
-    const b = await testGateway({ env, store: new RedisPaymentStore(redis, { prefix }) });
+    const a = await testGateway({ env, store: (outboxTargets) => new RedisPaymentStore(redis, { prefix, outboxTargets }) });
+    const b = await testGateway({ env, store: (outboxTargets) => new RedisPaymentStore(redis, { prefix, outboxTargets }) });
     try {
       const list = (app: TestGateway) => request(app.app).get('/api/v1/payments').set('Authorization', `Bearer ${API_KEY}`);
       expect((await list(a)).status).to.equal(200);

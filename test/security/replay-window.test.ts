@@ -5,12 +5,11 @@ import type { ResponseTransaction } from '../../src/protocols/native.js';
 import { RESPONSE_FIELD } from '../../src/protocols/native.js';
 import { InvalidBankMessageError } from '../../src/core/errors.js';
 import { GatewayKeystore } from '../../src/keys/keystore.js';
-import type { GatewayStore } from '../../src/store/gateway-store.js';
 import { MemoryPaymentStore } from '../../src/store/memory-store.js';
 import { RedisPaymentStore } from '../../src/store/redis-store.js';
 import { connector as stripeConnector, eventPayload, session, signatureHeader, WEBHOOK_SECRET, webhookMessage } from '../connectors/stripe/fixtures.js';
 import { FakeBank } from '../support/fake-bank.js';
-import { API_KEY, testGateway, validPayment, type TestGateway } from '../support/gateway.js';
+import { API_KEY, testGateway, validPayment, type StoreFor, type TestGateway } from '../support/gateway.js';
 import { randomPrefix, requireRedis } from '../support/redis-server.js';
 
 /**
@@ -59,9 +58,15 @@ describe('replay window: a message id is remembered until the message stops veri
     expect(await refusalReason(connector.verifyNotification(message)), 'at messageExpiresAt').to.equal('stale_signature');
   });
 
-  const stores: Array<{ kind: string; make: (ctx: Mocha.Context) => Promise<GatewayStore> }> = [
-    { kind: 'memory', make: async () => new MemoryPaymentStore() },
-    { kind: 'redis', make: async (ctx) => new RedisPaymentStore(new Redis(await requireRedis(ctx)), { prefix: randomPrefix(), ownsConnection: true }) },
+  const stores: Array<{ kind: string; make: (ctx: Mocha.Context) => Promise<StoreFor> }> = [
+    { kind: 'memory', make: async () => (outboxTargets) => new MemoryPaymentStore({ outboxTargets }) },
+    {
+      kind: 'redis',
+      make: async (ctx) => {
+        const url = await requireRedis(ctx);
+        return (outboxTargets) => new RedisPaymentStore(new Redis(url), { prefix: randomPrefix(), ownsConnection: true, outboxTargets });
+      },
+    },
   ];
 
   for (const { kind, make } of stores) {
@@ -118,7 +123,7 @@ describe('replay window: a message id is remembered until the message stops veri
       const t = Math.floor(Date.now() / 1000) - 300;
       // Half a second into the last second in which `t` is within Stripe's 300 s tolerance.
       const clock = () => new Date((t + 300) * 1000 + 500);
-      gw = await testGateway({ store: new MemoryPaymentStore({ clock }), connectors: () => [stripeConnector({ clock })] });
+      gw = await testGateway({ store: (outboxTargets) => new MemoryPaymentStore({ clock, outboxTargets }), connectors: () => [stripeConnector({ clock })] });
       const created = await request(gw.app).post('/api/v1/payments').set('Authorization', `Bearer ${API_KEY}`).send(validPayment());
       const { attempt } = await gw.app.gateway.service.startAttempt(created.body.id, 'stripe');
       const ref = attempt!.ref;

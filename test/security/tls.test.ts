@@ -76,7 +76,7 @@ describe('transport: HTTPS and mutual TLS', function () {
     });
     const keystore = await GatewayKeystore.ephemeral();
     const bank = await FakeBank.create();
-    const app = await createGateway(config, { store: new MemoryPaymentStore(), keystore, connectors: [bank.connector(keystore)], logger: createLogger('silent'), expirySweepMs: 0, deliveryWorker: false });
+    const app = await createGateway(config, { store: (outboxTargets) => new MemoryPaymentStore({ outboxTargets }), keystore, connectors: [bank.connector(keystore)], logger: createLogger('silent'), expirySweepMs: 0, deliveryWorker: false });
     const server = await createListener(config, app);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     return {
@@ -145,10 +145,10 @@ describe('transport: HTTPS and mutual TLS', function () {
       const keystore = await GatewayKeystore.ephemeral();
       const bank = await FakeBank.create();
       const store = new MemoryPaymentStore({ outboxTargets: ['webhook:0', 'email:buyer'] });
-      const app = await createGateway(config, { store, keystore, connectors: [bank.connector(keystore)], logger: createLogger('silent'), expirySweepMs: 0, deliveryWorker: false });
+      const app = await createGateway(config, { store: () => store, keystore, connectors: [bank.connector(keystore)], logger: createLogger('silent'), expirySweepMs: 0, deliveryWorker: false });
       await app.gateway.service.create({ amount: 100, currency: 'EUR', reference: `tls-${Math.random()}`.replace('.', ''), description: null, customer: null, returnUrl: null, metadata: {}, connector: 'native' });
       await app.gateway.notifications.worker.runOnce();
-      const events = await store.listEventsWithDeliveries({ limit: 1 });
+      const events = await store.outbox.listEventsWithDeliveries({ limit: 1 });
       await app.gateway.close();
       return events.items[0]!.deliveries.find((d) => d.target === 'webhook:0')!;
     };

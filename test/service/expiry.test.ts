@@ -8,6 +8,7 @@ import type { PaymentStore } from '../../src/store/payment-store.js';
 import { RedisPaymentStore } from '../../src/store/redis-store.js';
 import { waitFor } from '../support/processes.js';
 import { randomPrefix, requireRedis } from '../support/redis-server.js';
+import { connectorsNamed } from '../support/payment-connectors.js';
 
 function order(index: number): NewPayment {
   return { amount: 1000 + index, currency: 'EUR', reference: `expiry-${index}-${Math.random().toString(36).slice(2)}`, description: null, customer: null, returnUrl: null, metadata: {}, connector: 'native' };
@@ -27,7 +28,7 @@ for (const kind of ['memory', 'redis'] as const) {
     beforeEach(async function () {
       store = kind === 'memory' ? new MemoryPaymentStore() : new RedisPaymentStore(new Redis(await requireRedis(this)), { prefix: randomPrefix(), ownsConnection: true });
       offsetMs = 0;
-      service = new PaymentService(store, { ttlMs: 60_000, attemptReuseMs: 0, clock: () => new Date(Date.now() + offsetMs) });
+      service = new PaymentService(store, { connectors: connectorsNamed('native'), ttlMs: 60_000, attemptReuseMs: 0, clock: () => new Date(Date.now() + offsetMs) });
     });
 
     afterEach(async () => {
@@ -40,7 +41,7 @@ for (const kind of ['memory', 'redis'] as const) {
       const { payment } = await service.create(order(0));
       const { attempt } = await service.startAttempt(payment.id, 'native');
       offsetMs = 61_000;
-      const result = await service.applyBankOutcome('native', { attemptRef: attempt!.ref, status: 'authorised', amount: payment.amount, currency: payment.currency, bankTransactionId: 'BT-1' });
+      const { transition: result } = await service.receiveBankMessage('native', { outcome: { attemptRef: attempt!.ref, status: 'authorised', amount: payment.amount, currency: payment.currency, bankTransactionId: 'BT-1' } });
       expect(result.verdict).to.equal('anomaly');
       expect(result.payment.status).to.equal('succeeded');
       expect(result.payment.anomalies).to.deep.equal(['succeeded_after_expiry']);
@@ -67,7 +68,7 @@ for (const kind of ['memory', 'redis'] as const) {
 
     it('the sweeper wakes when the next payment falls due, not after its longest pause', async () => {
       sweeper = new ExpirySweeper(service, { batchSize: 100, maxPauseMs: 60_000, logger: createLogger('silent') });
-      const soon = new PaymentService(store, { ttlMs: 400, attemptReuseMs: 0, clock: () => new Date(Date.now() + offsetMs) });
+      const soon = new PaymentService(store, { connectors: connectorsNamed('native'), ttlMs: 400, attemptReuseMs: 0, clock: () => new Date(Date.now() + offsetMs) });
       const { payment } = await soon.create(order(1));
       sweeper.start();
       await waitFor('the payment expired', async () => (await store.getPayment(payment.id))!.status === 'expired', { timeoutMs: 5_000, intervalMs: 50 });
@@ -76,7 +77,7 @@ for (const kind of ['memory', 'redis'] as const) {
     it('two services sweeping one store expire each payment once', async () => {
       const created = await Promise.all(Array.from({ length: 120 }, (_, i) => service.create(order(i))));
       offsetMs = 61_000;
-      const other = new PaymentService(store, { ttlMs: 60_000, attemptReuseMs: 0, clock: () => new Date(Date.now() + offsetMs) });
+      const other = new PaymentService(store, { connectors: connectorsNamed('native'), ttlMs: 60_000, attemptReuseMs: 0, clock: () => new Date(Date.now() + offsetMs) });
       const moved = await Promise.all([service.expireDue(25), other.expireDue(25), service.expireDue(25)]);
       expect(moved.reduce((a, b) => a + b, 0)).to.equal(120);
       for (const { payment } of created) expect((await store.listEvents(payment.id)).filter((e) => e.type === 'payment.expired')).to.have.length(1);

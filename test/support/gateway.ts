@@ -6,6 +6,7 @@ import { createGateway, type GatewayApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { GatewayKeystore } from '../../src/keys/keystore.js';
 import type { BankConnector } from '../../src/connectors/bank-connector.js';
+import type { ConnectorServices } from '../../src/connectors/connector-module.js';
 import { createLogger } from '../../src/logger.js';
 import type { GatewayStore } from '../../src/store/gateway-store.js';
 import { MemoryPaymentStore } from '../../src/store/memory-store.js';
@@ -23,9 +24,25 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
+/** Builds a store for the outbox targets the gateway hands it (those of its notification channels). */
+export type StoreFor = (outboxTargets: string[]) => GatewayStore;
+
+/**
+ * The store services of a connector built before its gateway's store: each call reaches the store
+ * `built` gives by then (the gateway builds its store before any request).
+ */
+export function servicesOf(built: () => GatewayStore | undefined): ConnectorServices {
+  const store = (): GatewayStore => {
+    const found = built();
+    if (!found) throw new Error('the store is not built yet');
+    return found;
+  };
+  return { nextSequence: (scope, ttl) => store().nextSequence(scope, ttl), rememberOnce: (key, value, ttl) => store().rememberOnce(key, value, ttl) };
+}
+
 /** A gateway on the memory store (or the one given) with a FakeBank behind it: no network at all. */
 export async function testGateway(
-  options: { store?: GatewayStore; env?: Record<string, string>; connectors?: (keystore: GatewayKeystore, bank: FakeBank) => BankConnector[]; sessionStore?: session.Store } = {},
+  options: { store?: StoreFor; env?: Record<string, string>; connectors?: (keystore: GatewayKeystore, bank: FakeBank) => BankConnector[]; sessionStore?: session.Store } = {},
 ): Promise<TestGateway> {
   const logs: string[] = [];
   const sink = new Writable({
@@ -60,7 +77,7 @@ export async function testGateway(
   const bank = await FakeBank.create();
   const keystore = await GatewayKeystore.ephemeral();
   const app = await createGateway(config, {
-    store: options.store ?? new MemoryPaymentStore({ clock: now }),
+    store: options.store ?? ((outboxTargets) => new MemoryPaymentStore({ clock: now, outboxTargets })),
     ...(options.sessionStore ? { sessionStore: options.sessionStore } : {}),
     keystore,
     connectors: options.connectors ? options.connectors(keystore, bank) : [bank.connector(keystore, now)],

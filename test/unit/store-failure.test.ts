@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { Redis, ReplyError } from 'ioredis';
 import { StoreUnavailableError } from '../../src/core/errors.js';
 import { toGatewayError } from '../../src/http/problem.js';
-import { isStoreFailure } from '../../src/store/store-failure.js';
+import { isStoreFailure } from '../../src/core/store-failure.js';
 import { freePort } from '../support/processes.js';
 
 /** Which errors mean "the store cannot answer now" (503, retry) and which stay internal errors (500). */

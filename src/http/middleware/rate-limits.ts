@@ -34,7 +34,7 @@ export function rateLimits(options: RateLimitOptions): { api: RequestHandler; bu
     legacyHeaders: false,
     handler: (_req: unknown, _res: unknown, next: (err: unknown) => void) => next(tooMany()),
     // Closed, not open, when the counters cannot be reached: the error goes to next() and is answered
-    // 503 with Retry-After (src/store/store-failure.ts), like the request itself would be, since the
+    // 503 with Retry-After (src/core/store-failure.ts), like the request itself would be, since the
     // counters live on the Redis that holds the payments and sessions. Letting requests through
     // uncounted would lift the limit (on guessing checkout links, on API abuse) exactly while nobody
     // can see it, for requests that could not be served anyway.

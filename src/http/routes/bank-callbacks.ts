@@ -4,11 +4,12 @@ import { IgnoredBankMessage, type BankConnector, type IncomingBankMessage, type 
 import type { ConnectorRegistry } from '../../connectors/registry.js';
 import type { Logger } from '../../logger.js';
 import type { PaymentService } from '../../service/payment-service.js';
+import { GATEWAY_ROUTES, type GatewayUrls } from '../gateway-urls.js';
 
 export interface BankCallbackOptions {
   service: PaymentService;
   connectors: ConnectorRegistry;
-  publicUrl: string;
+  urls: GatewayUrls;
   logger: Logger;
 }
 
@@ -39,7 +40,7 @@ function connectorFor(connectors: ConnectorRegistry, name: unknown): BankConnect
   return connectors.get(name);
 }
 
-export function bankCallbackRoutes({ service, connectors, publicUrl, logger }: BankCallbackOptions): Router {
+export function bankCallbackRoutes({ service, connectors, urls, logger }: BankCallbackOptions): Router {
   const router = Router();
 
   // The buyer's browser back from the bank: usually a cross-site POST, so no session cookie comes
@@ -64,13 +65,13 @@ export function bankCallbackRoutes({ service, connectors, publicUrl, logger }: B
         throw err;
       }
     }
-    res.redirect(303, `${publicUrl}/checkout/${paymentId}/result`);
+    res.redirect(303, urls.result(paymentId));
   };
-  router.get('/bank/:connector/return', rawBody, onReturn);
-  router.post('/bank/:connector/return', rawBody, onReturn);
+  router.get(GATEWAY_ROUTES.bankReturn, rawBody, onReturn);
+  router.post(GATEWAY_ROUTES.bankReturn, rawBody, onReturn);
 
   // Server to server: answer in the bank's own acknowledgement format, after the state is stored.
-  router.post('/bank/:connector/notify', rawBody, async (req, res) => {
+  router.post(GATEWAY_ROUTES.bankNotify, rawBody, async (req, res) => {
     const connector = connectorFor(connectors, req.params.connector);
     let ack;
     let verified: VerifiedBankMessage | undefined;

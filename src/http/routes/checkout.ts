@@ -13,6 +13,7 @@ import { cardDataGuard } from '../middleware/card-data-guard.js';
 import { startJourney } from '../buyer-journey.js';
 import { CSRF_FIELD, csrfToken, verifyCsrf } from '../middleware/csrf.js';
 import { renderPage } from '../pages.js';
+import { GATEWAY_ROUTES, type GatewayUrls } from '../gateway-urls.js';
 
 export interface CheckoutOptions {
   service: PaymentService;
@@ -20,7 +21,7 @@ export interface CheckoutOptions {
   views: nunjucks.Environment;
   session: RequestHandler;
   merchantName: string;
-  publicUrl: string;
+  urls: GatewayUrls;
   logger: Logger;
 }
 
@@ -40,7 +41,7 @@ function amountText(payment: Payment, locale: 'en' | 'fr'): string {
  * page shows only its outcome.
  */
 export function checkoutRoutes(options: CheckoutOptions): Router {
-  const { service, connectors, views, session, merchantName, publicUrl } = options;
+  const { service, connectors, views, session, merchantName, urls } = options;
   const router = Router();
   // Buyer forms have no business carrying card data: every field is checked.
   const form: RequestHandler[] = [
@@ -53,11 +54,11 @@ export function checkoutRoutes(options: CheckoutOptions): Router {
     return service.get(id);
   };
 
-  router.get('/checkout/:id', session, async (req, res) => {
+  router.get(GATEWAY_ROUTES.checkout, session, async (req, res) => {
     const payment = await load(String(req.params.id));
     // A final payment shows only its outcome. A pending one keeps its Pay button: a buyer back from the
     // bank's page by the Back button goes back to the same attempt.
-    if (!isOpen(payment.status)) return res.redirect(303, `${publicUrl}/checkout/${payment.id}/result`);
+    if (!isOpen(payment.status)) return res.redirect(303, urls.result(payment.id));
     // The payment journey starts here with a session id of our own making and a fresh CSRF token: a
     // session fixed beforehand by someone else is dropped. Doing it here rather than on "Pay" keeps
     // a double click (two POSTs with the same cookie) inside one session, and doing it only when the
@@ -79,9 +80,9 @@ export function checkoutRoutes(options: CheckoutOptions): Router {
     });
   });
 
-  router.post('/checkout/:id/pay', session, ...form, verifyCsrf, async (req: Request, res: Response) => {
+  router.post(GATEWAY_ROUTES.pay, session, ...form, verifyCsrf, async (req: Request, res: Response) => {
     const payment = await load(String(req.params.id));
-    if (!isOpen(payment.status)) return res.redirect(303, `${publicUrl}/checkout/${payment.id}/result`);
+    if (!isOpen(payment.status)) return res.redirect(303, urls.result(payment.id));
     const connector = connectors.get(payment.connector);
     const { attempt, payment: current } = await service.startAttempt(payment.id, connector.name);
     if (!attempt) throw new GatewayError('internal', 'no attempt was started');
@@ -91,8 +92,8 @@ export function checkoutRoutes(options: CheckoutOptions): Router {
       payment: current,
       attempt,
       locale,
-      returnUrl: `${publicUrl}/bank/${connector.name}/return`,
-      notifyUrl: `${publicUrl}/bank/${connector.name}/notify`,
+      returnUrl: urls.bankReturn(connector.name),
+      notifyUrl: urls.bankNotify(connector.name),
     });
     options.logger.info({ attempt: attempt.ref, connector: connector.name }, 'buyer sent to the bank');
     res.set('Cache-Control', 'no-store');
@@ -105,7 +106,7 @@ export function checkoutRoutes(options: CheckoutOptions): Router {
     renderPage(views, res, 'redirect.njk', locale, { redirect });
   });
 
-  router.get('/checkout/:id/result', session, async (req, res) => {
+  router.get(GATEWAY_ROUTES.result, session, async (req, res) => {
     const payment = await load(String(req.params.id));
     const locale = pickLocale(req, payment);
     const attempt = currentAttempt(payment);
@@ -118,11 +119,11 @@ export function checkoutRoutes(options: CheckoutOptions): Router {
       card: payment.status === 'succeeded' ? (attempt?.card ?? null) : null,
       returnUrl: payment.returnUrl,
       canRetry: payment.status === 'failed',
-      checkoutUrl: `${publicUrl}/checkout/${payment.id}`,
+      checkoutUrl: urls.checkout(payment.id),
       refresh: payment.status === 'pending' || payment.status === 'created' ? 2 : 0,
       csrfField: CSRF_FIELD,
       csrfToken: payment.status === 'failed' ? csrfToken(req) : null,
-      payUrl: `${publicUrl}/checkout/${payment.id}/pay`,
+      payUrl: urls.pay(payment.id),
     });
   });
 

@@ -1,9 +1,9 @@
 import { Router } from 'express';
 import { NotFoundError, ValidationError, type FieldError } from '../../core/errors.js';
 import type { PaymentEventType } from '../../core/events.js';
-import type { DeliveryState, EventWithDeliveries, Outbox } from '../../store/outbox.js';
 import { eventJson } from '../../core/payment-json.js';
-import { parseRedeliveryTargets } from '../redelivery-request.js';
+import type { DeliveryState, EventService, EventWithDeliveries } from '../../service/event-service.js';
+import { parseRedeliveryTarget } from '../redelivery-request.js';
 
 const EVENT_TYPES: readonly PaymentEventType[] = ['payment.created', 'payment.pending', 'payment.succeeded', 'payment.failed', 'payment.cancelled', 'payment.expired', 'payment.anomaly'];
 const DELIVERY_STATES: readonly DeliveryState[] = ['pending', 'delivered', 'dead'];
@@ -32,11 +32,8 @@ function one(value: unknown, field: string, errors: FieldError[]): string | unde
   return value;
 }
 
-/**
- * The merchant's view of events and of their delivery to its webhooks and mailboxes. `targets` are
- * the outbox targets the store was built with (outboxTargets(config)).
- */
-export function eventsApi(outbox: Outbox, onRedeliver: () => void, targets: readonly string[]): Router {
+/** The merchant's view of events and of their delivery to its webhooks and mailboxes. Thin: parsing here, rules in the service. */
+export function eventsApi(events: EventService): Router {
   const router = Router();
 
   router.get('/events', async (req, res) => {
@@ -53,7 +50,7 @@ export function eventsApi(outbox: Outbox, onRedeliver: () => void, targets: read
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) errors.push({ field: 'limit', message: 'limit must be an integer from 1 to 100' });
     if (cursor !== undefined && !/^[A-Za-z0-9_-]{1,200}$/.test(cursor)) errors.push({ field: 'cursor', message: 'cursor is not one this API returned' });
     if (errors.length) throw new ValidationError(errors);
-    const page = await outbox.listEventsWithDeliveries({
+    const page = await events.list({
       limit,
       ...(type ? { type: type as PaymentEventType } : {}),
       ...(paymentId ? { paymentId } : {}),
@@ -64,19 +61,15 @@ export function eventsApi(outbox: Outbox, onRedeliver: () => void, targets: read
   });
 
   router.get('/events/:id', async (req, res) => {
-    const found = EVENT_ID.test(req.params.id) ? await outbox.getEvent(req.params.id) : null;
+    const found = EVENT_ID.test(req.params.id) ? await events.get(req.params.id) : null;
     if (!found) throw new NotFoundError('No event with this id.');
     res.json(json(found, true));
   });
 
   router.post('/events/:id/redeliver', async (req, res) => {
-    const now = new Date();
     if (!EVENT_ID.test(req.params.id)) throw new NotFoundError('No event with this id.');
-    const chosen = parseRedeliveryTargets(req.body, targets);
-    if (!(await outbox.redeliver(req.params.id, now, chosen))) throw new NotFoundError('No event with this id.');
-    onRedeliver();
-    const found = await outbox.getEvent(req.params.id);
-    res.status(202).json(json(found!, true));
+    const found = await events.redeliver(req.params.id, parseRedeliveryTarget(req.body, events.targets));
+    res.status(202).json(json(found, true));
   });
 
   return router;

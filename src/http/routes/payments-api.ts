@@ -10,8 +10,6 @@ export interface PaymentsApiOptions {
   service: PaymentService;
   rules: CreateRules;
   checkoutUrl: (paymentId: string) => string;
-  /** The bank's own refusal of an amount (e.g. a currency rule at that bank), or null. */
-  cannotCharge?: (connector: string, amount: number, currency: string) => string | null;
 }
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -35,13 +33,11 @@ function queryString(value: unknown, field: string): string | undefined {
 }
 
 /** The merchant API: create, read, list and cancel payments. Thin: parsing here, rules in the service and core. */
-export function paymentsApi({ service, rules, checkoutUrl, cannotCharge }: PaymentsApiOptions): Router {
+export function paymentsApi({ service, rules, checkoutUrl }: PaymentsApiOptions): Router {
   const router = Router();
 
   router.post('/payments', async (req, res) => {
     const input = parseNewPayment(req.body, rules);
-    const refusal = cannotCharge?.(input.connector, input.amount, input.currency);
-    if (refusal) throw new ValidationError([{ field: 'amount', message: refusal }]);
     const key = req.get('idempotency-key');
     if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
       throw new ValidationError([{ field: 'Idempotency-Key', message: 'Idempotency-Key must be 1-255 visible ASCII characters' }]);

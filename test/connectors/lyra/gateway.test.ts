@@ -2,23 +2,23 @@ import { expect } from 'chai';
 import request from 'supertest';
 import { LyraConnector } from '../../../src/connectors/lyra/lyra-connector.js';
 import { MemoryPaymentStore } from '../../../src/store/memory-store.js';
-import { API_KEY, testGateway, validPayment, type TestGateway } from '../../support/gateway.js';
+import { API_KEY, servicesOf, testGateway, validPayment, type TestGateway } from '../../support/gateway.js';
 import { formFields, lyraResponse, PAYZEN_URL, PRODUCTION_KEY, SITE_ID, specSignature, TEST_KEY, type ResponseOptions } from './lyra-bank.js';
 
 const GATEWAY = 'http://gateway.test';
 
 /** A gateway whose only bank is Lyra, on a memory store that also gives the vads_trans_id counter. */
 async function lyraGateway(mode: 'TEST' | 'PRODUCTION' = 'TEST'): Promise<TestGateway> {
-  const store = new MemoryPaymentStore();
+  let store: MemoryPaymentStore | undefined;
   const connector = new LyraConnector({
     siteId: SITE_ID,
     ctxMode: mode,
     key: mode === 'TEST' ? TEST_KEY : PRODUCTION_KEY,
     paymentUrl: PAYZEN_URL,
     signatureAlgorithm: 'HMAC-SHA-256',
-    services: store,
+    services: servicesOf(() => store),
   });
-  return testGateway({ store, connectors: () => [connector] });
+  return testGateway({ store: (outboxTargets) => (store = new MemoryPaymentStore({ outboxTargets })), connectors: () => [connector] });
 }
 
 describe('Lyra form API through the gateway', () => {

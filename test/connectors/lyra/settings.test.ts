@@ -98,7 +98,7 @@ describe('Lyra settings (LYRA_*)', () => {
     const config = loadConfig({ NODE_ENV: 'test', LYRA_SITE_ID: SITE_ID, LYRA_TEST_KEY: TEST_KEY, LOG_LEVEL: 'silent' });
     expect(config.connectors.lyra).to.deep.include({ siteId: SITE_ID, ctxMode: 'TEST' });
     const sink = new Writable({ write: (_c, _e, done) => done() });
-    const app = await createGateway(config, { store: new MemoryPaymentStore(), logger: createLogger('silent', sink), expirySweepMs: 0 });
+    const app = await createGateway(config, { store: (outboxTargets) => new MemoryPaymentStore({ outboxTargets }), logger: createLogger('silent', sink), expirySweepMs: 0 });
     try {
       expect(app.gateway.connectors.has('lyra')).to.equal(true);
       const res = await request(app).post('/bank/lyra/notify').type('form').send({ vads_amount: '1' });

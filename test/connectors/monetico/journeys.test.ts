@@ -122,7 +122,7 @@ function journeys(kind: 'memory' | 'redis'): void {
     let stack: Stack;
     let redis: Redis | undefined;
 
-    const store = () => (redis ? { deps: { store: new RedisPaymentStore(redis, { prefix: randomPrefix() }) } } : {});
+    const store = () => (redis ? { deps: { store: (outboxTargets: string[]) => new RedisPaymentStore(redis!, { prefix: randomPrefix(), outboxTargets }) } } : {});
 
     beforeEach(async function () {
       if (kind === 'redis') redis = new Redis(await requireRedis(this));

@@ -30,8 +30,7 @@ function suite(method: Method): void {
     let ref: string;
 
     async function start(options: Partial<MoneticoConnectorOptions> = {}): Promise<void> {
-      store = new FlakyStore();
-      gw = await testGateway({ store, connectors: () => [moneticoConnector({ macMethod: method, ...options })] });
+      gw = await testGateway({ store: (outboxTargets) => (store = new FlakyStore({ outboxTargets })), connectors: () => [moneticoConnector({ macMethod: method, ...options })] });
       const res = await request(gw.app).post('/api/v1/payments').set('Authorization', `Bearer ${API_KEY}`).send(validPayment({ reference: 'order-1' }));
       expect(res.status, JSON.stringify(res.body)).to.equal(201);
       expect(res.body.connector).to.equal('monetico');

@@ -54,7 +54,7 @@ describe('Monetico settings (MONETICO_*)', () => {
     const config = loadConfig({ NODE_ENV: 'test', ...minimal, LOG_LEVEL: 'silent' });
     expect(config.connectors.monetico).to.include({ tpe: TEST_TPE, macMethod: 'fields' });
     const sink = new Writable({ write: (_c, _e, done) => done() });
-    const app = await createGateway(config, { store: new MemoryPaymentStore(), keystore: await GatewayKeystore.ephemeral(), logger: createLogger('silent', sink), expirySweepMs: 0 });
+    const app = await createGateway(config, { store: (outboxTargets) => new MemoryPaymentStore({ outboxTargets }), keystore: await GatewayKeystore.ephemeral(), logger: createLogger('silent', sink), expirySweepMs: 0 });
     try {
       expect(app.gateway.connectors.defaultName).to.equal('monetico');
       expect(app.gateway.connectors.get('monetico')).to.be.instanceOf(MoneticoConnector);

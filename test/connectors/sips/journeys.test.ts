@@ -55,13 +55,13 @@ function journeys(kind: 'memory' | 'redis'): void {
     /** Restarts the stack with other settings, on the same kind of store. */
     async function restart(env: Record<string, string>) {
       await stack.close();
-      stack = await startSipsStack({ env, ...(redis ? { deps: { store: new RedisPaymentStore(redis, { prefix: randomPrefix() }) } } : {}) });
+      stack = await startSipsStack({ env, ...(redis ? { deps: { store: (outboxTargets: string[]) => new RedisPaymentStore(redis!, { prefix: randomPrefix(), outboxTargets }) } } : {}) });
     }
 
     beforeEach(async function () {
       if (kind === 'redis') {
         redis = new Redis(await requireRedis(this));
-        stack = await startSipsStack({ deps: { store: new RedisPaymentStore(redis, { prefix: randomPrefix() }) } });
+        stack = await startSipsStack({ deps: { store: (outboxTargets: string[]) => new RedisPaymentStore(redis!, { prefix: randomPrefix(), outboxTargets }) } });
       } else {
         stack = await startSipsStack();
       }

@@ -1,10 +1,14 @@
-import { StoreUnavailableError } from '../core/errors.js';
+import { StoreUnavailableError } from './errors.js';
 
 /**
  * Tells a store that cannot answer now (Redis down, restarting, failing over, out of memory) from a
  * bug. The errors come from ioredis itself, or through connect-redis and the rate limiter, which pass
  * them on unchanged; they are recognised here, in one place, and become a StoreUnavailableError (503,
  * retry) instead of an internal error.
+ *
+ * It lives in core, beside StoreUnavailableError, because every part that meets these errors uses it
+ * (the HTTP error mapping, the delivery worker) and it needs nothing but the errors' names and
+ * messages: no import of ioredis, no I/O.
  */
 
 // ioredis: offline queue given up after maxRetriesPerRequest, a command on a closed or unwritable
