@@ -28,7 +28,7 @@ function isKeySourceUnavailable(err: unknown): boolean {
 
 /**
  * Reads a jwtVerify failure: the same mapping for the payment request (section 4.4) and the
- * operation request (section 12.4), which share the signature, time and addressing rules.
+ * operation request (section 11.4), which share the signature, time and addressing rules.
  */
 export function classifyJoseFailure(err: unknown): JoseFailure {
   if (isKeySourceUnavailable(err)) return { code: 'merchant_keys_unavailable' };

@@ -3,7 +3,7 @@ import type { CaptureStatus, OperationErrorCode } from '../src/protocols/native-
 import type { BankTransaction } from './transaction-book.js';
 
 /**
- * The money rules of one transaction (docs/protocol.md, section 12.6): what can still be captured,
+ * The money rules of one transaction (docs/protocol.md, section 11.6): what can still be captured,
  * voided or refunded, and the next state after each operation. Pure functions of the transaction and
  * an explicit instant; the book applies their results inside one synchronous step.
  */

@@ -1,7 +1,7 @@
 import { httpStatusOfOperationRequestRefusal, type OperationRequestRefusalCode } from '../../src/protocols/native-operations.js';
 
 /**
- * The bank did not accept an operation request at all (docs/protocol.md, section 12.4): answered as
+ * The bank did not accept an operation request at all (docs/protocol.md, section 11.4): answered as
  * unsigned JSON, nothing done. A refusal of the operation itself is an answer, not this.
  */
 export class OperationRequestRefusal extends Error {

@@ -84,7 +84,7 @@ function readOperation(value: unknown): OperationRequest {
 }
 
 /**
- * Verifies an operation request body (docs/protocol.md, section 12.4) with the same rules as a
+ * Verifies an operation request body (docs/protocol.md, section 11.4) with the same rules as a
  * payment request: allow-listed algorithm, the merchant's JWKS, its own `typ`, addressing and times.
  * The unverified `iss` only chooses whose keys to try.
  */

@@ -28,7 +28,7 @@ export const operationBodyErrors: ErrorRequestHandler = (err: unknown, _req, res
 };
 
 /**
- * POST /operations: the native operations API (docs/protocol.md, section 12). The token is verified
+ * POST /operations: the native operations API (docs/protocol.md, section 11). The token is verified
  * and its jti remembered, the operation runs in one synchronous step, and the signed answer goes back,
  * unless a test setting makes it time out once or come late (the operation is done either way).
  */

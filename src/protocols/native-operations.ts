@@ -1,5 +1,5 @@
 /**
- * The native protocol's operations API (docs/protocol.md, section 12): capture, cancel, refund and
+ * The native protocol's operations API (docs/protocol.md, section 11): capture, cancel, refund and
  * status, server to server, each request and each answer a signed JWT. Shapes and constants shared by
  * the gateway's connector and the sandbox bank; the document is normative, keep the two in step.
  */
@@ -86,7 +86,7 @@ export interface OperationRequestClaims {
  */
 export type OperationStatus = 'succeeded' | 'pending' | 'failed' | 'refused';
 
-/** The bank's refusals of a verified operation request, answered signed (section 12.7). */
+/** The bank's refusals of a verified operation request, answered signed (section 11.7). */
 export const OPERATION_ERROR_CODES = [
   'unknown_transaction',
   'unknown_operation',
@@ -125,7 +125,7 @@ export function httpStatusOfOperationError(code: OperationErrorCode): number {
 }
 
 /**
- * Why a bank did not accept an operation request at all (section 12.4). These are answered as
+ * Why a bank did not accept an operation request at all (section 11.4). These are answered as
  * unsigned JSON `{"error": code}`: nothing was done, and they prove nothing else.
  */
 export const OPERATION_REQUEST_REFUSAL_CODES = [
@@ -228,7 +228,7 @@ export interface OperationResultClaims {
   jti: string;
   /** The `jti` of the request this answers: an answer to another request cannot be passed off as this one's. */
   in_reply_to: string;
-  /** Set on every refusal (HTTP 4xx): the code of section 12.7. */
+  /** Set on every refusal (HTTP 4xx): the code of section 11.7. */
   error?: OperationErrorCode;
   /** The operation asked for (a write, or the one a status names). */
   op?: OperationResultOperation;

@@ -94,7 +94,7 @@ export class OperationsBench {
     return Math.floor((Date.now() + this.clockOffsetMs) / 1000);
   }
 
-  /** Signs an operation request the way docs/protocol.md section 12 describes it. */
+  /** Signs an operation request the way docs/protocol.md section 11 describes it. */
   async sign(op: Record<string, unknown>, input: OperationTokenInput = {}): Promise<{ token: string; jti: string }> {
     const iat = input.iat ?? this.nowSeconds();
     const jti = input.jti ?? randomUUID();

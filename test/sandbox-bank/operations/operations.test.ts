@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { CAPTURE_WINDOW_SECONDS, KNOB_MERCHANT_ID, MERCHANT_ID, newOpId, OperationsBench } from './merchant-side.js';
 
-describe('sandbox bank: native operations API (docs/protocol.md, section 12)', () => {
+describe('sandbox bank: native operations API (docs/protocol.md, section 11)', () => {
   let bench: OperationsBench;
 
   before(async () => {
