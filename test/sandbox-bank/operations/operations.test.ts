@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
+import request from 'supertest';
 import { CAPTURE_WINDOW_SECONDS, KNOB_MERCHANT_ID, MERCHANT_ID, newOpId, OperationsBench } from './merchant-side.js';
 
 describe('sandbox bank: native operations API (docs/protocol.md, section 11)', () => {
@@ -28,6 +29,26 @@ describe('sandbox bank: native operations API (docs/protocol.md, section 11)', (
       const status = await bench.operate({ type: 'status', bank_txn_id: bankTxnId });
       expect(status.httpStatus).to.equal(200);
       expect(status.claims!.txn).to.deep.include({ status: 'authorised', capture: 'manual', capture_status: 'awaiting_capture', amount_captured: 0, amount_refunded: 0, amount_refund_pending: 0, capture_before: txn.capture_before });
+    });
+
+    it('refuses a payment request whose capture claim is neither automatic nor manual', async () => {
+      const { SignJWT } = await import('jose');
+      const iat = bench.nowSeconds();
+      const token = await new SignJWT({
+        txn: { ref: 'MANUALBOGUS1', amount: 100, currency: 'EUR', description: 'x', locale: 'en' },
+        return_url: bench.gateway.returnUrl,
+        notify_url: bench.gateway.notifyUrl,
+        capture: 'later',
+      })
+        .setProtectedHeader({ alg: 'EdDSA', kid: bench.gateway.key.kid, typ: 'hpp-req+jwt' })
+        .setIssuer(MERCHANT_ID)
+        .setAudience('sandbox-bank')
+        .setIssuedAt(iat)
+        .setExpirationTime(iat + 300)
+        .setJti('manual-bogus-1')
+        .sign(bench.gateway.key.privateKey);
+      const res = await request(bench.bank.app).post('/pay').type('form').send({ request: token }).expect(400);
+      expect(res.text).to.include('invalid_claims').and.include('capture');
     });
 
     it('answers an automatic request exactly as before: no capture claims in the response', async () => {
