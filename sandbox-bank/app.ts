@@ -8,10 +8,14 @@ import { BankKeystore } from './bank-keys.js';
 import { consoleLogger, type SandboxBankLogger } from './logger.js';
 import { registerMerchants, type MerchantRegistration } from './merchants.js';
 import { NotificationDelivery } from './notification-delivery.js';
-import { renderHome, renderNotFound, renderServerError } from './pages.js';
+import { OperationsDesk } from './operations/operations-desk.js';
+import { SeenTokenIds } from './operations/seen-token-ids.js';
+import { checkOperationBehaviours } from './operations/test-behaviour.js';
+import { renderBackOffice, renderHome, renderNotFound, renderServerError } from './pages.js';
 import { DEFAULT_NOTIFICATION_RETRY_DELAYS_MS } from './retry-schedule.js';
 import { cardDecisionRoute } from './routes/card-decision-route.js';
 import { cardPageRoute } from './routes/card-page-route.js';
+import { operationBody, operationBodyErrors, operationsRoute } from './routes/operations-route.js';
 import { paymentRequestRoute } from './routes/payment-request-route.js';
 import { protocolsByName } from './protocols/index.js';
 import { createSecurityHeaders } from './security-headers.js';
@@ -22,7 +26,16 @@ const VIEWS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'views
 
 export type { SandboxBankLogger } from './logger.js';
 export type { MerchantRegistration } from './merchants.js';
-export type { SandboxTransaction, SandboxTransactionStatus, NotificationState } from './transaction-book.js';
+export type {
+  BankCapture,
+  BankRefund,
+  BankRefundStatus,
+  BankVoid,
+  SandboxTransaction,
+  SandboxTransactionStatus,
+  NotificationState,
+} from './transaction-book.js';
+export type { OperationTestBehaviour } from './operations/test-behaviour.js';
 
 export interface SandboxBankOptions {
   /** `aud` of the requests the bank accepts and `iss` of its responses. Default `sandbox-bank`. */
@@ -41,6 +54,12 @@ export interface SandboxBankOptions {
   /** pino-compatible; default one JSON line per entry on the console. */
   logger?: SandboxBankLogger;
   clock?: () => Date;
+  /** Manual capture: how long an authorisation can be captured. Default 7 days. */
+  captureWindowSeconds?: number;
+  /** Operations API: how long a `late` test operation waits before it answers. Default 15 s. */
+  operationLateAnswerMs?: number;
+  /** Operations API: how long a pending (test amount) refund stays pending. Default 5 s. */
+  refundSettleMs?: number;
 }
 
 export interface SandboxBank {
@@ -67,7 +86,7 @@ export async function createSandboxBank(options: SandboxBankOptions): Promise<Sa
   const publicUrl = options.publicUrl.replace(/\/+$/, '');
   if (!/^https?:\/\/[^/]/.test(publicUrl) || !URL.canParse(publicUrl)) throw new Error('publicUrl must be an absolute http(s) URL');
   const logger = options.logger ?? consoleLogger();
-  const book = new TransactionBook();
+  const book = new TransactionBook(options.captureWindowSeconds !== undefined ? { captureWindowSeconds: options.captureWindowSeconds } : {});
   const keys = options.signingKeys?.length ? await BankKeystore.fromPrivateJwks(options.signingKeys) : await BankKeystore.generate();
   const delivery = new NotificationDelivery({
     retryDelaysMs: options.notificationRetryDelaysMs ?? DEFAULT_NOTIFICATION_RETRY_DELAYS_MS,
@@ -77,7 +96,10 @@ export async function createSandboxBank(options: SandboxBankOptions): Promise<Sa
 
   const protocols = protocolsByName();
   const merchants = registerMerchants(options.merchants);
-  for (const registration of options.merchants) for (const protocol of protocols.values()) protocol.checkMerchant?.(registration);
+  for (const registration of options.merchants) {
+    for (const protocol of protocols.values()) protocol.checkMerchant?.(registration);
+    checkOperationBehaviours(registration);
+  }
 
   const app = express();
   app.disable('x-powered-by');
@@ -92,6 +114,9 @@ export async function createSandboxBank(options: SandboxBankOptions): Promise<Sa
     logger,
     views: useViews(app, VIEWS_DIR),
     security,
+    operations: new OperationsDesk(book, { refundSettleMs: options.refundSettleMs ?? 5000 }),
+    seenOperationTokens: new SeenTokenIds(),
+    operationLateAnswerMs: options.operationLateAnswerMs ?? 15_000,
     now: options.clock ?? (() => new Date()),
     protocolOf(transaction) {
       const protocol = protocols.get(transaction.protocol);
@@ -111,6 +136,8 @@ export async function createSandboxBank(options: SandboxBankOptions): Promise<Sa
   for (const protocol of protocols.values()) {
     for (const path of protocol.requestPaths) app.post(path, form, paymentRequestRoute(ctx, protocol));
   }
+  app.post('/operations', operationBody, operationsRoute(ctx), operationBodyErrors);
+  app.get('/back-office', (_req, res) => renderBackOffice(ctx, res));
   app.get('/pay/:bankTxnId', cardPageRoute(ctx));
   app.post('/pay/:bankTxnId', form, cardDecisionRoute(ctx));
   app.use((req, res) => renderNotFound(ctx, req, res));

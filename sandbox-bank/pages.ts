@@ -6,7 +6,9 @@ import type { CardField } from './card-entry.js';
 import type { PaymentRequestRefusal } from './request-refusal.js';
 import { cspNonce } from './security-headers.js';
 import { textsFor, type BankTexts, type CardEntryProblem } from './texts.js';
+import { TEST_OPERATION_AMOUNTS } from './operations/test-behaviour.js';
 import type { BankTransaction } from './transaction-book.js';
+import { amountCaptured, amountRefunded, amountRefundPending, captureStatusOf } from './transaction-money.js';
 
 /** The HTML pages of the bank: one function per page, so view names and page data live in one place. */
 
@@ -22,9 +24,13 @@ function render(ctx: BankContext, res: Response, status: number, view: string, t
     .send(ctx.views.render(view, { t: texts, nonce: cspNonce(res), publicUrl: ctx.publicUrl, ...data }));
 }
 
+function moneyText(amount: number, currencyCode: string, locale: Locale): string {
+  const currency = findCurrency(currencyCode);
+  return currency ? formatAmount(amount, currency, locale) : `${amount} ${currencyCode}`;
+}
+
 function amountText(transaction: BankTransaction): string {
-  const currency = findCurrency(transaction.currency);
-  return currency ? formatAmount(transaction.amount, currency, transaction.locale) : `${transaction.amount} ${transaction.currency}`;
+  return moneyText(transaction.amount, transaction.currency, transaction.locale);
 }
 
 function summary(transaction: BankTransaction) {
@@ -33,7 +39,37 @@ function summary(transaction: BankTransaction) {
 
 /** The developer-facing description of the sandbox; English only. */
 export function renderHome(ctx: BankContext, res: Response): void {
-  render(ctx, res, 200, 'home.njk', textsFor('en'), { bankId: ctx.bankId, testCards: TEST_CARDS });
+  render(ctx, res, 200, 'home.njk', textsFor('en'), { bankId: ctx.bankId, testCards: TEST_CARDS, testOperationAmounts: TEST_OPERATION_AMOUNTS });
+}
+
+/**
+ * The bank's side of every transaction, newest first, with its captures and refunds: what a person
+ * trying the demo compares with the gateway's view. English only, like the home page; every value
+ * from a merchant (references, refund reasons) is autoescaped by the template.
+ */
+export function renderBackOffice(ctx: BankContext, res: Response): void {
+  const now = ctx.now();
+  ctx.operations.settleDueRefunds(now);
+  const money = (t: BankTransaction, amount: number) => moneyText(amount, t.currency, 'en');
+  const transactions = [...ctx.book.all()].reverse().map((t) => ({
+    bankTxnId: t.bankTxnId,
+    protocol: t.protocol,
+    merchantId: t.merchantId,
+    ref: t.ref,
+    createdAt: t.createdAt,
+    amount: money(t, t.amount),
+    status: t.status,
+    captureMode: t.captureMode,
+    captureStatus: captureStatusOf(t, now),
+    captureBefore: t.captureBefore,
+    captured: money(t, amountCaptured(t)),
+    refunded: money(t, amountRefunded(t)),
+    refundPending: amountRefundPending(t) > 0 ? money(t, amountRefundPending(t)) : undefined,
+    voidedAt: t.voided?.voidedAt,
+    captures: t.captures.map((c) => ({ opId: c.opId, amount: money(t, c.amount), at: c.capturedAt })),
+    refunds: t.refunds.map((r) => ({ opId: r.opId, amount: money(t, r.amount), status: r.status, reason: r.reason, failureReason: r.failureReason, at: r.createdAt })),
+  }));
+  render(ctx, res, 200, 'back-office.njk', textsFor('en'), { transactions });
 }
 
 export function renderRefusal(ctx: BankContext, res: Response, refusal: PaymentRequestRefusal, locale: Locale): void {

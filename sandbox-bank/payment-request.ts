@@ -1,13 +1,16 @@
-import { decodeJwt, errors, jwtVerify, type JWTPayload } from 'jose';
+import { decodeJwt, jwtVerify, type JWTPayload } from 'jose';
 import { z } from 'zod';
 import {
   ALLOWED_ALGORITHMS,
+  CAPTURE_MODES,
   CLOCK_TOLERANCE_SECONDS,
   MAX_REQUEST_LIFETIME_SECONDS,
   REQUEST_TYP,
+  type CaptureMode,
   type RequestTransaction,
 } from '../src/protocols/native.js';
 import { findCurrency } from '../src/index.js';
+import { classifyJoseFailure } from './jose-failure.js';
 import type { RegisteredMerchant } from './merchants.js';
 import { PaymentRequestRefusal } from './request-refusal.js';
 
@@ -18,6 +21,7 @@ export interface VerifiedPaymentRequest {
   txn: RequestTransaction;
   returnUrl: string;
   notifyUrl: string;
+  capture: CaptureMode;
 }
 
 export interface RequestVerification {
@@ -54,41 +58,12 @@ const requestClaims = z.object({
   }),
   return_url: callbackUrl,
   notify_url: callbackUrl,
+  capture: z.enum(CAPTURE_MODES as [CaptureMode, ...CaptureMode[]]).optional(),
 });
 
-/** Failures to reach or read the merchant's JWKS: the request may be fine, the bank just cannot check it now. */
-function isKeySourceUnavailable(err: unknown): boolean {
-  if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid) return true;
-  // "Expected 200 OK …" and "Failed to parse the JSON Web Key Set …" are plain JOSEErrors.
-  if (err instanceof errors.JOSEError) return err.code === 'ERR_JOSE_GENERIC';
-  // fetch() network failures surface as TypeError.
-  return err instanceof TypeError;
-}
-
 function refusalFor(err: unknown): PaymentRequestRefusal {
-  if (isKeySourceUnavailable(err)) return new PaymentRequestRefusal('merchant_keys_unavailable');
-  if (err instanceof errors.JOSEAlgNotAllowed) return new PaymentRequestRefusal('algorithm_not_allowed');
-  if (err instanceof errors.JWSSignatureVerificationFailed) return new PaymentRequestRefusal('bad_signature');
-  if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys) return new PaymentRequestRefusal('bad_signature');
-  // JWTExpired is a JWTClaimValidationFailed: test it first. It covers exp passed and iat too old.
-  if (err instanceof errors.JWTExpired) return new PaymentRequestRefusal('expired');
-  if (err instanceof errors.JWTClaimValidationFailed) {
-    if (err.reason === 'missing') return new PaymentRequestRefusal('invalid_claims', err.claim);
-    switch (err.claim) {
-      case 'typ':
-        return new PaymentRequestRefusal('wrong_type');
-      case 'aud':
-        return new PaymentRequestRefusal('wrong_audience');
-      case 'iss':
-        return new PaymentRequestRefusal('unknown_merchant', 'iss');
-      case 'iat':
-      case 'nbf':
-        return new PaymentRequestRefusal('issued_in_future');
-      default:
-        return new PaymentRequestRefusal('invalid_claims', err.claim);
-    }
-  }
-  return new PaymentRequestRefusal('malformed_request');
+  const failure = classifyJoseFailure(err);
+  return new PaymentRequestRefusal(failure.code, failure.field);
 }
 
 function issuerOf(token: string): string {
@@ -146,5 +121,6 @@ export async function verifyPaymentRequest(token: unknown, verification: Request
     txn: claims.txn,
     returnUrl: claims.return_url,
     notifyUrl: claims.notify_url,
+    capture: claims.capture ?? 'automatic',
   };
 }

@@ -24,6 +24,9 @@ export function responseTransaction(transaction: DecidedTransaction): ResponseTr
     ...(transaction.authCode !== undefined ? { auth_code: transaction.authCode } : {}),
     ...(transaction.card ? { card: { brand: transaction.card.brand, last4: transaction.card.last4 } } : {}),
     ...(transaction.reason !== undefined ? { reason: transaction.reason } : {}),
+    // Only on a manual request: an automatic one is answered exactly as before the claim existed.
+    ...(transaction.captureMode === 'manual' ? { capture: 'manual' as const } : {}),
+    ...(transaction.captureBefore !== undefined ? { capture_before: Math.floor(Date.parse(transaction.captureBefore) / 1000) } : {}),
   };
 }
 

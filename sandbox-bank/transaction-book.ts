@@ -1,6 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Locale } from '../src/index.js';
-import type { ResponseStatus } from '../src/protocols/native.js';
+import type { CaptureMode, ResponseStatus } from '../src/protocols/native.js';
 import type { CardBrand } from './cards.js';
 import type { RegisteredMerchant } from './merchants.js';
 
@@ -23,6 +23,8 @@ export interface PaymentRequestDetails {
    * Never shown to the buyer, never logged, never in transactions().
    */
   protocolData?: Readonly<Record<string, string>>;
+  /** Absent means automatic: the money is taken when the card is authorised. */
+  capture?: CaptureMode;
 }
 
 export type SandboxTransactionStatus = 'awaiting_card' | ResponseStatus;
@@ -33,6 +35,37 @@ export type NotificationState = 'not_sent' | 'pending' | 'delivered' | 'rejected
 export interface MaskedCard {
   brand: CardBrand;
   last4: string;
+}
+
+/** One capture of a manual-capture authorisation (the protocol allows one; the rest is released). */
+export interface BankCapture {
+  readonly bankOpId: string;
+  readonly opId: string;
+  readonly amount: number;
+  readonly capturedAt: string;
+}
+
+/** The cancel (void) of a manual-capture authorisation not yet captured. */
+export interface BankVoid {
+  readonly bankOpId: string;
+  readonly opId: string;
+  readonly voidedAt: string;
+}
+
+export type BankRefundStatus = 'pending' | 'succeeded' | 'failed';
+
+export interface BankRefund {
+  readonly bankOpId: string;
+  readonly opId: string;
+  readonly amount: number;
+  /** The merchant's text, as sent: shown escaped on the back-office page. */
+  readonly reason?: string;
+  readonly status: BankRefundStatus;
+  readonly createdAt: string;
+  readonly settledAt?: string;
+  readonly failureReason?: string;
+  /** A pending refund: when, and how, it settles (asked for by a test amount). */
+  readonly settlement?: { readonly at: string; readonly outcome: 'succeeded' | 'failed' };
 }
 
 /**
@@ -54,6 +87,13 @@ export interface SandboxTransaction {
   readonly createdAt: string;
   readonly decidedAt?: string;
   readonly notification: { readonly state: NotificationState; readonly attempts: number };
+  readonly captureMode: CaptureMode;
+  /** Manual capture, authorised: the capture must come before this instant. */
+  readonly captureBefore?: string;
+  readonly captures: readonly BankCapture[];
+  readonly refunds: readonly BankRefund[];
+  /** The cancel that released a manual-capture authorisation. */
+  readonly voided?: BankVoid;
 }
 
 /** The full record: the snapshot plus what the bank needs to show the page and answer the merchant. */
@@ -90,13 +130,22 @@ function newAuthCode(): string {
   return String(randomInt(0, 1_000_000)).padStart(6, '0');
 }
 
+/** 7 days, the usual limit of a card authorisation. */
+export const DEFAULT_CAPTURE_WINDOW_SECONDS = 7 * 24 * 3600;
+
 /**
  * The sandbox bank's transactions, in memory. Every method is synchronous, so a check and the change
- * it guards cannot interleave with another request: a double-clicked Pay decides exactly once.
+ * it guards cannot interleave with another request: a double-clicked Pay decides exactly once, and
+ * twenty refunds at once are checked against what is left one after the other.
  */
 export class TransactionBook {
   private readonly byId = new Map<string, BankTransaction>();
   private readonly byMerchantRef = new Map<string, string>();
+  private readonly captureWindowSeconds: number;
+
+  constructor(options: { captureWindowSeconds?: number } = {}) {
+    this.captureWindowSeconds = options.captureWindowSeconds ?? DEFAULT_CAPTURE_WINDOW_SECONDS;
+  }
 
   /** Opens the transaction of a verified request; a reference is unique per merchant and protocol. */
   open(protocol: string, request: PaymentRequestDetails, now: Date): OpenResult {
@@ -124,6 +173,9 @@ export class TransactionBook {
       status: 'awaiting_card',
       createdAt: now.toISOString(),
       notification: { state: 'not_sent', attempts: 0 },
+      captureMode: request.capture ?? 'automatic',
+      captures: [],
+      refunds: [],
     };
     this.byId.set(transaction.bankTxnId, transaction);
     this.byMerchantRef.set(key, transaction.bankTxnId);
@@ -132,6 +184,23 @@ export class TransactionBook {
 
   get(bankTxnId: string): BankTransaction | undefined {
     return this.byId.get(bankTxnId);
+  }
+
+  /** The transaction of a merchant's reference in one protocol. */
+  findByRef(protocol: string, merchantId: string, ref: string): BankTransaction | undefined {
+    const id = this.byMerchantRef.get(`${protocol}\n${merchantId}\n${ref}`);
+    return id === undefined ? undefined : this.byId.get(id);
+  }
+
+  /** Replaces a transaction with its next state (the money rules in transaction-money.ts decide it). */
+  replace(next: BankTransaction): void {
+    if (!this.byId.has(next.bankTxnId)) throw new Error(`transaction ${next.bankTxnId} is unknown`);
+    this.byId.set(next.bankTxnId, next);
+  }
+
+  /** Every transaction, oldest first, as kept (for the back-office page). */
+  all(): readonly BankTransaction[] {
+    return [...this.byId.values()];
   }
 
   /** Records the verdict, or returns undefined when the transaction is unknown or already decided. */
@@ -145,6 +214,9 @@ export class TransactionBook {
       ...('card' in decision ? { card: { brand: decision.card.brand, last4: decision.card.last4 } } : {}),
       ...(decision.status === 'authorised' ? { authCode: newAuthCode() } : {}),
       ...('reason' in decision ? { reason: decision.reason } : {}),
+      ...(decision.status === 'authorised' && current.captureMode === 'manual'
+        ? { captureBefore: new Date(now.getTime() + this.captureWindowSeconds * 1000).toISOString() }
+        : {}),
     };
     this.byId.set(bankTxnId, decided);
     return decided;
@@ -172,6 +244,16 @@ export class TransactionBook {
         createdAt: t.createdAt,
         ...(t.decidedAt !== undefined ? { decidedAt: t.decidedAt } : {}),
         notification: Object.freeze({ ...t.notification }),
+        captureMode: t.captureMode,
+        ...(t.captureBefore !== undefined ? { captureBefore: t.captureBefore } : {}),
+        captures: Object.freeze(t.captures.map((c) => Object.freeze({ ...c }))),
+        refunds: Object.freeze(
+          t.refunds.map((r) => {
+            const { settlement: _settlement, ...shown } = r;
+            return Object.freeze(shown);
+          }),
+        ),
+        ...(t.voided !== undefined ? { voided: Object.freeze({ ...t.voided }) } : {}),
       }),
     );
   }

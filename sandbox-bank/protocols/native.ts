@@ -23,6 +23,7 @@ export const nativeProtocol: SandboxProtocol = {
       description: request.txn.description,
       returnUrl: request.returnUrl,
       notifyUrl: request.notifyUrl,
+      capture: request.capture,
     };
   },
 

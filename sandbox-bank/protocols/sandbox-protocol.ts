@@ -4,6 +4,8 @@ import type { BankKeystore } from '../bank-keys.js';
 import type { SandboxBankLogger } from '../logger.js';
 import type { MerchantRegistration, RegisteredMerchant } from '../merchants.js';
 import type { NotificationDelivery, OutgoingNotification, TryResult } from '../notification-delivery.js';
+import type { OperationsDesk } from '../operations/operations-desk.js';
+import type { SeenTokenIds } from '../operations/seen-token-ids.js';
 import type { SecurityHeaders } from '../security-headers.js';
 import type { BankTransaction, PaymentRequestDetails, TransactionBook } from '../transaction-book.js';
 
@@ -68,6 +70,11 @@ export interface BankContext {
   readonly logger: SandboxBankLogger;
   readonly views: nunjucks.Environment;
   readonly security: SecurityHeaders;
+  /** The native operations API: captures, cancels, refunds and status queries. */
+  readonly operations: OperationsDesk;
+  readonly seenOperationTokens: SeenTokenIds;
+  /** How long a `late` test operation waits before answering. */
+  readonly operationLateAnswerMs: number;
   now(): Date;
   /** The protocol a transaction's request came in: its responses go out in the same one. */
   protocolOf(transaction: BankTransaction): SandboxProtocol;

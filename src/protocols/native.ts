@@ -32,6 +32,14 @@ export interface RequestTransaction {
   locale: 'en' | 'fr';
 }
 
+/**
+ * `automatic` (the default, and what a request without the claim means): the bank takes the money
+ * when it authorises. `manual`: it only reserves it; the merchant captures or cancels later through
+ * the operations API, before `capture_before`.
+ */
+export type CaptureMode = 'automatic' | 'manual';
+export const CAPTURE_MODES: readonly CaptureMode[] = ['automatic', 'manual'];
+
 export interface PaymentRequestClaims {
   iss: string;
   aud: string;
@@ -41,6 +49,8 @@ export interface PaymentRequestClaims {
   txn: RequestTransaction;
   return_url: string;
   notify_url: string;
+  /** Absent means automatic. */
+  capture?: CaptureMode;
 }
 
 export type ResponseStatus = 'authorised' | 'refused' | 'cancelled' | 'error';
@@ -56,6 +66,10 @@ export interface ResponseTransaction {
   card?: { brand: string; last4: string };
   /** The bank's detailed reason, e.g. `insufficient_funds`. */
   reason?: string;
+  /** Only for a request with `capture: 'manual'`: the bank honoured it, `amount` is reserved, not taken. */
+  capture?: 'manual';
+  /** Manual capture, authorised: NumericDate until which the reservation can be captured. */
+  capture_before?: number;
 }
 
 export interface PaymentResponseClaims {
