@@ -151,7 +151,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
   api.use(
     paymentsApi({
       service,
-      rules: { maxAmount: config.maxAmount, returnUrlAllowlist: config.returnUrlAllowlist },
+      rules: { maxAmount: config.maxAmount, returnUrlAllowlist: config.returnUrlAllowlist, connectors: connectors.names() },
       checkoutUrl: urls.checkout,
     }),
   );

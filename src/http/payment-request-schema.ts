@@ -3,10 +3,15 @@ import { ValidationError, type FieldError } from '../core/errors.js';
 import { findCurrency } from '../core/money.js';
 import type { NewPayment } from '../service/payment-service.js';
 
-/** The merchant's own limits on a request; which connectors exist is the service's business. */
+/** The merchant's own limits on a request, and the connectors a payment may name. */
 export interface CreateRules {
   maxAmount: number;
   returnUrlAllowlist: readonly string[];
+  /**
+   * The configured connectors, as data: a bad name is reported with every other bad field of the
+   * body in one answer. The service applies the connectors' own rules (default, amounts it can charge).
+   */
+  connectors: readonly string[];
 }
 
 const REFERENCE = /^[A-Za-z0-9._-]{1,64}$/;
@@ -53,8 +58,10 @@ function buildSchema(rules: CreateRules) {
       .max(2048)
       .refine((u) => returnUrlAllowed(u, rules.returnUrlAllowlist), { message: 'returnUrl must be an absolute URL on an allow-listed origin (RETURN_URL_ALLOWLIST)' })
       .optional(),
-    // Whether it is configured is checked by the service, which knows the connectors.
-    connector: z.string().optional(),
+    connector: z
+      .string()
+      .refine((c) => rules.connectors.includes(c), { message: `connector must be one of: ${rules.connectors.join(', ')}` })
+      .optional(),
     metadata: z
       .record(z.string().min(1).max(40), z.string().max(500), { message: 'metadata must be an object of string values' })
       .refine((m) => Object.keys(m).length <= 20, { message: 'metadata may hold at most 20 keys' })

@@ -104,6 +104,14 @@ describe('merchant API', () => {
       });
     }
 
+    it('reports an unconfigured connector together with the other bad fields, in one answer', async () => {
+      const res = await create(validPayment({ connector: 'stripe', amount: 0, reference: 'order 1' }));
+      expect(res.status).to.equal(400);
+      expect(res.body.errors.map((e: { field: string }) => e.field).sort()).to.deep.equal(['amount', 'connector', 'reference']);
+      expect(res.body.errors).to.deep.include({ field: 'connector', message: 'connector must be one of: native' });
+      expect(await countPayments()).to.equal(0);
+    });
+
     /** The JSON text of a valid payment with `replace` applied: for bodies an object literal cannot express. */
     const rawBody = (replace: (json: string) => string, overrides: Record<string, unknown> = {}) => replace(JSON.stringify(validPayment(overrides)));
     const createRaw = (body: string) => api().post('/api/v1/payments').set(auth).set('Content-Type', 'application/json').send(body);
