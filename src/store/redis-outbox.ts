@@ -13,9 +13,9 @@ import type {
   Outbox,
 } from './outbox.js';
 import { assertClaimArguments, attemptRecord, redeliveryTargets } from './outbox-checks.js';
-import { CLAIM_DELIVERIES, COMPLETE_DELIVERY, FAIL_DELIVERY, GET_EVENT, LIST_EVENTS, REDELIVER_EVENT } from './redis-outbox-scripts.js';
+import { luaScript } from './lua-scripts.js';
 
-/** The scripts of redis-outbox-scripts.ts, as ioredis exposes them after defineCommand. */
+/** The outbox's scripts of lua/, as ioredis exposes them after defineCommand. */
 interface ScriptedRedis {
   hppClaimDeliveries(dueKey: string, ...args: (string | number)[]): Promise<(string | null)[]>;
   hppCompleteDelivery(...keysAndArgs: string[]): Promise<number>;
@@ -37,9 +37,32 @@ export interface RedisOutboxOptions {
 const LIST_SCAN_BUDGET = 1000;
 
 /**
- * The outbox half of RedisPaymentStore (layout and scripts in redis-outbox-scripts.ts). Events
- * enter it through the store's create and commit scripts, whose outbox arguments `recordArgs`
- * builds; everything else is one script per call. Round trips below assume cached scripts.
+ * The outbox half of RedisPaymentStore (see outbox.ts for why it is not a job-queue library). Events
+ * enter it through the store's create and commit scripts (lua/include/record-events.lua), whose
+ * outbox arguments `recordArgs` builds; everything else is one script of lua/ per call, each one
+ * atomic state change. Round trips below count one per script call, as in redis-store.ts.
+ *
+ * Layout under the prefix:
+ * - `evt:{eventId}` HASH: `json` the event, `pid` its payment id, `targets` the targets it has
+ *   deliveries for, comma-joined
+ * - `events` ZSET of event ids, and `evp:{paymentId}` ZSET of one payment's event ids, scored by
+ *   occurredAt ms, for listing
+ * - `dlv:{eventId}:{target}` HASH: `state`, `attempts` (JSON array), `tries` (its length), `next`
+ *   (nextAttemptAt ISO or ''), `queued` (queuedAt ISO), `delivered` (deliveredAt ISO or '')
+ * - `obq:{target}:{paymentId}` LIST of event ids, oldest first: the head is the one being delivered
+ * - `obdue` ZSET of queue members `{target}|{paymentId}`, scored by when the head is due (ms). A
+ *   claim pushes the score to the end of its lease, so the score is also the lease.
+ * - `lease:{member}` HASH: `token` of the current claim, `until` its end (ms)
+ * - `obpending` SET of `{eventId}|{target}` for every pending delivery
+ * - `obretry:{target}` ZSET of the target's queue members whose head waits for a retry after a
+ *   failed try, scored by when it failed (ms): what a success brings forward (complete-delivery.lua)
+ *
+ * Invariants: a delivery is pending exactly when its event id is in its queue; a queue with entries
+ * has a member in `obdue`. Target names never hold `,` or `|` (outbox-checks.ts), event and
+ * payment ids never hold `:`, so every key and member above reads back one way.
+ *
+ * Keys are built from the prefix inside the scripts, so, like the payment scripts, these expect one
+ * Redis node or a prefix with a hash tag. LPOS (redeliver-event.lua) needs Redis 6.0.6 or later.
  */
 export class RedisOutbox implements Outbox {
   private readonly redis: Redis;
@@ -55,12 +78,12 @@ export class RedisOutbox implements Outbox {
     this.targets = options.targets;
     this.joinedTargets = options.targets.join(',');
     this.clock = options.clock;
-    redis.defineCommand('hppClaimDeliveries', { lua: CLAIM_DELIVERIES, numberOfKeys: 1 });
-    redis.defineCommand('hppCompleteDelivery', { lua: COMPLETE_DELIVERY, numberOfKeys: 6 });
-    redis.defineCommand('hppFailDelivery', { lua: FAIL_DELIVERY, numberOfKeys: 6 });
-    redis.defineCommand('hppRedeliverEvent', { lua: REDELIVER_EVENT, numberOfKeys: 1 });
-    redis.defineCommand('hppGetEvent', { lua: GET_EVENT, numberOfKeys: 1, readOnly: true });
-    redis.defineCommand('hppListEvents', { lua: LIST_EVENTS, numberOfKeys: 1, readOnly: true });
+    redis.defineCommand('hppClaimDeliveries', { lua: luaScript('claim-deliveries'), numberOfKeys: 1 });
+    redis.defineCommand('hppCompleteDelivery', { lua: luaScript('complete-delivery'), numberOfKeys: 6 });
+    redis.defineCommand('hppFailDelivery', { lua: luaScript('fail-delivery'), numberOfKeys: 6 });
+    redis.defineCommand('hppRedeliverEvent', { lua: luaScript('redeliver-event'), numberOfKeys: 1 });
+    redis.defineCommand('hppGetEvent', { lua: luaScript('get-event'), numberOfKeys: 1, readOnly: true });
+    redis.defineCommand('hppListEvents', { lua: luaScript('list-events'), numberOfKeys: 1, readOnly: true });
     this.scripts = redis as unknown as ScriptedRedis;
   }
 

@@ -15,7 +15,7 @@ import type {
   PaymentPage,
 } from './payment-store.js';
 import { RedisOutbox } from './redis-outbox.js';
-import { CLAIM_EXPIRIES, COMMIT_PAYMENT, CREATE_PAYMENT, LIST_PAYMENTS, PAYMENT_BY_ATTEMPT } from './redis-scripts.js';
+import { luaScript } from './lua-scripts.js';
 
 export interface RedisPaymentStoreOptions {
   /** Put in front of every key, e.g. `hpp:`. */
@@ -31,18 +31,15 @@ export interface RedisPaymentStoreOptions {
   clock?: () => Date;
 }
 
-// EVAL is fine here: the script is tiny and Redis caches it by its SHA after the first call.
-const NEXT_SEQUENCE = `local v = redis.call('INCR', KEYS[1]) if v == 1 then redis.call('EXPIRE', KEYS[1], tonumber(ARGV[1])) end return v`;
-
-const REMEMBER_ONCE = `local v = redis.call('GET', KEYS[1]) if v then return v end redis.call('SET', KEYS[1], ARGV[1], 'EX', tonumber(ARGV[2])) return ARGV[1]`;
-
-/** The scripts of redis-scripts.ts, as ioredis exposes them after defineCommand. */
+/** The store's scripts of lua/, as ioredis exposes them after defineCommand. */
 interface ScriptedRedis {
   hppCreatePayment(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<[string, string?]>;
   hppCommitPayment(...keysAndArgs: (string | number)[]): Promise<number>;
   hppPaymentByAttempt(attemptKey: string, prefix: string): Promise<string | null>;
   hppListPayments(setKey: string, ...args: (string | number)[]): Promise<string[]>;
   hppClaimExpiries(expKey: string, ...args: (string | number)[]): Promise<string[]>;
+  hppRememberOnce(onceKey: string, value: string, ttlSeconds: string): Promise<string>;
+  hppNextSequence(sequenceKey: string, ttlSeconds: string): Promise<number>;
 }
 
 // Entries one list script call may examine before handing back, so a sparse filter never blocks Redis long.
@@ -61,10 +58,15 @@ const LIST_SCAN_BUDGET = 1000;
  * - `idem:{key}` idempotency record json, with a TTL
  * - `msg:{id}` remembered bank message ids, expiring at the message's own expiry
  * - the outbox: `evt:`, `events`, `evp:`, `dlv:`, `obq:`, `obdue`, `lease:`, `obpending`
- *   (described in redis-outbox-scripts.ts), written by the same create and commit scripts
+ *   (described in redis-outbox.ts), written by the same create and commit scripts
  *
- * Every write that must be atomic is one Lua script (see redis-scripts.ts). Round-trip counts below
- * assume the script is cached; ioredis adds one EVAL the first time a script meets a server.
+ * Every write that must be atomic is one Lua script of lua/ (one file per operation, its KEYS and
+ * ARGV in its header). Keys that depend on stored data (the holder of a reference slot, the
+ * payment an attempt points to) can only be built inside a script, from the prefix passed in ARGV:
+ * the store therefore expects one Redis node, or a prefix with a hash tag (`{hpp}:`) so every key
+ * lands in one slot. A script call is one round trip: ioredis sends the source by EVAL the first time
+ * on a connection (a reconnection after a Redis restart included) and EVALSHA after; only a script
+ * cache flushed under a live connection costs one more (NOSCRIPT, then EVAL).
  */
 export class RedisPaymentStore implements GatewayStore {
   readonly kind = 'redis' as const;
@@ -91,11 +93,13 @@ export class RedisPaymentStore implements GatewayStore {
     });
     this.outbox = this.queue;
     // Defining again on a shared connection is harmless: same name, same source.
-    redis.defineCommand('hppCreatePayment', { lua: CREATE_PAYMENT });
-    redis.defineCommand('hppCommitPayment', { lua: COMMIT_PAYMENT, numberOfKeys: 7 });
-    redis.defineCommand('hppPaymentByAttempt', { lua: PAYMENT_BY_ATTEMPT, numberOfKeys: 1, readOnly: true });
-    redis.defineCommand('hppListPayments', { lua: LIST_PAYMENTS, numberOfKeys: 1, readOnly: true });
-    redis.defineCommand('hppClaimExpiries', { lua: CLAIM_EXPIRIES, numberOfKeys: 1 });
+    redis.defineCommand('hppCreatePayment', { lua: luaScript('create-payment') });
+    redis.defineCommand('hppCommitPayment', { lua: luaScript('commit-payment'), numberOfKeys: 7 });
+    redis.defineCommand('hppPaymentByAttempt', { lua: luaScript('payment-by-attempt'), numberOfKeys: 1, readOnly: true });
+    redis.defineCommand('hppListPayments', { lua: luaScript('list-payments'), numberOfKeys: 1, readOnly: true });
+    redis.defineCommand('hppClaimExpiries', { lua: luaScript('claim-expiries'), numberOfKeys: 1 });
+    redis.defineCommand('hppRememberOnce', { lua: luaScript('remember-once'), numberOfKeys: 1 });
+    redis.defineCommand('hppNextSequence', { lua: luaScript('next-sequence'), numberOfKeys: 1 });
     this.scripts = redis as unknown as ScriptedRedis;
   }
 
@@ -223,12 +227,12 @@ export class RedisPaymentStore implements GatewayStore {
 
   /** One round trip (one script): the read and the conditional write must not be separable. */
   async rememberOnce(key: string, value: string, ttlSeconds: number): Promise<string> {
-    return String(await this.redis.eval(REMEMBER_ONCE, 1, this.key(`once:${key}`), value, String(ttlSeconds)));
+    return String(await this.scripts.hppRememberOnce(this.key(`once:${key}`), value, String(ttlSeconds)));
   }
 
   /** One round trip (one script): INCR and the expiry of a new counter must not be separable. */
   async nextSequence(scope: string, ttlSeconds: number): Promise<number> {
-    const value = await this.redis.eval(NEXT_SEQUENCE, 1, this.key(`seq:${scope}`), String(ttlSeconds));
+    const value = await this.scripts.hppNextSequence(this.key(`seq:${scope}`), String(ttlSeconds));
     return Number(value);
   }
 

@@ -51,12 +51,14 @@ describe('packaging: the packed tarball installs without dev dependencies and ru
     if (work) await rm(work, { recursive: true, force: true });
   });
 
-  it('ships the built gateway, its templates and docs, and nothing of the tests, the sandbox bank or the demo', async () => {
+  it('ships the built gateway, its templates, Lua scripts and docs, and nothing of the tests, the sandbox bank or the demo', async () => {
     const installed = path.join(app, 'node_modules', 'hpp-gateway');
     const top = (await readdir(installed)).sort();
-    expect(top).to.include.members(['dist', 'views', 'docs', 'README.md', 'package.json']);
+    expect(top).to.include.members(['dist', 'views', 'lua', 'docs', 'README.md', 'package.json']);
     expect(top).to.not.include.members(['src', 'test', 'sandbox-bank', 'demo', 'bench', 'scripts']);
     expect(existsSync(path.join(installed, 'dist', 'cli.js'))).to.equal(true);
+    expect(existsSync(path.join(installed, 'lua', 'commit-payment.lua'))).to.equal(true);
+    expect(existsSync(path.join(installed, 'lua', 'include', 'paging.lua'))).to.equal(true);
     expect(existsSync(path.join(app, 'node_modules', 'typescript')), 'no dev dependency installed').to.equal(false);
     expect(existsSync(path.join(app, 'node_modules', 'tsx'))).to.equal(false);
   });

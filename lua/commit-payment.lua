@@ -1,0 +1,29 @@
+-- Compare-and-set a payment's next version. Atomic because the version check and the writes must
+-- not be split: otherwise two instances applying the same bank message would both pass the check
+-- and both record the transition (two events, two webhooks). The events are queued for every
+-- outbox target by the same script, after the check: a lost compare-and-set queues nothing.
+--
+-- KEYS: 1 p:{id}, 2 ev:{id}, 3 ref:{reference}:open, 4 ref:{reference}:ok, 5 created (unused),
+--       6 byref:{reference} (unused), 7 exp  (same layout as create, so index_payment is shared)
+-- ARGV: 1 prefix, 2 id, 3 expected version, 4 next version, 5 status, 6 payment json,
+--       7 expiresAt ms, 8 event count (n), then per event: occurredAt ms, json; then outbox
+--       targets (comma-joined), now ms, now ISO; then the attempt refs.
+-- Returns: 1 when written, 0 when the stored version differed (nothing written).
+
+-- @include index-payment.lua
+-- @include record-events.lua
+
+local event_count = tonumber(ARGV[8])
+local outbox_arg = 9 + 2 * event_count
+local events = read_events(9, event_count)
+if events.err then
+  return events
+end
+local stored = redis.call('HGET', KEYS[1], 'v')
+if not stored or tonumber(stored) ~= tonumber(ARGV[3]) then
+  return 0
+end
+redis.call('HSET', KEYS[1], 'v', ARGV[4], 's', ARGV[5], 'json', ARGV[6])
+record_events(ARGV[1], KEYS[2], events, ARGV[outbox_arg], ARGV[outbox_arg + 1], ARGV[outbox_arg + 2])
+index_payment(ARGV[1], ARGV[2], ARGV[5], ARGV[7], outbox_arg + 3)
+return 1
