@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import request from 'supertest';
-import type { ResponseTransaction } from '../../src/protocols/native.js';
-import { API_KEY, testGateway, validPayment, type TestGateway } from '../support/gateway.js';
+import type { ResponseTransaction } from '../../../src/protocols/native.js';
+import { API_KEY, testGateway, validPayment, type TestGateway } from '../../support/gateway.js';
 
 const VISA = '4111111111111111';
 

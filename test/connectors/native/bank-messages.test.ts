@@ -2,10 +2,10 @@ import { createHmac } from 'node:crypto';
 import { expect } from 'chai';
 import { base64url, SignJWT, UnsecuredJWT } from 'jose';
 import request from 'supertest';
-import type { ResponseTransaction } from '../../src/protocols/native.js';
-import { REQUEST_TYP } from '../../src/protocols/native.js';
-import { API_KEY, testGateway, validPayment, type TestGateway } from '../support/gateway.js';
-import { BANK_ID, bankKey, MERCHANT_ID } from '../support/fake-bank.js';
+import type { ResponseTransaction } from '../../../src/protocols/native.js';
+import { REQUEST_TYP } from '../../../src/protocols/native.js';
+import { API_KEY, testGateway, validPayment, type TestGateway } from '../../support/gateway.js';
+import { BANK_ID, bankKey, MERCHANT_ID } from './fake-bank.js';
 
 /**
  * Every way a bank message can be forged, replayed or wrong is refused before anything in it is
