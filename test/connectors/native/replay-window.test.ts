@@ -10,6 +10,7 @@ import { RedisPaymentStore } from '../../../src/store/redis-store.js';
 import { refusalReason } from '../refusal-reason.js';
 import { FakeBank } from './fake-bank.js';
 import { API_KEY, testGateway, validPayment, type TestGateway } from '../../support/gateway.js';
+import { logEntries } from '../../support/log-lines.js';
 import { randomPrefix, requireRedis } from '../../support/redis-server.js';
 
 /**
@@ -43,6 +44,7 @@ describe('replay window (native): a jti is remembered until the response stops v
     describe(`native responses through the gateway, ${kind} store`, () => {
       let gw: TestGateway;
       let paymentId: string;
+      let attemptRef: string;
       let token: string;
 
       beforeEach(async function () {
@@ -50,6 +52,7 @@ describe('replay window (native): a jti is remembered until the response stops v
         const res = await request(gw.app).post('/api/v1/payments').set('Authorization', `Bearer ${API_KEY}`).send(validPayment());
         paymentId = res.body.id;
         const { attempt } = await gw.app.gateway.service.startAttempt(paymentId, 'native');
+        attemptRef = attempt!.ref;
         // Expired two seconds ago: still inside the 30 s clock tolerance, so it verifies.
         const nowSeconds = Math.floor(Date.now() / 1000);
         token = await gw.bank.sign(
@@ -65,20 +68,25 @@ describe('replay window (native): a jti is remembered until the response stops v
 
       it('refuses a token sent again after its exp (within the clock tolerance) as a replay', async () => {
         expect((await notify()).status).to.equal(200);
+        const replayLogged = gw.logs.length;
         const replay = await notify();
         expect(replay.status).to.equal(400);
         expect(replay.body).to.deep.equal({ status: 'rejected', reason: 'replay' });
+        expect(logEntries(gw.logs, replayLogged)).to.deep.equal([{ level: 40, service: 'hpp-gateway', connector: 'native', reason: 'replay', attempt: attemptRef, msg: 'bank notification refused' }]);
+        const returnLogged = gw.logs.length;
         const page = await browserReturn();
         expect(page.status).to.equal(303);
-        expect(gw.logs.join('')).to.contain('replayed bank return refused');
+        expect(logEntries(gw.logs, returnLogged)).to.deep.equal([{ level: 40, service: 'hpp-gateway', connector: 'native', attempt: attemptRef, msg: 'replayed bank return refused' }]);
         expect(await succeededEvents()).to.have.length(1);
       });
 
       it('refuses the notification of a token first brought back by the browser after its exp', async () => {
         expect((await browserReturn()).status).to.equal(303);
+        const replayLogged = gw.logs.length;
         const replay = await notify();
         expect(replay.status).to.equal(400);
         expect(replay.body).to.deep.equal({ status: 'rejected', reason: 'replay' });
+        expect(logEntries(gw.logs, replayLogged)).to.deep.equal([{ level: 40, service: 'hpp-gateway', connector: 'native', reason: 'replay', attempt: attemptRef, msg: 'bank notification refused' }]);
         expect(await succeededEvents()).to.have.length(1);
       });
     });
