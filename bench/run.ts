@@ -18,7 +18,7 @@ import { GatewayKeystore } from '../src/keys/keystore.js';
 import { createLogger } from '../src/logger.js';
 import { MemoryPaymentStore } from '../src/store/memory-store.js';
 import { RedisPaymentStore } from '../src/store/redis-store.js';
-import { FakeBank } from '../test/support/fake-bank.js';
+import { FakeBank } from '../test/connectors/native/fake-bank.js';
 
 const N = Number(process.env.BENCH_REQUESTS ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);

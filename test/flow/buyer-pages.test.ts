@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import request from 'supertest';
 import { redisSessionStore } from '../../src/http/session-store.js';
 import { API_KEY, testGateway, validPayment, type TestGateway } from '../support/gateway.js';
-import { BANK_PAY_URL } from '../support/fake-bank.js';
+import { BANK_PAY_URL } from '../connectors/native/fake-bank.js';
 import { randomPrefix, requireRedis } from '../support/redis-server.js';
 
 const sidOf = (res: request.Response): string | undefined => res.headers['set-cookie']?.[0]?.split(';')[0];

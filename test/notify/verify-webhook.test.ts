@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { base64url, CompactSign, type CryptoKey, type JSONWebKeySet } from 'jose';
 import nock from 'nock';
 import { GatewayKeystore } from '../../src/keys/keystore.js';
-import { verifyWebhook, WebhookVerificationError, type VerifyWebhookInput } from '../../src/notify/verify-webhook.js';
+import { verifyWebhook, WebhookVerificationError, type VerifiedWebhook, type VerifyWebhookInput } from '../../src/notify/verify-webhook.js';
 import { webhookBody } from '../../src/notify/webhook-payload.js';
 import { signWebhookHmac, signWebhookJws, WEBHOOK_HMAC_HEADER, WEBHOOK_JWS_HEADER, WEBHOOK_JWS_TYP } from '../../src/notify/webhook-signature.js';
 import { CHECKOUT_URL, paidPayment, SECRET, succeededEvent } from './fixtures.js';
@@ -20,6 +20,29 @@ async function expectRefused(input: VerifyWebhookInput, code: WebhookVerificatio
     return;
   }
   expect.fail(`accepted, expected ${code}`);
+}
+
+/** The event the fixtures' body carries, as a merchant reads it from the verified webhook. */
+interface ReadEvent {
+  id: string;
+  type: string;
+  createdAt: string;
+  data: { payment: Record<string, unknown>; paymentVersion: number; attemptRef?: string };
+}
+
+/**
+ * Verified by `verifiedBy`, and what comes back is the gateway's event, field by field: the id a merchant
+ * deduplicates on, the type, the payment and its version, the attempt.
+ */
+function expectTheSucceededEvent(result: VerifiedWebhook, verifiedBy: VerifiedWebhook['verifiedBy']): void {
+  const event = succeededEvent();
+  const payment = paidPayment();
+  expect(result.verifiedBy).to.equal(verifiedBy);
+  const read = result.event as ReadEvent;
+  expect(read).to.include({ id: event.id, type: 'payment.succeeded', createdAt: event.occurredAt });
+  expect(read.data).to.include({ paymentVersion: event.paymentVersion, attemptRef: 'A2' });
+  expect(read.data.payment).to.include({ id: payment.id, status: 'succeeded', amount: 2480, currency: 'EUR', reference: payment.reference, version: payment.version });
+  expect(read.data.payment.checkoutUrl).to.equal(CHECKOUT_URL);
 }
 
 /** A JWS with any header, signed with any key: what a forger can make. */
@@ -46,42 +69,53 @@ describe('verifyWebhook', () => {
   describe('accepts what the gateway signs', () => {
     it('by HMAC, then parses the body', async () => {
       const result = await verifyWebhook({ body, headers: { 'hpp-signature': hmac }, secret: SECRET, now: SIGNED_AT });
-      expect(result.verifiedBy).to.equal('hmac');
+      expectTheSucceededEvent(result, 'hmac');
       expect(result.event).to.deep.equal(JSON.parse(body));
     });
 
     it('by JWS against the public JWKS', async () => {
       const result = await verifyWebhook({ body, headers: { 'hpp-signature-jws': jws }, jwks, now: SIGNED_AT });
-      expect(result.verifiedBy).to.equal('jws');
+      expectTheSucceededEvent(result, 'jws');
       expect(result.event).to.deep.equal(JSON.parse(body));
     });
 
-    it('with ES256 and PS256 keys too', async () => {
-      for (const alg of ['ES256', 'PS256'] as const) {
-        const other = await GatewayKeystore.ephemeral(alg);
+    it('with ES256 and PS256 keys too, and refuses those signatures over another body or under another key', async () => {
+      const keystores = { ES256: await GatewayKeystore.ephemeral('ES256'), PS256: await GatewayKeystore.ephemeral('PS256') };
+      for (const [alg, other] of Object.entries(keystores)) {
         const signature = await signWebhookJws(body, other, SIGNED_AT);
         const result = await verifyWebhook({ body, headers: { [WEBHOOK_JWS_HEADER]: signature }, jwks: other.publicJwks(), now: SIGNED_AT });
-        expect(result.verifiedBy).to.equal('jws');
+        expectTheSucceededEvent(result, 'jws');
+        await expectRefused({ body: body.replace('"amount":2480', '"amount":1'), headers: { [WEBHOOK_JWS_HEADER]: signature }, jwks: other.publicJwks(), now: SIGNED_AT }, 'bad_signature');
+        const elsewhere = alg === 'ES256' ? keystores.PS256 : keystores.ES256;
+        await expectRefused({ body, headers: { [WEBHOOK_JWS_HEADER]: signature }, jwks: elsewhere.publicJwks(), now: SIGNED_AT }, 'bad_signature');
       }
     });
 
     it('from a raw Buffer body and headers in any case', async () => {
-      const result = await verifyWebhook({ body: Buffer.from(body, 'utf8'), headers: { [WEBHOOK_HMAC_HEADER]: hmac }, secret: SECRET, now: SIGNED_AT });
-      expect(result.verifiedBy).to.equal('hmac');
+      const raw = Buffer.from(body, 'utf8');
+      expectTheSucceededEvent(await verifyWebhook({ body: raw, headers: { [WEBHOOK_HMAC_HEADER]: hmac }, secret: SECRET, now: SIGNED_AT }), 'hmac');
+      expectTheSucceededEvent(await verifyWebhook({ body: raw, headers: { 'HPP-SIGNATURE': hmac }, secret: SECRET, now: SIGNED_AT }), 'hmac');
+      expectTheSucceededEvent(await verifyWebhook({ body: raw, headers: { 'hPp-SiGnAtUrE-jWs': jws }, jwks, now: SIGNED_AT }), 'jws');
+      // The Buffer is verified as it is, byte for byte.
+      await expectRefused({ body: Buffer.concat([raw, Buffer.from(' ')]), headers: { 'HPP-SIGNATURE': hmac }, secret: SECRET, now: SIGNED_AT }, 'bad_signature');
     });
 
     it('within the tolerance either way', async () => {
       for (const offset of [-300, 300]) {
         const now = new Date(SIGNED_AT.getTime() + offset * 1000);
-        await verifyWebhook({ body, headers: { 'hpp-signature': hmac }, secret: SECRET, now });
-        await verifyWebhook({ body, headers: { 'hpp-signature-jws': jws }, jwks, now });
+        expectTheSucceededEvent(await verifyWebhook({ body, headers: { 'hpp-signature': hmac }, secret: SECRET, now }), 'hmac');
+        expectTheSucceededEvent(await verifyWebhook({ body, headers: { 'hpp-signature-jws': jws }, jwks, now }), 'jws');
       }
     });
 
-    it('by either signature when both are configured', async () => {
-      const headers = { 'hpp-signature': signWebhookHmac(body, ['not-the-secret'], T), 'hpp-signature-jws': jws };
-      const result = await verifyWebhook({ body, headers, secret: SECRET, jwks, now: SIGNED_AT });
-      expect(result.verifiedBy).to.equal('jws');
+    it('by either signature when both are configured, and by neither when neither verifies', async () => {
+      const badHmac = signWebhookHmac(body, ['not-the-secret'], T);
+      const other = await GatewayKeystore.ephemeral('EdDSA');
+      const badJws = await signWebhookJws(body, other, SIGNED_AT);
+      const both = (headers: Record<string, string>) => verifyWebhook({ body, headers, secret: SECRET, jwks, now: SIGNED_AT });
+      expectTheSucceededEvent(await both({ 'hpp-signature': badHmac, 'hpp-signature-jws': jws }), 'jws');
+      expectTheSucceededEvent(await both({ 'hpp-signature': hmac, 'hpp-signature-jws': badJws }), 'hmac');
+      await expectRefused({ body, headers: { 'hpp-signature': badHmac, 'hpp-signature-jws': badJws }, secret: SECRET, jwks, now: SIGNED_AT }, 'bad_signature');
     });
   });
 
@@ -92,14 +126,15 @@ describe('verifyWebhook', () => {
       expect(header().match(/v1=/g)).to.have.length(2);
       for (const secret of ['new-secret', 'old-secret']) {
         const result = await verifyWebhook({ body, headers: { 'hpp-signature': header() }, secret, now: SIGNED_AT });
-        expect(result.verifiedBy).to.equal('hmac');
+        expectTheSucceededEvent(result, 'hmac');
       }
     });
 
     it('lets a merchant hold both secrets while it rotates', async () => {
       const single = signWebhookHmac(body, ['old-secret'], T);
       const result = await verifyWebhook({ body, headers: { 'hpp-signature': single }, secret: ['new-secret', 'old-secret'], now: SIGNED_AT });
-      expect(result.verifiedBy).to.equal('hmac');
+      expectTheSucceededEvent(result, 'hmac');
+      await expectRefused({ body, headers: { 'hpp-signature': single }, secret: ['new-secret', 'third-secret'], now: SIGNED_AT }, 'bad_signature');
     });
 
     it('refuses a secret that is neither', async () => {
@@ -128,6 +163,7 @@ describe('verifyWebhook', () => {
       await expectRefused({ body, headers: { 'hpp-signature-jws': jws }, jwks, now: later }, 'stale_timestamp');
       const earlier = new Date(SIGNED_AT.getTime() - 301_000);
       await expectRefused({ body, headers: { 'hpp-signature': hmac }, secret: SECRET, now: earlier }, 'stale_timestamp');
+      await expectRefused({ body, headers: { 'hpp-signature-jws': jws }, jwks, now: earlier }, 'stale_timestamp');
     });
 
     it('a stale timestamp with a narrower tolerance', async () => {
@@ -230,7 +266,7 @@ describe('verifyWebhook', () => {
       const url = new URL(`${GATEWAY}/.well-known/jwks.json`);
       for (let i = 0; i < 3; i++) {
         const result = await verifyWebhook({ body, headers: { 'hpp-signature-jws': jws }, jwks: url, now: SIGNED_AT });
-        expect(result.verifiedBy).to.equal('jws');
+        expectTheSucceededEvent(result, 'jws');
       }
       expect(scope.isDone()).to.equal(true);
     });

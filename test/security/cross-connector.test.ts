@@ -14,6 +14,7 @@ import { formBody, paidFields, serverReturn } from '../connectors/monetico/monet
 import { dataOf, KEY_1, responseFields, sealedResponse, sipsSettings } from '../connectors/sips/fixtures.js';
 import { connector as stripeConnector, eventPayload, session, signatureHeader } from '../connectors/stripe/fixtures.js';
 import { API_KEY, servicesOf, testGateway, validPayment, type StoreFor, type TestGateway } from '../support/gateway.js';
+import { logEntries } from '../support/log-lines.js';
 import { randomPrefix, requireRedis } from '../support/redis-server.js';
 
 /**
@@ -114,11 +115,7 @@ function lyraConnector(store: () => GatewayStore | undefined, ctxMode: LyraCtxMo
 
 /** Whether a refusal was logged with its route, connector and reason (and the attempt it named, once verified). */
 function refusalLogged(logs: string[], what: 'notification' | 'return', connector: string, reason: string, attempt?: string): boolean {
-  return logs
-    .flatMap((chunk) => chunk.split('\n'))
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as Record<string, unknown>)
-    .some((entry) => entry.msg === `bank ${what} refused` && entry.connector === connector && entry.reason === reason && (attempt === undefined || entry.attempt === attempt));
+  return logEntries(logs).some((entry) => entry.msg === `bank ${what} refused` && entry.connector === connector && entry.reason === reason && (attempt === undefined || entry.attempt === attempt));
 }
 
 for (const { kind, make } of STORES) {

@@ -11,7 +11,7 @@ import { createListener } from '../../src/http/tls.js';
 import { GatewayKeystore } from '../../src/keys/keystore.js';
 import { createLogger } from '../../src/logger.js';
 import { MemoryPaymentStore } from '../../src/store/memory-store.js';
-import { BANK_ID, BANK_PAY_URL, FakeBank, MERCHANT_ID } from '../support/fake-bank.js';
+import { BANK_ID, BANK_PAY_URL, FakeBank, MERCHANT_ID } from '../connectors/native/fake-bank.js';
 
 interface Pem {
   cert: string;

@@ -10,7 +10,7 @@ import type { ConnectorServices } from '../../src/connectors/connector-module.js
 import { createLogger } from '../../src/logger.js';
 import type { GatewayStore } from '../../src/store/gateway-store.js';
 import { MemoryPaymentStore } from '../../src/store/memory-store.js';
-import { BANK_ID, BANK_PAY_URL, FakeBank, MERCHANT_ID } from './fake-bank.js';
+import { BANK_ID, BANK_PAY_URL, FakeBank, MERCHANT_ID } from '../connectors/native/fake-bank.js';
 
 export const API_KEY = 'sk_test_api_key_0001';
 export const OTHER_API_KEY = 'sk_test_api_key_0002';

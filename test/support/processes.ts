@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JSONWebKeySet, JWK } from 'jose';
 import { generateSigningJwk } from '../../src/keys/keystore.js';
-import { BANK_ID, BANK_PAY_URL, FakeBank, MERCHANT_ID } from './fake-bank.js';
+import { BANK_ID, BANK_PAY_URL, FakeBank, MERCHANT_ID } from '../connectors/native/fake-bank.js';
 
 /**
  * Gateways and delivery workers as real operating-system processes (node + tsx on src/main.ts or

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { calculateJwkThumbprint, createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
-import { NativeConnector } from '../../src/connectors/native/native-connector.js';
-import { RESPONSE_TYP, type ResponseTransaction } from '../../src/protocols/native.js';
-import type { GatewayKeystore } from '../../src/keys/keystore.js';
+import { NativeConnector } from '../../../src/connectors/native/native-connector.js';
+import { RESPONSE_TYP, type ResponseTransaction } from '../../../src/protocols/native.js';
+import type { GatewayKeystore } from '../../../src/keys/keystore.js';
 
 export const BANK_ID = 'test-bank';
 export const MERCHANT_ID = 'test-merchant';

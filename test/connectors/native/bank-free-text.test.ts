@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import request from 'supertest';
-import type { ResponseTransaction } from '../../src/protocols/native.js';
-import { API_KEY, testGateway, validPayment, type TestGateway } from '../support/gateway.js';
+import type { ResponseTransaction } from '../../../src/protocols/native.js';
+import { API_KEY, testGateway, validPayment, type TestGateway } from '../../support/gateway.js';
+import { logEntries } from '../../support/log-lines.js';
 
 const VISA = '4111111111111111';
 
@@ -27,9 +28,12 @@ describe('bank free text (native protocol)', () => {
 
   async function expectRefused(changes: Partial<ResponseTransaction>, reason: string): Promise<void> {
     const before = await gw.app.gateway.store.getPayment(paymentId);
+    const logged = gw.logs.length;
     const res = await notify(await gw.bank.sign({ ...txn, ...changes }));
     expect(res.status, JSON.stringify(changes)).to.equal(400);
     expect(res.body).to.deep.equal({ status: 'rejected', reason });
+    // The refusal is logged with its reason only: the refused value (a card number) is not written.
+    expect(logEntries(gw.logs, logged)).to.deep.equal([{ level: 40, service: 'hpp-gateway', connector: 'native', reason, msg: 'bank notification refused' }]);
     const after = await gw.app.gateway.store.getPayment(paymentId);
     expect(after).to.deep.equal(before);
     const api = await request(gw.app).get(`/api/v1/payments/${paymentId}`).set('Authorization', `Bearer ${API_KEY}`);

@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import { decodeJwt } from 'jose';
 import { Redis } from 'ioredis';
-import { RedisPaymentStore } from '../../src/store/redis-store.js';
-import { Browser, type Page } from '../support/browser.js';
-import { randomPrefix, requireRedis } from '../support/redis-server.js';
-import { cardNumbersIn } from '../../src/core/card-data.js';
-import { API_KEY, startStack, type Stack } from '../support/stack.js';
+import { RedisPaymentStore } from '../../../src/store/redis-store.js';
+import { Browser, type Page } from '../../support/browser.js';
+import { randomPrefix, requireRedis } from '../../support/redis-server.js';
+import { cardNumbersIn } from '../../../src/core/card-data.js';
+import { API_KEY, startStack, type Stack } from '../../support/stack.js';
 
 const FUTURE_EXPIRY = `12/${String((new Date().getUTCFullYear() + 3) % 100).padStart(2, '0')}`;
 

@@ -2,10 +2,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import request from 'supertest';
-import { loadBankKeys } from '../../src/connectors/native/bank-keys.js';
-import { NativeConnector } from '../../src/connectors/native/native-connector.js';
-import { API_KEY, testGateway, validPayment, type TestGateway } from '../support/gateway.js';
-import { BANK_ID, BANK_PAY_URL, bankKey, MERCHANT_ID } from '../support/fake-bank.js';
+import { loadBankKeys } from '../../../src/connectors/native/bank-keys.js';
+import { NativeConnector } from '../../../src/connectors/native/native-connector.js';
+import { API_KEY, testGateway, validPayment, type TestGateway } from '../../support/gateway.js';
+import { BANK_ID, BANK_PAY_URL, bankKey, MERCHANT_ID } from './fake-bank.js';
 
 /** The bank's JWKS fetched over HTTP: an outage gives a retryable answer, never an unverified acceptance. */
 describe("the bank's remote keys", () => {

@@ -1,33 +1,22 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import request from 'supertest';
-import type { ResponseTransaction } from '../../src/protocols/native.js';
-import { RESPONSE_FIELD } from '../../src/protocols/native.js';
-import { InvalidBankMessageError } from '../../src/core/errors.js';
-import { GatewayKeystore } from '../../src/keys/keystore.js';
-import { MemoryPaymentStore } from '../../src/store/memory-store.js';
-import { RedisPaymentStore } from '../../src/store/redis-store.js';
-import { connector as stripeConnector, eventPayload, session, signatureHeader, WEBHOOK_SECRET, webhookMessage } from '../connectors/stripe/fixtures.js';
-import { FakeBank } from '../support/fake-bank.js';
-import { API_KEY, testGateway, validPayment, type StoreFor, type TestGateway } from '../support/gateway.js';
-import { randomPrefix, requireRedis } from '../support/redis-server.js';
+import type { ResponseTransaction } from '../../../src/protocols/native.js';
+import { RESPONSE_FIELD } from '../../../src/protocols/native.js';
+import { GatewayKeystore } from '../../../src/keys/keystore.js';
+import { MemoryPaymentStore } from '../../../src/store/memory-store.js';
+import { RedisPaymentStore } from '../../../src/store/redis-store.js';
+import { refusalReason } from '../refusal-reason.js';
+import { FakeBank } from './fake-bank.js';
+import { API_KEY, testGateway, validPayment, type StoreFor, type TestGateway } from '../../support/gateway.js';
+import { logEntries } from '../../support/log-lines.js';
+import { randomPrefix, requireRedis } from '../../support/redis-server.js';
 
 /**
- * A single-use message id is remembered for as long as the message can still verify, clock tolerance
- * included: sent again one second before that, it is a replay, never a fresh message.
+ * A native response's single-use `jti` is remembered for as long as the response can still verify,
+ * clock tolerance included: sent again one second before that, it is a replay, never a fresh message.
  */
-
-async function refusalReason(verifying: Promise<unknown>): Promise<string> {
-  try {
-    await verifying;
-  } catch (err) {
-    if (err instanceof InvalidBankMessageError) return err.reason;
-    throw err;
-  }
-  return 'accepted';
-}
-
-describe('replay window: a message id is remembered until the message stops verifying', () => {
+describe('replay window (native): a jti is remembered until the response stops verifying', () => {
   it('native: messageExpiresAt is the first instant the same response is refused as expired (whole and fractional exp)', async () => {
     const bank = await FakeBank.create();
     let now = new Date();
@@ -45,19 +34,6 @@ describe('replay window: a message id is remembered until the message stops veri
     }
   });
 
-  it('stripe: messageExpiresAt is the first instant the same delivery is refused as stale', async () => {
-    const t = Math.floor(Date.now() / 1000);
-    let now = new Date(t * 1000);
-    const connector = stripeConnector({ clock: () => now });
-    const payload = eventPayload('checkout.session.expired', session({ status: 'expired', payment_status: 'unpaid' }));
-    const message = webhookMessage(payload, signatureHeader(payload, WEBHOOK_SECRET, t));
-    const { messageExpiresAt } = await connector.verifyNotification(message);
-    now = new Date(messageExpiresAt!.getTime() - 1);
-    expect(await refusalReason(connector.verifyNotification(message)), '1 ms before').to.equal('accepted');
-    now = messageExpiresAt!;
-    expect(await refusalReason(connector.verifyNotification(message)), 'at messageExpiresAt').to.equal('stale_signature');
-  });
-
   const stores: Array<{ kind: string; make: (ctx: Mocha.Context) => Promise<StoreFor> }> = [
     { kind: 'memory', make: async () => (outboxTargets) => new MemoryPaymentStore({ outboxTargets }) },
     {
@@ -73,6 +49,7 @@ describe('replay window: a message id is remembered until the message stops veri
     describe(`native responses through the gateway, ${kind} store`, () => {
       let gw: TestGateway;
       let paymentId: string;
+      let attemptRef: string;
       let token: string;
 
       beforeEach(async function () {
@@ -80,6 +57,7 @@ describe('replay window: a message id is remembered until the message stops veri
         const res = await request(gw.app).post('/api/v1/payments').set('Authorization', `Bearer ${API_KEY}`).send(validPayment());
         paymentId = res.body.id;
         const { attempt } = await gw.app.gateway.service.startAttempt(paymentId, 'native');
+        attemptRef = attempt!.ref;
         // Expired two seconds ago: still inside the 30 s clock tolerance, so it verifies.
         const nowSeconds = Math.floor(Date.now() / 1000);
         token = await gw.bank.sign(
@@ -95,45 +73,27 @@ describe('replay window: a message id is remembered until the message stops veri
 
       it('refuses a token sent again after its exp (within the clock tolerance) as a replay', async () => {
         expect((await notify()).status).to.equal(200);
+        const replayLogged = gw.logs.length;
         const replay = await notify();
         expect(replay.status).to.equal(400);
         expect(replay.body).to.deep.equal({ status: 'rejected', reason: 'replay' });
+        expect(logEntries(gw.logs, replayLogged)).to.deep.equal([{ level: 40, service: 'hpp-gateway', connector: 'native', reason: 'replay', attempt: attemptRef, msg: 'bank notification refused' }]);
+        const returnLogged = gw.logs.length;
         const page = await browserReturn();
         expect(page.status).to.equal(303);
-        expect(gw.logs.join('')).to.contain('replayed bank return refused');
+        expect(logEntries(gw.logs, returnLogged)).to.deep.equal([{ level: 40, service: 'hpp-gateway', connector: 'native', attempt: attemptRef, msg: 'replayed bank return refused' }]);
         expect(await succeededEvents()).to.have.length(1);
       });
 
       it('refuses the notification of a token first brought back by the browser after its exp', async () => {
         expect((await browserReturn()).status).to.equal(303);
+        const replayLogged = gw.logs.length;
         const replay = await notify();
         expect(replay.status).to.equal(400);
         expect(replay.body).to.deep.equal({ status: 'rejected', reason: 'replay' });
+        expect(logEntries(gw.logs, replayLogged)).to.deep.equal([{ level: 40, service: 'hpp-gateway', connector: 'native', reason: 'replay', attempt: attemptRef, msg: 'bank notification refused' }]);
         expect(await succeededEvents()).to.have.length(1);
       });
     });
   }
-
-  describe('stripe webhooks through the gateway, memory store', () => {
-    let gw: TestGateway;
-
-    afterEach(() => gw?.close());
-
-    it('refuses a delivery sent again in the last second its signature verifies', async () => {
-      const t = Math.floor(Date.now() / 1000) - 300;
-      // Half a second into the last second in which `t` is within Stripe's 300 s tolerance.
-      const clock = () => new Date((t + 300) * 1000 + 500);
-      gw = await testGateway({ store: (outboxTargets) => new MemoryPaymentStore({ clock, outboxTargets }), connectors: () => [stripeConnector({ clock })] });
-      const created = await request(gw.app).post('/api/v1/payments').set('Authorization', `Bearer ${API_KEY}`).send(validPayment());
-      const { attempt } = await gw.app.gateway.service.startAttempt(created.body.id, 'stripe');
-      const ref = attempt!.ref;
-      const payload = eventPayload('checkout.session.expired', session({ status: 'expired', payment_status: 'unpaid', client_reference_id: ref, metadata: { attempt_ref: ref } }));
-      const header = signatureHeader(payload, WEBHOOK_SECRET, t);
-      const webhook = () => request(gw.app).post('/bank/stripe/notify').set('Content-Type', 'application/json').set('Stripe-Signature', header).send(payload);
-      expect((await webhook()).status).to.equal(200);
-      const replay = await webhook();
-      expect(replay.status).to.equal(400);
-      expect(replay.body).to.deep.equal({ received: false, reason: 'replay' });
-    });
-  });
 });
