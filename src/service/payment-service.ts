@@ -1,22 +1,16 @@
 import type { BankConnector, VerifiedBankMessage } from '../connectors/bank-connector.js';
 import { GatewayError, IdempotencyMismatchError, InvalidBankMessageError, NotFoundError, ReferenceConflictError, ReplayedBankMessageError, ValidationError } from '../core/errors.js';
 import { newAttemptReference, newId } from '../core/ids.js';
-import type { Customer, Payment } from '../core/payment.js';
+import type { Payment } from '../core/payment.js';
 import { isDueForExpiry, transition, type Command, type Transition } from '../core/transition.js';
 import type { PaymentEvent } from '../core/events.js';
 import type { ListQuery, PaymentPage, PaymentStore } from '../store/payment-store.js';
 
-export interface NewPayment {
-  amount: number;
-  currency: string;
-  reference: string;
-  description: string | null;
-  customer: Customer | null;
-  returnUrl: string | null;
-  metadata: Record<string, string>;
+/** What the merchant asks for: the payment's own fields, and optionally which connector takes it. */
+export type NewPayment = Pick<Payment, 'amount' | 'currency' | 'reference' | 'description' | 'customer' | 'returnUrl' | 'metadata'> & {
   /** One of the configured connectors; absent, the default one. */
   connector?: string;
-}
+};
 
 /** What the service asks of the configured connectors (the ConnectorRegistry) when a payment is created. */
 export interface PaymentConnectors {
