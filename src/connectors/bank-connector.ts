@@ -1,5 +1,6 @@
 import type { Attempt, Locale, Payment } from '../core/payment.js';
 import type { BankOutcome } from '../core/transition.js';
+import type { BankOperations } from './bank-operations.js';
 
 /** Where and how to send the buyer's browser: rendered by one auto-submitting form template. */
 export interface RedirectForm {
@@ -66,6 +67,8 @@ export interface BankConnector {
    * Checked when the payment is created, so a merchant learns it at once rather than the buyer at "Pay".
    */
   cannotCharge?(amount: number, currency: string): string | null;
+  /** Capture, void, refund and status over the bank's own API (src/connectors/bank-operations.ts); absent: none. */
+  readonly operations?: BankOperations;
 }
 
 /**
