@@ -14,6 +14,7 @@ import { securityHeaders } from './http/middleware/security-headers.js';
 import { redisSessionStore } from './http/session-store.js';
 import { requireBankClientCertificate, webhookAgent } from './http/tls.js';
 import { rateLimits } from './http/middleware/rate-limits.js';
+import { RedisRateLimitStore } from './store/redis-rate-limit-store.js';
 import { pageErrorHandler } from './http/pages.js';
 import { apiErrorHandler } from './http/problem.js';
 import { bankCallbackRoutes } from './http/routes/bank-callbacks.js';
@@ -124,7 +125,11 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
   // One connection for buyer sessions and rate-limit counters; the payment store has its own.
   const redis = config.redisUrl ? openRedis(config.redisUrl, { name: 'sessions', logger }) : undefined;
   const sessionStore = deps.sessionStore ?? (redis ? redisSessionStore(redis, `${config.redisPrefix}sess:`) : undefined);
-  const limits = rateLimits({ apiPerMinute: config.rateLimits.apiPerMinute, buyerPerMinute: config.rateLimits.buyerPerMinute, prefix: config.redisPrefix, ...(redis ? { redis } : {}) });
+  const limits = rateLimits({
+    apiPerMinute: config.rateLimits.apiPerMinute,
+    buyerPerMinute: config.rateLimits.buyerPerMinute,
+    ...(redis ? { counters: (limiter: 'api' | 'buyer') => new RedisRateLimitStore(redis, `${config.redisPrefix}rl:${limiter}:`) } : {}),
+  });
   const sessionMiddleware = session({
     name: 'hpp.sid',
     secret: config.sessionSecret,

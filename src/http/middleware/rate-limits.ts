@@ -1,23 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { rateLimit, ipKeyGenerator, type Store } from 'express-rate-limit';
-import type { Redis } from 'ioredis';
 import { GatewayError } from '../../core/errors.js';
-import { RedisRateLimitStore } from './redis-rate-limit-store.js';
 
 export interface RateLimitOptions {
   /** Requests per minute per API key on the merchant API. */
   apiPerMinute: number;
   /** Requests per minute per client IP on buyer pages and the browser return. */
   buyerPerMinute: number;
-  /** Shared counters across instances in Redis mode; in-process counters otherwise. */
-  redis?: Redis;
-  prefix: string;
-}
-
-function store(options: RateLimitOptions, name: string): Store | undefined {
-  if (!options.redis) return undefined;
-  return new RedisRateLimitStore(options.redis, `${options.prefix}rl:${name}:`);
+  /** Counters shared across instances (Redis) for the limiter named `api` or `buyer`; in-process counters when absent. */
+  counters?: (limiter: 'api' | 'buyer') => Store;
 }
 
 const tooMany = (): GatewayError => new GatewayError('rate_limited', 'Too many requests; slow down and retry after the time in the RateLimit headers.');
@@ -40,8 +32,8 @@ export function rateLimits(options: RateLimitOptions): { api: RequestHandler; bu
     // can see it, for requests that could not be served anyway.
     passOnStoreError: false,
   };
-  const apiStore = store(options, 'api');
-  const buyerStore = store(options, 'buyer');
+  const apiStore = options.counters?.('api');
+  const buyerStore = options.counters?.('buyer');
   return {
     api: rateLimit({
       ...common,

@@ -1,18 +1,6 @@
 import type { ClientRateLimitInfo, Options, Store } from 'express-rate-limit';
 import type { Redis } from 'ioredis';
-
-// One fixed window per key: the first hit sets the counter with the window as its lifetime, later
-// hits count up. Answers { hits, milliseconds until the window ends }.
-const HIT = `
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl <= 0 then
-  redis.call('SET', KEYS[1], 1, 'PX', ARGV[1])
-  return { 1, tonumber(ARGV[1]) }
-end
-return { redis.call('INCR', KEYS[1]), ttl }
-`;
-
-const READ = `return { redis.call('GET', KEYS[1]), redis.call('PTTL', KEYS[1]) }`;
+import { luaScript } from './lua-scripts.js';
 
 interface RateLimitCommands {
   hppRateLimitHit(key: string, windowMs: number): Promise<[number, number]>;
@@ -36,8 +24,8 @@ export class RedisRateLimitStore implements Store {
     private readonly client: Redis,
     readonly prefix: string,
   ) {
-    client.defineCommand('hppRateLimitHit', { lua: HIT, numberOfKeys: 1 });
-    client.defineCommand('hppRateLimitRead', { lua: READ, numberOfKeys: 1, readOnly: true });
+    client.defineCommand('hppRateLimitHit', { lua: luaScript('rate-limit-hit'), numberOfKeys: 1 });
+    client.defineCommand('hppRateLimitRead', { lua: luaScript('rate-limit-read'), numberOfKeys: 1, readOnly: true });
     this.commands = client as unknown as RateLimitCommands;
   }
 
