@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { readConnectorSettings, type ConfiguredConnectors } from './connectors/modules.js';
-import { ALLOWED_ALGORITHMS, type SigningAlgorithm } from './protocols/native.js';
+import { ALLOWED_ALGORITHMS, type SigningAlgorithm } from './keys/algorithms.js';
 
 export interface GatewayConfig {
   env: 'development' | 'production' | 'test';

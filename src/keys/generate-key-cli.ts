@@ -1,7 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ALLOWED_ALGORITHMS, type SigningAlgorithm } from '../protocols/native.js';
+import { ALLOWED_ALGORITHMS, type SigningAlgorithm } from './algorithms.js';
 import { generateSigningJwk, type KeyFile } from './keystore.js';
 
 const USAGE = `usage: hpp-gateway keys [--file=<path>] [--alg=EdDSA|ES256|PS256]   add a signing key in front

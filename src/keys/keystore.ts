@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JSONWebKeySet, type JWK } from 'jose';
-import { ALLOWED_ALGORITHMS, type SigningAlgorithm } from '../protocols/native.js';
+import { ALLOWED_ALGORITHMS, type SigningAlgorithm } from './algorithms.js';
 
 /** The file `npm run keys` writes: private JWKs, newest first. Only the first one signs. */
 export interface KeyFile {

@@ -8,9 +8,8 @@ export const REQUEST_TYP = 'hpp-req+jwt';
 /** JOSE `typ` of the bank's response (browser return and server notification alike). */
 export const RESPONSE_TYP = 'hpp-resp+jwt';
 
-/** Algorithms a party may sign with. Anything else (HS*, none) is refused before the signature is looked at. */
-export const ALLOWED_ALGORITHMS = ['EdDSA', 'ES256', 'PS256'] as const;
-export type SigningAlgorithm = (typeof ALLOWED_ALGORITHMS)[number];
+/** Algorithms a party may sign with: the keys' own allow-list (src/keys/algorithms.ts). */
+export { ALLOWED_ALGORITHMS, type SigningAlgorithm } from '../keys/algorithms.js';
 
 /** A payment request lives at most this long (the bank refuses older ones). */
 export const MAX_REQUEST_LIFETIME_SECONDS = 600;
