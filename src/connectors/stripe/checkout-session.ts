@@ -17,8 +17,13 @@ const charge = z.object({
     .nullish(),
 });
 
+/** PaymentIntent ids as Stripe issues them; checked before one is ever put in an API path. */
+export const PAYMENT_INTENT_ID = /^pi_[A-Za-z0-9]{1,250}$/;
+
 const paymentIntent = z.object({
-  id: z.string().regex(/^pi_[A-Za-z0-9]{1,250}$/),
+  id: z.string().regex(PAYMENT_INTENT_ID),
+  /** `requires_capture` once a manual payment is authorised; read only when the session is unpaid. */
+  status: z.string().max(40).optional(),
   latest_charge: z.union([z.string(), charge]).nullish(),
 });
 
@@ -34,7 +39,7 @@ export const checkoutSessionSchema = z.object({
   currency: z.string().regex(/^[a-z]{3}$/).nullable(),
   client_reference_id: z.string().max(200).nullable(),
   metadata: z.record(z.string(), z.string()).nullish(),
-  payment_intent: z.union([z.string().regex(/^pi_[A-Za-z0-9]{1,250}$/), paymentIntent]).nullish(),
+  payment_intent: z.union([z.string().regex(PAYMENT_INTENT_ID), paymentIntent]).nullish(),
   url: z.string().nullish(),
 });
 
@@ -73,7 +78,7 @@ export function cardOf(session: CheckoutSession): BankOutcome['card'] {
   return { brand: card.brand, last4: card.last4 };
 }
 
-function paymentIntentIdOf(session: CheckoutSession): string | undefined {
+export function paymentIntentIdOf(session: CheckoutSession): string | undefined {
   const pi = session.payment_intent;
   if (!pi) return undefined;
   return typeof pi === 'string' ? pi : pi.id;
@@ -104,6 +109,17 @@ export function outcomeOf(session: CheckoutSession, attemptRef: string, status: 
   return outcome;
 }
 
+/** The session's PaymentIntent, when expanded, holds an authorisation waiting for its capture. */
+function holdsAuthorisation(session: CheckoutSession): boolean {
+  const pi = session.payment_intent;
+  return typeof pi === 'object' && pi !== null && pi.status === 'requires_capture';
+}
+
+/** Created for a manual payment (session-request.ts sets the mark). */
+export function isManualCaptureSession(session: CheckoutSession): boolean {
+  return session.metadata?.capture_method === 'manual';
+}
+
 /**
  * A retrieved session's state as an outcome status. `cancelled` is the buyer's own word (cancel_url);
  * the connector only uses it once the session can no longer be paid.
@@ -111,8 +127,10 @@ export function outcomeOf(session: CheckoutSession, attemptRef: string, status: 
 export function statusOfSession(session: CheckoutSession): BankOutcome['status'] {
   switch (session.status) {
     case 'complete':
-      // An asynchronous method (SEPA debit, …) completes the session unpaid: its verdict comes by webhook.
-      return session.payment_status === 'paid' ? 'authorised' : 'pending';
+      if (session.payment_status === 'paid') return 'authorised';
+      // A manual capture completes the session unpaid with the authorisation held on its PaymentIntent;
+      // an asynchronous method (SEPA debit, …) completes it unpaid too, and its verdict comes by webhook.
+      return holdsAuthorisation(session) ? 'authorised' : 'pending';
     case 'expired':
       return 'cancelled';
     case 'open':

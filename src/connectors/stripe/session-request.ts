@@ -1,5 +1,5 @@
 import { GatewayError } from '../../core/errors.js';
-import type { Attempt, Payment } from '../../core/payment.js';
+import { captureModeOf, type Attempt, type Payment } from '../../core/payment.js';
 import type { BuildRequestInput } from '../bank-connector.js';
 import { toStripeAmount } from './amounts.js';
 import type { FormValue } from './form-encoding.js';
@@ -40,7 +40,9 @@ function withQuery(url: string, query: string): string {
 /**
  * The form parameters of `POST /v1/checkout/sessions` for one attempt: one line item for the whole
  * amount, the attempt as client_reference_id and metadata, and return URLs on which Stripe replaces
- * `{CHECKOUT_SESSION_ID}` with the session's id.
+ * `{CHECKOUT_SESSION_ID}` with the session's id. A manual payment's PaymentIntent only authorises
+ * (`payment_intent_data[capture_method]=manual`, "Place a hold on a payment method"): it then waits in
+ * `requires_capture` for the capture or the cancel.
  */
 export function checkoutSessionParams(input: BuildRequestInput, paymentMethodTypes: readonly string[]): Record<string, FormValue> {
   const { payment, attempt } = input;
@@ -48,6 +50,7 @@ export function checkoutSessionParams(input: BuildRequestInput, paymentMethodTyp
   if (unitAmount === null) {
     throw new GatewayError('bank_error', `Stripe cannot charge this exact amount in ${payment.currency}`);
   }
+  const manual = captureModeOf(payment) === 'manual';
   return {
     mode: 'payment',
     line_items: [
@@ -62,7 +65,10 @@ export function checkoutSessionParams(input: BuildRequestInput, paymentMethodTyp
     ],
     payment_method_types: [...paymentMethodTypes],
     client_reference_id: attempt.ref,
-    metadata: { attempt_ref: attempt.ref, payment_id: payment.id },
+    // metadata[capture_method] marks a manual payment's session: its completion event comes unpaid, and
+    // only such a session is worth a look at its PaymentIntent from the webhook (checkout-session.ts).
+    metadata: { attempt_ref: attempt.ref, payment_id: payment.id, ...(manual ? { capture_method: 'manual' } : {}) },
+    payment_intent_data: manual ? { capture_method: 'manual' } : undefined,
     success_url: withQuery(input.returnUrl, 'session_id={CHECKOUT_SESSION_ID}'),
     cancel_url: withQuery(input.returnUrl, 'session_id={CHECKOUT_SESSION_ID}&cancelled=1'),
     expires_at: sessionExpiresAt(payment, attempt),

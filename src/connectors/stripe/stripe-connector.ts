@@ -13,10 +13,21 @@ import {
   type RedirectForm,
   type VerifiedBankMessage,
 } from '../bank-connector.js';
-import { attemptRefOf, cardOf, outcomeOf, parseCheckoutSession, SESSION_ID, statusOfSession, type CheckoutSession } from './checkout-session.js';
+import type { BankOperations } from '../bank-operations.js';
+import {
+  attemptRefOf,
+  cardOf,
+  isManualCaptureSession,
+  outcomeOf,
+  parseCheckoutSession,
+  SESSION_ID,
+  statusOfSession,
+  type CheckoutSession,
+} from './checkout-session.js';
 import { checkoutSessionParams, idempotencyKeyFor } from './session-request.js';
 import { DEFAULT_API_BASE, DEFAULT_CHECKOUT_ORIGIN, DEFAULT_PAYMENT_METHOD_TYPES, isLiveKey } from './settings.js';
 import { StripeApiError, StripeClient } from './stripe-client.js';
+import { StripeOperations } from './stripe-operations.js';
 import { isSessionEvent, parseEvent, statusForEvent } from './webhook-event.js';
 import { verifyStripeSignature } from './webhook-signature.js';
 
@@ -52,6 +63,7 @@ const EVENT_TYPE_WORD = /^[a-z0-9_.]{1,80}$/;
 export class StripeConnector implements BankConnector {
   readonly name = 'stripe';
   readonly bankOrigin: string;
+  readonly operations: BankOperations;
   readonly #client: StripeClient;
   readonly #webhookSecrets: readonly string[];
   readonly #paymentMethodTypes: readonly string[];
@@ -74,6 +86,7 @@ export class StripeConnector implements BankConnector {
     this.#live = isLiveKey(options.secretKey);
     this.#logger = options.logger;
     this.#clock = options.clock ?? (() => new Date());
+    this.operations = new StripeOperations(this.#client, this.#live);
   }
 
   /**
@@ -129,7 +142,9 @@ export class StripeConnector implements BankConnector {
    * A Stripe webhook: the signature is checked over the raw body before anything is parsed. The message
    * id is the event id with the signed timestamp: Stripe signs each delivery afresh, so a genuine retry
    * (or a second delivery of the same event) reaches the state machine, which acknowledges it without a
-   * new effect, while the same signed bytes sent twice are a replay.
+   * new effect, while the same signed bytes sent twice are a replay. Refund events (`charge.refunded`,
+   * `refund.updated`, …) are verified the same way and acknowledged without effect, like every event type
+   * that does not tell of an attempt: a refund's outcome is asked of Stripe (operations.refundStatus).
    */
   async verifyNotification(message: IncomingBankMessage): Promise<VerifiedBankMessage> {
     const nowSeconds = Math.floor(this.#clock().getTime() / 1000);
@@ -144,9 +159,16 @@ export class StripeConnector implements BankConnector {
     const attemptRef = attemptRefOf(session);
     if (attemptRef === null) throw new IgnoredBankMessage('foreign_session');
 
-    const status = statusForEvent(event.type, session);
-    const outcome = outcomeOf(session, attemptRef, status);
-    if (status === 'authorised' && !outcome.card) {
+    let outcome = outcomeOf(session, attemptRef, statusForEvent(event.type, session));
+    if (outcome.status === 'pending' && event.type === 'checkout.session.completed' && isManualCaptureSession(session)) {
+      // A manual payment's session completes unpaid, its PaymentIntent (an id in the event) holding the
+      // authorisation: the session is read with it expanded. Stripe retries the event if this fails.
+      const current = await this.#retrieve(session.id);
+      this.#checkLivemode(current.livemode);
+      if (attemptRefOf(current) !== attemptRef) throw new InvalidBankMessageError('reference_mismatch');
+      outcome = outcomeOf(current, attemptRef, statusOfSession(current));
+    }
+    if (outcome.status === 'authorised' && !outcome.card) {
       const card = await this.#cardOf(session.id);
       if (card) outcome.card = card;
     }
