@@ -68,7 +68,15 @@ async function listen(port: number, host?: string): Promise<{ server: Server; po
 type SandboxConnectors = Required<Pick<GatewayConfig['connectors'], 'native' | 'sips' | 'monetico' | 'lyra'>>;
 
 function sandboxConnectors(bankUrl: string) {
-  const native = { id: SANDBOX_BANK_ID, merchantId: DEMO_MERCHANT_ID, paymentUrl: `${bankUrl}/pay`, jwksUrl: `${bankUrl}/.well-known/jwks.json` };
+  // The operations API lets the demo shop capture and refund; the window is the sandbox bank's default (7 days).
+  const native: SandboxConnectors['native'] = {
+    id: SANDBOX_BANK_ID,
+    merchantId: DEMO_MERCHANT_ID,
+    paymentUrl: `${bankUrl}/pay`,
+    jwksUrl: `${bankUrl}/.well-known/jwks.json`,
+    operationsUrl: `${bankUrl}/operations`,
+    captureWindowMs: 7 * 24 * 3_600_000,
+  };
   // Worldline Sips 2.0: a 15-digit merchant id and a secret key made at start, registered at the sandbox bank too.
   const sips: SandboxConnectors['sips'] = {
     merchantId: '000000000001042',

@@ -1,4 +1,4 @@
-import type { MaskedCard } from './payment.js';
+import type { CaptureMode, MaskedCard } from './payment.js';
 
 /** What a verified bank message says about one attempt, whatever the bank's protocol. */
 export interface BankOutcome {
@@ -10,4 +10,12 @@ export interface BankOutcome {
   authorisationCode?: string;
   card?: MaskedCard;
   responseCode?: string;
+  /**
+   * An authorisation, when the bank's message says how it took the money: `manual`, reserved only;
+   * `automatic`, taken in full (a bank that ignored a manual request). Absent: the message does not
+   * say, and the payment's own capture mode stands.
+   */
+  capture?: CaptureMode;
+  /** Manual capture, authorised: the bank's own limit to capture (ISO time), when its message gives one. */
+  captureBefore?: string;
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { errors, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import { BankUnavailableError, InvalidBankMessageError } from '../../core/errors.js';
+import { captureModeOf } from '../../core/payment.js';
 import type { GatewayKeystore } from '../../keys/keystore.js';
 import type {
   Acknowledgement,
@@ -12,7 +13,6 @@ import type {
   RedirectForm,
   VerifiedBankMessage,
 } from '../bank-connector.js';
-import { refuseCardNumber } from '../card-number-refusal.js';
 import {
   ALLOWED_ALGORITHMS,
   CLOCK_TOLERANCE_SECONDS,
@@ -23,6 +23,10 @@ import {
   RESPONSE_TYP,
   type PaymentRequestClaims,
 } from '../../protocols/native.js';
+import type { Logger } from '../../logger.js';
+import { NativeOperations, type NativeOperationsOptions } from './native-operations.js';
+import { DEFAULT_OPERATION_TIMEOUT_MS, OperationExchange } from './operation-exchange.js';
+import { outcomeOf, transactionFacts } from './transaction-outcome.js';
 
 export interface NativeConnectorOptions {
   bankId: string;
@@ -32,6 +36,9 @@ export interface NativeConnectorOptions {
   keystore: GatewayKeystore;
   requestLifetimeSeconds?: number;
   clock?: () => Date;
+  /** The bank's operations API (docs/protocol.md, section 11); without it the connector has no operations. */
+  operations?: NativeOperationsOptions;
+  logger?: Logger;
 }
 
 /** A response is signed for each delivery; an older one is stale whatever its exp says. */
@@ -42,16 +49,10 @@ const MAX_TOKEN_LENGTH = 8192;
 const responseClaims = z.object({
   jti: z.string().min(1).max(200),
   exp: z.number(),
-  txn: z.object({
-    ref: z.string().regex(/^[A-Za-z0-9]{1,40}$/),
+  txn: transactionFacts.extend({
     status: z.enum(['authorised', 'refused', 'cancelled', 'error']),
-    amount: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
-    currency: z.string().regex(/^[A-Z]{3}$/),
-    bank_txn_id: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/),
-    auth_code: z.string().regex(/^[A-Za-z0-9]{1,32}$/).optional(),
-    card: z.object({ brand: z.string().regex(/^[a-z_]{1,20}$/), last4: z.string().regex(/^\d{4}$/) }).optional(),
-    // A lower-case word (docs/protocol.md), never free text: it is stored and shown as the response code.
-    reason: z.string().regex(/^[a-z][a-z0-9_]{0,99}$/).optional(),
+    // Only a bank that honoured a manual request says so (section 4.6); absent, the money was taken.
+    capture: z.literal('manual').optional(),
   }),
 });
 
@@ -80,6 +81,7 @@ function reasonFor(err: unknown): string {
 export class NativeConnector implements BankConnector {
   readonly name = 'native';
   readonly bankOrigin: string;
+  readonly operations?: NativeOperations;
   private readonly options: NativeConnectorOptions;
   private readonly clock: () => Date;
 
@@ -87,6 +89,19 @@ export class NativeConnector implements BankConnector {
     this.options = options;
     this.bankOrigin = new URL(options.paymentUrl).origin;
     this.clock = options.clock ?? (() => new Date());
+    if (options.operations) {
+      const exchange = new OperationExchange({
+        bankId: options.bankId,
+        merchantId: options.merchantId,
+        operationsUrl: options.operations.operationsUrl,
+        bankKeys: options.bankKeys,
+        keystore: options.keystore,
+        clock: this.clock,
+        timeoutMs: options.operations.timeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS,
+        ...(options.logger ? { logger: options.logger } : {}),
+      });
+      this.operations = new NativeOperations(exchange, options.operations.captureWindowMs);
+    }
   }
 
   async buildRequest(input: BuildRequestInput): Promise<RedirectForm> {
@@ -104,6 +119,8 @@ export class NativeConnector implements BankConnector {
       },
       return_url: input.returnUrl,
       notify_url: input.notifyUrl,
+      // An automatic payment's request stays exactly as before the claim existed.
+      ...(captureModeOf(payment) === 'manual' ? { capture: 'manual' as const } : {}),
     };
     const token = await new SignJWT({ ...claims })
       .setProtectedHeader({ alg, kid, typ: REQUEST_TYP })
@@ -158,21 +175,8 @@ export class NativeConnector implements BankConnector {
     const parsed = responseClaims.safeParse(payload);
     if (!parsed.success) throw new InvalidBankMessageError('malformed_claims');
     const { txn, jti, exp } = parsed.data;
-    // Each of these is stored on the attempt and served by the API and in webhooks.
-    refuseCardNumber('bank_txn_id', txn.bank_txn_id);
-    refuseCardNumber('auth_code', txn.auth_code);
-    refuseCardNumber('reason', txn.reason);
     return {
-      outcome: {
-        attemptRef: txn.ref,
-        status: txn.status,
-        amount: txn.amount,
-        currency: txn.currency,
-        bankTransactionId: txn.bank_txn_id,
-        ...(txn.auth_code !== undefined ? { authorisationCode: txn.auth_code } : {}),
-        ...(txn.card !== undefined ? { card: txn.card } : {}),
-        responseCode: txn.reason ?? txn.status,
-      },
+      outcome: outcomeOf(txn),
       messageId: jti,
       // jwtVerify accepts the token while the current whole second is before exp + the clock
       // tolerance (exp may be fractional): a replay must be caught until that second has passed.
