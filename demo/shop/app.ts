@@ -5,8 +5,10 @@ import express, { type ErrorRequestHandler, type Response } from 'express';
 import helmet from 'helmet';
 import type nunjucks from 'nunjucks';
 import { findCurrency, formatAmount, type Currency, type Locale, useViews } from '../../src/index.js';
+import { ActionTokens } from './action-tokens.js';
 import { GatewayClient, GatewayRequestError, isWebUrl, type GatewayPayment } from './gateway-client.js';
-import { isFinal, newOrderReference, ORDER_REFERENCE, OrderBook, type Order } from './order-book.js';
+import { merchantActions } from './merchant-actions.js';
+import { isFinal, newOrderReference, ORDER_REFERENCE, OrderBook, tookMoney, type Order } from './order-book.js';
 import { awaitsConfirmation, canPay, cardOf, cardText, orderStateText, statusText, waitingText } from './order-status.js';
 import { findProduct, PRODUCTS } from './products.js';
 import { webhookEndpoint } from './webhooks.js';
@@ -69,6 +71,7 @@ export function createDemoShop(options: DemoShopOptions): express.Express {
   const logger = options.logger ?? silent;
   const gateway = new GatewayClient({ gatewayUrl: options.gatewayUrl, apiKey: options.apiKey, ...(options.gatewayTimeoutMs ? { timeoutMs: options.gatewayTimeoutMs } : {}) });
   const orders = new OrderBook();
+  const tokens = new ActionTokens();
   const jwksUrl = new URL('/.well-known/jwks.json', options.gatewayUrl);
   const stylesheet = readFileSync(path.join(VIEWS_DIR, 'shop.css'));
 
@@ -119,6 +122,9 @@ export function createDemoShop(options: DemoShopOptions): express.Express {
     if (connector !== undefined && !(options.connectors ?? []).includes(connector)) {
       return problemPage(views, res, 400, 'Unknown bank', 'Please pick one of the banks offered.');
     }
+    // "Pay now, ship later": the bank reserves the money, the shop captures it with "Ship".
+    const capture = form.capture === undefined || form.capture === '' || form.capture === 'automatic' ? 'automatic' : form.capture === 'manual' ? 'manual' : undefined;
+    if (!capture) return problemPage(views, res, 400, 'Unknown payment option', 'Please choose to pay now, or to pay now and ship later.');
     const email = typeof form.email === 'string' ? form.email.trim() : '';
     if (email && (email.length > 254 || !EMAIL.test(email))) {
       return problemPage(views, res, 400, 'Please check your email address', 'It does not look like an email address. You can also leave it empty.');
@@ -126,7 +132,7 @@ export function createDemoShop(options: DemoShopOptions): express.Express {
 
     const reference = newOrderReference();
     // In the book before the gateway is asked: its first webhook can arrive before its answer does.
-    orders.add({ reference, productId: product.id, locale, amount: product.price, currency: currency.code });
+    orders.add({ reference, productId: product.id, locale, amount: product.price, currency: currency.code, capture });
     try {
       const payment = await gateway.createPayment({
         amount: product.price,
@@ -137,6 +143,7 @@ export function createDemoShop(options: DemoShopOptions): express.Express {
         returnUrl: `${publicUrl}/orders/${reference}`,
         metadata: { productId: product.id },
         ...(connector ? { connector } : {}),
+        ...(capture === 'manual' ? { capture } : {}),
       });
       orders.setPaymentId(reference, payment.id);
       logger.info({ reference, productId: product.id }, 'order created');
@@ -155,7 +162,7 @@ export function createDemoShop(options: DemoShopOptions): express.Express {
       productName: findProduct(order.productId)?.name ?? order.productId,
       amountText: orderAmount(order, price),
       state: order.state,
-      stateLabel: orderStateText(order.state).label,
+      stateLabel: orderStateText(order.state, order.locale).label,
       flagged: order.flags.length > 0,
       createdAt: order.createdAt.toISOString(),
     }));
@@ -208,11 +215,29 @@ export function createDemoShop(options: DemoShopOptions): express.Express {
     const gatewayStatus = payment?.status;
     const waiting = awaitsConfirmation(order.state, gatewayStatus);
     const checkoutUrl = payment?.checkoutUrl;
+    const orderCurrency = findCurrency(order.currency);
+    const money = (amount: number) => (orderCurrency ? price(amount, orderCurrency) : `${amount} ${order.currency}`);
+    // Ship while the money is only reserved (the shop's word or the gateway's); refund once it was taken.
+    const canShip = order.capture === 'manual' && (order.state === 'authorized' || gatewayStatus === 'authorized');
+    const refundable = Math.max(0, order.amountCaptured - order.refunds.reduce((sum, r) => (r.status === 'failed' ? sum : sum + r.amount), 0));
+    const canRefund = tookMoney(order.state) && refundable > 0;
+    const done = req.query.done === 'ship' || req.query.done === 'refund' ? req.query.done : null;
     page(views, res, 'order.njk', {
       reference,
       state: order.state,
-      text: waiting && gatewayStatus ? waitingText(gatewayStatus) : orderStateText(order.state),
-      stateLabel: orderStateText(order.state).label,
+      text: waiting && gatewayStatus ? waitingText(gatewayStatus) : orderStateText(order.state, order.locale),
+      stateLabel: orderStateText(order.state, order.locale).label,
+      capture: order.capture,
+      amountCapturedText: order.amountCaptured > 0 || order.capture === 'manual' ? money(order.amountCaptured) : null,
+      amountRefundedText: order.amountRefunded > 0 || order.refunds.length > 0 ? money(order.amountRefunded) : null,
+      refunds: order.refunds.map((r) => ({ id: r.id, amountText: money(r.amount), status: r.status, reason: r.reason, failureReason: r.failureReason })),
+      gatewayMoney: payment && (payment.amountCaptured !== undefined || payment.amountRefunded !== undefined)
+        ? { captured: money(payment.amountCaptured ?? 0), refunded: money(payment.amountRefunded ?? 0) }
+        : null,
+      shipToken: canShip ? tokens.issue(reference, 'ship') : null,
+      refundToken: canRefund ? tokens.issue(reference, 'refund') : null,
+      refundableText: canRefund ? money(refundable) : null,
+      done,
       productName: findProduct(order.productId)?.name ?? order.productId,
       amountText: orderAmount(order, price),
       gatewayStatus: gatewayStatus ?? null,
@@ -226,6 +251,17 @@ export function createDemoShop(options: DemoShopOptions): express.Express {
       refresh: waiting ? WAITING_REFRESH : null,
     });
   });
+
+  app.use(
+    merchantActions({
+      orders,
+      gateway,
+      tokens,
+      logger,
+      problem: (res, status, title, detail) => problemPage(views, res, status, title, detail),
+      gatewayProblem: (res, err, heading) => refusalPage(views, res, err, heading),
+    }),
+  );
 
   app.use((_req, res) => problemPage(views, res, 404, 'Page not found', 'There is nothing at this address.'));
 
@@ -266,6 +302,12 @@ function problemPage(views: nunjucks.Environment, res: Response, status: number,
 
 function gatewayErrorPage(views: nunjucks.Environment, res: Response, err: GatewayRequestError, heading: string): void {
   page(views, res, 'error.njk', { heading, title: err.title, detail: err.detail, fieldErrors: err.fieldErrors }, err.status);
+}
+
+/** A refused capture or refund (wrong state, amount above what is left) keeps the gateway's 409 or 422. */
+function refusalPage(views: nunjucks.Environment, res: Response, err: GatewayRequestError, heading: string): void {
+  const status = err.gatewayStatus === 409 || err.gatewayStatus === 422 ? err.gatewayStatus : err.status;
+  page(views, res, 'error.njk', { heading, title: err.title, detail: err.detail, fieldErrors: err.fieldErrors }, status);
 }
 
 /** Logs what went wrong without the request (its headers hold the API key). */

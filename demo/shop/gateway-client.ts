@@ -14,9 +14,27 @@ export interface PaymentRequest {
   metadata: Record<string, string>;
   /** A bank protocol configured at the gateway; its default when absent. */
   connector?: string;
+  /** `manual`: the bank only reserves the money, the shop captures it when it ships. Automatic when absent. */
+  capture?: 'automatic' | 'manual';
 }
 
-const STATUSES = ['created', 'pending', 'succeeded', 'failed', 'cancelled', 'expired'] as const satisfies readonly PaymentStatus[];
+const STATUSES = ['created', 'pending', 'authorized', 'succeeded', 'failed', 'cancelled', 'expired'] as const satisfies readonly PaymentStatus[];
+
+const refundSchema = z.object({
+  id: z.string().regex(/^re_[A-Za-z0-9_-]{1,64}$/),
+  paymentId: z.string(),
+  amount: z.number().int().positive(),
+  currency: z.string(),
+  status: z.enum(['pending', 'succeeded', 'failed']),
+  reason: z.string().nullish(),
+  bankReference: z.string().nullish(),
+  failureReason: z.string().nullish(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+/** A refund as the gateway's merchant API shows it. */
+export type GatewayRefund = z.infer<typeof refundSchema>;
 
 const attemptSchema = z.object({
   ref: z.string(),
@@ -40,6 +58,13 @@ const paymentSchema = z.object({
   createdAt: z.string(),
   metadata: z.record(z.string(), z.string()).nullish(),
   attempts: z.array(attemptSchema).default([]),
+  // Money after the payment: present once the payment has them (manual capture, or a refund).
+  capture: z.enum(['automatic', 'manual']).optional(),
+  captureBefore: z.string().optional(),
+  amountCapturable: z.number().int().nonnegative().optional(),
+  amountCaptured: z.number().int().nonnegative().optional(),
+  amountRefunded: z.number().int().nonnegative().optional(),
+  refunds: z.array(refundSchema).optional(),
 });
 
 const pageSchema = z.object({
@@ -121,6 +146,22 @@ export class GatewayClient {
     const payment = parse(paymentSchema, data);
     if (!payment.checkoutUrl || !isWebUrl(payment.checkoutUrl)) throw unexpectedAnswer();
     return { ...payment, checkoutUrl: payment.checkoutUrl };
+  }
+
+  /** Captures all (no amount) or part of an authorized payment: the shop ships. Answers the payment. */
+  async capturePayment(paymentId: string, request: { amount?: number }, idempotencyKey: string): Promise<GatewayPayment> {
+    const data = await this.#call(() =>
+      this.#http.post<unknown>(`/api/v1/payments/${encodeURIComponent(paymentId)}/capture`, request, { headers: { 'Content-Type': 'application/json', 'Idempotency-Key': idempotencyKey } }),
+    );
+    return parse(paymentSchema, data);
+  }
+
+  /** Refunds all that is refundable (no amount) or part of a paid payment. Answers the refund, often still pending. */
+  async refundPayment(paymentId: string, request: { amount?: number; reason?: string }, idempotencyKey: string): Promise<GatewayRefund> {
+    const data = await this.#call(() =>
+      this.#http.post<unknown>(`/api/v1/payments/${encodeURIComponent(paymentId)}/refunds`, request, { headers: { 'Content-Type': 'application/json', 'Idempotency-Key': idempotencyKey } }),
+    );
+    return parse(refundSchema, data);
   }
 
   /** The newest payment for an order reference, or undefined when the gateway has none. */

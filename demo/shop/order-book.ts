@@ -6,7 +6,19 @@ import type { WebhookEvent } from './webhook-event.js';
  * The shop's own view of an order. It moves only on a verified webhook from the gateway, never on
  * the buyer's return: a buyer who comes back to the shop is a hint, the signed event is the proof.
  */
-export type OrderState = 'awaiting_payment' | 'paid' | 'payment_failed' | 'cancelled' | 'expired';
+export type OrderState = 'awaiting_payment' | 'authorized' | 'paid' | 'refunded' | 'payment_failed' | 'cancelled' | 'expired';
+
+/** How the order is paid: `automatic` takes the money at once, `manual` reserves it until the shop ships. */
+export type OrderCapture = 'automatic' | 'manual';
+
+/** A refund of the order, as the last verified refund event told it. */
+export interface OrderRefund {
+  id: string;
+  amount: number;
+  status: 'pending' | 'succeeded' | 'failed';
+  reason: string | null;
+  failureReason: string | null;
+}
 
 export interface OrderCard {
   brand: string;
@@ -32,6 +44,13 @@ export interface Order {
   paidAt: Date | undefined;
   /** Anomalies the gateway reported, and what the shop itself found odd (a paid amount that differs). */
   flags: string[];
+  capture: OrderCapture;
+  /** Minor units taken: the whole amount once an automatic payment succeeded, the captures of a manual one. */
+  amountCaptured: number;
+  /** Minor units the bank gave back. */
+  amountRefunded: number;
+  /** Oldest first. */
+  refunds: OrderRefund[];
 }
 
 /** What applying one webhook event did. */
@@ -58,9 +77,14 @@ export function newOrderReference(): string {
 
 export const ORDER_REFERENCE = /^order-[a-z0-9]{10}$/;
 
-/** Paid, cancelled and expired orders do not take a payment any more. */
+/** Authorised, paid, refunded, cancelled and expired orders do not take a payment any more. */
 export function isFinal(state: OrderState): boolean {
-  return state === 'paid' || state === 'cancelled' || state === 'expired';
+  return state === 'authorized' || state === 'paid' || state === 'refunded' || state === 'cancelled' || state === 'expired';
+}
+
+/** Money was taken for the order: a later cancellation, expiry or refusal cannot undo that. */
+export function tookMoney(state: OrderState): boolean {
+  return state === 'paid' || state === 'refunded';
 }
 
 /**
@@ -80,7 +104,7 @@ export class OrderBook {
     this.#eventCapacity = capacity * 20;
   }
 
-  add(init: Pick<Order, 'reference' | 'productId' | 'locale' | 'amount' | 'currency'> & { paymentId?: string; createdAt?: Date }): Order {
+  add(init: Pick<Order, 'reference' | 'productId' | 'locale' | 'amount' | 'currency'> & { paymentId?: string; createdAt?: Date; capture?: OrderCapture }): Order {
     const order: Order = {
       reference: init.reference,
       paymentId: init.paymentId,
@@ -94,6 +118,10 @@ export class OrderBook {
       card: undefined,
       paidAt: undefined,
       flags: [],
+      capture: init.capture ?? 'automatic',
+      amountCaptured: 0,
+      amountRefunded: 0,
+      refunds: [],
     };
     this.#orders.set(order.reference, order);
     while (this.#orders.size > this.#capacity) {
@@ -148,24 +176,45 @@ export class OrderBook {
         order.state = 'paid';
         order.paidAt ??= new Date(event.createdAt);
         order.card = cardOf(event, 'authorised') ?? order.card;
+        order.amountCaptured = payment.amountCaptured ?? payment.amount;
         if (payment.amount !== order.amount || payment.currency !== order.currency) {
           addFlag(order, `paid ${payment.amount} ${payment.currency}, expected ${order.amount} ${order.currency}`);
         }
         break;
       }
+      case 'payment.authorized':
+        // The money is reserved; a late reservation after a cancellation or expiry is one too (the gateway flags it).
+        if (!tookMoney(order.state)) order.state = 'authorized';
+        order.card = cardOf(event, 'authorised') ?? order.card;
+        break;
+      case 'payment.captured':
+        order.amountCaptured = payment.amountCaptured ?? order.amountCaptured + (event.data.amount ?? 0);
+        order.paidAt ??= new Date(event.createdAt);
+        order.card = cardOf(event, 'authorised') ?? order.card;
+        order.state = refundState(order);
+        break;
+      case 'payment.voided':
+        if (!tookMoney(order.state)) order.state = 'cancelled';
+        break;
+      case 'refund.created':
+      case 'refund.succeeded':
+      case 'refund.failed':
+        applyRefund(order, event);
+        break;
       case 'payment.failed':
         if (!isFinal(order.state)) order.state = 'payment_failed';
-        order.card = order.state === 'paid' ? order.card : (cardOf(event, 'refused') ?? order.card);
+        order.card = tookMoney(order.state) ? order.card : (cardOf(event, 'refused') ?? order.card);
         break;
       case 'payment.pending':
         // The buyer tries again after a refusal.
         if (order.state === 'payment_failed') order.state = 'awaiting_payment';
         break;
       case 'payment.cancelled':
-        if (order.state !== 'paid') order.state = 'cancelled';
+        if (!tookMoney(order.state)) order.state = 'cancelled';
         break;
       case 'payment.expired':
-        if (order.state !== 'paid') order.state = 'expired';
+        // An authorisation not captured in time lapses too: nothing was taken.
+        if (!tookMoney(order.state)) order.state = 'expired';
         break;
       case 'payment.anomaly':
         addFlag(order, event.data.anomaly ?? 'anomaly');
@@ -185,6 +234,25 @@ export class OrderBook {
       this.#seenEvents.delete(oldest);
     }
   }
+}
+
+/** Paid, or refunded once the bank has given back all that was taken. */
+function refundState(order: Order): OrderState {
+  return order.amountCaptured > 0 && order.amountRefunded >= order.amountCaptured ? 'refunded' : 'paid';
+}
+
+/** A refund event: the refund as the gateway now shows it, and the payment's totals. */
+function applyRefund(order: Order, event: WebhookEvent): void {
+  const { payment, refund } = event.data;
+  if (refund) {
+    const known = order.refunds.find((r) => r.id === refund.id);
+    const fresh: OrderRefund = { id: refund.id, amount: refund.amount, status: refund.status, reason: refund.reason ?? null, failureReason: refund.failureReason ?? null };
+    if (known) Object.assign(known, fresh);
+    else order.refunds.push(fresh);
+  }
+  order.amountCaptured = payment.amountCaptured ?? order.amountCaptured;
+  order.amountRefunded = payment.amountRefunded ?? order.refunds.reduce((sum, r) => (r.status === 'succeeded' ? sum + r.amount : sum), 0);
+  if (tookMoney(order.state)) order.state = refundState(order);
 }
 
 function addFlag(order: Order, flag: string): void {

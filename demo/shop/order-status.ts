@@ -1,14 +1,9 @@
 import { assertNever, type PaymentStatus } from '../../src/index.js';
 import type { GatewayPayment } from './gateway-client.js';
-import type { OrderCard, OrderState } from './order-book.js';
+import { tookMoney, type OrderCard, type OrderState } from './order-book.js';
+import type { StatusText } from './order-state-texts.js';
 
-/** How an order's payment status reads to the buyer. `tone` picks the colour in shop.css. */
-export interface StatusText {
-  label: string;
-  heading: string;
-  message: string;
-  tone: 'waiting' | 'good' | 'bad' | 'neutral';
-}
+export { orderStateText, type StatusText } from './order-state-texts.js';
 
 export function statusText(status: PaymentStatus): StatusText {
   switch (status) {
@@ -92,29 +87,6 @@ export function cardOf(payment: GatewayPayment): CardText | undefined {
   return card ? cardText(card) : undefined;
 }
 
-/** How the shop's own order state reads. */
-export function orderStateText(state: OrderState): StatusText {
-  switch (state) {
-    case 'awaiting_payment':
-      return { label: 'Awaiting payment', heading: 'Waiting for your payment', message: 'We have not received a payment for this order yet.', tone: 'neutral' };
-    case 'paid':
-      return { label: 'Paid', heading: 'Thank you, your order is paid!', message: 'We have received the confirmation of your payment.', tone: 'good' };
-    case 'payment_failed':
-      return {
-        label: 'Payment failed',
-        heading: 'Your payment did not go through',
-        message: 'The bank declined the payment. No money was taken. You can try again.',
-        tone: 'bad',
-      };
-    case 'cancelled':
-      return { label: 'Cancelled', heading: 'Payment cancelled', message: 'The payment was cancelled. No money was taken.', tone: 'neutral' };
-    case 'expired':
-      return { label: 'Expired', heading: 'This payment has expired', message: 'The time to pay for this order has run out. No money was taken.', tone: 'neutral' };
-    default:
-      return assertNever(state);
-  }
-}
-
 /** The gateway status the shop's state matches once the webhook for it has arrived. */
 function stateFor(status: PaymentStatus): OrderState | undefined {
   switch (status) {
@@ -122,9 +94,9 @@ function stateFor(status: PaymentStatus): OrderState | undefined {
       return 'awaiting_payment';
     case 'pending':
       // The bank has not answered yet: there is an event to wait for whatever the order says.
-    case 'authorized':
-      // The shop creates automatic payments only: it has no order state for a reservation.
       return undefined;
+    case 'authorized':
+      return 'authorized';
     case 'succeeded':
       return 'paid';
     case 'failed':
@@ -143,7 +115,7 @@ function stateFor(status: PaymentStatus): OrderState | undefined {
  * is back from the bank, the confirmation has not arrived. A paid order waits for nothing.
  */
 export function awaitsConfirmation(state: OrderState, gatewayStatus: PaymentStatus | undefined): boolean {
-  if (gatewayStatus === undefined || state === 'paid') return false;
+  if (gatewayStatus === undefined || tookMoney(state)) return false;
   return stateFor(gatewayStatus) !== state;
 }
 

@@ -16,6 +16,15 @@ const attemptSchema = z.object({
   card: cardSchema.nullish(),
 });
 
+const refundSchema = z.object({
+  id: z.string().regex(/^re_[A-Za-z0-9_-]{1,64}$/),
+  amount: z.number().int().positive(),
+  currency: z.string().min(3).max(3),
+  status: z.enum(['pending', 'succeeded', 'failed']),
+  reason: z.string().max(500).nullish(),
+  failureReason: z.string().max(500).nullish(),
+});
+
 const eventSchema = z.object({
   id: z.string().regex(/^evt_[A-Za-z0-9_-]{1,64}$/),
   type: z.string().min(1).max(64),
@@ -27,10 +36,17 @@ const eventSchema = z.object({
       amount: z.number().int().nonnegative(),
       currency: z.string().min(3).max(3),
       attempts: z.array(attemptSchema).max(1000).default([]),
+      capture: z.enum(['automatic', 'manual']).optional(),
+      amountCaptured: z.number().int().nonnegative().optional(),
+      amountRefunded: z.number().int().nonnegative().optional(),
     }),
     paymentVersion: z.number().int().nonnegative(),
     attemptRef: z.string().max(64).optional(),
     anomaly: z.string().max(64).optional(),
+    /** The money the event moved: the capture on payment.captured, the refund's on refund.*. */
+    amount: z.number().int().nonnegative().optional(),
+    /** On refund.* events: the refund as it stands. */
+    refund: refundSchema.optional(),
   }),
 });
 

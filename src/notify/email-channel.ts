@@ -1,9 +1,28 @@
 import type { PaymentEvent } from '../core/events.js';
 import type { Payment } from '../core/payment.js';
 import type { NotificationChannel } from './channel.js';
-import { buyerReceiptEmail, orderPaidEmail, type Mailer } from './email.js';
+import { buyerReceiptEmail, buyerRefundReceiptEmail, merchantRefundEmail, orderPaidEmail, type CapturedMoney, type EmailContent, type EmailKind, type Mailer } from './email.js';
+import { findRefund } from './refund-emails.js';
 
-/** Merchants expect an email for each paid order. */
+/**
+ * The money a payment.captured event took. Automatic payments tell of theirs with payment.succeeded
+ * (the whole amount) and never have a capture, so no order is announced twice.
+ */
+function capturedBy(event: PaymentEvent): CapturedMoney | undefined {
+  return event.type === 'payment.captured' && event.amount !== undefined ? { amount: event.amount, at: event.occurredAt } : undefined;
+}
+
+/** An event that says money was taken: an automatic payment's success, or a capture of a manual one. */
+function takesMoney(event: PaymentEvent): boolean {
+  return event.type === 'payment.succeeded' || capturedBy(event) !== undefined;
+}
+
+/** A refund event whose refund is in the payment; anything else has no refund to tell of. */
+function hasRefund(event: PaymentEvent, payment: Payment): boolean {
+  return findRefund(payment, event.refundId) !== undefined;
+}
+
+/** Merchants expect an email for each paid order (each capture, for manual capture) and for each refund's outcome. */
 export class MerchantEmailChannel implements NotificationChannel {
   readonly target = 'email:merchant';
   constructor(
@@ -12,18 +31,45 @@ export class MerchantEmailChannel implements NotificationChannel {
     private readonly merchantName: string,
   ) {}
 
-  wants(event: PaymentEvent): boolean {
-    return event.type === 'payment.succeeded';
+  wants(event: PaymentEvent, payment: Payment): boolean {
+    switch (event.type) {
+      case 'payment.succeeded':
+      case 'payment.captured':
+        return takesMoney(event);
+      case 'refund.succeeded':
+      case 'refund.failed':
+        return hasRefund(event, payment);
+      default:
+        return false;
+    }
   }
 
   async deliver(event: PaymentEvent, payment: Payment) {
-    const content = orderPaidEmail({ payment, merchantName: this.merchantName, to: this.to, ...(event.attemptRef ? { attemptRef: event.attemptRef } : {}) });
-    const record = await this.mailer.send({ ...content, eventId: event.id, kind: 'order-paid' });
+    const [content, kind] = this.#email(event, payment);
+    const record = await this.mailer.send({ ...content, eventId: event.id, kind });
     return { record, delivered: record.error === undefined };
+  }
+
+  #email(event: PaymentEvent, payment: Payment): [EmailContent, EmailKind] {
+    const refund = findRefund(payment, event.refundId);
+    if (refund && (event.type === 'refund.succeeded' || event.type === 'refund.failed')) {
+      const outcome = event.type === 'refund.succeeded' ? 'succeeded' : 'failed';
+      const content = merchantRefundEmail({ payment, news: { refund, outcome, at: event.occurredAt }, merchantName: this.merchantName, to: this.to });
+      return [content, outcome === 'succeeded' ? 'refund-made' : 'refund-refused'];
+    }
+    const captured = capturedBy(event);
+    const content = orderPaidEmail({
+      payment,
+      merchantName: this.merchantName,
+      to: this.to,
+      ...(event.attemptRef ? { attemptRef: event.attemptRef } : {}),
+      ...(captured ? { captured } : {}),
+    });
+    return [content, 'order-paid'];
   }
 }
 
-/** Buyers who gave an email get a receipt in their language. */
+/** Buyers who gave an email get a receipt in their language when money is taken, and one for each refund made. */
 export class BuyerReceiptChannel implements NotificationChannel {
   readonly target = 'email:buyer';
   constructor(
@@ -32,16 +78,35 @@ export class BuyerReceiptChannel implements NotificationChannel {
   ) {}
 
   wants(event: PaymentEvent, payment: Payment): boolean {
-    return event.type === 'payment.succeeded' && Boolean(payment.customer?.email);
+    if (!payment.customer?.email) return false;
+    switch (event.type) {
+      case 'payment.succeeded':
+      case 'payment.captured':
+        return takesMoney(event);
+      case 'refund.succeeded':
+        return hasRefund(event, payment);
+      default:
+        return false;
+    }
   }
 
   async deliver(event: PaymentEvent, payment: Payment) {
+    const to = payment.customer!.email!;
+    const locale = payment.customer?.locale ?? 'en';
+    const refund = findRefund(payment, event.refundId);
+    if (refund && event.type === 'refund.succeeded') {
+      const content = buyerRefundReceiptEmail({ payment, refund, at: event.occurredAt, merchantName: this.merchantName, to, locale });
+      const record = await this.mailer.send({ ...content, eventId: event.id, kind: 'buyer-refund-receipt' });
+      return { record, delivered: record.error === undefined };
+    }
+    const captured = capturedBy(event);
     const content = buyerReceiptEmail({
       payment,
       merchantName: this.merchantName,
-      to: payment.customer!.email!,
-      locale: payment.customer?.locale ?? 'en',
+      to,
+      locale,
       ...(event.attemptRef ? { attemptRef: event.attemptRef } : {}),
+      ...(captured ? { captured } : {}),
     });
     const record = await this.mailer.send({ ...content, eventId: event.id, kind: 'buyer-receipt' });
     return { record, delivered: record.error === undefined };

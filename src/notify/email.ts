@@ -4,10 +4,11 @@ import nodemailer from 'nodemailer';
 import type { DeliveryAttemptRecord } from '../store/outbox.js';
 import type { EmailContent } from './email-messages.js';
 
-export { buyerReceiptEmail, orderPaidEmail, type EmailContent } from './email-messages.js';
+export { buyerReceiptEmail, orderPaidEmail, type CapturedMoney, type EmailContent } from './email-messages.js';
+export { buyerRefundReceiptEmail, merchantRefundEmail } from './refund-emails.js';
 
 /** Which email an event causes; with the event id it names the message, so a retry is the same message. */
-export type EmailKind = 'order-paid' | 'buyer-receipt';
+export type EmailKind = 'order-paid' | 'buyer-receipt' | 'refund-made' | 'refund-refused' | 'buyer-refund-receipt';
 
 export interface OutgoingEmail extends EmailContent {
   eventId: string;

@@ -53,7 +53,7 @@ export interface VerifyWebhookInput {
 }
 
 export interface VerifiedWebhook {
-  /** The parsed body: `{ id, type, createdAt, data: { payment, paymentVersion, attemptRef?, anomaly? } }`. */
+  /** The parsed body: `{ id, type, createdAt, data: { payment, paymentVersion, attemptRef?, anomaly?, amount?, refund? } }`, whatever the event type. */
   event: unknown;
   verifiedBy: 'hmac' | 'jws';
 }

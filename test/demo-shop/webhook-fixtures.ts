@@ -14,6 +14,10 @@ export interface EventInit {
   attemptRef?: string;
   anomaly?: string;
   createdAt?: string;
+  /** More fields of data.payment (amountCaptured, amountRefunded, refunds…). */
+  payment?: Record<string, unknown>;
+  /** More fields of data (amount, refund…). */
+  data?: Record<string, unknown>;
 }
 
 let counter = 0;
@@ -59,10 +63,12 @@ export function eventBody(init: EventInit): string {
         connector: 'native',
         anomalies: init.anomaly ? [init.anomaly] : [],
         attempts,
+        ...init.payment,
       },
       paymentVersion: init.version,
       ...(init.attemptRef ? { attemptRef: init.attemptRef } : {}),
       ...(init.anomaly ? { anomaly: init.anomaly } : {}),
+      ...init.data,
     },
   });
 }
