@@ -101,3 +101,15 @@ export function validPayment(overrides: Record<string, unknown> = {}): Record<st
     ...overrides,
   };
 }
+
+/**
+ * Waits (bounded) until every queued notification of the gateway has left, so that the log lines
+ * captured next belong to the next request and not to the delivery worker sending an earlier email.
+ */
+export async function outboxDrained(gw: TestGateway, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await gw.app.gateway.store.outbox.pendingCount()) > 0) {
+    if (Date.now() > deadline) throw new Error(`the outbox still had deliveries pending after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

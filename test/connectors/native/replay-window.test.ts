@@ -8,7 +8,7 @@ import { MemoryPaymentStore } from '../../../src/store/memory-store.js';
 import { RedisPaymentStore } from '../../../src/store/redis-store.js';
 import { refusalReason } from '../refusal-reason.js';
 import { FakeBank } from './fake-bank.js';
-import { API_KEY, testGateway, validPayment, type StoreFor, type TestGateway } from '../../support/gateway.js';
+import { API_KEY, outboxDrained, testGateway, validPayment, type StoreFor, type TestGateway } from '../../support/gateway.js';
 import { logEntries } from '../../support/log-lines.js';
 import { randomPrefix, requireRedis } from '../../support/redis-server.js';
 
@@ -73,6 +73,7 @@ describe('replay window (native): a jti is remembered until the response stops v
 
       it('refuses a token sent again after its exp (within the clock tolerance) as a replay', async () => {
         expect((await notify()).status).to.equal(200);
+        await outboxDrained(gw);
         const replayLogged = gw.logs.length;
         const replay = await notify();
         expect(replay.status).to.equal(400);
@@ -87,6 +88,7 @@ describe('replay window (native): a jti is remembered until the response stops v
 
       it('refuses the notification of a token first brought back by the browser after its exp', async () => {
         expect((await browserReturn()).status).to.equal(303);
+        await outboxDrained(gw);
         const replayLogged = gw.logs.length;
         const replay = await notify();
         expect(replay.status).to.equal(400);
