@@ -56,7 +56,9 @@ export type AnomalyKind =
   | 'currency_mismatch'
   | 'unknown_attempt'
   /** The bank reported a refund done after it had told us that refund failed (its amount was released). */
-  | 'refund_after_failure';
+  | 'refund_after_failure'
+  /** A manual payment the bank captured in full at once (it ignored the request): nothing is left to capture. */
+  | 'captured_by_bank';
 
 export interface Customer {
   email?: string;

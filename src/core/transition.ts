@@ -141,18 +141,18 @@ function applyOutcome(payment: Payment, outcome: BankOutcome, captureWindowMs: n
       case 'created':
       case 'pending':
       case 'failed':
-        takeAuthorisation(change, payment, attempt, captureWindowMs);
+        const flagged = takeAuthorisation(change, payment, attempt, outcome, captureWindowMs);
         // Past expiresAt the payment is expired whether or not the sweeper has recorded it yet:
         // the flag follows the clock, not the order in which the sweep and the bank arrived.
         if (isDueForExpiry(payment, ctx.now)) {
           change.flag('succeeded_after_expiry', { attemptRef: attempt.ref });
           return change.done('anomaly');
         }
-        return change.done('applied');
+        return change.done(flagged ? 'anomaly' : 'applied');
       case 'expired':
       case 'cancelled':
         // The bank is the authority on money taken: a late success is recorded and flagged, never dropped.
-        takeAuthorisation(change, payment, attempt, captureWindowMs);
+        takeAuthorisation(change, payment, attempt, outcome, captureWindowMs);
         change.flag(before === 'expired' ? 'succeeded_after_expiry' : 'succeeded_after_cancellation', { attemptRef: attempt.ref });
         return change.done('anomaly');
       default:
@@ -183,9 +183,12 @@ function applyOutcome(payment: Payment, outcome: BankOutcome, captureWindowMs: n
 
 /**
  * The bank said yes. An automatic payment is paid; a manual one is authorized: its money reserved
- * until captureBefore, all of it capturable, nothing captured yet.
+ * until captureBefore (the bank's own limit when its message gives one, else the connector's window
+ * from now), all of it capturable, nothing captured yet. A bank that took the whole amount of a manual
+ * payment at once (it ignored the request) has paid it: that is recorded and flagged, so the merchant
+ * knows there is nothing left to capture. Returns whether it flagged.
  */
-function takeAuthorisation(change: Change, payment: Payment, attempt: Attempt, captureWindowMs: number | undefined): void {
+function takeAuthorisation(change: Change, payment: Payment, attempt: Attempt, outcome: BankOutcome, captureWindowMs: number | undefined): boolean {
   const next = change.next;
   delete next.cancellationReason;
   const mode = captureModeOf(payment);
@@ -193,22 +196,32 @@ function takeAuthorisation(change: Change, payment: Payment, attempt: Attempt, c
     case 'automatic':
       next.status = 'succeeded';
       change.emit('payment.succeeded', { attemptRef: attempt.ref });
-      return;
+      return false;
     case 'manual': {
+      if (outcome.capture === 'automatic') {
+        next.status = 'succeeded';
+        next.amountCapturable = 0;
+        next.amountCaptured = payment.amount;
+        next.amountRefunded = 0;
+        change.emit('payment.captured', { attemptRef: attempt.ref, amount: payment.amount });
+        change.flag('captured_by_bank', { attemptRef: attempt.ref });
+        return true;
+      }
       if (captureWindowMs === undefined || !Number.isSafeInteger(captureWindowMs) || captureWindowMs <= 0) {
         // A wiring mistake, not a bank's: each connector knows how long its bank keeps an authorisation.
         throw new TypeError('an authorisation of a manual payment needs the capture window of its connector');
       }
       next.status = 'authorized';
-      next.captureBefore = new Date(Date.parse(change.at) + captureWindowMs).toISOString();
+      const bankLimit = outcome.captureBefore === undefined ? Number.NaN : Date.parse(outcome.captureBefore);
+      next.captureBefore = new Date(Number.isFinite(bankLimit) ? bankLimit : Date.parse(change.at) + captureWindowMs).toISOString();
       next.amountCapturable = payment.amount;
       next.amountCaptured = 0;
       next.amountRefunded = 0;
       change.emit('payment.authorized', { attemptRef: attempt.ref, amount: payment.amount });
-      return;
+      return false;
     }
     default:
-      assertNever(mode);
+      return assertNever(mode);
   }
 }
 

@@ -330,6 +330,27 @@ describe('core/transition: money after the payment', () => {
       }
     });
 
+    it("keeps the bank's own capture limit when its message gives one, instead of now + the window", () => {
+      const bankLimit = new Date(NOW.getTime() + 3 * 24 * 3600_000).toISOString();
+      const result = transition(manualPending(), { type: 'bank_outcome', outcome: outcome('authorised', { capture: 'manual', captureBefore: bankLimit }), captureWindowMs: CAPTURE_WINDOW_MS }, fixedContext());
+      expect(result.payment.status).to.equal('authorized');
+      expect(result.payment.captureBefore).to.equal(bankLimit);
+    });
+
+    it('a manual payment the bank captured in full at once is succeeded with everything captured, and flagged captured_by_bank', () => {
+      const result = transition(manualPending(), { type: 'bank_outcome', outcome: outcome('authorised', { capture: 'automatic' }), captureWindowMs: CAPTURE_WINDOW_MS }, fixedContext());
+      expect(result.verdict).to.equal('anomaly');
+      expect(result.payment.status).to.equal('succeeded');
+      expect([result.payment.amountCapturable, result.payment.amountCaptured, result.payment.amountRefunded]).to.deep.equal([0, 2480, 0]);
+      expect(result.payment.anomalies).to.deep.equal(['captured_by_bank']);
+      expect(result.payment).to.not.have.property('captureBefore');
+      expect(result.events.map((e) => [e.type, e.anomaly ?? e.amount])).to.deep.equal([
+        ['payment.captured', 2480],
+        ['payment.anomaly', 'captured_by_bank'],
+      ]);
+      expect(() => transition(result.payment, { type: 'capture', multipleCaptures: false }, fixedContext())).to.throw();
+    });
+
     it('a refusal for the authorised attempt is a regression, the reservation stands', () => {
       const result = transition(paymentIn('authorized'), { type: 'bank_outcome', outcome: outcome('refused') }, fixedContext());
       expect(result.payment.status).to.equal('authorized');
