@@ -25,6 +25,7 @@ import { GatewayKeystore } from './keys/keystore.js';
 import { createLogger, type Logger } from './logger.js';
 import { ExpirySweeper } from './service/expiry-sweeper.js';
 import { PaymentService } from './service/payment-service.js';
+import { PaymentOperations } from './service/payment-operations.js';
 import { createPaymentStore } from './store/create-store.js';
 import { openRedis } from './store/redis-connection.js';
 import type { GatewayStore } from './store/gateway-store.js';
@@ -58,6 +59,8 @@ export interface GatewayDeps {
 
 export interface GatewayHandle {
   service: PaymentService;
+  /** Capture, void, refund and sync: money after the payment, through the bank's operations. */
+  operations: PaymentOperations;
   store: GatewayStore;
   notifications: Notifications;
   keystore: GatewayKeystore;
@@ -118,6 +121,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     onChange: () => notifications.worker.poke(),
     ...(deps.clock ? { clock: deps.clock } : {}),
   });
+  const operations = new PaymentOperations(service, store, { connectors, logger, ...(deps.clock ? { clock: deps.clock } : {}) });
   // Redeliveries keep the system clock, as the outbox's own stamps do.
   const events = new EventService(store.outbox, { onRedeliver: () => notifications.worker.poke() });
 
@@ -151,6 +155,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
   api.use(
     paymentsApi({
       service,
+      operations,
       rules: { maxAmount: config.maxAmount, returnUrlAllowlist: config.returnUrlAllowlist, connectors: connectors.names() },
       checkoutUrl: urls.checkout,
     }),
@@ -187,6 +192,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
 
   app.gateway = {
     service,
+    operations,
     store,
     notifications,
     keystore,
