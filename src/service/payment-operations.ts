@@ -129,7 +129,7 @@ export class PaymentOperations {
       const answer = resend
         ? await this.ask(reserved.payment, 'refund', () => operations.refundStatus!(target))
         : await this.ask(reserved.payment, 'refund', () => operations.refund!(target, refund.amount, refund.reason));
-      settled = (await this.payments.apply(id, refundOutcome(refundId, answer))).refund ?? refund;
+      settled = (await this.payments.apply(id, refundOutcome(refundId, answer), reserved.payment)).refund ?? refund;
     }
     // A pending refund is not the last word: a retry under the key asks the bank about it again.
     if (settled.status !== 'pending') await this.idempotency.finish(idempotency, begun, settled);
@@ -245,7 +245,8 @@ export class PaymentOperations {
   private async settle(payment: Payment, operation: 'capture' | 'void', answer: OperationAnswer, command: (bank: { amount: number; currency: string }) => Command): Promise<Payment> {
     switch (answer.outcome) {
       case 'succeeded': {
-        const applied = await this.payments.apply(payment.id, command({ amount: answer.amount, currency: answer.currency }));
+        // The payment as read saves a read; should it have moved meanwhile, the commit re-reads and decides again.
+        const applied = await this.payments.apply(payment.id, command({ amount: answer.amount, currency: answer.currency }), payment);
         if (applied.verdict === 'rejected') {
           throw new GatewayError('bank_error', `The bank confirmed the ${operation} with another amount or currency than asked; it is recorded on the payment as an anomaly.`);
         }
