@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ValidationError, type FieldError } from '../core/errors.js';
 
 /**
- * The bodies of the operations on a payment (capture, refund, cancel, sync): strict, each bad field
+ * The bodies of the operations on a payment (capture, refund, sync): strict, each bad field
  * named. Amounts are integers of minor units; whether the payment can give them is the service's
  * and the state machine's to say (amount_not_capturable, amount_not_refundable).
  */
@@ -45,7 +45,7 @@ export function parseRefund(body: unknown): { amount?: number; reason?: string }
   return { ...(v.amount !== undefined ? { amount: v.amount } : {}), ...(v.reason !== undefined ? { reason: v.reason } : {}) };
 }
 
-/** cancel and sync take no field. */
+/** sync takes no field (cancel ignores its body, as it always did). */
 export function parseNoFields(body: unknown): void {
   parse(NOTHING, body);
 }

@@ -261,7 +261,7 @@ for (const kind of ['memory', 'redis'] as const) {
       expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).to.deep.equal(['amount', 'currency']);
       expectProblem(await post(`/payments/${id}/refunds`, { amount: 0 }), 400, 'validation_failed');
       expectProblem(await post(`/payments/${id}/refunds`, { reason: 'x'.repeat(256) }), 400, 'validation_failed');
-      expectProblem(await post(`/payments/${id}/cancel`, { why: 'no' }), 400, 'validation_failed');
+      expectProblem(await post(`/payments/${id}/sync`, { why: 'no' }), 400, 'validation_failed');
       const mode = await post('/payments', validPayment({ capture: 'later' }));
       expectProblem(mode, 400, 'validation_failed');
       expect(mode.body.errors).to.deep.include({ field: 'capture', message: 'capture must be automatic (the bank takes the money when it authorises) or manual (it only reserves it, until a capture)' });

@@ -70,9 +70,9 @@ export function paymentsApi({ service, operations, rules, checkoutUrl }: Payment
     res.json(paymentJson(payment, checkoutUrl(payment.id), events));
   });
 
-  // An authorized payment is voided at its bank; an unpaid one is cancelled, as it always was.
+  // An authorized payment is voided at its bank; an unpaid one is cancelled, as it always was. The
+  // body is ignored, as it always was (it still counts in an Idempotency-Key's fingerprint).
   router.post('/payments/:id/cancel', async (req, res) => {
-    parseNoFields(req.body);
     sendPayment(res, await operations.cancel(req.params.id, operationIdempotencyOf(req)));
   });
 
