@@ -1,4 +1,4 @@
--- Claims open payments due for expiry. Atomic so two instances sweeping at the same moment take
+-- Claims open payments due for expiry, and authorized ones whose captureBefore has passed. Atomic so two instances sweeping at the same moment take
 -- different payments: the first moves each claimed id's score to the end of its lease before the
 -- second can read it (the `exp` score is the due time and, while claimed, the lease). The expiry is
 -- then committed like any other change, whose index_payment drops the id from `exp` (or, for a
@@ -22,7 +22,7 @@ while claimed < limit do
   for _, id in ipairs(due) do
     local fields = redis.call('HMGET', prefix .. 'p:' .. id, 's', 'json')
     local status = fields[1]
-    if fields[2] and (status == 'created' or status == 'pending' or status == 'failed') then
+    if fields[2] and (status == 'created' or status == 'pending' or status == 'failed' or status == 'authorized') then
       redis.call('ZADD', KEYS[1], lease_end, id)
       table.insert(result, fields[2])
       claimed = claimed + 1

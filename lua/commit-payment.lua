@@ -6,8 +6,9 @@
 -- KEYS: 1 p:{id}, 2 ev:{id}, 3 ref:{reference}:open, 4 ref:{reference}:ok, 5 created (unused),
 --       6 byref:{reference} (unused), 7 exp  (same layout as create, so index_payment is shared)
 -- ARGV: 1 prefix, 2 id, 3 expected version, 4 next version, 5 status, 6 payment json,
---       7 expiresAt ms, 8 event count (n), then per event: occurredAt ms, json; then outbox
---       targets (comma-joined), now ms, now ISO; then the attempt refs.
+--       7 expiry due ms (expiresAt, or captureBefore while authorized), 8 event count (n), then per
+--       event: occurredAt ms, json; then outbox targets (comma-joined), now ms, now ISO; then the
+--       index keys without the prefix (att:{ref} per attempt, rf:{id} per refund).
 -- Returns: 1 when written, 0 when the stored version differed (nothing written).
 
 -- @include index-payment.lua

@@ -8,7 +8,7 @@
 -- ARGV: 1 prefix, 2 id, 3 payment json, 4 version, 5 status, 6 createdAt ms, 7 expiresAt ms,
 --       8 fingerprint, 9 idempotency ttl seconds, 10 idempotency record json, 11 event count (n),
 --       then per event: occurredAt ms, json; then outbox targets (comma-joined), now ms, now ISO;
---       then the attempt refs.
+--       then the index keys without the prefix (att:{ref} per attempt, rf:{id} per refund).
 -- Returns: {'created'} | {'replayed', record json} | {'idempotency_mismatch'}
 --          | {'reference_conflict', payment json}.
 

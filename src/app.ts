@@ -26,6 +26,7 @@ import { GatewayKeystore } from './keys/keystore.js';
 import { createLogger, type Logger } from './logger.js';
 import { ExpirySweeper } from './service/expiry-sweeper.js';
 import { PaymentService } from './service/payment-service.js';
+import { PaymentOperations } from './service/payment-operations.js';
 import { createPaymentStore } from './store/create-store.js';
 import { openRedis } from './store/redis-connection.js';
 import type { GatewayStore } from './store/gateway-store.js';
@@ -59,6 +60,8 @@ export interface GatewayDeps {
 
 export interface GatewayHandle {
   service: PaymentService;
+  /** Capture, void, refund and sync: money after the payment, through the bank's operations. */
+  operations: PaymentOperations;
   store: GatewayStore;
   notifications: Notifications;
   keystore: GatewayKeystore;
@@ -119,6 +122,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     onChange: () => notifications.worker.poke(),
     ...(deps.clock ? { clock: deps.clock } : {}),
   });
+  const operations = new PaymentOperations(service, store, { connectors, logger, ...(deps.clock ? { clock: deps.clock } : {}) });
   // Redeliveries keep the system clock, as the outbox's own stamps do.
   const events = new EventService(store.outbox, { onRedeliver: () => notifications.worker.poke() });
 
@@ -156,6 +160,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
   api.use(
     paymentsApi({
       service,
+      operations,
       rules: { maxAmount: config.maxAmount, returnUrlAllowlist: config.returnUrlAllowlist, connectors: connectors.names() },
       checkoutUrl: urls.checkout,
     }),
@@ -192,6 +197,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
 
   app.gateway = {
     service,
+    operations,
     store,
     notifications,
     keystore,

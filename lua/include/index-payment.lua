@@ -1,15 +1,18 @@
--- index_payment(prefix, id, status, expires_ms, first_attempt_arg): shared by create and commit. The
--- attempt index, the reference slots and the expiry set follow the payment's status; the attempt
--- refs are ARGV[first_attempt_arg] to the end.
+-- index_payment(prefix, id, status, due_ms, first_index_arg): shared by create and commit. The
+-- attempt and refund indexes, the reference slots and the expiry set follow the payment's status;
+-- ARGV[first_index_arg] to the end are the index keys without the prefix (`att:{ref}`, `rf:{refund id}`),
+-- each pointed at the payment once. due_ms is when the sweeper should look at the payment: its
+-- expiresAt while open, its captureBefore while authorized (the bank releases the money then).
 -- Expects KEYS[3] = ref:{reference}:open, KEYS[4] = ref:{reference}:ok, KEYS[7] = exp.
 
-local function index_payment(prefix, id, status, expires_ms, first_attempt_arg)
-  for i = first_attempt_arg, #ARGV do
-    redis.call('SET', prefix .. 'att:' .. ARGV[i], id, 'NX')
+local function index_payment(prefix, id, status, due_ms, first_index_arg)
+  for i = first_index_arg, #ARGV do
+    redis.call('SET', prefix .. ARGV[i], id, 'NX')
   end
-  if status == 'created' or status == 'pending' or status == 'failed' then
+  if status == 'created' or status == 'pending' or status == 'failed' or status == 'authorized' then
+    -- An authorisation waiting for its capture holds the order's reference as an open payment does.
     redis.call('SET', KEYS[3], id, 'NX')
-    redis.call('ZADD', KEYS[7], expires_ms, id)
+    redis.call('ZADD', KEYS[7], due_ms, id)
     return
   end
   if redis.call('GET', KEYS[3]) == id then

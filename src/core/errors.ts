@@ -25,6 +25,14 @@ export const ERRORS = {
   amount_not_refundable: { status: 422, title: 'Amount not refundable' },
   currency_mismatch: { status: 422, title: 'Currency mismatch' },
   operation_not_supported: { status: 422, title: 'Operation not supported by this connector' },
+  /**
+   * The bank declined a capture or void we found allowed by our own records (it released the
+   * authorisation early, the issuer said no). 402, as Stripe answers a valid request the bank
+   * declined: the request is well formed (not 400), the payment's state allowed it (not 409), and
+   * nothing in it asks what this payment cannot give by our records (422 keeps that meaning). A
+   * refund the bank declines is not an error: the refund ends failed, with the bank's reason.
+   */
+  bank_refused: { status: 402, title: 'Refused by the bank' },
   body_too_large: { status: 413, title: 'Request body too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   idempotency_mismatch: { status: 422, title: 'Idempotency key reused with another body' },
@@ -168,6 +176,13 @@ export class CurrencyMismatchError extends GatewayError {
 export class OperationNotSupportedError extends GatewayError {
   constructor(operation: string, connector: string) {
     super('operation_not_supported', `The connector "${connector}" does not support ${operation}.`, { operation, connector });
+  }
+}
+
+/** The bank declined an operation; `reason` is the bank's own word for it, kept for support. */
+export class BankRefusedError extends GatewayError {
+  constructor(operation: string, connector: string, reason: string) {
+    super('bank_refused', `The bank of the connector "${connector}" refused the ${operation}: ${reason}.`, { operation, connector, reason });
   }
 }
 

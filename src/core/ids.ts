@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
  * Identifiers carry 128 random bits (base64url, 22 characters) behind a type prefix.
  * Payment ids double as the checkout capability, so they must be unguessable.
  */
-export function newId(prefix: 'pay' | 'evt' | 'att' | 'msg'): string {
+/** `re_` names a refund (also its operation id at the bank); `op_` a capture or void sent to a bank. */
+export function newId(prefix: 'pay' | 'evt' | 'att' | 'msg' | 're' | 'op'): string {
   return `${prefix}_${randomBytes(16).toString('base64url')}`;
 }
 

@@ -128,6 +128,47 @@ export function isOpen(status: PaymentStatus): boolean {
   }
 }
 
+/**
+ * A payment holds its reference's open slot while it may still be paid, and while its authorisation
+ * waits for a capture or a void: a second payment for the same order would reserve the money twice.
+ */
+export function holdsOpenSlot(status: PaymentStatus): boolean {
+  switch (status) {
+    case 'created':
+    case 'pending':
+    case 'failed':
+    case 'authorized':
+      return true;
+    case 'succeeded':
+    case 'cancelled':
+    case 'expired':
+      return false;
+    default:
+      return assertNever(status);
+  }
+}
+
+/**
+ * When the expire command falls due for this payment: expiresAt while it is open, captureBefore while
+ * its authorisation waits (the bank releases the money then); null once nothing can lapse.
+ */
+export function expiryDueAt(payment: Payment): string | null {
+  switch (payment.status) {
+    case 'created':
+    case 'pending':
+    case 'failed':
+      return payment.expiresAt;
+    case 'authorized':
+      return payment.captureBefore ?? payment.expiresAt;
+    case 'succeeded':
+    case 'cancelled':
+    case 'expired':
+      return null;
+    default:
+      return assertNever(payment.status);
+  }
+}
+
 export function currentAttempt(payment: Payment): Attempt | undefined {
   return payment.attempts[payment.attempts.length - 1];
 }

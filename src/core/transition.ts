@@ -44,6 +44,11 @@ export function isDueForExpiry(payment: Payment, now: Date): boolean {
   return isOpen(payment.status) && now.getTime() >= Date.parse(payment.expiresAt);
 }
 
+/** The expire command would move the payment now: an open payment past expiresAt, or an authorisation past captureBefore. */
+export function isExpiryDue(payment: Payment, now: Date): boolean {
+  return isDueForExpiry(payment, now) || (payment.status === 'authorized' && isCaptureWindowClosed(payment, now));
+}
+
 function startAttempt(
   payment: Payment,
   command: Extract<Command, { type: 'start_attempt' }>,

@@ -62,6 +62,7 @@ function buildSchema(rules: CreateRules) {
       .string()
       .refine((c) => rules.connectors.includes(c), { message: `connector must be one of: ${rules.connectors.join(', ')}` })
       .optional(),
+    capture: z.enum(['automatic', 'manual'], { message: 'capture must be automatic (the bank takes the money when it authorises) or manual (it only reserves it, until a capture)' }).optional(),
     metadata: z
       .record(z.string().min(1).max(40), z.string().max(500), { message: 'metadata must be an object of string values' })
       .refine((m) => Object.keys(m).length <= 20, { message: 'metadata may hold at most 20 keys' })
@@ -107,5 +108,6 @@ export function parseNewPayment(body: unknown, rules: CreateRules): NewPayment {
     returnUrl: v.returnUrl ?? null,
     metadata: v.metadata ?? {},
     ...(v.connector !== undefined ? { connector: v.connector } : {}),
+    ...(v.capture !== undefined ? { capture: v.capture } : {}),
   };
 }

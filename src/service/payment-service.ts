@@ -1,8 +1,8 @@
 import type { BankConnector, VerifiedBankMessage } from '../connectors/bank-connector.js';
-import { GatewayError, IdempotencyMismatchError, InvalidBankMessageError, NotFoundError, ReferenceConflictError, ReplayedBankMessageError, ValidationError } from '../core/errors.js';
+import { GatewayError, IdempotencyMismatchError, InvalidBankMessageError, NotFoundError, OperationNotSupportedError, ReferenceConflictError, ReplayedBankMessageError, ValidationError } from '../core/errors.js';
 import { newAttemptReference, newId } from '../core/ids.js';
-import type { Payment } from '../core/payment.js';
-import { isDueForExpiry, transition, type Command, type Transition } from '../core/transition.js';
+import type { CaptureMode, Payment } from '../core/payment.js';
+import { isDueForExpiry, isExpiryDue, transition, type Command, type Transition } from '../core/transition.js';
 import type { PaymentEvent } from '../core/events.js';
 import type { ListQuery, PaymentPage, PaymentStore } from '../store/payment-store.js';
 
@@ -10,15 +10,20 @@ import type { ListQuery, PaymentPage, PaymentStore } from '../store/payment-stor
 export type NewPayment = Pick<Payment, 'amount' | 'currency' | 'reference' | 'description' | 'customer' | 'returnUrl' | 'metadata'> & {
   /** One of the configured connectors; absent, the default one. */
   connector?: string;
+  /** Absent means `automatic` (the bank's yes takes the money); `manual` needs a connector that can capture. */
+  capture?: CaptureMode;
 };
 
-/** What the service asks of the configured connectors (the ConnectorRegistry) when a payment is created. */
+/**
+ * What the services ask of the configured connectors (the ConnectorRegistry): whether one can charge
+ * an amount when a payment is created, and the operations its bank offers after the payment.
+ */
 export interface PaymentConnectors {
   /** Connector of payments that do not name one. */
   readonly defaultName: string;
   names(): string[];
   has(name: string): boolean;
-  get(name: string): Pick<BankConnector, 'cannotCharge'>;
+  get(name: string): Pick<BankConnector, 'cannotCharge' | 'operations'>;
 }
 
 export interface PaymentServiceOptions {
@@ -72,6 +77,7 @@ export class PaymentService {
    */
   async create(input: NewPayment, idempotency?: { key: string; fingerprint: string }): Promise<{ payment: Payment; replayed: boolean }> {
     const connector = this.chargingConnector(input);
+    if (input.capture === 'manual' && this.captureWindowOf(connector) === undefined) throw new OperationNotSupportedError('manual capture', connector);
     const now = this.clock();
     const at = now.toISOString();
     const payment: Payment = {
@@ -91,6 +97,8 @@ export class PaymentService {
       expiresAt: new Date(now.getTime() + this.options.ttlMs).toISOString(),
       attempts: [],
       anomalies: [],
+      // Written only for a manual payment, so an automatic one is stored and shown exactly as before.
+      ...(input.capture === 'manual' ? { capture: 'manual' as const } : {}),
     };
     const event = { id: newId('evt'), type: 'payment.created' as const, paymentId: payment.id, paymentVersion: 1, occurredAt: at };
     const outcome = await this.store.createPayment({
@@ -108,7 +116,7 @@ export class PaymentService {
         throw new IdempotencyMismatchError();
       case 'reference_conflict': {
         // The holder may be overdue for expiry: expire it, and the reference is free again.
-        if (isDueForExpiry(outcome.existing, now)) {
+        if (isExpiryDue(outcome.existing, now)) {
           await this.apply(outcome.existing.id, { type: 'expire' });
           return this.create(input, idempotency);
         }
@@ -126,11 +134,25 @@ export class PaymentService {
     return name;
   }
 
-  /** The payment as it stands, with a due expiry applied first so nobody reads a stale "pending". */
+  /**
+   * How long the bank of this connector keeps an authorisation, when it offers manual capture; the
+   * state machine needs it to set an authorized payment's captureBefore.
+   */
+  private captureWindowOf(name: string): number | undefined {
+    if (!this.options.connectors.has(name)) return undefined;
+    const capabilities = this.options.connectors.get(name).operations?.capabilities;
+    const windowMs = capabilities?.captureWindowMs;
+    return capabilities?.manualCapture && windowMs !== undefined && Number.isSafeInteger(windowMs) && windowMs > 0 ? windowMs : undefined;
+  }
+
+  /**
+   * The payment as it stands, with a due expiry applied first so nobody reads a stale "pending" (or
+   * an "authorized" whose bank has released the money).
+   */
   async get(id: string): Promise<Payment> {
     const payment = await this.store.getPayment(id);
     if (!payment) throw new NotFoundError('No payment with this id.');
-    if (isDueForExpiry(payment, this.clock())) return (await this.apply(id, { type: 'expire' })).payment;
+    if (isExpiryDue(payment, this.clock())) return (await this.apply(id, { type: 'expire' })).payment;
     return payment;
   }
 
@@ -179,7 +201,10 @@ export class PaymentService {
       const expires = verified.messageExpiresAt ?? new Date(this.clock().getTime() + 3600_000);
       if (!(await this.store.rememberMessage(verified.messageId, expires))) throw new ReplayedBankMessageError(payment.id);
     }
-    const transition = await this.apply(payment.id, { type: 'bank_outcome', outcome: verified.outcome }, payment);
+    // A manual payment's yes reserves the money for as long as its connector's bank keeps it.
+    const captureWindowMs = this.captureWindowOf(connector);
+    const command: Command = { type: 'bank_outcome', outcome: verified.outcome, ...(captureWindowMs !== undefined ? { captureWindowMs } : {}) };
+    const transition = await this.apply(payment.id, command, payment);
     if (transition.verdict === 'rejected') throw new InvalidBankMessageError(transition.events.find((e) => e.anomaly)?.anomaly ?? 'mismatch');
     return { paymentId: payment.id, transition };
   }

@@ -1,5 +1,5 @@
 import type { PaymentEvent } from '../core/events.js';
-import { isOpen, type Payment } from '../core/payment.js';
+import { expiryDueAt, holdsOpenSlot, type Payment } from '../core/payment.js';
 import { assertListLimit, decodeCursor, encodeCursor } from './list-cursor.js';
 import { MemoryOutbox } from './memory-outbox.js';
 import type { Outbox } from './outbox.js';
@@ -48,7 +48,9 @@ export class MemoryPaymentStore implements GatewayStore {
   private readonly payments = new Map<string, Payment>();
   private readonly events = new Map<string, PaymentEvent[]>();
   private readonly attemptIndex = new Map<string, string>();
-  /** reference → id of the open payment holding it. */
+  /** refund id → payment id (the refund itself lives in its payment). */
+  private readonly refundIndex = new Map<string, string>();
+  /** reference → id of the open (or authorized) payment holding it. */
   private readonly openSlots = new Map<string, string>();
   /** reference → id of the payment that succeeded for it. */
   private readonly succeededSlots = new Map<string, string>();
@@ -115,6 +117,11 @@ export class MemoryPaymentStore implements GatewayStore {
     return id === undefined ? null : this.getPayment(id);
   }
 
+  async getPaymentByRefund(refundId: string): Promise<Payment | null> {
+    const id = this.refundIndex.get(refundId);
+    return id === undefined ? null : this.getPayment(id);
+  }
+
   async commit(input: CommitInput): Promise<boolean> {
     // Compare and set in one synchronous section: the version cannot move between check and write.
     const current = this.payments.get(input.next.id);
@@ -156,8 +163,9 @@ export class MemoryPaymentStore implements GatewayStore {
     // One synchronous section: the walk and the leases it takes cannot interleave with another claim.
     const nowMs = now.getTime();
     const open = [...this.payments.values()]
-      .filter((p) => isOpen(p.status))
-      .map((p) => ({ payment: p, dueMs: Math.max(Date.parse(p.expiresAt), this.expiryClaims.get(p.id) ?? 0) }))
+      .map((p) => ({ payment: p, due: expiryDueAt(p) }))
+      .filter((entry): entry is { payment: Payment; due: string } => entry.due !== null)
+      .map(({ payment: p, due }) => ({ payment: p, dueMs: Math.max(Date.parse(due), this.expiryClaims.get(p.id) ?? 0) }))
       // The order of the Redis adapter's ZSET: by due time, then by id.
       .sort((a, b) => a.dueMs - b.dueMs || (a.payment.id < b.payment.id ? -1 : 1));
     const claimed = open.filter(({ dueMs }) => dueMs <= nowMs).slice(0, limit);
@@ -188,6 +196,13 @@ export class MemoryPaymentStore implements GatewayStore {
     return value;
   }
 
+  async replaceRemembered(key: string, value: string): Promise<boolean> {
+    const known = this.remembered.get(key);
+    if (!known || known.expiresAtMs <= this.clock().getTime()) return false;
+    known.value = value;
+    return true;
+  }
+
   async nextSequence(scope: string, ttlSeconds: number): Promise<number> {
     const nowMs = this.clock().getTime();
     const current = this.sequences.get(scope);
@@ -206,8 +221,11 @@ export class MemoryPaymentStore implements GatewayStore {
     for (const attempt of payment.attempts) {
       if (!this.attemptIndex.has(attempt.ref)) this.attemptIndex.set(attempt.ref, payment.id);
     }
+    for (const refund of payment.refunds ?? []) {
+      if (!this.refundIndex.has(refund.id)) this.refundIndex.set(refund.id, payment.id);
+    }
     const { reference, id } = payment;
-    if (isOpen(payment.status)) {
+    if (holdsOpenSlot(payment.status)) {
       if (!this.openSlots.has(reference)) this.openSlots.set(reference, id);
       return;
     }

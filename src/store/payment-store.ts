@@ -63,21 +63,25 @@ export interface PaymentPage {
  * - commit is a compare-and-set on the payment's version; it returns false (writing nothing) when
  *   another writer got there first, so callers re-read and re-decide.
  * - The reference index follows the payment's status: an open payment (created, pending, failed)
- *   holds the reference's open slot; a succeeded one holds its succeeded slot; cancelled and expired
- *   payments release it.
+ *   and an authorized one (its money reserved, waiting for a capture) hold the reference's open slot;
+ *   a succeeded one holds its succeeded slot; cancelled and expired payments release it.
+ * - Refunds live inside their payment (so the compare-and-set on its version guards the refund
+ *   invariant); commit only indexes each refund id to its payment.
  */
 export interface PaymentStore {
   readonly kind: 'memory' | 'redis';
   createPayment(input: CreatePaymentInput): Promise<CreateOutcome>;
   getPayment(id: string): Promise<Payment | null>;
   getPaymentByAttempt(attemptRef: string): Promise<Payment | null>;
+  /** The payment holding this refund (GET /refunds/:id). */
+  getPaymentByRefund(refundId: string): Promise<Payment | null>;
   commit(input: CommitInput): Promise<boolean>;
   listPayments(query: ListQuery): Promise<PaymentPage>;
   /** Events of one payment, oldest first. */
   listEvents(paymentId: string): Promise<PaymentEvent[]>;
   /**
-   * Claims up to `limit` open payments whose expiresAt is at or before `now` and that no live claim
-   * holds, oldest due first, for `leaseMs`: until then no other claim returns them, so instances
+   * Claims up to `limit` payments due for the expire command at or before `now` (open ones by their
+   * expiresAt, authorized ones by their captureBefore) that no live claim holds, oldest due first, for `leaseMs`: until then no other claim returns them, so instances
    * sweeping together work on different payments. A claim is only a lease on the work, not on the
    * payment (the expiry itself is a commit like any other); a claimant that dies lets it run out.
    */
@@ -87,6 +91,8 @@ export interface PaymentStore {
    * Used to refuse replays of single-use bank messages.
    */
   rememberMessage(messageId: string, expiresAt: Date): Promise<boolean>;
+  /** Replaces the live value rememberOnce kept under `key`, keeping its expiry; false when none is live. Atomic. */
+  replaceRemembered(key: string, value: string): Promise<boolean>;
   /** The next value (from 1) of a counter that lives `ttlSeconds` after its first use; atomic across instances. */
   nextSequence(scope: string, ttlSeconds: number): Promise<number>;
   /** Stores `value` under `key` for `ttlSeconds` unless a live value is there; returns the value that stays. Atomic across instances. */

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { PaymentEvent } from '../core/events.js';
-import type { Payment } from '../core/payment.js';
+import { expiryDueAt, type Payment } from '../core/payment.js';
 import { assertListLimit, decodeCursor, encodeCursor, type ListPosition } from './list-cursor.js';
 import type { GatewayStore } from './gateway-store.js';
 import type { Outbox } from './outbox.js';
@@ -35,7 +35,7 @@ export interface RedisPaymentStoreOptions {
 interface ScriptedRedis {
   hppCreatePayment(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<[string, string?]>;
   hppCommitPayment(...keysAndArgs: (string | number)[]): Promise<number>;
-  hppPaymentByAttempt(attemptKey: string, prefix: string): Promise<string | null>;
+  hppPaymentByIndex(indexKey: string, prefix: string): Promise<string | null>;
   hppListPayments(setKey: string, ...args: (string | number)[]): Promise<string[]>;
   hppClaimExpiries(expKey: string, ...args: (string | number)[]): Promise<string[]>;
   hppRememberOnce(onceKey: string, value: string, ttlSeconds: string): Promise<string>;
@@ -51,10 +51,10 @@ const LIST_SCAN_BUDGET = 1000;
  * Layout under the prefix:
  * - `p:{id}` HASH: `v` version, `s` status, `json` the payment
  * - `ev:{id}` LIST of event json, oldest first
- * - `att:{ref}` → payment id
- * - `ref:{reference}:open` / `ref:{reference}:ok` → id of the open / succeeded payment for a reference
+ * - `att:{ref}` → payment id; `rf:{refund id}` → payment id (the refunds live in the payment's json)
+ * - `ref:{reference}:open` / `ref:{reference}:ok` → id of the open (or authorized) / succeeded payment for a reference
  * - `created` and `byref:{reference}` ZSETs scored by createdAt ms, for listing
- * - `exp` ZSET scored by expiresAt ms, holding open payments only
+ * - `exp` ZSET scored by expiresAt ms, holding open payments, and authorized ones scored by captureBefore
  * - `idem:{key}` idempotency record json, with a TTL
  * - `msg:{id}` remembered bank message ids, expiring at the message's own expiry
  * - the outbox: `evt:`, `events`, `evp:`, `dlv:`, `obq:`, `obdue`, `lease:`, `obpending`
@@ -95,7 +95,7 @@ export class RedisPaymentStore implements GatewayStore {
     // Defining again on a shared connection is harmless: same name, same source.
     redis.defineCommand('hppCreatePayment', { lua: luaScript('create-payment') });
     redis.defineCommand('hppCommitPayment', { lua: luaScript('commit-payment'), numberOfKeys: 7 });
-    redis.defineCommand('hppPaymentByAttempt', { lua: luaScript('payment-by-attempt'), numberOfKeys: 1, readOnly: true });
+    redis.defineCommand('hppPaymentByIndex', { lua: luaScript('payment-by-index'), numberOfKeys: 1, readOnly: true });
     redis.defineCommand('hppListPayments', { lua: luaScript('list-payments'), numberOfKeys: 1, readOnly: true });
     redis.defineCommand('hppClaimExpiries', { lua: luaScript('claim-expiries'), numberOfKeys: 1 });
     redis.defineCommand('hppRememberOnce', { lua: luaScript('remember-once'), numberOfKeys: 1 });
@@ -115,12 +115,12 @@ export class RedisPaymentStore implements GatewayStore {
       payment.version,
       payment.status,
       Date.parse(payment.createdAt),
-      Date.parse(payment.expiresAt),
+      expiryScore(payment),
       idempotency?.fingerprint ?? '',
       idempotency?.ttlSeconds ?? 0,
       record ? JSON.stringify(record) : '',
       ...this.queue.recordArgs(events),
-      ...payment.attempts.map((a) => a.ref),
+      ...indexKeys(payment),
     ];
     const [kind, body] = await this.scripts.hppCreatePayment(keys.length, ...keys, ...args);
     switch (kind) {
@@ -145,7 +145,13 @@ export class RedisPaymentStore implements GatewayStore {
 
   /** One round trip (a read-only script: GET the index, HGET the payment). */
   async getPaymentByAttempt(attemptRef: string): Promise<Payment | null> {
-    const json = await this.scripts.hppPaymentByAttempt(this.key(`att:${attemptRef}`), this.prefix);
+    const json = await this.scripts.hppPaymentByIndex(this.key(`att:${attemptRef}`), this.prefix);
+    return json === null ? null : (JSON.parse(json) as Payment);
+  }
+
+  /** One round trip (the same read-only script, on the refund index). */
+  async getPaymentByRefund(refundId: string): Promise<Payment | null> {
+    const json = await this.scripts.hppPaymentByIndex(this.key(`rf:${refundId}`), this.prefix);
     return json === null ? null : (JSON.parse(json) as Payment);
   }
 
@@ -160,9 +166,9 @@ export class RedisPaymentStore implements GatewayStore {
       next.version,
       next.status,
       JSON.stringify(next),
-      Date.parse(next.expiresAt),
+      expiryScore(next),
       ...this.queue.recordArgs(events),
-      ...next.attempts.map((a) => a.ref),
+      ...indexKeys(next),
     );
     return written === 1;
   }
@@ -230,6 +236,11 @@ export class RedisPaymentStore implements GatewayStore {
     return String(await this.scripts.hppRememberOnce(this.key(`once:${key}`), value, String(ttlSeconds)));
   }
 
+  /** One round trip (SET XX KEEPTTL: one command, so nothing can come between the check and the write). */
+  async replaceRemembered(key: string, value: string): Promise<boolean> {
+    return (await this.redis.set(this.key(`once:${key}`), value, 'KEEPTTL', 'XX')) === 'OK';
+  }
+
   /** One round trip (one script): INCR and the expiry of a new counter must not be separable. */
   async nextSequence(scope: string, ttlSeconds: number): Promise<number> {
     const value = await this.scripts.hppNextSequence(this.key(`seq:${scope}`), String(ttlSeconds));
@@ -257,6 +268,16 @@ export class RedisPaymentStore implements GatewayStore {
       this.key('exp'),
     ];
   }
+}
+
+/** The `exp` score: when the sweeper should look at the payment (unused once nothing can lapse). */
+function expiryScore(payment: Payment): number {
+  return Date.parse(expiryDueAt(payment) ?? payment.expiresAt);
+}
+
+/** The index keys (under the prefix) that point at the payment: one per attempt, one per refund. */
+function indexKeys(payment: Payment): string[] {
+  return [...payment.attempts.map((a) => `att:${a.ref}`), ...(payment.refunds ?? []).map((r) => `rf:${r.id}`)];
 }
 
 function required(value: string | undefined): string {

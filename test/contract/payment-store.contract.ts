@@ -460,6 +460,81 @@ export function paymentStoreContract(setup: (ctx: Mocha.Context) => Promise<Stor
     });
   });
 
+  describe('money after the payment', () => {
+    const WINDOW_MS = 7 * 24 * 3600_000;
+    const LEASE_MS = 30_000;
+
+    /** A manual payment the bank authorised at `at`: its money reserved until captureBefore. */
+    async function authorized(at: Date = fx.now()): Promise<Payment> {
+      const pending = await startAttempt(await created({ capture: 'manual' }, at), at);
+      const attempt = pending.attempts[0]!;
+      return move(pending, { type: 'bank_outcome', outcome: { attemptRef: attempt.ref, status: 'authorised', amount: pending.amount, currency: pending.currency }, captureWindowMs: WINDOW_MS }, at);
+    }
+
+    it('an authorized payment holds its reference until it is captured (then the succeeded slot) or voided', async () => {
+      const held = await authorized();
+      expect(held.status).to.equal('authorized');
+      const refused = await store.createPayment(draft({ reference: held.reference }));
+      expect(refused.kind).to.equal('reference_conflict');
+      const captured = await move(held, { type: 'capture', multipleCaptures: false });
+      expect(captured.status).to.equal('succeeded');
+      expect((await store.createPayment(draft({ reference: held.reference }))).kind, 'a captured payment holds the succeeded slot').to.equal('reference_conflict');
+
+      const other = await authorized();
+      await move(other, { type: 'void' });
+      expect((await store.createPayment(draft({ reference: other.reference }))).kind, 'a void frees the reference').to.equal('created');
+    });
+
+    it('offers an authorized payment to the expiry claim once its captureBefore has passed, not before', async () => {
+      const at = fx.now();
+      const held = await authorized(at);
+      // Past expiresAt (the buyer's deadline) the authorisation is still good: only captureBefore counts.
+      expect(claimedIds(await store.claimDueForExpiry(afterExpiry(held), 10, LEASE_MS))).to.deep.equal([]);
+      const claim = await store.claimDueForExpiry(afterExpiry(held), 10, LEASE_MS);
+      expect(claim.nextDueAt).to.deep.equal(new Date(held.captureBefore!));
+      const lapsed = new Date(Date.parse(held.captureBefore!) + 1);
+      expect(claimedIds(await store.claimDueForExpiry(lapsed, 10, LEASE_MS))).to.deep.equal([held.id]);
+      const expired = await move(held, { type: 'expire' }, lapsed);
+      expect(expired.status).to.equal('expired');
+      expect((await store.createPayment(draft({ reference: held.reference }))).kind, 'a lapsed authorisation frees the reference').to.equal('created');
+      expect(claimedIds(await store.claimDueForExpiry(new Date(lapsed.getTime() + 2 * LEASE_MS), 10, LEASE_MS))).to.not.include(held.id);
+    });
+
+    it('finds a payment by each of its refunds, which live inside the payment', async () => {
+      const captured = await move(await authorized(), { type: 'capture', multipleCaptures: false });
+      expect(await store.getPaymentByRefund('re_unknown')).to.equal(null);
+      const first = await move(captured, { type: 'request_refund', refundId: newId('re'), amount: 300 });
+      const second = await move(first, { type: 'request_refund', refundId: newId('re'), amount: 200 });
+      for (const refund of second.refunds!) expect(await store.getPaymentByRefund(refund.id)).to.deep.equal(second);
+      expect((await store.getPayment(second.id))!.refunds!.map((r) => r.amount)).to.deep.equal([300, 200]);
+    });
+
+    it('lets only one of two refunds decided from the same version reserve the money', async () => {
+      const captured = await move(await authorized(), { type: 'capture', multipleCaptures: false });
+      const ctx = { now: fx.now(), newEventId: () => newId('evt') };
+      const a = transition(captured, { type: 'request_refund', refundId: newId('re') }, ctx);
+      const b = transition(captured, { type: 'request_refund', refundId: newId('re') }, ctx);
+      const won = await Promise.all([a, b].map((t) => store.commit({ expectedVersion: captured.version, next: t.payment, events: t.events })));
+      expect(won.filter(Boolean)).to.have.length(1);
+      expect((await store.getPayment(captured.id))!.refunds).to.have.length(1);
+    });
+  });
+
+  describe('replaceRemembered', () => {
+    it('replaces a live value kept by rememberOnce, and nothing else', async () => {
+      const key = newId('msg');
+      expect(await store.replaceRemembered(key, 'nothing kept yet')).to.equal(false);
+      expect(await store.rememberOnce(key, 'started', 60)).to.equal('started');
+      expect(await store.replaceRemembered(key, 'done')).to.equal(true);
+      expect(await store.rememberOnce(key, 'again', 60)).to.equal('done');
+      const short = newId('msg');
+      await store.rememberOnce(short, 'v', 1);
+      await fx.elapse(1100);
+      expect(await store.replaceRemembered(short, 'late'), 'an expired value is not brought back').to.equal(false);
+      expect(await store.rememberOnce(short, 'fresh', 60)).to.equal('fresh');
+    });
+  });
+
   describe('rememberOnce and nextSequence', () => {
     it('keeps the first value stored under a key and gives it to every caller', async () => {
       const key = newId('msg');

@@ -4,7 +4,8 @@ import { GatewayError } from '../../core/errors.js';
 
 /** Free-text fields of the merchant API: where a card number could be pasted. Identifiers are not here. */
 export function isMerchantFreeText(path: string): boolean {
-  return path === 'description' || path.startsWith('metadata.') || path.startsWith('customer.');
+  // `reason`: a refund's words for the merchant's own records.
+  return path === 'description' || path === 'reason' || path.startsWith('metadata.') || path.startsWith('customer.');
 }
 
 /**

@@ -5,7 +5,23 @@ import { eventJson } from '../../core/payment-json.js';
 import type { DeliveryState, EventService, EventWithDeliveries } from '../../service/event-service.js';
 import { parseRedeliveryTarget } from '../redelivery-request.js';
 
-const EVENT_TYPES: readonly PaymentEventType[] = ['payment.created', 'payment.pending', 'payment.succeeded', 'payment.failed', 'payment.cancelled', 'payment.expired', 'payment.anomaly'];
+/** Every event type: exhaustive, so a new type cannot be left out of the filter. */
+const EVENT_TYPE_SET: Record<PaymentEventType, true> = {
+  'payment.created': true,
+  'payment.pending': true,
+  'payment.authorized': true,
+  'payment.captured': true,
+  'payment.succeeded': true,
+  'payment.failed': true,
+  'payment.cancelled': true,
+  'payment.voided': true,
+  'payment.expired': true,
+  'payment.anomaly': true,
+  'refund.created': true,
+  'refund.succeeded': true,
+  'refund.failed': true,
+};
+const EVENT_TYPES = Object.keys(EVENT_TYPE_SET) as PaymentEventType[];
 const DELIVERY_STATES: readonly DeliveryState[] = ['pending', 'delivered', 'dead'];
 const EVENT_ID = /^evt_[A-Za-z0-9_-]{22}$/;
 

@@ -1,30 +1,21 @@
-import { createHash } from 'node:crypto';
-import { Router } from 'express';
+import { Router, type Response } from 'express';
 import { ValidationError } from '../../core/errors.js';
-import { PAYMENT_STATUSES, type PaymentStatus } from '../../core/payment.js';
+import { PAYMENT_STATUSES, type Payment, type PaymentStatus } from '../../core/payment.js';
+import type { PaymentOperations } from '../../service/payment-operations.js';
 import type { PaymentService } from '../../service/payment-service.js';
 import { paymentJson } from '../../core/payment-json.js';
+import { idempotencyOf, operationIdempotencyOf } from '../idempotency-key.js';
+import { parseCapture, parseNoFields } from '../operation-request-schema.js';
 import { parseNewPayment, type CreateRules } from '../payment-request-schema.js';
+import { refundRoutes } from './refunds-api.js';
 
 export interface PaymentsApiOptions {
   service: PaymentService;
+  operations: PaymentOperations;
   rules: CreateRules;
   checkoutUrl: (paymentId: string) => string;
 }
 
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
-
-/** Canonical JSON (sorted keys) so that the same body with keys in another order is the same request. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
 
 function queryString(value: unknown, field: string): string | undefined {
   if (value === undefined) return undefined;
@@ -32,18 +23,22 @@ function queryString(value: unknown, field: string): string | undefined {
   return value;
 }
 
-/** The merchant API: create, read, list and cancel payments. Thin: parsing here, rules in the service and core. */
-export function paymentsApi({ service, rules, checkoutUrl }: PaymentsApiOptions): Router {
+/**
+ * The merchant API: create, read, list, cancel, capture and sync payments, and their refunds
+ * (refunds-api.ts). Thin: parsing here, rules in the services and core.
+ */
+export function paymentsApi({ service, operations, rules, checkoutUrl }: PaymentsApiOptions): Router {
   const router = Router();
+
+  /** A payment answered by an operation, marked when it is the answer first given under its Idempotency-Key. */
+  const sendPayment = (res: Response, { payment, replayed }: { payment: Payment; replayed: boolean }) => {
+    if (replayed) res.set('Idempotent-Replayed', 'true');
+    res.json(paymentJson(payment, checkoutUrl(payment.id)));
+  };
 
   router.post('/payments', async (req, res) => {
     const input = parseNewPayment(req.body, rules);
-    const key = req.get('idempotency-key');
-    if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
-      throw new ValidationError([{ field: 'Idempotency-Key', message: 'Idempotency-Key must be 1-255 visible ASCII characters' }]);
-    }
-    const idempotency = key ? { key, fingerprint: createHash('sha256').update(canonical(req.body)).digest('base64url') } : undefined;
-    const { payment, replayed } = await service.create(input, idempotency);
+    const { payment, replayed } = await service.create(input, idempotencyOf(req, req.body));
     if (replayed) res.set('Idempotent-Replayed', 'true');
     res.status(201).location(`${req.baseUrl}/payments/${payment.id}`).json(paymentJson(payment, checkoutUrl(payment.id)));
   });
@@ -75,10 +70,23 @@ export function paymentsApi({ service, rules, checkoutUrl }: PaymentsApiOptions)
     res.json(paymentJson(payment, checkoutUrl(payment.id), events));
   });
 
+  // An authorized payment is voided at its bank; an unpaid one is cancelled, as it always was. The
+  // body is ignored, as it always was (it still counts in an Idempotency-Key's fingerprint).
   router.post('/payments/:id/cancel', async (req, res) => {
-    const { payment } = await service.cancel(req.params.id);
-    res.json(paymentJson(payment, checkoutUrl(payment.id)));
+    sendPayment(res, await operations.cancel(req.params.id, operationIdempotencyOf(req)));
   });
+
+  router.post('/payments/:id/capture', async (req, res) => {
+    const request = parseCapture(req.body);
+    sendPayment(res, await operations.capture(req.params.id, request, operationIdempotencyOf(req)));
+  });
+
+  router.post('/payments/:id/sync', async (req, res) => {
+    parseNoFields(req.body);
+    sendPayment(res, await operations.sync(req.params.id, operationIdempotencyOf(req)));
+  });
+
+  router.use(refundRoutes(operations));
 
   return router;
 }
