@@ -46,7 +46,9 @@ for (const kind of ['memory', 'redis'] as const) {
       const created = await post('/payments', validPayment(overrides));
       expect(created.status, JSON.stringify(created.body)).to.equal(201);
       const { attempt } = await gw.app.gateway.service.startAttempt(created.body.id, 'native');
-      const txn = { ref: attempt!.ref, status: 'authorised' as const, amount: created.body.amount, currency: 'EUR', bank_txn_id: `BT-${attempt!.ref}`, auth_code: 'A1B2C3' };
+      // A bank that honoured a manual request says so (docs/protocol.md 4.6); one that does not has taken the money.
+      const manual = overrides.capture === 'manual' ? { capture: 'manual' as const } : {};
+      const txn = { ref: attempt!.ref, status: 'authorised' as const, amount: created.body.amount, currency: 'EUR', bank_txn_id: `BT-${attempt!.ref}`, auth_code: 'A1B2C3', ...manual };
       const notified = await api().post('/bank/native/notify').type('form').send({ [RESPONSE_FIELD]: await gw.bank.sign(txn) });
       expect(notified.body).to.deep.equal({ status: 'accepted' });
       return created.body.id as string;
@@ -317,7 +319,7 @@ describe('merchant API: 20 concurrent refunds on two gateways over one Redis', (
     // The bank that signs the notification is gateway a's; it is the one the notification goes to.
     const created = await request(a.app).post('/api/v1/payments').set(auth).send(validPayment({ capture: 'manual' }));
     const { attempt } = await a.app.gateway.service.startAttempt(created.body.id, 'native');
-    const txn = { ref: attempt!.ref, status: 'authorised' as const, amount: 2480, currency: 'EUR', bank_txn_id: 'BT-c' };
+    const txn = { ref: attempt!.ref, status: 'authorised' as const, amount: 2480, currency: 'EUR', bank_txn_id: 'BT-c', capture: 'manual' as const };
     await request(a.app).post('/bank/native/notify').type('form').send({ [RESPONSE_FIELD]: await a.bank.sign(txn) });
     const captured = await request(b.app).post(`/api/v1/payments/${created.body.id}/capture`).set(auth).send({ amount: 1000 });
     expect(captured.body.amountCaptured).to.equal(1000);
