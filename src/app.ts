@@ -34,6 +34,13 @@ import { createNotifications, merchantSilence, notificationChannels, type Notifi
 import { eventsApi } from './http/routes/events-api.js';
 import { GATEWAY_ROUTES, gatewayUrls } from './http/gateway-urls.js';
 import { EventService } from './service/event-service.js';
+import { GatewayMetrics } from './metrics/gateway-metrics.js';
+import { meteredStore } from './metrics/metered-store.js';
+import { meteredConnector } from './metrics/metered-connector.js';
+import { meteredChannels } from './metrics/metered-channels.js';
+import { requestIds } from './http/middleware/request-id.js';
+import { requestMetrics } from './http/middleware/request-metrics.js';
+import { operationsRoutes } from './http/routes/operations.js';
 
 /** Everything the gateway is built from; each part can be handed in (tests, a shop mounting the gateway). */
 export interface GatewayDeps {
@@ -67,6 +74,8 @@ export interface GatewayHandle {
   keystore: GatewayKeystore;
   connectors: ConnectorRegistry;
   logger: Logger;
+  /** This gateway's own Prometheus registry (served at /metrics). */
+  metrics: GatewayMetrics;
   close(): Promise<void>;
 }
 
@@ -85,22 +94,25 @@ async function configuredConnectors(config: GatewayConfig, deps: ConnectorDeps):
  * reads a file.
  */
 export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Promise<GatewayApp> {
-  const logger = deps.logger ?? createLogger(config.logLevel);
+  const logger = deps.logger ?? createLogger(config.logLevel, undefined, { format: config.logFormat });
+  // Read on scrape only, by when the store below exists.
+  const metrics = new GatewayMetrics({ outboxPending: () => store.outbox.pendingCount() });
   const urls = gatewayUrls(config.publicUrl);
   const keystore = deps.keystore ?? (config.keysFile ? await GatewayKeystore.fromFile(config.keysFile) : await GatewayKeystore.ephemeral(config.signingAlgorithm));
   if (!deps.keystore && !config.keysFile) logger.warn('using a signing key generated at start (set GATEWAY_KEYS_FILE, made with `npm run keys`, to keep keys across restarts)');
   const webhookHttpsAgent = deps.webhookHttpsAgent ?? (await webhookAgent(config));
   // The channels name the outbox targets, and the store is built for exactly those.
-  const channels = notificationChannels(config, {
+  const channels = meteredChannels(notificationChannels(config, {
     keystore,
     logger,
     checkoutUrl: urls.checkout,
     ...(deps.clock ? { clock: deps.clock } : {}),
     ...(webhookHttpsAgent ? { httpsAgent: webhookHttpsAgent } : {}),
-  });
-  const store = deps.store
-    ? deps.store(channels.targets)
-    : createPaymentStore({ ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}), prefix: config.redisPrefix, outboxTargets: channels.targets, logger });
+  }), (result) => metrics.webhookDelivery(result));
+  const store = meteredStore(
+    deps.store ? deps.store(channels.targets) : createPaymentStore({ ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}), prefix: config.redisPrefix, outboxTargets: channels.targets, logger }),
+    (connector, status) => metrics.paymentStatus(connector, status),
+  );
   if (store.kind === 'memory' && !deps.store) {
     logger.warn('payments are kept in process memory: fine for development, lost on restart and not shared between instances; set REDIS_URL for production');
   }
@@ -110,7 +122,10 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     services: { nextSequence: (scope, ttl) => store.nextSequence(scope, ttl), rememberOnce: (key, value, ttl) => store.rememberOnce(key, value, ttl) },
     ...(deps.clock ? { clock: deps.clock } : {}),
   };
-  const connectors = new ConnectorRegistry(deps.connectors ?? (await configuredConnectors(config, connectorDeps)), config.defaultConnector);
+  const connectors = new ConnectorRegistry(
+    (deps.connectors ?? (await configuredConnectors(config, connectorDeps))).map((c) => meteredConnector(c, (name, operation, result) => metrics.bankOperation(name, operation, result))),
+    config.defaultConnector,
+  );
   const silence = merchantSilence(config);
   if (silence) logger.warn(silence);
   const notifications = createNotifications(config, { channels, store, logger, ...(deps.clock ? { clock: deps.clock } : {}) });
@@ -149,8 +164,23 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
   const views = useViews(app, VIEWS_ROOT);
   preloadViews(views, VIEWS_ROOT);
 
+  app.use(requestIds());
+  app.use(requestMetrics((route, status, seconds) => metrics.httpRequest(route, status, seconds)));
   app.use(securityHeaders(connectors.bankOrigins()));
   app.use(wellKnownRoutes(keystore));
+  app.use(
+    operationsRoutes({
+      readiness: {
+        store: () => store.ping(),
+        keys: () => Boolean(keystore.signingKey),
+        connectors: () => connectors.names().length > 0,
+      },
+      metrics,
+      ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
+      views,
+      publicUrl: config.publicUrl,
+    }),
+  );
 
   const api = Router();
   api.use(apiKeyAuth(config.apiKeys));
@@ -182,7 +212,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
   if (config.tls?.bankClientCaFile) pages.use(GATEWAY_ROUTES.bankNotify, requireBankClientCertificate);
   pages.use('/checkout', limits.buyer);
   pages.use(GATEWAY_ROUTES.bankReturn, limits.buyer);
-  pages.use(bankCallbackRoutes({ service, connectors, urls, logger }));
+  pages.use(bankCallbackRoutes({ service, connectors, urls, logger, metrics }));
   pages.use(checkoutRoutes({ service, connectors, views, session: sessionMiddleware, merchantName: config.merchantName, urls, logger }));
   pages.use('/assets', express.static(path.join(VIEWS_ROOT, 'assets'), { fallthrough: false, index: false }));
   pages.use((_req, _res, next) => next(new NotFoundError()));
@@ -203,6 +233,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     keystore,
     connectors,
     logger,
+    metrics,
     async close() {
       await sweeper?.stop();
       await notifications.close();

@@ -29,6 +29,10 @@ export interface GatewayConfig {
   defaultConnector?: string;
   bodyLimit: string;
   logLevel: string;
+  /** Readable lines or JSON on standard output (LOG_FORMAT; auto: readable on a terminal). */
+  logFormat: 'auto' | 'pretty' | 'json';
+  /** Bearer token /metrics asks for (METRICS_TOKEN); without it, /metrics is open (keep it off the public network). */
+  metricsToken?: string;
   notifications: NotificationConfig;
   rateLimits: { apiPerMinute: number; buyerPerMinute: number };
   /** HTTPS served by the gateway itself, and the CA whose client certificates the bank must present on notifications. */
@@ -137,6 +141,8 @@ const schema = z.object({
   SIGNING_ALG: z.enum(ALLOWED_ALGORITHMS, { message: `SIGNING_ALG must be one of ${ALLOWED_ALGORITHMS.join(', ')}` }).default('EdDSA'),
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/, { message: 'BODY_LIMIT must look like 32kb' }).default('32kb'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['auto', 'pretty', 'json'], { message: 'LOG_FORMAT must be auto, pretty or json' }).default('auto'),
+  METRICS_TOKEN: z.string().regex(/^[\x21-\x7e]{16,256}$/, { message: 'METRICS_TOKEN must be 16-256 printable characters without spaces' }).optional(),
   MERCHANT_WEBHOOK_URL: z.string().optional(),
   MERCHANT_WEBHOOK_SECRET: z.string().optional(),
   WEBHOOK_TIMEOUT: duration('WEBHOOK_TIMEOUT', '10s'),
@@ -287,6 +293,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...(defaultConnector ? { defaultConnector } : {}),
     bodyLimit: e.BODY_LIMIT,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
+    ...(e.METRICS_TOKEN ? { metricsToken: e.METRICS_TOKEN } : {}),
     rateLimits: { apiPerMinute: e.RATE_LIMIT_API, buyerPerMinute: e.RATE_LIMIT_BUYER },
     ...(e.TLS_CERT && e.TLS_KEY ? { tls: { certFile: e.TLS_CERT, keyFile: e.TLS_KEY, ...(e.BANK_CLIENT_CA ? { bankClientCaFile: e.BANK_CLIENT_CA } : {}) } } : {}),
     ...((e.WEBHOOK_CLIENT_CERT && e.WEBHOOK_CLIENT_KEY) || e.WEBHOOK_CA

@@ -1,16 +1,37 @@
 import { pino, type Logger } from 'pino';
 import { maskCardNumbers } from './core/card-data.js';
+import { PrettyLogDestination } from './pretty-log.js';
+import { currentRequestId } from './request-context.js';
 
 export type { Logger };
 
+/** `auto`: readable lines on a terminal, JSON otherwise (a file, a pipe, a log collector). */
+export type LogFormat = 'auto' | 'pretty' | 'json';
+
+/** Whether `format` means readable lines here: `auto` asks whether standard output is a terminal. */
+export function prettyLogs(format: LogFormat, isTerminal = Boolean(process.stdout.isTTY)): boolean {
+  return format === 'pretty' || (format === 'auto' && isTerminal);
+}
+
 /**
  * Structured logs. Secrets never get here by design (we log ids and outcomes, not requests);
- * redaction is the second line of defence for fields that must never appear.
+ * redaction is the second line of defence for fields that must never appear. Every line written on
+ * behalf of a request carries its `requestId` (src/request-context.ts). A destination given is
+ * written JSON lines; otherwise standard output is, in `format`.
  */
-export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
+export function createLogger(level: string, destination?: NodeJS.WritableStream, settings: { format?: LogFormat; service?: string } = {}): Logger {
+  const format = settings.format ?? 'json';
   const options = {
     level,
-    base: { service: 'hpp-gateway' },
+    // One `service` per line: a process of its own (the delivery worker) names itself here, not in a child.
+    base: { service: settings.service ?? 'hpp-gateway' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    // From the request's context, so no code has to pass a child logger around to get it; a field of
+    // the same name given on the line itself wins (pino writes the mixin's first).
+    mixin: () => {
+      const requestId = currentRequestId();
+      return requestId ? { requestId } : {};
+    },
     redact: {
       paths: [
         'authorization',
@@ -37,7 +58,8 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
       },
     },
   };
-  return destination ? pino(options, destination as unknown as pino.DestinationStream) : pino(options);
+  if (destination) return pino(options, destination as unknown as pino.DestinationStream);
+  return prettyLogs(format) ? pino(options, new PrettyLogDestination()) : pino(options);
 }
 
 /** Payment ids are checkout capabilities: logs carry only a prefix, enough to correlate, useless to pay. */

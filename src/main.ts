@@ -41,7 +41,7 @@ async function listen(config: GatewayConfig, app: Express): Promise<Server> {
  */
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, undefined, { format: config.logFormat });
   const closers: Array<() => Promise<void>> = [];
 
   if (Object.keys(config.connectors).length > 0) {

@@ -21,7 +21,7 @@ async function main(): Promise<void> {
     console.error(new ConfigError(problems).message);
     process.exit(1);
   }
-  const logger = createLogger(config.logLevel).child({ service: 'delivery-worker' });
+  const logger = createLogger(config.logLevel, undefined, { format: config.logFormat, service: 'delivery-worker' });
   const keystore = await GatewayKeystore.fromFile(config.keysFile!);
   const httpsAgent = await webhookAgent(config);
   const channels = notificationChannels(config, { keystore, logger, checkoutUrl: gatewayUrls(config.publicUrl).checkout, ...(httpsAgent ? { httpsAgent } : {}) });

@@ -43,8 +43,11 @@ export function toGatewayError(err: unknown): GatewayError {
 
 export function sendProblem(res: Response, error: GatewayError, instance?: string): void {
   // The standard members come last, so an extra member of the same name can never replace them.
+  const requestId = res.locals.requestId as string | undefined;
   const body: Record<string, unknown> = {
     ...(error.expose ? error.extra : {}),
+    // The id to quote to whoever runs the gateway (it is on each log line of the request).
+    ...(requestId ? { requestId } : {}),
     type: `${PROBLEM_BASE}${error.code}`,
     title: error.title,
     status: error.status,
@@ -60,7 +63,9 @@ export function sendProblem(res: Response, error: GatewayError, instance?: strin
 export function apiErrorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const error = toGatewayError(err);
-    if (error.status >= 500) logger.error({ err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err), path: req.route?.path }, 'API request failed');
+    // Logged with the problem's type, so a merchant's complaint (with its requestId) finds its line.
+    if (error.status >= 500) logger.error({ problem: error.code, status: error.status, path: req.route?.path, err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err) }, 'API request failed');
+    else logger.info({ problem: error.code, status: error.status, path: req.route?.path }, 'API request refused');
     sendProblem(res, error);
   };
 }

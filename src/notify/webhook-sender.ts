@@ -2,6 +2,7 @@ import type { Agent } from 'node:https';
 import type { Readable } from 'node:stream';
 import axios from 'axios';
 import type { DeliveryAttemptRecord } from '../store/outbox.js';
+import { currentRequestId, newRequestId, REQUEST_ID_HEADER } from '../request-context.js';
 
 export const WEBHOOK_USER_AGENT = 'hpp-gateway-webhooks/1';
 
@@ -52,7 +53,9 @@ export async function sendWebhook(url: string, body: string, headers: Record<str
   const durationMs = () => Date.now() - started;
   try {
     const response = await axios.post<Readable>(url, body, {
-      headers: { ...headers, 'Content-Type': 'application/json', 'User-Agent': WEBHOOK_USER_AGENT },
+      // Deliveries leave from the outbox worker, long after the request that caused the event: each
+      // try has an id of its own (the event's id, in Hpp-Event-Id, is what ties the tries together).
+      headers: { ...headers, 'Content-Type': 'application/json', 'User-Agent': WEBHOOK_USER_AGENT, [REQUEST_ID_HEADER]: currentRequestId() ?? newRequestId() },
       transformRequest: [(data: unknown) => data],
       maxRedirects: 0,
       validateStatus: () => true,

@@ -211,6 +211,10 @@ export class MemoryPaymentStore implements GatewayStore {
     return next;
   }
 
+  async ping(): Promise<void> {
+    // In the process: it answers whenever the process does.
+  }
+
   async close(): Promise<void> {
     // Nothing to release: the maps go when the store does.
   }

@@ -97,5 +97,7 @@ export interface PaymentStore {
   nextSequence(scope: string, ttlSeconds: number): Promise<number>;
   /** Stores `value` under `key` for `ttlSeconds` unless a live value is there; returns the value that stays. Atomic across instances. */
   rememberOnce(key: string, value: string, ttlSeconds: number): Promise<string>;
+  /** Resolves when the store answers now (readiness probes); one cheap round trip, reading nothing. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }

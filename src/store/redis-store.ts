@@ -247,6 +247,11 @@ export class RedisPaymentStore implements GatewayStore {
     return Number(value);
   }
 
+  /** PING: one round trip, failing as any command would while Redis cannot be reached. */
+  async ping(): Promise<void> {
+    await this.redis.ping();
+  }
+
   /** One round trip (QUIT) when the store owns the connection, none otherwise. */
   async close(): Promise<void> {
     if (this.ownsConnection) await this.redis.quit();

@@ -86,6 +86,24 @@ describe('store outages under a gateway in this process', function () {
     list: () => request(gw.app).get('/api/v1/payments').set('Authorization', `Bearer ${API_KEY}`),
   });
 
+  it('/readyz answers 503 naming the store while Redis is down, /healthz stays 200, and both recover', async function () {
+    await requireRedis(this);
+    const gw = await gatewayOnOwnRedis();
+    expect((await request(gw.app).get('/readyz')).body).to.deep.equal({ status: 'ready', checks: { store: 'ok', keys: 'ok', connectors: 'ok' } });
+    await redis!.stop();
+    const started = Date.now();
+    const down = await request(gw.app).get('/readyz');
+    expect(down.status).to.equal(503);
+    expect(down.body.failing).to.deep.equal(['store']);
+    expect(down.body.checks).to.deep.include({ keys: 'ok', connectors: 'ok' });
+    expect(down.body.checks.store).to.be.oneOf(['unavailable', 'timeout']);
+    // A probe has its own timeout: the answer comes within about a second, not after the reconnections.
+    expect(Date.now() - started).to.be.lessThan(1_800);
+    expect((await request(gw.app).get('/healthz')).status).to.equal(200);
+    await redis!.start();
+    await waitFor('ready again', async () => (await request(gw.app).get('/readyz')).status === 200, { timeoutMs: 10_000 });
+  });
+
   it('answers the merchant API 503 problem+json with Retry-After, and creates nothing', async function () {
     await requireRedis(this);
     const gw = await gatewayOnOwnRedis();

@@ -11,7 +11,10 @@ export function logEntries(chunks: readonly string[], from = 0): LogEntry[] {
     .flatMap((chunk) => chunk.split('\n'))
     .filter(Boolean)
     .map((line) => {
-      const { time: _time, ...entry } = JSON.parse(line) as LogEntry;
+      // The time and the request's id differ on every run; the id's shape is still checked here, and
+      // test/flow/request-ids.test.ts checks that it is the request's own.
+      const { time: _time, requestId, ...entry } = JSON.parse(line) as LogEntry;
+      if (requestId !== undefined && (typeof requestId !== 'string' || !/^[A-Za-z0-9._-]{1,128}$/.test(requestId))) throw new Error(`malformed requestId on a log line: ${line}`);
       return entry;
     });
 }

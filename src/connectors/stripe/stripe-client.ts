@@ -1,4 +1,4 @@
-import axios from 'axios';
+import { bankHttp } from '../bank-http.js';
 import { BankUnavailableError, GatewayError } from '../../core/errors.js';
 import { shortId, type Logger } from '../../logger.js';
 import { formEncode, type FormValue } from './form-encoding.js';
@@ -144,7 +144,7 @@ export class StripeClient {
     const timeoutMs = req.timeoutMs ?? this.#timeoutMs;
     let response;
     try {
-      response = await axios.request<string>({
+      response = await bankHttp.request<string>({
         method: req.method,
         url,
         headers,

@@ -3,6 +3,7 @@ import { BankUnavailableError, GatewayError, InvalidBankMessageError, NotFoundEr
 import { IgnoredBankMessage, type BankConnector, type IncomingBankMessage, type VerifiedBankMessage } from '../../connectors/bank-connector.js';
 import type { ConnectorRegistry } from '../../connectors/registry.js';
 import type { Logger } from '../../logger.js';
+import type { GatewayMetrics } from '../../metrics/gateway-metrics.js';
 import type { PaymentService } from '../../service/payment-service.js';
 import { GATEWAY_ROUTES, type GatewayUrls } from '../gateway-urls.js';
 
@@ -11,6 +12,8 @@ export interface BankCallbackOptions {
   connectors: ConnectorRegistry;
   urls: GatewayUrls;
   logger: Logger;
+  /** Counts each message by what became of it (hpp_bank_messages_total). */
+  metrics?: Pick<GatewayMetrics, 'bankMessage' | 'bankMessageRefused'>;
 }
 
 /**
@@ -40,7 +43,7 @@ function connectorFor(connectors: ConnectorRegistry, name: unknown): BankConnect
   return connectors.get(name);
 }
 
-export function bankCallbackRoutes({ service, connectors, urls, logger }: BankCallbackOptions): Router {
+export function bankCallbackRoutes({ service, connectors, urls, logger, metrics }: BankCallbackOptions): Router {
   const router = Router();
 
   // The buyer's browser back from the bank: usually a cross-site POST, so no session cookie comes
@@ -54,14 +57,19 @@ export function bankCallbackRoutes({ service, connectors, urls, logger }: BankCa
       verified = await connector.verifyReturn(incoming(req));
       const applied = await service.receiveBankMessage(connector.name, verified);
       paymentId = applied.paymentId;
-      logger.info({ connector: connector.name, attempt: verified.outcome.attemptRef, status: verified.outcome.status, verdict: applied.transition?.verdict }, 'bank return');
+      metrics?.bankMessage(connector.name, 'return', applied.transition.verdict);
+      logger.info({ connector: connector.name, reference: applied.transition.payment.reference, attempt: verified.outcome.attemptRef, status: verified.outcome.status, verdict: applied.transition.verdict }, 'bank return');
     } catch (err) {
       // A replayed return (the Back button re-posting it) is not applied; the buyer is shown where the payment stands.
       if (err instanceof ReplayedBankMessageError) {
+        metrics?.bankMessageRefused(connector.name, 'return', err.reason);
         logger.warn({ connector: connector.name, attempt: verified?.outcome.attemptRef }, 'replayed bank return refused');
         paymentId = err.paymentId;
       } else {
-        if (err instanceof InvalidBankMessageError) logger.warn({ connector: connector.name, reason: err.reason, ...attemptOf(verified) }, 'bank return refused');
+        if (err instanceof InvalidBankMessageError) {
+          metrics?.bankMessageRefused(connector.name, 'return', err.reason);
+          logger.warn({ connector: connector.name, reason: err.reason, ...attemptOf(verified) }, 'bank return refused');
+        } else metrics?.bankMessage(connector.name, 'return', err instanceof BankUnavailableError ? 'unavailable' : 'failed');
         throw err;
       }
     }
@@ -78,18 +86,24 @@ export function bankCallbackRoutes({ service, connectors, urls, logger }: BankCa
     try {
       verified = await connector.verifyNotification(incoming(req));
       const { transition } = await service.receiveBankMessage(connector.name, verified);
-      logger.info({ connector: connector.name, attempt: verified.outcome.attemptRef, status: verified.outcome.status, verdict: transition?.verdict ?? 'seen' }, 'bank notification');
+      metrics?.bankMessage(connector.name, 'notify', transition.verdict);
+      logger.info({ connector: connector.name, reference: transition.payment.reference, attempt: verified.outcome.attemptRef, status: verified.outcome.status, verdict: transition.verdict }, 'bank notification');
       ack = connector.acknowledge('accepted');
     } catch (err) {
       if (err instanceof IgnoredBankMessage) {
+        metrics?.bankMessage(connector.name, 'notify', 'ignored');
         logger.info({ connector: connector.name, reason: err.reason }, 'bank notification acknowledged without effect');
         ack = connector.acknowledge('accepted');
       } else if (err instanceof BankUnavailableError) {
+        metrics?.bankMessage(connector.name, 'notify', 'unavailable');
         ack = connector.acknowledge('retry');
       } else if (err instanceof InvalidBankMessageError) {
+        // A replay is refused like any unverifiable message, under its own reason.
+        metrics?.bankMessageRefused(connector.name, 'notify', err.reason);
         logger.warn({ connector: connector.name, reason: err.reason, ...attemptOf(verified) }, 'bank notification refused');
         ack = connector.acknowledge('rejected', err.reason);
       } else {
+        metrics?.bankMessage(connector.name, 'notify', 'failed');
         logger.error({ connector: connector.name, err: err instanceof GatewayError ? err.code : String(err) }, 'bank notification failed');
         ack = connector.acknowledge('retry');
       }
