@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import axios from 'axios';
+import { bankHttp } from '../bank-http.js';
 import { errors, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
 import type { GatewayKeystore } from '../../keys/keystore.js';
 import type { Logger } from '../../logger.js';
@@ -87,7 +87,7 @@ export class OperationExchange {
     const token = await this.sign(op, jti);
     let response;
     try {
-      response = await axios.post<string>(this.options.operationsUrl, token, {
+      response = await bankHttp.post<string>(this.options.operationsUrl, token, {
         headers: { 'Content-Type': OPERATION_CONTENT_TYPE, Accept: OPERATION_CONTENT_TYPE },
         transformRequest: [(data: unknown) => data],
         transformResponse: [(data: unknown) => data],
