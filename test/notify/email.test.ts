@@ -15,6 +15,15 @@ const EVENT_ID = 'evt_3mJr7AoUXx7Wqd9zYBwZQ1';
 const PAN_LIKE = /(?:\d[ -]?){12,18}\d/;
 for (const pan of ['4242424242424242', '4242 4242 4242 4242', '3782-822463-10005']) if (!PAN_LIKE.test(pan)) throw new Error(`PAN_LIKE misses ${pan}`);
 
+/**
+ * The raw message without its MIME boundaries: they are random hex with dashes, which now and then
+ * holds a run of 13 digits and would look like a card number without being any content of ours.
+ */
+function withoutBoundaries(raw: string): string {
+  const boundaries = [...raw.matchAll(/boundary="?([^";\r\n]+)"?/g)].map((m) => m[1]!);
+  return boundaries.reduce((text, boundary) => text.split(boundary).join(''), raw);
+}
+
 /** Intl puts narrow and non-breaking spaces in amounts and dates; compare with plain ones. */
 const plain = (text: string) => text.replace(/[\u00a0\u202f]/g, ' ');
 
@@ -100,7 +109,7 @@ describe('email channel', () => {
         // The refused attempt's card is not the one that paid.
         expect(body).not.to.contain('0005');
       }
-      expect(raw).not.to.match(PAN_LIKE);
+      expect(withoutBoundaries(raw)).not.to.match(PAN_LIKE);
       expect(mail.text!).not.to.match(PAN_LIKE);
       expect(mail.html as string).not.to.match(PAN_LIKE);
     });
