@@ -95,9 +95,10 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     ...(deps.clock ? { clock: deps.clock } : {}),
     ...(webhookHttpsAgent ? { httpsAgent: webhookHttpsAgent } : {}),
   });
+  const redisTarget = config.redisSentinel ?? config.redisUrl;
   const store = deps.store
     ? deps.store(channels.targets)
-    : createPaymentStore({ ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}), prefix: config.redisPrefix, outboxTargets: channels.targets, logger });
+    : createPaymentStore({ ...(redisTarget ? { redis: redisTarget } : {}), prefix: config.redisPrefix, outboxTargets: channels.targets, logger });
   if (store.kind === 'memory' && !deps.store) {
     logger.warn('payments are kept in process memory: fine for development, lost on restart and not shared between instances; set REDIS_URL for production');
   }
@@ -123,7 +124,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
   const events = new EventService(store.outbox, { onRedeliver: () => notifications.worker.poke() });
 
   // One connection for buyer sessions and rate-limit counters; the payment store has its own.
-  const redis = config.redisUrl ? openRedis(config.redisUrl, { name: 'sessions', logger }) : undefined;
+  const redis = redisTarget ? openRedis(redisTarget, { name: 'sessions', logger }) : undefined;
   const sessionStore = deps.sessionStore ?? (redis ? redisSessionStore(redis, `${config.redisPrefix}sess:`) : undefined);
   const limits = rateLimits({
     apiPerMinute: config.rateLimits.apiPerMinute,
