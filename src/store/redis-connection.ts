@@ -38,11 +38,17 @@ function sentinelOptions(target: SentinelTarget): RedisOptions {
     // A primary demoted by a failover answers writes with READONLY: reconnecting asks the sentinels
     // for the new primary, and the failed command is sent again there (it is retried, not lost).
     reconnectOnError: (err) => (/^READONLY\b/.test(err.message) ? 2 : false),
-    // When no sentinel answers, the connection attempt fails like a refused connection, so retryStrategy
-    // and maxRetriesPerRequest apply: commands fail over to a 503 in about two seconds. ioredis's own
-    // sentinel retry loop would instead keep them queued, and the requests hanging, for as long as that lasts.
-    sentinelRetryStrategy: () => null,
+    // While no sentinel answers, ask them again on the same schedule as a lost connection (returning
+    // null instead would end the connection for good). See openRedis for the commands meanwhile.
+    sentinelRetryStrategy: (attempt) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS),
   };
+}
+
+const SENTINELS_UNREACHABLE = /^All sentinels are unreachable/;
+
+/** ioredis's own (untyped) way of failing every queued command with an error. */
+interface QueueFlusher {
+  flushQueue(err: Error): void;
 }
 
 /**
@@ -62,6 +68,10 @@ export function openRedis(target: RedisTarget, { name, logger }: RedisConnection
   const redis = typeof target === 'string' ? new Redis(target, common) : new Redis({ ...common, ...sentinelOptions(target) });
   let lostAt: number | null = null;
   redis.on('error', (err: Error & { code?: string }) => {
+    // ioredis's sentinel retry loop does not count toward maxRetriesPerRequest: without this the
+    // commands would wait for as long as no sentinel answers. They fail now with this error, a store
+    // failure (503, retry), and are dropped from the queue, so none is written after its request failed.
+    if (SENTINELS_UNREACHABLE.test(err.message)) (redis as unknown as QueueFlusher).flushQueue(err);
     if (lostAt !== null) return;
     lostAt = Date.now();
     logger.error({ connection: name, err: { name: err.name, code: err.code, message: err.message } }, 'Redis connection lost');
