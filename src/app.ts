@@ -109,8 +109,9 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     ...(deps.clock ? { clock: deps.clock } : {}),
     ...(webhookHttpsAgent ? { httpsAgent: webhookHttpsAgent } : {}),
   }), (result) => metrics.webhookDelivery(result));
+  const redisTarget = config.redisSentinel ?? config.redisUrl;
   const store = meteredStore(
-    deps.store ? deps.store(channels.targets) : createPaymentStore({ ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}), prefix: config.redisPrefix, outboxTargets: channels.targets, logger }),
+    deps.store ? deps.store(channels.targets) : createPaymentStore({ ...(redisTarget ? { redis: redisTarget } : {}), prefix: config.redisPrefix, outboxTargets: channels.targets, logger }),
     (connector, status) => metrics.paymentStatus(connector, status),
   );
   if (store.kind === 'memory' && !deps.store) {
@@ -142,7 +143,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
   const events = new EventService(store.outbox, { onRedeliver: () => notifications.worker.poke() });
 
   // One connection for buyer sessions and rate-limit counters; the payment store has its own.
-  const redis = config.redisUrl ? openRedis(config.redisUrl, { name: 'sessions', logger }) : undefined;
+  const redis = redisTarget ? openRedis(redisTarget, { name: 'sessions', logger }) : undefined;
   const sessionStore = deps.sessionStore ?? (redis ? redisSessionStore(redis, `${config.redisPrefix}sess:`) : undefined);
   const limits = rateLimits({
     apiPerMinute: config.rateLimits.apiPerMinute,

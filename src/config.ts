@@ -18,7 +18,13 @@ export interface GatewayConfig {
   /** Origins a payment's returnUrl may point to. */
   returnUrlAllowlist: string[];
   redisUrl?: string;
+  /** Redis found through Sentinel (REDIS_SENTINELS): the gateway follows the primary Sentinel names. */
+  redisSentinel?: RedisSentinelConfig;
   redisPrefix: string;
+  /** Gateway processes on this machine sharing the port (WEB_CONCURRENCY); 1 runs no cluster at all. */
+  webConcurrency: number;
+  /** How long a stopping process lets requests in flight finish before cutting their connections. */
+  shutdownTimeoutMs: number;
   sessionSecret: string[];
   trustProxy: boolean | number | string;
   keysFile?: string;
@@ -39,6 +45,16 @@ export interface GatewayConfig {
   tls?: { certFile: string; keyFile: string; bankClientCaFile?: string };
   /** TLS for merchant webhook endpoints: the client certificate presented (mutual TLS) and/or a private CA trusted. */
   webhookClientTls?: { certFile?: string; keyFile?: string; caFile?: string };
+}
+
+export interface RedisSentinelConfig {
+  sentinels: Array<{ host: string; port: number }>;
+  /** The name the sentinels monitor the primary under (REDIS_SENTINEL_MASTER). */
+  masterName: string;
+  /** AUTH for the sentinels themselves (REDIS_SENTINEL_PASSWORD). */
+  sentinelPassword?: string;
+  /** AUTH for the primary and replicas (REDIS_PASSWORD). */
+  password?: string;
 }
 
 export interface NotificationConfig {
@@ -134,6 +150,12 @@ const schema = z.object({
   ATTEMPT_REUSE_WINDOW: duration('ATTEMPT_REUSE_WINDOW', '10m'),
   RETURN_URL_ALLOWLIST: z.string().optional(),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, { message: 'REDIS_URL must start with redis:// or rediss://' }).optional(),
+  REDIS_SENTINELS: z.string().optional(),
+  REDIS_SENTINEL_MASTER: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { message: 'REDIS_SENTINEL_MASTER must be 1-64 of [A-Za-z0-9._-] (the name in the sentinels\' `sentinel monitor` line)' }).optional(),
+  REDIS_SENTINEL_PASSWORD: z.string().optional(),
+  REDIS_PASSWORD: z.string().optional(),
+  WEB_CONCURRENCY: z.coerce.number({ message: 'WEB_CONCURRENCY must be a whole number of processes from 1 to 64' }).int({ message: 'WEB_CONCURRENCY must be a whole number of processes from 1 to 64' }).min(1, { message: 'WEB_CONCURRENCY must be a whole number of processes from 1 to 64' }).max(64, { message: 'WEB_CONCURRENCY must be a whole number of processes from 1 to 64' }).default(1),
+  SHUTDOWN_TIMEOUT: duration('SHUTDOWN_TIMEOUT', '10s'),
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,32}$/, { message: 'REDIS_PREFIX must be 1-32 of [A-Za-z0-9:_-]' }).default('hpp:'),
   SESSION_SECRET: z.string().optional(),
   TRUST_PROXY: z.string().optional(),
@@ -180,6 +202,36 @@ function parseTrustProxy(value: string | undefined): boolean | number | string {
   return value;
 }
 
+/** REDIS_SENTINELS and its companions; one problem line per bad value. */
+function readSentinel(e: z.infer<typeof schema>): { sentinel?: RedisSentinelConfig; problems: string[] } {
+  const problems: string[] = [];
+  if (!e.REDIS_SENTINELS) {
+    if (e.REDIS_SENTINEL_MASTER) problems.push('REDIS_SENTINEL_MASTER: needs REDIS_SENTINELS (host:port of each sentinel, comma-separated)');
+    if (e.REDIS_SENTINEL_PASSWORD) problems.push('REDIS_SENTINEL_PASSWORD: needs REDIS_SENTINELS');
+    if (e.REDIS_PASSWORD) problems.push('REDIS_PASSWORD: used with REDIS_SENTINELS only (with REDIS_URL the password goes in the URL: redis://:password@host:6379)');
+    return { problems };
+  }
+  if (e.REDIS_URL) problems.push('REDIS_URL and REDIS_SENTINELS: set one of them (with Sentinel the primary\'s address comes from the sentinels)');
+  if (!e.REDIS_SENTINEL_MASTER) problems.push('REDIS_SENTINEL_MASTER: required with REDIS_SENTINELS (the name the sentinels monitor the primary under)');
+  const sentinels: RedisSentinelConfig['sentinels'] = [];
+  for (const item of list(e.REDIS_SENTINELS)) {
+    const match = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(item);
+    const portNumber = match ? Number(match[2]) : 0;
+    if (!match || portNumber < 1 || portNumber > 65535) problems.push(`REDIS_SENTINELS: "${item}" is not host:port`);
+    else sentinels.push({ host: match[1]!.replace(/^\[|\]$/g, ''), port: portNumber });
+  }
+  if (problems.length > 0) return { problems };
+  return {
+    sentinel: {
+      sentinels,
+      masterName: e.REDIS_SENTINEL_MASTER!,
+      ...(e.REDIS_SENTINEL_PASSWORD ? { sentinelPassword: e.REDIS_SENTINEL_PASSWORD } : {}),
+      ...(e.REDIS_PASSWORD ? { password: e.REDIS_PASSWORD } : {}),
+    },
+    problems,
+  };
+}
+
 /**
  * Reads the environment once at start. Every bad or missing value becomes one line of a ConfigError,
  * so an operator sees all of them at once instead of fixing them one restart at a time.
@@ -215,8 +267,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push('SESSION_SECRET: must be at least 32 characters in production');
   }
 
-  if (production && !e.REDIS_URL) {
-    problems.push('REDIS_URL: required in production (the embedded in-process store loses payments on restart and cannot be shared between instances)');
+  const { sentinel, problems: sentinelProblems } = readSentinel(e);
+  problems.push(...sentinelProblems);
+  const shared = Boolean(e.REDIS_URL || sentinel);
+  if (e.WEB_CONCURRENCY > 1 && !shared) {
+    problems.push('WEB_CONCURRENCY: more than one process needs Redis (REDIS_URL or REDIS_SENTINELS): the in-process store cannot be shared between processes');
+  }
+  if (production && !shared) {
+    problems.push('REDIS_URL: required in production, or REDIS_SENTINELS (the embedded in-process store loses payments on restart and cannot be shared between instances)');
   }
   if (production && !e.PUBLIC_URL) problems.push('PUBLIC_URL: required in production (the https URL buyers and the bank reach the gateway at)');
   // Checkout links, the bank's return and notification URLs are built on it: http would send them in clear
@@ -284,7 +342,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     attemptReuseMs: e.ATTEMPT_REUSE_WINDOW,
     returnUrlAllowlist: allowlist,
     ...(e.REDIS_URL ? { redisUrl: e.REDIS_URL } : {}),
+    ...(sentinel ? { redisSentinel: sentinel } : {}),
     redisPrefix: e.REDIS_PREFIX,
+    webConcurrency: e.WEB_CONCURRENCY,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
     sessionSecret,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     ...(e.GATEWAY_KEYS_FILE ? { keysFile: e.GATEWAY_KEYS_FILE } : {}),

@@ -1,7 +1,9 @@
-import type { Server } from 'node:http';
+import cluster from 'node:cluster';
 import type { Express } from 'express';
 import { createGateway } from './app.js';
 import { loadConfigOrExit, type GatewayConfig } from './config.js';
+import { BACKGROUND_ROLE_ENV, runClusterPrimary } from './cluster-primary.js';
+import { gracefulClose, type CloseServer } from './http/close-server.js';
 import { createListener } from './http/tls.js';
 import { createLogger, type Logger } from './logger.js';
 
@@ -26,11 +28,12 @@ async function loadDemo(): Promise<DemoModule> {
   }
 }
 
-async function listen(config: GatewayConfig, app: Express): Promise<Server> {
+async function listen(config: GatewayConfig, app: Express): Promise<CloseServer> {
   const server = await createListener(config, app);
+  const close = gracefulClose(server);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(config.port, config.host, () => resolve(server));
+    server.listen(config.port, config.host, () => resolve(close));
   });
 }
 
@@ -41,13 +44,28 @@ async function listen(config: GatewayConfig, app: Express): Promise<Server> {
  */
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const logger = createLogger(config.logLevel, undefined, { format: config.logFormat });
+  // Lines of several processes share one output: each process's carry its pid.
+  const baseLogger = createLogger(config.logLevel, undefined, { format: config.logFormat });
+  const logger = cluster.isWorker ? baseLogger.child({ pid: process.pid }) : baseLogger;
   const closers: Array<() => Promise<void>> = [];
+  const standalone = Object.keys(config.connectors).length > 0;
 
-  if (Object.keys(config.connectors).length > 0) {
-    const gateway = await createGateway(config, { logger });
+  if (config.webConcurrency > 1 && cluster.isPrimary) {
+    if (!standalone) throw new Error('WEB_CONCURRENCY: the demo runs in one process (its sandbox bank and shop are in memory); configure a bank to run several gateway processes');
+    // The primary's own bound comes after the processes': each gets its shutdown time, then margin.
+    runClusterPrimary({ processes: config.webConcurrency, stopTimeoutMs: config.shutdownTimeoutMs + 5_000, logger });
+    return;
+  }
+
+  if (standalone) {
+    // Of several processes, one runs the delivery worker and the expiry sweeper (src/cluster-primary.ts).
+    const background = !cluster.isWorker || process.env[BACKGROUND_ROLE_ENV] === 'on';
+    const gateway = await createGateway(config, { logger, ...(background ? {} : { deliveryWorker: false, expirySweepMs: 0 }) });
+    const closeServer = await listen(config, gateway);
+    // First stop accepting and finish the requests in flight, then the background tasks and Redis.
     closers.push(() => gateway.gateway.close());
-    await listen(config, gateway);
+    closers.push(() => closeServer(config.shutdownTimeoutMs));
+    if (cluster.isWorker) logger.info({ background }, 'gateway process ready');
     logger.info({ url: config.publicUrl, store: gateway.gateway.store.kind }, 'gateway listening');
   } else {
     const { startDemo, demoOptionsFromEnv } = await loadDemo();
@@ -57,12 +75,16 @@ async function main(): Promise<void> {
     console.log(`\n  Demo shop:     ${demo.shopUrl}\n  Gateway:       ${demo.gatewayUrl}\n  Sandbox bank:  ${demo.bankUrl}\n\n  Pay with 4242 4242 4242 4242, any future expiry, any 3-digit code (more test cards in README.md).\n`);
   }
 
+  let stopping = false;
   const stop = async () => {
+    // A second signal (Ctrl-C reaches the primary and its processes alike) must not cut the first short.
+    if (stopping) return;
+    stopping = true;
     for (const close of closers.reverse()) await close().catch(() => undefined);
     process.exit(0);
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }
 
 main().catch((err: Error) => {

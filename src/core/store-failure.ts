@@ -16,7 +16,15 @@ import { StoreUnavailableError } from './errors.js';
 const CLIENT_ERROR_NAMES = new Set(['MaxRetriesPerRequestError', 'ClusterAllFailedError']);
 // Socket errors (ECONNREFUSED…) are not listed: ioredis reports them as connection events, and rejects
 // the commands with the errors above; a socket error reaching a route comes from elsewhere (a bank).
-const CLIENT_ERROR_MESSAGES = [/^Connection is closed\.?$/, /^Stream isn't writeable/, /^Command timed out$/, /^Command aborted due to connection close/, /^None of startup nodes is available/];
+// With Sentinel: no sentinel could be asked where the primary is.
+const CLIENT_ERROR_MESSAGES = [
+  /^Connection is closed\.?$/,
+  /^Stream isn't writeable/,
+  /^Command timed out$/,
+  /^Command aborted due to connection close/,
+  /^None of startup nodes is available/,
+  /^All sentinels are unreachable/,
+];
 
 // Redis replies of a server that is there but cannot serve this command right now.
 const UNAVAILABLE_REPLIES = /^(LOADING|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|BUSY|NOREPLICAS|OOM|MISCONF)\b/;

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../logger.js';
 
 export interface RedisConnectionOptions {
@@ -17,19 +17,61 @@ const MAX_RETRIES_PER_REQUEST = 1;
 // an outage.
 const MAX_RECONNECT_DELAY_MS = 1000;
 
+/** A primary found through Sentinel: the sentinels to ask and the name they know it by. */
+export interface SentinelTarget {
+  sentinels: Array<{ host: string; port: number }>;
+  masterName: string;
+  sentinelPassword?: string;
+  password?: string;
+}
+
+/** Where the gateway's Redis is: a redis:// URL, or a primary that Sentinel names. */
+export type RedisTarget = string | SentinelTarget;
+
+function sentinelOptions(target: SentinelTarget): RedisOptions {
+  return {
+    sentinels: target.sentinels,
+    name: target.masterName,
+    role: 'master',
+    ...(target.sentinelPassword ? { sentinelPassword: target.sentinelPassword } : {}),
+    ...(target.password ? { password: target.password } : {}),
+    // A primary demoted by a failover answers writes with READONLY: reconnecting asks the sentinels
+    // for the new primary, and the failed command is sent again there (it is retried, not lost).
+    reconnectOnError: (err) => (/^READONLY\b/.test(err.message) ? 2 : false),
+    // While no sentinel answers, ask them again on the same schedule as a lost connection (returning
+    // null instead would end the connection for good). See openRedis for the commands meanwhile.
+    sentinelRetryStrategy: (attempt) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS),
+  };
+}
+
+const SENTINELS_UNREACHABLE = /^All sentinels are unreachable/;
+
+/** ioredis's own (untyped) way of failing every queued command with an error. */
+interface QueueFlusher {
+  flushQueue(err: Error): void;
+}
+
 /**
  * An ioredis connection that reconnects for ever and reports its trouble through the gateway's logger:
  * one line when the connection is lost, one when it is back, however many attempts there were in
  * between. Without an `error` listener ioredis prints each failed attempt to stderr, unstructured.
- * Nothing logged names the URL, which may carry a password.
+ * Nothing logged names the URL, which may carry a password. With a SentinelTarget the connection asks
+ * the sentinels for the primary at each (re)connection, so it follows a failover by itself.
  */
-export function openRedis(url: string, { name, logger }: RedisConnectionOptions): Redis {
-  const redis = new Redis(url, {
+export function openRedis(target: RedisTarget, { name, logger }: RedisConnectionOptions): Redis {
+  const common: RedisOptions = {
     maxRetriesPerRequest: MAX_RETRIES_PER_REQUEST,
     retryStrategy: (attempt) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS),
-  });
+  };
+  // Every connection the gateway opens (payments, sessions, rate limits) is made here, so a Sentinel
+  // deployment is one setting, not a change in each part.
+  const redis = typeof target === 'string' ? new Redis(target, common) : new Redis({ ...common, ...sentinelOptions(target) });
   let lostAt: number | null = null;
   redis.on('error', (err: Error & { code?: string }) => {
+    // ioredis's sentinel retry loop does not count toward maxRetriesPerRequest: without this the
+    // commands would wait for as long as no sentinel answers. They fail now with this error, a store
+    // failure (503, retry), and are dropped from the queue, so none is written after its request failed.
+    if (SENTINELS_UNREACHABLE.test(err.message)) (redis as unknown as QueueFlusher).flushQueue(err);
     if (lostAt !== null) return;
     lostAt = Date.now();
     logger.error({ connection: name, err: { name: err.name, code: err.code, message: err.message } }, 'Redis connection lost');

@@ -11,7 +11,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
  * inside a part are free; across parts only the listed ones are allowed.
  */
 const ENTRY_POINTS = ['src/app.ts', 'src/index.ts', 'src/main.ts', 'src/worker.ts', 'src/cli.ts'];
-const GATEWAY_PARTS = ['src/background-loop.ts', 'src/core/', 'src/protocols/', 'src/store/', 'src/keys/', 'src/i18n/', 'src/logger.ts', 'src/pretty-log.ts', 'src/request-context.ts', 'src/service/', 'src/connectors/', 'src/config.ts', 'src/notify/', 'src/metrics/', 'src/http/'];
+const GATEWAY_PARTS = ['src/background-loop.ts', 'src/core/', 'src/protocols/', 'src/store/', 'src/keys/', 'src/i18n/', 'src/logger.ts', 'src/pretty-log.ts', 'src/request-context.ts', 'src/service/', 'src/connectors/', 'src/config.ts', 'src/notify/', 'src/metrics/', 'src/http/', 'src/cluster-primary.ts'];
 
 export const RULES: Record<string, readonly string[]> = {
   // The gateway, from the pure core up to the HTTP layer.
@@ -33,6 +33,8 @@ export const RULES: Record<string, readonly string[]> = {
   // Metrics decorate the store, the connectors and the channels from outside: none of them imports it.
   'src/metrics/': ['src/core/', 'src/store/', 'src/connectors/', 'src/notify/'],
   'src/http/': ['src/core/', 'src/service/', 'src/connectors/', 'src/keys/', 'src/i18n/', 'src/logger.ts', 'src/config.ts', 'src/metrics/', 'src/request-context.ts'],
+  // The primary of WEB_CONCURRENCY processes forks and supervises them; it builds no part of the gateway.
+  'src/cluster-primary.ts': ['src/logger.ts'],
   // Composition roots wire the gateway's parts together.
   ...Object.fromEntries(ENTRY_POINTS.map((file) => [file, [...GATEWAY_PARTS, ...ENTRY_POINTS]])),
   // Beside the gateway: they see only its public surface and the shared wire formats.

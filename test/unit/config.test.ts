@@ -130,4 +130,42 @@ describe('config', () => {
     expect(lines[0]).to.equal('Invalid configuration:');
     expect(lines.slice(1).map((line) => /^ {2}- ([A-Z_]+):/.exec(line)?.[1])).to.deep.equal(['MERCHANT_API_KEYS', 'PUBLIC_URL', 'SMTP_URL']);
   });
+
+  describe('WEB_CONCURRENCY and Redis Sentinel', () => {
+    it('runs one process by default and n on Redis; refuses n > 1 on the in-process store', () => {
+      expect(loadConfig({}).webConcurrency).to.equal(1);
+      expect(loadConfig({ WEB_CONCURRENCY: '4', REDIS_URL: 'redis://127.0.0.1:6379' }).webConcurrency).to.equal(4);
+      expect(problemsOf({ WEB_CONCURRENCY: '2' }).join('\n')).to.match(/WEB_CONCURRENCY: more than one process needs Redis/);
+      for (const bad of ['0', 'two', '1.5', '65']) expect(problemsOf({ WEB_CONCURRENCY: bad, REDIS_URL: 'redis://127.0.0.1:6379' }).join('\n'), bad).to.match(/WEB_CONCURRENCY must be a whole number/);
+      expect(loadConfig({}).shutdownTimeoutMs).to.equal(10_000);
+      expect(problemsOf({ SHUTDOWN_TIMEOUT: 'soon' }).join('\n')).to.match(/SHUTDOWN_TIMEOUT/);
+    });
+
+    it('reads the sentinels, the master name and the passwords', () => {
+      const config = loadConfig({ REDIS_SENTINELS: 'sentinel-a:26379, 10.0.0.2:26380,[::1]:26381', REDIS_SENTINEL_MASTER: 'gateway', REDIS_SENTINEL_PASSWORD: 's3cret', REDIS_PASSWORD: 'p4ss', WEB_CONCURRENCY: '2' });
+      expect(config.redisUrl).to.equal(undefined);
+      expect(config.redisSentinel).to.deep.equal({
+        sentinels: [{ host: 'sentinel-a', port: 26379 }, { host: '10.0.0.2', port: 26380 }, { host: '::1', port: 26381 }],
+        masterName: 'gateway',
+        sentinelPassword: 's3cret',
+        password: 'p4ss',
+      });
+    });
+
+    it('refuses a half or contradictory Sentinel setting, one line each', () => {
+      expect(problemsOf({ REDIS_SENTINELS: 'a:26379' }).join('\n')).to.match(/REDIS_SENTINEL_MASTER: required with REDIS_SENTINELS/);
+      expect(problemsOf({ REDIS_SENTINEL_MASTER: 'gateway' }).join('\n')).to.match(/REDIS_SENTINEL_MASTER: needs REDIS_SENTINELS/);
+      expect(problemsOf({ REDIS_SENTINEL_PASSWORD: 'x' }).join('\n')).to.match(/REDIS_SENTINEL_PASSWORD: needs REDIS_SENTINELS/);
+      expect(problemsOf({ REDIS_PASSWORD: 'x', REDIS_URL: 'redis://127.0.0.1:6379' }).join('\n')).to.match(/REDIS_PASSWORD: used with REDIS_SENTINELS only/);
+      expect(problemsOf({ REDIS_SENTINELS: 'a:26379', REDIS_SENTINEL_MASTER: 'gateway', REDIS_URL: 'redis://127.0.0.1:6379' }).join('\n')).to.match(/REDIS_URL and REDIS_SENTINELS: set one of them/);
+      const bad = problemsOf({ REDIS_SENTINELS: 'a:26379,b,c:0,d:99999', REDIS_SENTINEL_MASTER: 'gateway' });
+      expect(bad).to.deep.equal(['REDIS_SENTINELS: "b" is not host:port', 'REDIS_SENTINELS: "c:0" is not host:port', 'REDIS_SENTINELS: "d:99999" is not host:port']);
+      expect(problemsOf({ REDIS_SENTINELS: 'a:26379', REDIS_SENTINEL_MASTER: 'no spaces' }).join('\n')).to.match(/REDIS_SENTINEL_MASTER must be/);
+    });
+
+    it('takes Sentinel as the Redis production needs', () => {
+      const text = problemsOf({ NODE_ENV: 'production', REDIS_SENTINELS: 'a:26379', REDIS_SENTINEL_MASTER: 'gateway' }).join('\n');
+      expect(text).not.to.match(/REDIS_URL/);
+    });
+  });
 });

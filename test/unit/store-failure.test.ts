@@ -3,6 +3,8 @@ import { Redis, ReplyError } from 'ioredis';
 import { StoreUnavailableError } from '../../src/core/errors.js';
 import { toGatewayError } from '../../src/http/problem.js';
 import { isStoreFailure } from '../../src/core/store-failure.js';
+import { createLogger } from '../../src/logger.js';
+import { openRedis } from '../../src/store/redis-connection.js';
 import { freePort } from '../support/processes.js';
 
 /** Which errors mean "the store cannot answer now" (503, retry) and which stay internal errors (500). */
@@ -26,6 +28,23 @@ describe('store failures', () => {
     } finally {
       offline.disconnect();
       unwritable.disconnect();
+    }
+  });
+
+  it('recognises what ioredis raises while no sentinel answers, and fails the command within seconds', async () => {
+    for (const message of ['All sentinels are unreachable and retry is disabled.', 'All sentinels are unreachable. Retrying from scratch after 10ms. Last error: connect ECONNREFUSED 127.0.0.1:26379']) {
+      expect(isStoreFailure(new Error(message)), message).to.equal(true);
+    }
+    const logger = createLogger('silent');
+    const redis = openRedis({ sentinels: [{ host: '127.0.0.1', port: await freePort() }, { host: '127.0.0.1', port: await freePort() }], masterName: 'gateway' }, { name: 'payments', logger });
+    try {
+      const startedAt = Date.now();
+      const err = await redis.get('k').then(() => null, (e: unknown) => e);
+      expect(Date.now() - startedAt, 'a request waits seconds, not for as long as the sentinels are away').to.be.lessThan(5000);
+      expect(isStoreFailure(err), (err as Error).message).to.equal(true);
+      expect(toGatewayError(err)).to.include({ code: 'store_unavailable', status: 503 });
+    } finally {
+      redis.disconnect();
     }
   });
 
