@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { errors, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
+import { errors, SignJWT, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import { BankUnavailableError, InvalidBankMessageError } from '../../core/errors.js';
 import { captureModeOf } from '../../core/payment.js';
@@ -14,7 +14,6 @@ import type {
   VerifiedBankMessage,
 } from '../bank-connector.js';
 import {
-  ALLOWED_ALGORITHMS,
   CLOCK_TOLERANCE_SECONDS,
   MAX_REQUEST_LIFETIME_SECONDS,
   REQUEST_FIELD,
@@ -24,6 +23,7 @@ import {
   type PaymentRequestClaims,
 } from '../../protocols/native.js';
 import type { Logger } from '../../logger.js';
+import { verifyBankToken } from './bank-token.js';
 import { NativeOperations, type NativeOperationsOptions } from './native-operations.js';
 import { DEFAULT_OPERATION_TIMEOUT_MS, OperationExchange } from './operation-exchange.js';
 import { outcomeOf, transactionFacts } from './transaction-outcome.js';
@@ -154,19 +154,13 @@ export class NativeConnector implements BankConnector {
 
     let payload: unknown;
     try {
-      // The allow-list is what stops `alg: none` and HMAC-with-the-public-key confusion: jose would
-      // otherwise accept any algorithm the key can be used with.
-      ({ payload } = await jwtVerify(token, this.options.bankKeys, {
-        algorithms: [...ALLOWED_ALGORITHMS],
-        issuer: this.options.bankId,
-        audience: this.options.merchantId,
+      payload = await verifyBankToken(token, this.options, {
         typ: RESPONSE_TYP,
-        clockTolerance: CLOCK_TOLERANCE_SECONDS,
         requiredClaims: ['iat', 'exp', 'jti'],
-        // Also refuses an iat in the future: responses are signed just before they are sent.
-        maxTokenAge: MAX_RESPONSE_AGE_SECONDS,
-        currentDate: this.clock(),
-      }));
+        // Responses are signed just before they are sent.
+        maxTokenAgeSeconds: MAX_RESPONSE_AGE_SECONDS,
+        now: this.clock(),
+      });
     } catch (err) {
       if (isKeySourceUnavailable(err)) throw new BankUnavailableError();
       throw new InvalidBankMessageError(reasonFor(err));

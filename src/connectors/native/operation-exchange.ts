@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { bankHttp } from '../bank-http.js';
-import { errors, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
+import { errors, SignJWT, type JWTVerifyGetKey } from 'jose';
 import type { GatewayKeystore } from '../../keys/keystore.js';
 import type { Logger } from '../../logger.js';
-import { ALLOWED_ALGORITHMS, CLOCK_TOLERANCE_SECONDS, MAX_REQUEST_LIFETIME_SECONDS } from '../../protocols/native.js';
+import { MAX_REQUEST_LIFETIME_SECONDS } from '../../protocols/native.js';
 import {
   MAX_OPERATION_TOKEN_LENGTH,
   OPERATION_CONTENT_TYPE,
@@ -12,6 +12,7 @@ import {
   OPERATION_TYP,
   type OperationRequest,
 } from '../../protocols/native-operations.js';
+import { verifyBankToken } from './bank-token.js';
 import { operationAnswerClaims, type OperationAnswerClaims } from './operation-answer-claims.js';
 
 /** Section 11.1: a merchant SHOULD give up a try after 10 seconds. */
@@ -136,16 +137,12 @@ export class OperationExchange {
     if (token.length === 0 || token.length > MAX_ANSWER_BYTES) return 'malformed';
     let payload: unknown;
     try {
-      ({ payload } = await jwtVerify(token, this.options.bankKeys, {
-        algorithms: [...ALLOWED_ALGORITHMS],
-        issuer: this.options.bankId,
-        audience: this.options.merchantId,
+      payload = await verifyBankToken(token, this.options, {
         typ: OPERATION_RESULT_TYP,
-        clockTolerance: CLOCK_TOLERANCE_SECONDS,
         requiredClaims: ['iat', 'exp', 'jti', 'in_reply_to'],
-        maxTokenAge: MAX_ANSWER_AGE_SECONDS,
-        currentDate: this.options.clock(),
-      }));
+        maxTokenAgeSeconds: MAX_ANSWER_AGE_SECONDS,
+        now: this.options.clock(),
+      });
     } catch (err) {
       return unverifiedReason(err);
     }
