@@ -111,7 +111,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
   }), (result) => metrics.webhookDelivery(result));
   const redisTarget = config.redisSentinel ?? config.redisUrl;
   const store = meteredStore(
-    deps.store ? deps.store(channels.targets) : createPaymentStore({ ...(redisTarget ? { redis: redisTarget } : {}), prefix: config.redisPrefix, outboxTargets: channels.targets, logger }),
+    deps.store ? deps.store(channels.targets) : createPaymentStore({ ...(redisTarget ? { redis: redisTarget } : {}), prefix: config.redisPrefix, outboxTargets: channels.targets, logger, replicaAck: config.redisReplicaAck }),
     (connector, status) => metrics.paymentStatus(connector, status),
   );
   if (store.kind === 'memory' && !deps.store) {

@@ -21,6 +21,8 @@ export interface GatewayConfig {
   /** Redis found through Sentinel (REDIS_SENTINELS): the gateway follows the primary Sentinel names. */
   redisSentinel?: RedisSentinelConfig;
   redisPrefix: string;
+  /** Replicas that must confirm each acknowledged write (REDIS_MIN_REPLICAS_ACK, 0: none) and for how long WAIT waits (REDIS_REPLICAS_ACK_TIMEOUT). */
+  redisReplicaAck: { replicas: number; timeoutMs: number };
   /** Gateway processes on this machine sharing the port (WEB_CONCURRENCY); 1 runs no cluster at all. */
   webConcurrency: number;
   /** How long a stopping process lets requests in flight finish before cutting their connections. */
@@ -154,6 +156,8 @@ const schema = z.object({
   REDIS_SENTINEL_MASTER: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { message: 'REDIS_SENTINEL_MASTER must be 1-64 of [A-Za-z0-9._-] (the name in the sentinels\' `sentinel monitor` line)' }).optional(),
   REDIS_SENTINEL_PASSWORD: z.string().optional(),
   REDIS_PASSWORD: z.string().optional(),
+  REDIS_MIN_REPLICAS_ACK: z.coerce.number({ message: 'REDIS_MIN_REPLICAS_ACK must be a whole number of replicas from 0 to 10' }).int({ message: 'REDIS_MIN_REPLICAS_ACK must be a whole number of replicas from 0 to 10' }).min(0, { message: 'REDIS_MIN_REPLICAS_ACK must be a whole number of replicas from 0 to 10' }).max(10, { message: 'REDIS_MIN_REPLICAS_ACK must be a whole number of replicas from 0 to 10' }).default(0),
+  REDIS_REPLICAS_ACK_TIMEOUT: duration('REDIS_REPLICAS_ACK_TIMEOUT', '500ms'),
   WEB_CONCURRENCY: z.coerce.number({ message: 'WEB_CONCURRENCY must be a whole number of processes from 1 to 64' }).int({ message: 'WEB_CONCURRENCY must be a whole number of processes from 1 to 64' }).min(1, { message: 'WEB_CONCURRENCY must be a whole number of processes from 1 to 64' }).max(64, { message: 'WEB_CONCURRENCY must be a whole number of processes from 1 to 64' }).default(1),
   SHUTDOWN_TIMEOUT: duration('SHUTDOWN_TIMEOUT', '10s'),
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,32}$/, { message: 'REDIS_PREFIX must be 1-32 of [A-Za-z0-9:_-]' }).default('hpp:'),
@@ -344,6 +348,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...(e.REDIS_URL ? { redisUrl: e.REDIS_URL } : {}),
     ...(sentinel ? { redisSentinel: sentinel } : {}),
     redisPrefix: e.REDIS_PREFIX,
+    redisReplicaAck: { replicas: e.REDIS_MIN_REPLICAS_ACK, timeoutMs: e.REDIS_REPLICAS_ACK_TIMEOUT },
     webConcurrency: e.WEB_CONCURRENCY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
     sessionSecret,

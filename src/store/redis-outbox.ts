@@ -14,6 +14,7 @@ import type {
 } from './outbox.js';
 import { assertClaimArguments, attemptRecord, redeliveryTargets } from './outbox-checks.js';
 import { luaScript } from './lua-scripts.js';
+import { NO_REPLICA_ACK, ReplicaAcknowledgement } from './replica-ack.js';
 
 /** The outbox's scripts of lua/, as ioredis exposes them after defineCommand. */
 interface ScriptedRedis {
@@ -31,6 +32,8 @@ export interface RedisOutboxOptions {
   targets: readonly string[];
   /** Stamps queuedAt and deliveredAt, and makes a queue due after a write or a settled claim. */
   clock: () => Date;
+  /** The store's WAIT for replicas, shared because it watches the same connection; default none. */
+  durable?: ReplicaAcknowledgement;
 }
 
 // Entries one list script call may examine before handing back, as for payments.
@@ -71,9 +74,12 @@ export class RedisOutbox implements Outbox {
   readonly targets: readonly string[];
   private readonly joinedTargets: string;
   private readonly clock: () => Date;
+  /** Settle and redeliver writes go through it: the worker moves on, the API answers, only once replicas hold them. */
+  private readonly durable: ReplicaAcknowledgement;
 
   constructor(redis: Redis, options: RedisOutboxOptions) {
     this.redis = redis;
+    this.durable = options.durable ?? new ReplicaAcknowledgement(redis, NO_REPLICA_ACK);
     this.prefix = options.prefix;
     this.targets = options.targets;
     this.joinedTargets = options.targets.join(',');
@@ -129,24 +135,24 @@ export class RedisOutbox implements Outbox {
   /** One round trip (one script), the bring-forward included. */
   async complete(claim: ClaimedDelivery, attempt: DeliveryAttemptRecord, options: CompleteOptions = {}): Promise<boolean> {
     const now = this.clock();
-    const written = await this.scripts.hppCompleteDelivery(
+    const written = await this.durable.confirmed(this.scripts.hppCompleteDelivery(
       ...this.settleKeys(claim),
       ...this.settleArgs(claim, attempt, now),
       now.toISOString(),
       this.prefix,
       String(options.catchUp ?? 0),
-    );
+    ));
     return written === 1;
   }
 
   /** One round trip (one script). */
   async fail(claim: ClaimedDelivery, attempt: DeliveryAttemptRecord, retryAt: Date | null): Promise<boolean> {
-    const written = await this.scripts.hppFailDelivery(
+    const written = await this.durable.confirmed(this.scripts.hppFailDelivery(
       ...this.settleKeys(claim),
       ...this.settleArgs(claim, attempt, this.clock()),
       retryAt ? String(retryAt.getTime()) : '',
       retryAt ? retryAt.toISOString() : '',
-    );
+    ));
     return written === 1;
   }
 
@@ -203,14 +209,14 @@ export class RedisOutbox implements Outbox {
   /** One round trip (one script). */
   async redeliver(eventId: string, now: Date, targets?: readonly string[]): Promise<boolean> {
     const chosen = redeliveryTargets(targets, this.targets);
-    const written = await this.scripts.hppRedeliverEvent(
+    const written = await this.durable.confirmed(this.scripts.hppRedeliverEvent(
       this.key(`evt:${eventId}`),
       this.prefix,
       eventId,
       now.getTime(),
       now.toISOString(),
       chosen.join(','),
-    );
+    ));
     return written === 1;
   }
 

@@ -16,6 +16,7 @@ import type {
 } from './payment-store.js';
 import { RedisOutbox } from './redis-outbox.js';
 import { luaScript } from './lua-scripts.js';
+import { NO_REPLICA_ACK, ReplicaAcknowledgement, type ReplicaAckPolicy } from './replica-ack.js';
 
 export interface RedisPaymentStoreOptions {
   /** Put in front of every key, e.g. `hpp:`. */
@@ -29,6 +30,8 @@ export interface RedisPaymentStoreOptions {
    * claim; defaults to the system clock. Expiring keys always follow Redis's own clock.
    */
   clock?: () => Date;
+  /** Replicas that must hold each acknowledged write (REDIS_MIN_REPLICAS_ACK); default none. */
+  replicaAck?: ReplicaAckPolicy;
 }
 
 /** The store's scripts of lua/, as ioredis exposes them after defineCommand. */
@@ -67,6 +70,11 @@ const LIST_SCAN_BUDGET = 1000;
  * lands in one slot. A script call is one round trip: ioredis sends the source by EVAL the first time
  * on a connection (a reconnection after a Redis restart included) and EVALSHA after; only a script
  * cache flushed under a live connection costs one more (NOSCRIPT, then EVAL).
+ *
+ * With a replica policy (REDIS_MIN_REPLICAS_ACK) every write whose success the gateway passes on
+ * (create, commit, remembered messages and values, sequences; the outbox's settle and redeliver) costs
+ * one more round trip, WAIT, and fails as a store failure when too few replicas confirm it in time.
+ * Claims (expiry, deliveries) are leases, not acknowledgements, and are not waited for.
  */
 export class RedisPaymentStore implements GatewayStore {
   readonly kind = 'redis' as const;
@@ -81,15 +89,19 @@ export class RedisPaymentStore implements GatewayStore {
   readonly outbox: Outbox;
   /** The same outbox, with the script arguments the create and commit scripts take. */
   private readonly queue: RedisOutbox;
+  /** Every write the gateway acknowledges goes through it (WAIT for the replicas, when asked for). */
+  private readonly durable: ReplicaAcknowledgement;
 
   constructor(redis: Redis, options: RedisPaymentStoreOptions) {
     this.redis = redis;
     this.prefix = options.prefix;
     this.ownsConnection = options.ownsConnection ?? false;
+    this.durable = new ReplicaAcknowledgement(redis, options.replicaAck ?? NO_REPLICA_ACK);
     this.queue = new RedisOutbox(redis, {
       prefix: options.prefix,
       targets: checkOutboxTargets(options.outboxTargets ?? []),
       clock: options.clock ?? (() => new Date()),
+      durable: this.durable,
     });
     this.outbox = this.queue;
     // Defining again on a shared connection is harmless: same name, same source.
@@ -122,7 +134,7 @@ export class RedisPaymentStore implements GatewayStore {
       ...this.queue.recordArgs(events),
       ...indexKeys(payment),
     ];
-    const [kind, body] = await this.scripts.hppCreatePayment(keys.length, ...keys, ...args);
+    const [kind, body] = await this.durable.confirmed(this.scripts.hppCreatePayment(keys.length, ...keys, ...args));
     switch (kind) {
       case 'created':
         return { kind: 'created', payment: structuredClone(payment) };
@@ -158,7 +170,7 @@ export class RedisPaymentStore implements GatewayStore {
   /** One round trip (one script, which also queues the events for every outbox target). */
   async commit(input: CommitInput): Promise<boolean> {
     const { next, events } = input;
-    const written = await this.scripts.hppCommitPayment(
+    const written = await this.durable.confirmed(this.scripts.hppCommitPayment(
       ...this.paymentKeys(next),
       this.prefix,
       next.id,
@@ -169,7 +181,7 @@ export class RedisPaymentStore implements GatewayStore {
       expiryScore(next),
       ...this.queue.recordArgs(events),
       ...indexKeys(next),
-    );
+    ));
     return written === 1;
   }
 
@@ -227,23 +239,23 @@ export class RedisPaymentStore implements GatewayStore {
   /** One round trip (SET NX PXAT): the first writer wins, so two instances cannot both accept a message. */
   async rememberMessage(messageId: string, expiresAt: Date): Promise<boolean> {
     // PXAT must be positive; a time already past still counts the message once and keeps nothing.
-    const reply = await this.redis.set(this.key(`msg:${messageId}`), '1', 'PXAT', Math.max(1, expiresAt.getTime()), 'NX');
+    const reply = await this.durable.confirmed(this.redis.set(this.key(`msg:${messageId}`), '1', 'PXAT', Math.max(1, expiresAt.getTime()), 'NX'));
     return reply === 'OK';
   }
 
   /** One round trip (one script): the read and the conditional write must not be separable. */
   async rememberOnce(key: string, value: string, ttlSeconds: number): Promise<string> {
-    return String(await this.scripts.hppRememberOnce(this.key(`once:${key}`), value, String(ttlSeconds)));
+    return String(await this.durable.confirmed(this.scripts.hppRememberOnce(this.key(`once:${key}`), value, String(ttlSeconds))));
   }
 
   /** One round trip (SET XX KEEPTTL: one command, so nothing can come between the check and the write). */
   async replaceRemembered(key: string, value: string): Promise<boolean> {
-    return (await this.redis.set(this.key(`once:${key}`), value, 'KEEPTTL', 'XX')) === 'OK';
+    return (await this.durable.confirmed(this.redis.set(this.key(`once:${key}`), value, 'KEEPTTL', 'XX'))) === 'OK';
   }
 
   /** One round trip (one script): INCR and the expiry of a new counter must not be separable. */
   async nextSequence(scope: string, ttlSeconds: number): Promise<number> {
-    const value = await this.scripts.hppNextSequence(this.key(`seq:${scope}`), String(ttlSeconds));
+    const value = await this.durable.confirmed(this.scripts.hppNextSequence(this.key(`seq:${scope}`), String(ttlSeconds)));
     return Number(value);
   }
 

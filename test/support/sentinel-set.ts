@@ -85,6 +85,22 @@ export class SentinelSet {
     this.children.get('primary')?.kill('SIGKILL');
   }
 
+  /** SIGSTOP: the replica is there but answers nothing (no replication acknowledgement), as when its machine hangs. */
+  pauseReplica(): void {
+    this.children.get('replica')?.kill('SIGSTOP');
+  }
+
+  /** SIGCONT: the paused replica catches up with the primary. */
+  resumeReplica(): void {
+    this.children.get('replica')?.kill('SIGCONT');
+  }
+
+  /** How many times the primary has run `command` since it started (INFO commandstats). */
+  async primaryCommandCount(command: string): Promise<number> {
+    const match = new RegExp(`^cmdstat_${command.toLowerCase()}:calls=(\\d+)`, 'm').exec(await this.info(this.primaryPort, 'commandstats'));
+    return match ? Number(match[1]) : 0;
+  }
+
   /** The port Sentinel names as primary now. */
   async currentPrimaryPort(): Promise<number> {
     const client = new Redis({ port: this.sentinelPorts[0]!, host: '127.0.0.1', retryStrategy: () => null });

@@ -163,6 +163,14 @@ describe('config', () => {
       expect(problemsOf({ REDIS_SENTINELS: 'a:26379', REDIS_SENTINEL_MASTER: 'no spaces' }).join('\n')).to.match(/REDIS_SENTINEL_MASTER must be/);
     });
 
+    it('reads REDIS_MIN_REPLICAS_ACK (0 to 10, default 0) and REDIS_REPLICAS_ACK_TIMEOUT (default 500ms)', () => {
+      expect(loadConfig({}).redisReplicaAck).to.deep.equal({ replicas: 0, timeoutMs: 500 });
+      expect(loadConfig({ REDIS_MIN_REPLICAS_ACK: '1', REDIS_REPLICAS_ACK_TIMEOUT: '2s' }).redisReplicaAck).to.deep.equal({ replicas: 1, timeoutMs: 2000 });
+      expect(loadConfig({ REDIS_MIN_REPLICAS_ACK: '10' }).redisReplicaAck.replicas).to.equal(10);
+      for (const bad of ['-1', 'one', '1.5', '11']) expect(problemsOf({ REDIS_MIN_REPLICAS_ACK: bad }).join('\n'), bad).to.match(/REDIS_MIN_REPLICAS_ACK must be a whole number of replicas from 0 to 10/);
+      for (const bad of ['0', 'soon', '-5ms']) expect(problemsOf({ REDIS_REPLICAS_ACK_TIMEOUT: bad }).join('\n'), bad).to.match(/REDIS_REPLICAS_ACK_TIMEOUT must be a duration/);
+    });
+
     it('takes Sentinel as the Redis production needs', () => {
       const text = problemsOf({ NODE_ENV: 'production', REDIS_SENTINELS: 'a:26379', REDIS_SENTINEL_MASTER: 'gateway' }).join('\n');
       expect(text).not.to.match(/REDIS_URL/);

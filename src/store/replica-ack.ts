@@ -1,0 +1,48 @@
+import type { Redis } from 'ioredis';
+import { StoreUnavailableError } from '../core/errors.js';
+
+/** REDIS_MIN_REPLICAS_ACK and REDIS_REPLICAS_ACK_TIMEOUT: how many replicas must hold a write before it is acknowledged. */
+export interface ReplicaAckPolicy {
+  /** 0: acknowledge once the primary has it (no WAIT at all). */
+  replicas: number;
+  /** WAIT's timeout: how long a write may wait for its replicas before the caller gets the retry answer. */
+  timeoutMs: number;
+}
+
+export const NO_REPLICA_ACK: ReplicaAckPolicy = { replicas: 0, timeoutMs: 0 };
+
+/**
+ * Follows each acknowledged write with `WAIT n timeout` on the same connection, so a write the gateway
+ * acknowledges is on n replicas as well as on the primary. Redis's WAIT counts the replicas that hold
+ * every write this connection has sent, ours included since ioredis sends commands in order on one
+ * connection.
+ *
+ * A connection lost between the write and the WAIT would let the WAIT run on a fresh connection that
+ * has written nothing (and so is confirmed at once by any replica): each closed connection is counted,
+ * and a WAIT answered on another connection than the write fails like too few replicas. Either way the
+ * write may or may not survive, so the caller gets the retry answer (503, or the protocol's), which is
+ * safe because every retry of these writes is idempotent.
+ */
+export class ReplicaAcknowledgement {
+  private connectionsClosed = 0;
+
+  constructor(
+    private readonly redis: Redis,
+    readonly policy: ReplicaAckPolicy,
+  ) {
+    if (policy.replicas > 0) redis.on('close', () => (this.connectionsClosed += 1));
+  }
+
+  /** The write's own result once n replicas hold it; without a policy, the write alone (no extra round trip). */
+  async confirmed<T>(write: Promise<T>): Promise<T> {
+    if (this.policy.replicas === 0) return write;
+    const result = await write;
+    // Read before the WAIT is sent: the write's reply was handled on the connection counted here.
+    const connection = this.connectionsClosed;
+    const acknowledged = await this.redis.wait(this.policy.replicas, this.policy.timeoutMs);
+    if (connection !== this.connectionsClosed || acknowledged < this.policy.replicas) {
+      throw new StoreUnavailableError();
+    }
+    return result;
+  }
+}
