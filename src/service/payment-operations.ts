@@ -173,7 +173,8 @@ export class PaymentOperations {
   async reconcile(payment: Payment): Promise<Payment> {
     if (!this.canAskAbout(payment)) throw new OperationNotSupportedError(OPERATION_WORDS.status, payment.connector);
     await this.askAbout(payment);
-    return this.payments.get(payment.id);
+    // As stored: reading through PaymentService.get would record an expiry on the way, which is the sweeper's to do.
+    return this.read(payment.id);
   }
 
   /**
