@@ -6,7 +6,8 @@
 -- KEYS: 1 p:{id}, 2 ev:{id}, 3 ref:{reference}:open, 4 ref:{reference}:ok, 5 created (unused),
 --       6 byref:{reference} (unused), 7 exp  (same layout as create, so index_payment is shared)
 -- ARGV: 1 prefix, 2 id, 3 expected version, 4 next version, 5 status, 6 payment json,
---       7 expiry due ms (expiresAt, or captureBefore while authorized), 8 event count (n), then per
+--       7 expiry due ms (expiresAt, or captureBefore while authorized), 8 reconcile-from ms ('' unless
+--       the payment awaits the bank, see index_payment), 9 event count (n), then per
 --       event: occurredAt ms, json; then outbox targets (comma-joined), now ms, now ISO; then the
 --       index keys without the prefix (att:{ref} per attempt, rf:{id} per refund).
 -- Returns: 1 when written, 0 when the stored version differed (nothing written).
@@ -14,9 +15,9 @@
 -- @include index-payment.lua
 -- @include record-events.lua
 
-local event_count = tonumber(ARGV[8])
-local outbox_arg = 9 + 2 * event_count
-local events = read_events(9, event_count)
+local event_count = tonumber(ARGV[9])
+local outbox_arg = 10 + 2 * event_count
+local events = read_events(10, event_count)
 if events.err then
   return events
 end
@@ -26,5 +27,5 @@ if not stored or tonumber(stored) ~= tonumber(ARGV[3]) then
 end
 redis.call('HSET', KEYS[1], 'v', ARGV[4], 's', ARGV[5], 'json', ARGV[6])
 record_events(ARGV[1], KEYS[2], events, ARGV[outbox_arg], ARGV[outbox_arg + 1], ARGV[outbox_arg + 2])
-index_payment(ARGV[1], ARGV[2], ARGV[5], ARGV[7], outbox_arg + 3)
+index_payment(ARGV[1], ARGV[2], ARGV[5], ARGV[7], ARGV[8], outbox_arg + 3)
 return 1

@@ -6,7 +6,8 @@
 -- KEYS: 1 p:{id}, 2 ev:{id}, 3 ref:{reference}:open, 4 ref:{reference}:ok, 5 created,
 --       6 byref:{reference}, 7 exp, [8 idem:{key} when an Idempotency-Key was given]
 -- ARGV: 1 prefix, 2 id, 3 payment json, 4 version, 5 status, 6 createdAt ms, 7 expiresAt ms,
---       8 fingerprint, 9 idempotency ttl seconds, 10 idempotency record json, 11 event count (n),
+--       8 fingerprint, 9 idempotency ttl seconds, 10 idempotency record json, 11 reconcile-from ms
+--       ('' unless the payment awaits the bank, see index_payment), 12 event count (n),
 --       then per event: occurredAt ms, json; then outbox targets (comma-joined), now ms, now ISO;
 --       then the index keys without the prefix (att:{ref} per attempt, rf:{id} per refund).
 -- Returns: {'created'} | {'replayed', record json} | {'idempotency_mismatch'}
@@ -16,9 +17,9 @@
 -- @include record-events.lua
 
 local prefix, id = ARGV[1], ARGV[2]
-local event_count = tonumber(ARGV[11])
-local outbox_arg = 12 + 2 * event_count
-local events = read_events(12, event_count)
+local event_count = tonumber(ARGV[12])
+local outbox_arg = 13 + 2 * event_count
+local events = read_events(13, event_count)
 if events.err then
   return events
 end
@@ -44,7 +45,7 @@ redis.call('HSET', KEYS[1], 'v', ARGV[4], 's', ARGV[5], 'json', ARGV[3])
 record_events(prefix, KEYS[2], events, ARGV[outbox_arg], ARGV[outbox_arg + 1], ARGV[outbox_arg + 2])
 redis.call('ZADD', KEYS[5], ARGV[6], id)
 redis.call('ZADD', KEYS[6], ARGV[6], id)
-index_payment(prefix, id, ARGV[5], ARGV[7], outbox_arg + 3)
+index_payment(prefix, id, ARGV[5], ARGV[7], ARGV[11], outbox_arg + 3)
 if #KEYS == 8 then
   redis.call('SET', KEYS[8], ARGV[10], 'EX', ARGV[9])
 end

@@ -25,6 +25,7 @@ import { preloadViews, useViews, VIEWS_ROOT } from './http/views.js';
 import { GatewayKeystore } from './keys/keystore.js';
 import { createLogger, type Logger } from './logger.js';
 import { ExpirySweeper } from './service/expiry-sweeper.js';
+import { Reconciler } from './service/reconciler.js';
 import { PaymentService } from './service/payment-service.js';
 import { PaymentOperations } from './service/payment-operations.js';
 import { createPaymentStore } from './store/create-store.js';
@@ -59,6 +60,11 @@ export interface GatewayDeps {
    * goes on at once after a full batch); 0 turns the sweeper off.
    */
   expirySweepMs?: number;
+  /**
+   * The longest pause of the reconciliation job (it wakes sooner when a payment's ask falls due
+   * sooner, and goes on at once after a full batch); 0 turns it off.
+   */
+  reconcileMs?: number;
   /** Start the in-process delivery worker (default: config.notifications.inProcessWorker). */
   deliveryWorker?: boolean;
   /** TLS client settings for outgoing webhooks (mutual TLS). */
@@ -93,6 +99,10 @@ async function configuredConnectors(config: GatewayConfig, deps: ConnectorDeps):
  * Builds the gateway. Keys, bank keys and templates are loaded here, once; nothing on a request path
  * reads a file.
  */
+// The longest wait between two asks about one payment: a bank that has not known for hours is asked
+// a few times a day, not every RECONCILE_AFTER.
+const RECONCILE_MAX_DELAY_MS = 6 * 3600_000;
+
 export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Promise<GatewayApp> {
   const logger = deps.logger ?? createLogger(config.logLevel, undefined, { format: config.logFormat });
   // Read on scrape only, by when the store below exists.
@@ -223,6 +233,11 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
   const sweepMs = deps.expirySweepMs ?? 1_000;
   const sweeper = sweepMs > 0 ? new ExpirySweeper(service, { maxPauseMs: sweepMs, logger }) : null;
   sweeper?.start();
+  const reconcileMs = deps.reconcileMs ?? 60_000;
+  const reconciler = reconcileMs > 0
+    ? new Reconciler(store, operations, { firstAfterMs: config.reconcileAfterMs, maxDelayMs: RECONCILE_MAX_DELAY_MS, maxPauseMs: reconcileMs, logger, ...(deps.clock ? { clock: deps.clock } : {}) })
+    : null;
+  reconciler?.start();
 
   if (deps.deliveryWorker ?? config.notifications.inProcessWorker) notifications.worker.start();
 
@@ -237,6 +252,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     metrics,
     async close() {
       await sweeper?.stop();
+      await reconciler?.stop();
       await notifications.close();
       await store.close();
       await redis?.quit().catch(() => undefined);

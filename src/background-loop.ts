@@ -1,8 +1,8 @@
 /**
  * A task that runs rounds one after another until stopped, pausing between them when a round says
- * so; a pause can be cut short (a state change to act on, or stop()). The outbox delivery worker and
- * the expiry sweeper are such tasks: both must stop promptly, never run two rounds at once, and wake
- * early when there is work.
+ * so; a pause can be cut short (a state change to act on, or stop()). The outbox delivery worker, the
+ * expiry sweeper and the reconciler are such tasks: each must stop promptly, never run two rounds at
+ * once, and wake early when there is work.
  */
 export abstract class BackgroundLoop {
   private running = false;

@@ -15,6 +15,8 @@ export interface GatewayConfig {
   maxAmount: number;
   paymentTtlMs: number;
   attemptReuseMs: number;
+  /** How long a payment or refund waits for the bank's word before the gateway asks (status query). */
+  reconcileAfterMs: number;
   /** Origins a payment's returnUrl may point to. */
   returnUrlAllowlist: string[];
   redisUrl?: string;
@@ -150,6 +152,7 @@ const schema = z.object({
   MAX_AMOUNT: z.coerce.number({ message: 'MAX_AMOUNT must be an integer' }).int({ message: 'MAX_AMOUNT must be an integer' }).positive({ message: 'MAX_AMOUNT must be positive' }).max(Number.MAX_SAFE_INTEGER).default(100_000_000),
   PAYMENT_TTL: duration('PAYMENT_TTL', '30m'),
   ATTEMPT_REUSE_WINDOW: duration('ATTEMPT_REUSE_WINDOW', '10m'),
+  RECONCILE_AFTER: duration('RECONCILE_AFTER', '10m'),
   RETURN_URL_ALLOWLIST: z.string().optional(),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, { message: 'REDIS_URL must start with redis:// or rediss://' }).optional(),
   REDIS_SENTINELS: z.string().optional(),
@@ -344,6 +347,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxAmount: e.MAX_AMOUNT,
     paymentTtlMs: e.PAYMENT_TTL,
     attemptReuseMs: e.ATTEMPT_REUSE_WINDOW,
+    reconcileAfterMs: e.RECONCILE_AFTER,
     returnUrlAllowlist: allowlist,
     ...(e.REDIS_URL ? { redisUrl: e.REDIS_URL } : {}),
     ...(sentinel ? { redisSentinel: sentinel } : {}),

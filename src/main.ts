@@ -58,9 +58,9 @@ async function main(): Promise<void> {
   }
 
   if (standalone) {
-    // Of several processes, one runs the delivery worker and the expiry sweeper (src/cluster-primary.ts).
+    // Of several processes, one runs the delivery worker, the expiry sweeper and the reconciliation job (src/cluster-primary.ts).
     const background = !cluster.isWorker || process.env[BACKGROUND_ROLE_ENV] === 'on';
-    const gateway = await createGateway(config, { logger, ...(background ? {} : { deliveryWorker: false, expirySweepMs: 0 }) });
+    const gateway = await createGateway(config, { logger, ...(background ? {} : { deliveryWorker: false, expirySweepMs: 0, reconcileMs: 0 }) });
     const closeServer = await listen(config, gateway);
     // First stop accepting and finish the requests in flight, then the background tasks and Redis.
     closers.push(() => gateway.gateway.close());

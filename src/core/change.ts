@@ -49,6 +49,7 @@ export class Change {
       paymentVersion: this.next.version,
       occurredAt: this.ctx.now.toISOString(),
       ...extra,
+      ...(this.ctx.source ? { source: this.ctx.source } : {}),
     });
   }
 

@@ -1,6 +1,6 @@
 import type { BankOutcome } from './bank-outcome.js';
 import type { Attempt, Payment } from './payment.js';
-import type { PaymentEvent } from './events.js';
+import type { EventSource, PaymentEvent } from './events.js';
 import type { Refund } from './refund.js';
 
 /** What the bank's answer to an operation says it did; checked against what was asked. */
@@ -67,6 +67,8 @@ export type Command =
 export interface TransitionContext {
   now: Date;
   newEventId: () => string;
+  /** Stamped on every event of the change: how the gateway learned it. */
+  source?: EventSource;
 }
 
 /**

@@ -16,6 +16,13 @@ export type PaymentEventType =
   | 'refund.failed';
 
 /**
+ * How the gateway learned what the event records, when not from the usual channel (the bank's own
+ * message, the merchant's or buyer's request): `status_query`, the gateway asked the bank (a sync,
+ * or the reconciliation job).
+ */
+export type EventSource = 'status_query';
+
+/**
  * An immutable record that something happened to a payment. Events are written in the same atomic
  * step as the change that caused them, and carry the payment's version so a consumer can drop stale ones.
  */
@@ -33,4 +40,6 @@ export interface PaymentEvent {
   refundId?: string;
   /** The money the event moved, in minor units: the capture's amount on payment.captured, the refund's on refund.*. */
   amount?: number;
+  /** Set when the change was learned by asking the bank (see EventSource). */
+  source?: EventSource;
 }

@@ -79,5 +79,6 @@ export function eventJson(event: PaymentEvent): Record<string, unknown> {
     ...(event.anomaly ? { anomaly: event.anomaly } : {}),
     ...(event.refundId ? { refundId: event.refundId } : {}),
     ...(event.amount !== undefined ? { amount: event.amount } : {}),
+    ...(event.source ? { source: event.source } : {}),
   };
 }

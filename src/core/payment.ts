@@ -149,6 +149,14 @@ export function holdsOpenSlot(status: PaymentStatus): boolean {
 }
 
 /**
+ * Whether the gateway waits for the bank's word on this payment: the outcome of a pending attempt, or
+ * of a refund sent and not yet answered. Such a payment is asked about (status query) until it knows.
+ */
+export function awaitsBankAnswer(payment: Payment): boolean {
+  return payment.status === 'pending' || (payment.refunds ?? []).some((r) => r.status === 'pending');
+}
+
+/**
  * When the expire command falls due for this payment: expiresAt while it is open, captureBefore while
  * its authorisation waits (the bank releases the money then); null once nothing can lapse.
  */

@@ -2,6 +2,7 @@ import type { BankOperations, OperationAnswer, OperationTarget } from '../connec
 import { assertNever } from '../core/assert-never.js';
 import { maskStandaloneCardNumbers } from '../core/card-data.js';
 import type { CaptureCommand, RefundOutcomeCommand } from '../core/command.js';
+import type { EventSource } from '../core/events.js';
 import { BankRefusedError, BankUnavailableError, GatewayError, IllegalTransitionError, InvalidBankMessageError, NotFoundError, OperationNotSupportedError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { amountCapturableOf } from '../core/payment-money.js';
@@ -20,6 +21,9 @@ export interface PaymentOperationsOptions {
   clock?: () => Date;
   logger?: Pick<Logger, 'warn'>;
 }
+
+/** What the events of an answer to sync carry: the gateway asked the bank. */
+const STATUS_QUERY = 'status_query' satisfies EventSource;
 
 /** The operations a merchant asks of a payment's bank, as named in a refusal. */
 type OperationName = 'capture' | 'void' | 'refund';
@@ -145,18 +149,53 @@ export class PaymentOperations {
     const begun = await this.idempotency.begin<Payment>(idempotency, () => newId('op'));
     if (begun.replay) return { payment: begun.replay, replayed: true };
     const payment = await this.read(id);
+    if (!this.canAskAbout(payment)) throw new OperationNotSupportedError(OPERATION_WORDS.status, payment.connector);
+    await this.askAbout(payment);
+    return this.answered(idempotency, begun, await this.payments.get(id));
+  }
+
+  /**
+   * Whether sync can ask the payment's bank anything: the transaction's status, or a pending refund's
+   * (the reconciliation job leaves a payment it cannot ask about to expiry).
+   */
+  canAskAbout(payment: Payment): boolean {
     const operations = this.options.connectors.get(payment.connector).operations;
-    const canQuery = operations?.capabilities.status === true && operations.status !== undefined;
+    if (!operations) return false;
+    const canQuery = operations.capabilities.status === true && operations.status !== undefined;
+    const canAskRefunds = operations.refundStatus !== undefined && (payment.refunds ?? []).some((r) => r.status === 'pending');
+    return canQuery || canAskRefunds;
+  }
+
+  /**
+   * The reconciliation job's ask: sync without an Idempotency-Key, of a payment it holds. Throws
+   * BankUnavailableError when the bank did not answer the status query (asked again later).
+   */
+  async reconcile(payment: Payment): Promise<Payment> {
+    if (!this.canAskAbout(payment)) throw new OperationNotSupportedError(OPERATION_WORDS.status, payment.connector);
+    await this.askAbout(payment);
+    // As stored: reading through PaymentService.get would record an expiry on the way, which is the sweeper's to do.
+    return this.read(payment.id);
+  }
+
+  /**
+   * The status query and each pending refund's, every answer applied as a bank outcome through the
+   * same path as a notification (the attempt of this connector, the state machine), its events
+   * marked as learned by a status query. The compare-and-set on the payment's version means a late
+   * notification and a status answer about one outcome cannot both apply: the second is a duplicate.
+   */
+  private async askAbout(payment: Payment): Promise<void> {
+    const operations = this.options.connectors.get(payment.connector).operations;
+    if (!operations) return;
+    const canQuery = operations.capabilities.status === true && operations.status !== undefined;
     const pendingRefunds = (payment.refunds ?? []).filter((r) => r.status === 'pending');
-    const canAskRefunds = operations?.refundStatus !== undefined && pendingRefunds.length > 0;
-    if (!operations || (!canQuery && !canAskRefunds)) throw new OperationNotSupportedError(OPERATION_WORDS.status, payment.connector);
+    const canAskRefunds = operations.refundStatus !== undefined && pendingRefunds.length > 0;
 
     const attempt = this.bankAttempt(payment) ?? currentAttempt(payment);
     if (canQuery && attempt) {
       const outcome = await this.bankCall(() => operations.status!({ payment, attempt }));
       if (outcome) {
         try {
-          await this.payments.receiveBankMessage(payment.connector, { outcome });
+          await this.payments.receiveBankMessage(payment.connector, { outcome }, STATUS_QUERY);
         } catch (err) {
           // A status answer that contradicts the payment is recorded as an anomaly by the state
           // machine; the merchant sees it on the payment, and the refunds are still asked about.
@@ -167,12 +206,11 @@ export class PaymentOperations {
     }
     if (canAskRefunds && attempt) {
       for (const refund of pendingRefunds) {
-        const current = await this.read(id);
+        const current = await this.read(payment.id);
         const answer = await this.ask(current, 'refund', () => operations.refundStatus!(this.target(current, refund.id)));
-        await this.payments.apply(id, refundOutcome(refund.id, answer));
+        await this.payments.apply(payment.id, refundOutcome(refund.id, answer), undefined, STATUS_QUERY);
       }
     }
-    return this.answered(idempotency, begun, await this.payments.get(id));
   }
 
   /** A refund by its id (`re_…`). */

@@ -3,7 +3,7 @@ import { GatewayError, IdempotencyMismatchError, InvalidBankMessageError, NotFou
 import { newAttemptReference, newId } from '../core/ids.js';
 import type { CaptureMode, Payment } from '../core/payment.js';
 import { isDueForExpiry, isExpiryDue, transition, type Command, type Transition } from '../core/transition.js';
-import type { PaymentEvent } from '../core/events.js';
+import type { EventSource, PaymentEvent } from '../core/events.js';
 import type { ListQuery, PaymentPage, PaymentStore } from '../store/payment-store.js';
 
 /** What the merchant asks for: the payment's own fields, and optionally which connector takes it. */
@@ -193,7 +193,7 @@ export class PaymentService {
    * outcome through the state machine, which acknowledges a genuine retry of an applied outcome without
    * any new effect. A mismatch with what was asked for is refused with the anomaly it raised.
    */
-  async receiveBankMessage(connector: string, verified: VerifiedBankMessage): Promise<{ paymentId: string; transition: Transition }> {
+  async receiveBankMessage(connector: string, verified: VerifiedBankMessage, source?: EventSource): Promise<{ paymentId: string; transition: Transition }> {
     const payment = await this.findByBankAttempt(connector, verified.outcome.attemptRef);
     if (!payment) throw new InvalidBankMessageError('unknown_attempt');
     if (verified.messageId) {
@@ -204,7 +204,7 @@ export class PaymentService {
     // A manual payment's yes reserves the money for as long as its connector's bank keeps it.
     const captureWindowMs = this.captureWindowOf(connector);
     const command: Command = { type: 'bank_outcome', outcome: verified.outcome, ...(captureWindowMs !== undefined ? { captureWindowMs } : {}) };
-    const transition = await this.apply(payment.id, command, payment);
+    const transition = await this.apply(payment.id, command, payment, source);
     if (transition.verdict === 'rejected') throw new InvalidBankMessageError(transition.events.find((e) => e.anomaly)?.anomaly ?? 'mismatch');
     return { paymentId: payment.id, transition };
   }
@@ -238,9 +238,9 @@ export class PaymentService {
 
   /**
    * Read → decide → compare-and-set, until the commit wins. `known` saves the first read when the
-   * caller already holds the payment.
+   * caller already holds the payment; `source` is stamped on the command's events (how it was learned).
    */
-  async apply(id: string, command: Command, known?: Payment): Promise<Transition> {
+  async apply(id: string, command: Command, known?: Payment, source?: EventSource): Promise<Transition> {
     let payment: Payment | null = known ?? null;
     for (let round = 0; round < MAX_COMMIT_ROUNDS; round += 1) {
       payment ??= await this.store.getPayment(id);
@@ -257,7 +257,7 @@ export class PaymentService {
         this.options.onChange?.();
         payment = expired.payment;
       }
-      const result = transition(payment, command, { now, newEventId: () => newId('evt') });
+      const result = transition(payment, command, { now, newEventId: () => newId('evt'), ...(source ? { source } : {}) });
       if (!result.changed) return result;
       if (await this.store.commit({ expectedVersion: payment.version, next: result.payment, events: result.events })) {
         this.options.onChange?.();

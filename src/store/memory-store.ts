@@ -1,9 +1,10 @@
 import type { PaymentEvent } from '../core/events.js';
-import { expiryDueAt, holdsOpenSlot, type Payment } from '../core/payment.js';
+import { awaitsBankAnswer, expiryDueAt, holdsOpenSlot, type Payment } from '../core/payment.js';
 import { assertListLimit, decodeCursor, encodeCursor } from './list-cursor.js';
 import { MemoryOutbox } from './memory-outbox.js';
 import type { Outbox } from './outbox.js';
 import { assertClaimArguments, checkOutboxTargets } from './outbox-checks.js';
+import { assertReconcileArguments, reconcileWaitMs } from './reconcile-backoff.js';
 import type { GatewayStore } from './gateway-store.js';
 import type {
   CommitInput,
@@ -13,6 +14,8 @@ import type {
   IdempotencyRecord,
   ListQuery,
   PaymentPage,
+  ReconcileBackoff,
+  ReconcileClaim,
 } from './payment-store.js';
 
 export interface MemoryPaymentStoreOptions {
@@ -62,6 +65,11 @@ export class MemoryPaymentStore implements GatewayStore {
   private readonly queue: MemoryOutbox;
   /** payment id → end of the expiry claim on it (ms); a commit of the payment ends it, as in Redis. */
   private readonly expiryClaims = new Map<string, number>();
+  /**
+   * payment id → its place in the reconciliation set, as in Redis: `score` is when its next ask is
+   * due less RECONCILE_AFTER (on entry: when it began to await the bank), `asks` the claims so far.
+   */
+  private readonly reconciling = new Map<string, { score: number; asks: number }>();
   private lastSweepMs = 0;
 
   private readonly sequences = new Map<string, { value: number; expiresAtMs: number }>();
@@ -180,6 +188,27 @@ export class MemoryPaymentStore implements GatewayStore {
     };
   }
 
+  async claimForReconciliation(now: Date, limit: number, backoff: ReconcileBackoff): Promise<ReconcileClaim> {
+    assertReconcileArguments(limit, backoff);
+    // One synchronous section, like the Redis script: two claims never hand out one payment.
+    const nowMs = now.getTime();
+    const ordered = [...this.reconciling.entries()].sort(([a, x], [b, y]) => x.score - y.score || (a < b ? -1 : 1));
+    const due = ordered.filter(([, entry]) => entry.score + backoff.firstAfterMs <= nowMs).slice(0, limit);
+    const claimed = due.map(([id, entry]) => {
+      const nextAskMs = nowMs + reconcileWaitMs(entry.asks, backoff);
+      const claim = { payment: structuredClone(this.payments.get(id)!), earlierAsks: entry.asks, nextAskAt: new Date(nextAskMs) };
+      entry.asks += 1;
+      entry.score = nextAskMs - backoff.firstAfterMs;
+      return claim;
+    });
+    const first = [...this.reconciling.values()].reduce((min, { score }) => Math.min(min, score), Infinity);
+    return { claimed, nextDueAt: Number.isFinite(first) ? new Date(first + backoff.firstAfterMs) : null };
+  }
+
+  async forgetReconciliation(paymentId: string): Promise<void> {
+    this.reconciling.delete(paymentId);
+  }
+
   async rememberMessage(messageId: string, expiresAt: Date): Promise<boolean> {
     const nowMs = this.clock().getTime();
     this.sweep(nowMs);
@@ -222,6 +251,10 @@ export class MemoryPaymentStore implements GatewayStore {
   /** Moves the attempt index and reference slots to match the payment's status. */
   private index(payment: Payment): void {
     this.expiryClaims.delete(payment.id);
+    // Entered once, when the payment begins to await the bank (the change's time); a later change
+    // that still awaits keeps the back-off; the change that settles it leaves the set.
+    if (!awaitsBankAnswer(payment)) this.reconciling.delete(payment.id);
+    else if (!this.reconciling.has(payment.id)) this.reconciling.set(payment.id, { score: Date.parse(payment.updatedAt), asks: 0 });
     for (const attempt of payment.attempts) {
       if (!this.attemptIndex.has(attempt.ref)) this.attemptIndex.set(attempt.ref, payment.id);
     }

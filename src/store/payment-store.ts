@@ -40,6 +40,30 @@ export interface ExpiryClaim {
   nextDueAt: Date | null;
 }
 
+/** How claimForReconciliation spaces the asks about one payment. */
+export interface ReconcileBackoff {
+  /** How long a payment waits for the bank's word before it is first asked about (RECONCILE_AFTER). */
+  firstAfterMs: number;
+  /** The longest wait between two asks; each wait doubles the one before up to this. */
+  maxDelayMs: number;
+}
+
+/** One payment handed out by claimForReconciliation. */
+export interface ReconcileClaimed {
+  payment: Payment;
+  /** The asks about it claimed before this one (0 on the first). */
+  earlierAsks: number;
+  /** When it is claimable again should the bank still not know (the back-off; also the claim's lease). */
+  nextAskAt: Date;
+}
+
+/** What claimForReconciliation hands back. */
+export interface ReconcileClaim {
+  claimed: ReconcileClaimed[];
+  /** When the next payment of the set becomes claimable; null when none awaits the bank. */
+  nextDueAt: Date | null;
+}
+
 export interface ListQuery {
   reference?: string;
   status?: PaymentStatus;
@@ -86,6 +110,21 @@ export interface PaymentStore {
    * payment (the expiry itself is a commit like any other); a claimant that dies lets it run out.
    */
   claimDueForExpiry(now: Date, limit: number, leaseMs: number): Promise<ExpiryClaim>;
+  /**
+   * Claims up to `limit` payments awaiting the bank's word (core awaitsBankAnswer: a pending
+   * attempt, or a pending refund) whose ask is due at or before `now`, soonest due first. The set of
+   * such payments is written by the same atomic step as the change that makes a payment await the
+   * bank, and left by the change that settles it. A payment's first ask is due `firstAfterMs` after it
+   * began to wait; each claim pushes its next ask out by a wait twice the previous one (the first:
+   * twice `firstAfterMs`), at most `maxDelayMs`. Until then no other claim returns it: the back-off
+   * is also the claim's lease, so instances reconciling together ask about different payments.
+   */
+  claimForReconciliation(now: Date, limit: number, backoff: ReconcileBackoff): Promise<ReconcileClaim>;
+  /**
+   * Takes the payment out of the reconciliation set (its bank cannot be asked); a later change that
+   * leaves it awaiting the bank puts it back.
+   */
+  forgetReconciliation(paymentId: string): Promise<void>;
   /**
    * Records a bank message id until `expiresAt`; true when it was not seen before.
    * Used to refuse replays of single-use bank messages.

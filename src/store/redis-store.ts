@@ -1,10 +1,11 @@
 import type { Redis } from 'ioredis';
 import type { PaymentEvent } from '../core/events.js';
-import { expiryDueAt, type Payment } from '../core/payment.js';
+import { awaitsBankAnswer, expiryDueAt, type Payment } from '../core/payment.js';
 import { assertListLimit, decodeCursor, encodeCursor, type ListPosition } from './list-cursor.js';
 import type { GatewayStore } from './gateway-store.js';
 import type { Outbox } from './outbox.js';
 import { assertClaimArguments, checkOutboxTargets } from './outbox-checks.js';
+import { assertReconcileArguments } from './reconcile-backoff.js';
 import type {
   CommitInput,
   CreateOutcome,
@@ -13,6 +14,8 @@ import type {
   IdempotencyRecord,
   ListQuery,
   PaymentPage,
+  ReconcileBackoff,
+  ReconcileClaim,
 } from './payment-store.js';
 import { RedisOutbox } from './redis-outbox.js';
 import { luaScript } from './lua-scripts.js';
@@ -41,6 +44,7 @@ interface ScriptedRedis {
   hppPaymentByIndex(indexKey: string, prefix: string): Promise<string | null>;
   hppListPayments(setKey: string, ...args: (string | number)[]): Promise<string[]>;
   hppClaimExpiries(expKey: string, ...args: (string | number)[]): Promise<string[]>;
+  hppClaimReconciliations(recKey: string, countKey: string, ...args: (string | number)[]): Promise<string[]>;
   hppRememberOnce(onceKey: string, value: string, ttlSeconds: string): Promise<string>;
   hppNextSequence(sequenceKey: string, ttlSeconds: string): Promise<number>;
 }
@@ -58,6 +62,8 @@ const LIST_SCAN_BUDGET = 1000;
  * - `ref:{reference}:open` / `ref:{reference}:ok` → id of the open (or authorized) / succeeded payment for a reference
  * - `created` and `byref:{reference}` ZSETs scored by createdAt ms, for listing
  * - `exp` ZSET scored by expiresAt ms, holding open payments, and authorized ones scored by captureBefore
+ * - `rec` ZSET of payments awaiting the bank's word (a pending attempt or refund), scored by when the
+ *   next ask is due less RECONCILE_AFTER; `recn` HASH id → asks claimed (claim-reconciliations.lua)
  * - `idem:{key}` idempotency record json, with a TTL
  * - `msg:{id}` remembered bank message ids, expiring at the message's own expiry
  * - the outbox: `evt:`, `events`, `evp:`, `dlv:`, `obq:`, `obdue`, `lease:`, `obpending`
@@ -110,6 +116,7 @@ export class RedisPaymentStore implements GatewayStore {
     redis.defineCommand('hppPaymentByIndex', { lua: luaScript('payment-by-index'), numberOfKeys: 1, readOnly: true });
     redis.defineCommand('hppListPayments', { lua: luaScript('list-payments'), numberOfKeys: 1, readOnly: true });
     redis.defineCommand('hppClaimExpiries', { lua: luaScript('claim-expiries'), numberOfKeys: 1 });
+    redis.defineCommand('hppClaimReconciliations', { lua: luaScript('claim-reconciliations'), numberOfKeys: 2 });
     redis.defineCommand('hppRememberOnce', { lua: luaScript('remember-once'), numberOfKeys: 1 });
     redis.defineCommand('hppNextSequence', { lua: luaScript('next-sequence'), numberOfKeys: 1 });
     this.scripts = redis as unknown as ScriptedRedis;
@@ -131,6 +138,7 @@ export class RedisPaymentStore implements GatewayStore {
       idempotency?.fingerprint ?? '',
       idempotency?.ttlSeconds ?? 0,
       record ? JSON.stringify(record) : '',
+      reconcileFrom(payment),
       ...this.queue.recordArgs(events),
       ...indexKeys(payment),
     ];
@@ -179,6 +187,7 @@ export class RedisPaymentStore implements GatewayStore {
       next.status,
       JSON.stringify(next),
       expiryScore(next),
+      reconcileFrom(next),
       ...this.queue.recordArgs(events),
       ...indexKeys(next),
     ));
@@ -236,6 +245,22 @@ export class RedisPaymentStore implements GatewayStore {
     };
   }
 
+  /** One round trip (one script), whatever the limit: the claimed payments come back with the claim. */
+  async claimForReconciliation(now: Date, limit: number, backoff: ReconcileBackoff): Promise<ReconcileClaim> {
+    assertReconcileArguments(limit, backoff);
+    const [next, ...rows] = await this.scripts.hppClaimReconciliations(this.key('rec'), this.key('recn'), this.prefix, now.getTime(), limit, backoff.firstAfterMs, backoff.maxDelayMs);
+    const claimed: ReconcileClaim['claimed'] = [];
+    for (let i = 0; i + 2 < rows.length; i += 3) {
+      claimed.push({ earlierAsks: Number(rows[i]), nextAskAt: new Date(Number(rows[i + 1])), payment: JSON.parse(required(rows[i + 2])) as Payment });
+    }
+    return { claimed, nextDueAt: next ? new Date(Number(next)) : null };
+  }
+
+  /** One round trip (MULTI: the set and the ask count go together). */
+  async forgetReconciliation(paymentId: string): Promise<void> {
+    await this.redis.multi().zrem(this.key('rec'), paymentId).hdel(this.key('recn'), paymentId).exec();
+  }
+
   /** One round trip (SET NX PXAT): the first writer wins, so two instances cannot both accept a message. */
   async rememberMessage(messageId: string, expiresAt: Date): Promise<boolean> {
     // PXAT must be positive; a time already past still counts the message once and keeps nothing.
@@ -290,6 +315,11 @@ export class RedisPaymentStore implements GatewayStore {
 /** The `exp` score: when the sweeper should look at the payment (unused once nothing can lapse). */
 function expiryScore(payment: Payment): number {
   return Date.parse(expiryDueAt(payment) ?? payment.expiresAt);
+}
+
+/** index_payment's reconcile_from: this change's ms while the payment awaits the bank's word, '' otherwise. */
+function reconcileFrom(payment: Payment): string {
+  return awaitsBankAnswer(payment) ? String(Date.parse(payment.updatedAt)) : '';
 }
 
 /** The index keys (under the prefix) that point at the payment: one per attempt, one per refund. */

@@ -4,7 +4,7 @@ import type { PaymentEvent } from '../../src/core/events.js';
 import { newAttemptReference, newId } from '../../src/core/ids.js';
 import type { Payment } from '../../src/core/payment.js';
 import { transition, type BankOutcome, type Command } from '../../src/core/transition.js';
-import type { CreatePaymentInput, ExpiryClaim, PaymentStore } from '../../src/store/payment-store.js';
+import type { CreatePaymentInput, ExpiryClaim, PaymentStore, ReconcileClaim } from '../../src/store/payment-store.js';
 
 /** An empty store under test, with the clock it reads for expiring idempotency keys and message ids. */
 export interface StoreFixture {
@@ -457,6 +457,117 @@ export function paymentStoreContract(setup: (ctx: Mocha.Context) => Promise<Stor
       const all = claims.flatMap(claimedIds);
       expect(all.length, 'no payment in two claims').to.equal(new Set(all).size);
       expect([...all].sort()).to.deep.equal(due.map((p) => p.id).sort());
+    });
+  });
+
+  describe('claimForReconciliation', () => {
+    const AFTER_MS = 10 * 60_000;
+    const BACKOFF = { firstAfterMs: AFTER_MS, maxDelayMs: 6 * 3600_000 };
+
+    function reconciledIds(claim: ReconcileClaim): string[] {
+      return claim.claimed.map((c) => c.payment.id);
+    }
+
+    /** An automatic payment the bank authorised at `at` (succeeded), with a refund asked for then and not yet answered. */
+    async function refundPending(at: Date, amount = 300): Promise<Payment> {
+      const pending = await startAttempt(await created({}, at), at);
+      const attempt = pending.attempts[0]!;
+      const paid = await move(pending, { type: 'bank_outcome', outcome: { attemptRef: attempt.ref, status: 'authorised', amount: pending.amount, currency: pending.currency } }, at);
+      return move(paid, { type: 'request_refund', refundId: newId('re'), amount }, at);
+    }
+
+    it('holds pending payments and pending refunds, each due RECONCILE_AFTER after it began to wait, soonest first, with the payment as stored', async () => {
+      const base = fx.now().getTime();
+      await created({}, new Date(base));
+      const pending = await startAttempt(await created({}, new Date(base)), new Date(base));
+      const refunding = await refundPending(new Date(base + 1000));
+      await bankSays(await startAttempt(await created({}, new Date(base)), new Date(base)), 'refused');
+
+      const early = await store.claimForReconciliation(new Date(base + AFTER_MS - 1), 10, BACKOFF);
+      expect(early.claimed, 'nothing has waited long enough').to.deep.equal([]);
+      expect(early.nextDueAt).to.deep.equal(new Date(base + AFTER_MS));
+
+      const now = new Date(base + AFTER_MS + 1000);
+      const claim = await store.claimForReconciliation(now, 10, BACKOFF);
+      expect(claim.claimed).to.deep.equal([
+        { payment: pending, earlierAsks: 0, nextAskAt: new Date(now.getTime() + 2 * AFTER_MS) },
+        { payment: refunding, earlierAsks: 0, nextAskAt: new Date(now.getTime() + 2 * AFTER_MS) },
+      ]);
+      expect(claim.nextDueAt, 'next: the end of those back-offs').to.deep.equal(new Date(now.getTime() + 2 * AFTER_MS));
+    });
+
+    it('lets a payment go once the bank has answered: the change that settles it leaves the set', async () => {
+      const base = fx.now().getTime();
+      const pending = await startAttempt(await created({}, new Date(base)), new Date(base));
+      const refunding = await refundPending(new Date(base));
+      await bankSays(pending, 'authorised');
+      await move(refunding, { type: 'refund_outcome', refundId: refunding.refunds![0]!.id, status: 'succeeded', amount: 300, currency: 'EUR' });
+      expect(await store.claimForReconciliation(new Date(base + 100 * AFTER_MS), 10, BACKOFF)).to.deep.equal({ claimed: [], nextDueAt: null });
+    });
+
+    it('backs off: each claim holds the payment for twice the wait before (the lease), up to the longest wait', async () => {
+      const base = fx.now().getTime();
+      const pending = await startAttempt(await created({}, new Date(base)), new Date(base));
+      const backoff = { firstAfterMs: AFTER_MS, maxDelayMs: 5 * AFTER_MS };
+      let at = base + AFTER_MS;
+      const waits: number[] = [];
+      for (let ask = 0; ask < 4; ask += 1) {
+        const held = await store.claimForReconciliation(new Date(at - 1), 10, backoff);
+        expect(held.claimed, `not asked again before its time (ask ${ask})`).to.deep.equal([]);
+        expect(held.nextDueAt).to.deep.equal(new Date(at));
+        const claim = await store.claimForReconciliation(new Date(at), 10, backoff);
+        expect(reconciledIds(claim)).to.deep.equal([pending.id]);
+        expect(claim.claimed[0]!.earlierAsks).to.equal(ask);
+        const next = claim.claimed[0]!.nextAskAt.getTime();
+        waits.push((next - at) / AFTER_MS);
+        at = next;
+      }
+      expect(waits, 'in units of RECONCILE_AFTER').to.deep.equal([2, 4, 5, 5]);
+    });
+
+    it('keeps the back-off across a change that still awaits the bank, and starts afresh on a new wait', async () => {
+      const base = fx.now().getTime();
+      const first = await refundPending(new Date(base));
+      const now = new Date(base + AFTER_MS);
+      expect(reconciledIds(await store.claimForReconciliation(now, 10, BACKOFF))).to.deep.equal([first.id]);
+      const second = await move(first, { type: 'request_refund', refundId: newId('re'), amount: 200 }, now);
+      expect(reconciledIds(await store.claimForReconciliation(new Date(now.getTime() + AFTER_MS), 10, BACKOFF)), 'a second pending refund does not cut the back-off short').to.deep.equal([]);
+      let settled = second;
+      for (const refund of second.refunds!) {
+        settled = await move(settled, { type: 'refund_outcome', refundId: refund.id, status: 'succeeded', amount: refund.amount, currency: 'EUR' }, now);
+      }
+      const later = new Date(now.getTime() + AFTER_MS);
+      const third = await move(settled, { type: 'request_refund', refundId: newId('re'), amount: 100 }, later);
+      const claim = await store.claimForReconciliation(new Date(later.getTime() + AFTER_MS), 10, BACKOFF);
+      expect(claim.claimed).to.deep.equal([{ payment: third, earlierAsks: 0, nextAskAt: new Date(later.getTime() + 3 * AFTER_MS) }]);
+    });
+
+    it('gives concurrent claimants disjoint payments that together are every due one', async () => {
+      const base = fx.now().getTime();
+      const due = await Promise.all(Array.from({ length: 30 }, async (_, i) => startAttempt(await created({}, new Date(base + i)), new Date(base + i))));
+      const now = new Date(base + AFTER_MS + 1000);
+      const claims = await Promise.all(Array.from({ length: 8 }, () => store.claimForReconciliation(now, 5, BACKOFF)));
+      const all = claims.flatMap(reconciledIds);
+      expect(all.length, 'no payment in two claims').to.equal(new Set(all).size);
+      expect([...all].sort()).to.deep.equal(due.map((p) => p.id).sort());
+    });
+
+    it('forgets a payment on request, until a later change leaves it awaiting the bank again', async () => {
+      const base = fx.now().getTime();
+      const pending = await startAttempt(await created({}, new Date(base)), new Date(base));
+      await store.forgetReconciliation(pending.id);
+      expect(await store.claimForReconciliation(new Date(base + AFTER_MS), 10, BACKOFF)).to.deep.equal({ claimed: [], nextDueAt: null });
+      const again = await startAttempt(pending, new Date(base + 1000));
+      expect(again.status).to.equal('pending');
+      expect(reconciledIds(await store.claimForReconciliation(new Date(base + 1000 + AFTER_MS), 10, BACKOFF))).to.deep.equal([pending.id]);
+    });
+
+    it('refuses a limit or a wait that is not a positive integer', async () => {
+      for (const [limit, first, max] of [[0, AFTER_MS, AFTER_MS], [1.5, AFTER_MS, AFTER_MS], [10, 0, AFTER_MS], [10, AFTER_MS, 0]] as const) {
+        let caught: unknown;
+        await store.claimForReconciliation(fx.now(), limit, { firstAfterMs: first, maxDelayMs: max }).catch((err: unknown) => (caught = err));
+        expect(caught, `limit ${limit}, waits ${first}/${max}`).to.be.instanceOf(RangeError);
+      }
     });
   });
 

@@ -84,6 +84,7 @@ export async function testGateway(
     logger: createLogger('info', sink),
     clock: now,
     expirySweepMs: 0,
+    reconcileMs: 0,
     ...(options.sessionStore ? { sessionStore: options.sessionStore } : {}),
   });
   return { app, bank, clock, logs, close: () => app.gateway.close() };

@@ -106,7 +106,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     notificationRetryDelaysMs: options.bankRetryDelaysMs ?? [50, 100, 200],
     logger: logger.child({ service: 'sandbox-bank' }),
   });
-  const gateway = await createGateway(config, { logger, clock, expirySweepMs: 0, ...options.deps });
+  const gateway = await createGateway(config, { logger, clock, expirySweepMs: 0, reconcileMs: 0, ...options.deps });
   attach(gw.server, gateway);
   attach(bk.server, bank.app);
 

@@ -22,6 +22,12 @@ describe('config', () => {
     expect(config.publicUrl).to.equal('http://localhost:3000');
   });
 
+  it('asks the bank about a payment pending 10 minutes unless RECONCILE_AFTER says otherwise', () => {
+    expect(loadConfig({}).reconcileAfterMs).to.equal(10 * 60_000);
+    expect(loadConfig({ RECONCILE_AFTER: '90s' }).reconcileAfterMs).to.equal(90_000);
+    expect(problemsOf({ RECONCILE_AFTER: 'later' }).join('\n')).to.match(/RECONCILE_AFTER must be a duration/);
+  });
+
   it('treats empty values (copied from .env.example) as unset', () => {
     expect(loadConfig({ BANK_ID: '', REDIS_URL: '', PAYMENT_TTL: '' }).connectors.native).to.equal(undefined);
   });
