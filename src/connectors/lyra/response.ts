@@ -85,7 +85,7 @@ export function readOutcome(fields: Readonly<Record<string, string>>): BankOutco
   };
   outcome.bankTransactionId = bankTransactionIdOf(fields);
   const authNumber = value(fields, 'vads_auth_number');
-  refuseCardNumber('vads_auth_number', authNumber);
+  refuseCardNumber('vads_auth_number', authNumber, 'identifier');
   if (AUTH_NUMBER.test(authNumber)) outcome.authorisationCode = authNumber;
   const card = maskedCardOf(fields);
   if (card !== undefined) outcome.card = card;

@@ -52,7 +52,7 @@ export function outcomeOf(fields: ReadonlyMap<string, string>, attemptRef: strin
   const status = statusOf(codeRetour, testServer);
   const { amount, currency } = parseMontant(fields.get('montant') ?? '');
   const numauto = fields.get('numauto');
-  refuseCardNumber('numauto', numauto);
+  refuseCardNumber('numauto', numauto, 'identifier');
   const motif = fields.get('motifrefus');
   const card = cardOf(fields.get('brand'), fields.get('cbmasquee'));
   const reference = fields.get('reference');

@@ -28,8 +28,8 @@ export type TransactionFacts = z.infer<typeof transactionFacts>;
  * it was captured in full, whatever we asked; an operations answer always says.
  */
 export function outcomeOf(txn: TransactionFacts & { status: BankOutcome['status']; capture?: 'automatic' | 'manual' | undefined }): BankOutcome {
-  refuseCardNumber('bank_txn_id', txn.bank_txn_id);
-  refuseCardNumber('auth_code', txn.auth_code);
+  refuseCardNumber('bank_txn_id', txn.bank_txn_id, 'identifier');
+  refuseCardNumber('auth_code', txn.auth_code, 'identifier');
   refuseCardNumber('reason', txn.reason);
   const authorised = txn.status === 'authorised';
   const capture = txn.capture ?? 'automatic';

@@ -36,7 +36,7 @@ export function outcomeOf(fields: ReadonlyMap<string, string>): BankOutcome {
 
   const acquirerResponseCode = optional(fields, 'acquirerResponseCode', /^[A-Za-z0-9]{2}$/);
   // Neither an authorisation code nor a masked PAN may hold a whole card number.
-  refuseCardNumber('authorisationId', fields.get('authorisationId'));
+  refuseCardNumber('authorisationId', fields.get('authorisationId'), 'identifier');
   refuseCardNumber('maskedPan', fields.get('maskedPan'));
   const authorisationCode = optional(fields, 'authorisationId', AUTHORISATION_ID);
   const brand = cardBrandOf(fields.get('paymentMeanBrand'));

@@ -102,7 +102,7 @@ export function outcomeOf(session: CheckoutSession, attemptRef: string, status: 
   };
   const pi = paymentIntentIdOf(session);
   // Stored and shown as the bank transaction id: a Stripe id never holds a card number.
-  refuseCardNumber('payment_intent', pi);
+  refuseCardNumber('payment_intent', pi, 'identifier');
   if (pi) outcome.bankTransactionId = pi;
   const card = cardOf(session);
   if (card) outcome.card = card;

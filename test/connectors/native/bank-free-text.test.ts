@@ -53,6 +53,16 @@ describe('bank free text (native protocol)', () => {
     await expectRefused({ bank_txn_id: 'BT 1' }, 'malformed_claims');
   });
 
+  it('accepts a bank transaction id whose hex happens to hold a Luhn-valid run: only a number standing on its own is refused', async () => {
+    // About one random sandbox id (sbx + 32 hex) in 1,500 holds such a run; refusing it would refuse a genuine answer.
+    const bankTxnId = 'sbx4012888888881881ab0f';
+    const res = await notify(await gw.bank.sign({ ...txn, bank_txn_id: bankTxnId }));
+    expect(res.status).to.equal(200);
+    const payment = await gw.app.gateway.store.getPayment(paymentId);
+    expect(payment!.attempts[0]).to.include({ status: 'refused', bankTransactionId: bankTxnId });
+    await expectRefused({ bank_txn_id: `BT-${VISA}` }, 'card_number_in_bank_txn_id');
+  });
+
   it('stores a well-formed reason as the response code', async () => {
     const res = await notify(await gw.bank.sign({ ...txn, reason: 'insufficient_funds' }));
     expect(res.status).to.equal(200);
