@@ -42,6 +42,8 @@ import { meteredChannels } from './metrics/metered-channels.js';
 import { requestIds } from './http/middleware/request-id.js';
 import { requestMetrics } from './http/middleware/request-metrics.js';
 import { operationsRoutes } from './http/routes/operations.js';
+import { openApiRoutes } from './http/routes/openapi.js';
+import { loadOpenApiJson } from './http/openapi-document.js';
 
 /** Everything the gateway is built from; each part can be handed in (tests, a shop mounting the gateway). */
 export interface GatewayDeps {
@@ -174,6 +176,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
   app.set('trust proxy', config.trustProxy);
   const views = useViews(app, VIEWS_ROOT);
   preloadViews(views, VIEWS_ROOT);
+  const openApiJson = loadOpenApiJson();
 
   app.use(requestIds());
   app.use(requestMetrics((route, status, seconds) => metrics.httpRequest(route, status, seconds)));
@@ -193,6 +196,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     }),
   );
 
+  app.use(openApiRoutes(openApiJson));
   const api = Router();
   api.use(apiKeyAuth(config.apiKeys));
   api.use(limits.api);
