@@ -59,6 +59,7 @@ describe('packaging: the packed tarball installs without dev dependencies and ru
     expect(existsSync(path.join(installed, 'dist', 'cli.js'))).to.equal(true);
     expect(existsSync(path.join(installed, 'lua', 'commit-payment.lua'))).to.equal(true);
     expect(existsSync(path.join(installed, 'lua', 'include', 'paging.lua'))).to.equal(true);
+    expect(existsSync(path.join(installed, 'docs', 'openapi.yaml'))).to.equal(true);
     expect(existsSync(path.join(app, 'node_modules', 'typescript')), 'no dev dependency installed').to.equal(false);
     expect(existsSync(path.join(app, 'node_modules', 'tsx'))).to.equal(false);
   });
@@ -115,6 +116,11 @@ describe('packaging: the packed tarball installs without dev dependencies and ru
     const read = await fetch(`${base}/api/v1/payments/${body.id}`, { headers });
     expect(read.status).to.equal(200);
     expect(await read.json()).to.include({ id: body.id, status: 'created', amount: 2480, currency: 'EUR', reference: 'order-pack-1' });
+    // The API's description ships in docs/ and is served from the installed package, without a key.
+    const description = await fetch(`${base}/api/v1/openapi.json`);
+    expect(description.status).to.equal(200);
+    expect(description.headers.get('content-type')).to.equal('application/json; charset=utf-8');
+    expect(((await description.json()) as { openapi: string; paths: object }).paths).to.have.property('/payments/{paymentId}/refunds');
     const redis = new Redis(redisUrl);
     try {
       expect((await redis.keys(`${prefix}*`)).length, 'the payment is in Redis, under the configured prefix').to.be.greaterThan(0);
