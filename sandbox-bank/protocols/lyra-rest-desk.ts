@@ -20,7 +20,7 @@ const MESSAGES: Record<string, string> = {
   [LYRA_ERROR.UNKNOWN_CURRENCY]: 'unknown currency',
   PSP_003: 'payment refused',
   [LYRA_ERROR.UNAUTHORIZED_ACTION]: 'unauthorized action',
-  [LYRA_ERROR.TECHNICAL_ERROR]: 'web-service technical error',
+  [LYRA_ERROR.INPUT_VALIDATION_ERROR]: 'web-service input data validation error',
 };
 
 export function lyraError(code: string, detail?: string): LyraRestOutcome {
@@ -87,7 +87,7 @@ export class LyraRestDesk {
       case 'Transaction/CancelOrRefund':
         return this.cancelOrRefund(merchant, transaction, body, now);
       default:
-        return lyraError(LYRA_ERROR.TECHNICAL_ERROR, 'unknown web service');
+        return lyraError(LYRA_ERROR.INPUT_VALIDATION_ERROR, 'unknown web service');
     }
   }
 

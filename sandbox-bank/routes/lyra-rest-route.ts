@@ -9,7 +9,7 @@ import type { BankContext } from '../protocols/sandbox-protocol.js';
 export const lyraRestBody: RequestHandler = express.json({ limit: '16kb' });
 
 function send(res: express.Response, service: string, outcome: LyraRestOutcome, status = 200): void {
-  res.status(status).json({ webService: service, version: 'V4', applicationVersion: 'sandbox', status: outcome.status, answer: outcome.answer, ticket: null, serverDate: new Date().toISOString(), applicationProvider: 'SANDBOX', _type: 'V4/WebService/Response' });
+  res.status(status).json({ webService: service, version: 'V4', applicationVersion: 'sandbox', status: outcome.status, answer: outcome.answer, ticket: null, serverDateTime: new Date().toISOString(), applicationProvider: 'SANDBOX', _type: 'V4/WebService/Response' });
 }
 
 /**
@@ -20,7 +20,7 @@ function send(res: express.Response, service: string, outcome: LyraRestOutcome, 
 export function lyraRestRoute(ctx: BankContext, desk: LyraRestDesk): RequestHandler {
   return async (req, res) => {
     const service = `${req.params.group}/${req.params.name}`;
-    if (!(LYRA_REST_SERVICES as readonly string[]).includes(service)) return send(res, service, lyraError(LYRA_ERROR.TECHNICAL_ERROR, 'unknown web service'), 404);
+    if (!(LYRA_REST_SERVICES as readonly string[]).includes(service)) return send(res, service, lyraError(LYRA_ERROR.INPUT_VALIDATION_ERROR, 'unknown web service'), 404);
     const header = req.headers.authorization;
     const shopId = lyraBasicShopId(header);
     const merchant: RegisteredMerchant | undefined = [...ctx.merchants.values()].find((m) => m.registration.lyra?.siteId === shopId && m.registration.lyra?.restPassword !== undefined);

@@ -16,7 +16,7 @@ const refused = (reason: string): OperationAnswer => ({ outcome: 'refused', reas
 
 /**
  * A V4 error code as the gateway's refusal reason, or null when the code does not prove the operation
- * was not done: PSP_999, INT_902 and any code not listed here (Lyra adds codes without notice,
+ * was not done: PSP_999 and any code not listed here (Lyra adds codes without notice,
  * errors-reference.html) leave the outcome unknown, to be asked again.
  */
 export function refusalReasonOfLyraCode(code: string): string | null {
@@ -36,6 +36,8 @@ export function refusalReasonOfLyraCode(code: string): string | null {
       return 'operation_not_supported';
     case 'PSP_003':
       return 'operation_declined';
+    case LYRA_ERROR.INPUT_VALIDATION_ERROR:
+      return 'invalid_request';
     default:
       return null;
   }

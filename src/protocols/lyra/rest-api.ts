@@ -58,8 +58,8 @@ export interface LyraRestError {
 
 /** The envelope of every V4 response. */
 export type LyraRestResponse<A = unknown> =
-  | { webService: string; version: 'V4'; applicationVersion?: string; status: 'SUCCESS'; answer: A; ticket?: string | null; serverDate?: string; applicationProvider?: string; _type: 'V4/WebService/Response' }
-  | { webService: string; version: 'V4'; applicationVersion?: string; status: 'ERROR'; answer: LyraRestError; ticket?: string | null; serverDate?: string; applicationProvider?: string; _type: 'V4/WebService/Response' };
+  | { webService: string; version: 'V4'; applicationVersion?: string; status: 'SUCCESS'; answer: A; ticket?: string | null; serverDateTime?: string; applicationProvider?: string; _type: 'V4/WebService/Response' }
+  | { webService: string; version: 'V4'; applicationVersion?: string; status: 'ERROR'; answer: LyraRestError; ticket?: string | null; serverDateTime?: string; applicationProvider?: string; _type: 'V4/WebService/Response' };
 
 /**
  * Error codes the operations meet (errors_psp.html, errors_int.html). New codes may appear at any time
@@ -86,10 +86,10 @@ export const LYRA_ERROR = {
   REFUND_NOT_YET_AVAILABLE: 'PSP_076',
   /** Internal error: the request may or may not have been processed. */
   PSP_INTERNAL_ERROR: 'PSP_999',
-  /** Authentication failed (Basic auth). */
+  /** Authentication failed (Basic auth); the code is the sandbox's choice, no public page confirms it. */
   AUTHENTICATION_FAILED: 'INT_905',
-  /** Web-service technical error. */
-  TECHNICAL_ERROR: 'INT_902',
+  /** "web-service input data validation error": the request was not processed (webservice_usage.html). */
+  INPUT_VALIDATION_ERROR: 'INT_902',
 } as const;
 
 /** `Authorization: Basic base64(shopId:password)` (kb/authentication.html). */
