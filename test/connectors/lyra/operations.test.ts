@@ -2,6 +2,8 @@ import { expect } from 'chai';
 import nock from 'nock';
 import type { OperationTarget } from '../../../src/connectors/bank-operations.js';
 import { readLyraSettings } from '../../../src/connectors/lyra/settings.js';
+import { createLogger } from '../../../src/logger.js';
+import { LogCapture } from '../../support/stack.js';
 import type { Attempt, Payment } from '../../../src/core/payment.js';
 import { lyraConnector, samplePayment } from './fixtures.js';
 import { SITE_ID, TEST_KEY } from './lyra-bank.js';
@@ -171,6 +173,18 @@ describe('Lyra REST API V4 operations', () => {
     expect(await connector().operations!.refund!(target(), 500, null)).to.deep.equal({ outcome: 'unknown', reason: 'unreadable_answer' });
     nock(REST).post('/api-payment/V4/Transaction/CancelOrRefund').reply(200, envelope('Transaction/Get', transaction()));
     expect(await connector().operations!.refund!(target(), 500, null)).to.deep.equal({ outcome: 'unknown', reason: 'answer_of_another_service' });
+  });
+
+  it('the REST password reaches no log line, whatever the answer (kb/authentication.html: the password is a secret)', async () => {
+    const capture = new LogCapture();
+    const logged = lyraConnector({ rest: { url: REST, password: PASSWORD }, logger: createLogger('debug', capture) });
+    nock(REST).post('/api-payment/V4/Transaction/CancelOrRefund').reply(503, 'down');
+    nock(REST).post('/api-payment/V4/Transaction/CancelOrRefund').reply(200, error('Transaction/CancelOrRefund', 'PSP_020', 'invalid amount'));
+    nock(REST).post('/api-payment/V4/Transaction/CancelOrRefund').replyWithError(Object.assign(new Error(`connect failed ${BASIC}`), { code: 'ECONNREFUSED' }));
+    for (let i = 0; i < 3; i++) await logged.operations!.refund!(target(), 500, null);
+    expect(capture.lines.length).to.be.greaterThan(2);
+    expect(capture.text()).to.not.contain(PASSWORD);
+    expect(capture.text()).to.not.contain(BASIC.slice(6));
   });
 
   it('an answer about another transaction is not believed', async () => {
