@@ -103,6 +103,8 @@ function sandboxConnectors(bankUrl: string) {
     testKey: randomBytes(16).toString('hex'),
     paymentUrl: `${bankUrl}/lyra/vads-payment/`,
     signatureAlgorithm: 'HMAC-SHA-256' as const,
+    // The REST API V4 for capture, cancel, refund and status, with a REST password made at start.
+    rest: { url: `${bankUrl}/lyra`, password: `testpassword_${randomBytes(16).toString('hex')}` },
   } satisfies SandboxConnectors['lyra'];
   return { native, sips, monetico, lyra } satisfies SandboxConnectors;
 }
@@ -135,7 +137,7 @@ export async function startDemo(config: GatewayConfig, logger: Logger, options: 
         displayName: merchantName,
         sips: { merchantId: sips.merchantId, keys: sips.secretKeys },
         monetico: { tpe: monetico.tpe, key: monetico.key, macMethod: monetico.macMethod, returnInterfaceUrl: `${gatewayUrl}/bank/monetico/notify` },
-        lyra: { siteId: lyra.siteId, testKey: lyra.testKey },
+        lyra: { siteId: lyra.siteId, testKey: lyra.testKey, restPassword: lyra.rest.password },
       },
     ],
     logger: logger.child({ service: 'sandbox-bank' }),

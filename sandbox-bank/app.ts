@@ -16,6 +16,8 @@ import { DEFAULT_NOTIFICATION_RETRY_DELAYS_MS } from './retry-schedule.js';
 import { cardDecisionRoute } from './routes/card-decision-route.js';
 import { cardPageRoute } from './routes/card-page-route.js';
 import { operationBody, operationBodyErrors, operationsRoute } from './routes/operations-route.js';
+import { lyraRestBody, lyraRestRoute } from './routes/lyra-rest-route.js';
+import { LyraRestDesk } from './protocols/lyra-rest-desk.js';
 import { paymentRequestRoute } from './routes/payment-request-route.js';
 import { protocolsByName } from './protocols/index.js';
 import { createSecurityHeaders } from './security-headers.js';
@@ -137,6 +139,8 @@ export async function createSandboxBank(options: SandboxBankOptions): Promise<Sa
     for (const path of protocol.requestPaths) app.post(path, form, paymentRequestRoute(ctx, protocol));
   }
   app.post('/operations', operationBody, operationsRoute(ctx), operationBodyErrors);
+  // Lyra's REST API V4 (base URL `<publicUrl>/lyra`): capture, cancel, refund and status for Lyra shops.
+  app.post('/lyra/api-payment/V4/:group/:name', lyraRestBody, lyraRestRoute(ctx, new LyraRestDesk(book)));
   app.get('/back-office', (_req, res) => renderBackOffice(ctx, res));
   app.get('/pay/:bankTxnId', cardPageRoute(ctx));
   app.post('/pay/:bankTxnId', form, cardDecisionRoute(ctx));

@@ -13,6 +13,8 @@ export interface LyraMerchantCredentials {
   productionKey?: string;
   /** The algorithm the shop chose in its back office; HMAC-SHA-256 unless it still uses the legacy SHA-1. */
   signatureAlgorithm?: LyraSignatureAlgorithm;
+  /** The REST API V4 password (Basic auth with the shop id); without it the shop has no REST access. */
+  restPassword?: string;
 }
 
 /** The key of a context as the merchant registered it, or undefined when it has none for that context. */

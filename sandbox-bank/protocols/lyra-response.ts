@@ -26,9 +26,11 @@ export interface LyraRequestMemory {
   urlRefused?: string;
   urlCancel?: string;
   urlError?: string;
+  /** vads_capture_delay as the request gave it. */
+  captureDelay?: string;
 }
 
-const OPTIONAL_MEMORY = ['orderId', 'language', 'urlSuccess', 'urlRefused', 'urlCancel', 'urlError'] as const;
+const OPTIONAL_MEMORY = ['orderId', 'language', 'urlSuccess', 'urlRefused', 'urlCancel', 'urlError', 'captureDelay'] as const;
 
 export function rememberLyraRequest(memory: LyraRequestMemory): Record<string, string> {
   const out: Record<string, string> = {};
@@ -69,7 +71,8 @@ const BRANDS: Record<CardBrand, { name: string; length: number }> = {
 function resultCodes(transaction: DecidedBankTransaction): { transStatus: string; result: string; authResult?: string } {
   switch (transaction.status) {
     case 'authorised':
-      return { transStatus: 'AUTHORISED', result: '00', authResult: '00' };
+      // Manual validation (vads_validation_mode=1): authorised, waiting for Transaction/Validate.
+      return { transStatus: transaction.captureMode === 'manual' ? 'AUTHORISED_TO_VALIDATE' : 'AUTHORISED', result: '00', authResult: '00' };
     case 'refused':
       return { transStatus: 'REFUSED', result: '05', authResult: transaction.reason === 'insufficient_funds' ? '51' : '05' };
     case 'cancelled':
@@ -87,7 +90,7 @@ function resultCodes(transaction: DecidedBankTransaction): { transStatus: string
  * Lyra's `vads_trans_uuid` (32 hex digits), the same in every message about one transaction. Derived
  * from the bank's id rather than equal to it: that id opens the card page, the merchant has no use for it.
  */
-function transUuid(bankTxnId: string): string {
+export function transUuid(bankTxnId: string): string {
   return createHash('sha256').update(`lyra vads_trans_uuid\n${bankTxnId}`, 'utf8').digest('hex').slice(0, 32);
 }
 
@@ -124,14 +127,14 @@ export function signedLyraResult(ctx: BankContext, transaction: DecidedBankTrans
     vads_trans_id: memory.transId,
     vads_trans_status: codes.transStatus,
     vads_trans_uuid: transUuid(transaction.bankTxnId),
-    vads_validation_mode: '0',
+    vads_validation_mode: transaction.captureMode === 'manual' ? '1' : '0',
     vads_version: 'V2',
   };
   if (codes.authResult !== undefined) {
     fields.vads_auth_mode = 'FULL';
     fields.vads_auth_result = codes.authResult;
     fields.vads_auth_number = transaction.authCode ?? '';
-    fields.vads_capture_delay = '0';
+    fields.vads_capture_delay = transaction.protocolData.captureDelay ?? '0';
   }
   if (transaction.card && card) {
     fields.vads_card_brand = card.name;

@@ -141,6 +141,7 @@ export const lyraProtocol: SandboxProtocol = {
     if (lyra.productionKey !== undefined && !KEY.test(lyra.productionKey)) {
       throw new Error(`merchant ${merchant.merchantId}: lyra.productionKey must be a key without spaces (1 to 128 characters)`);
     }
+    if (lyra.restPassword !== undefined && !KEY.test(lyra.restPassword)) throw new Error(`merchant ${merchant.merchantId}: lyra.restPassword must be a password without spaces`);
     if (lyra.signatureAlgorithm !== undefined && !LYRA_SIGNATURE_ALGORITHMS.includes(lyra.signatureAlgorithm)) {
       throw new Error(`merchant ${merchant.merchantId}: lyra.signatureAlgorithm must be HMAC-SHA-256 or SHA-1`);
     }
@@ -208,6 +209,12 @@ export const lyraProtocol: SandboxProtocol = {
     const orderInfo = optional(fields, 'vads_order_info');
     if (orderInfo !== undefined && orderInfo.length > ORDER_INFO_MAX_LENGTH) throw new PaymentRequestRefusal('invalid_claims', 'vads_order_info');
 
+    // vads_validation_mode=1: manual validation, the merchant validates (captures) through the REST API.
+    const validationMode = optional(fields, 'vads_validation_mode') ?? '0';
+    if (validationMode !== '0' && validationMode !== '1') throw new PaymentRequestRefusal('invalid_claims', 'vads_validation_mode');
+    const captureDelay = optional(fields, 'vads_capture_delay');
+    if (captureDelay !== undefined && !/^\d{1,3}$/.test(captureDelay)) throw new PaymentRequestRefusal('invalid_claims', 'vads_capture_delay');
+
     // One identifier per shop per UTC day: the day is the one of vads_trans_date.
     const ref = `${transDate.slice(0, 8)}-${transId}`;
     const requestDigest = digestOf(fields);
@@ -227,6 +234,7 @@ export const lyraProtocol: SandboxProtocol = {
       description: orderInfo ?? orderId ?? ref,
       returnUrl,
       ...(notifyUrl !== undefined ? { notifyUrl } : {}),
+      ...(validationMode === '1' ? { capture: 'manual' as const } : {}),
       protocolData: rememberLyraRequest({
         siteId,
         ctxMode,
@@ -240,6 +248,7 @@ export const lyraProtocol: SandboxProtocol = {
         ...(orderId !== undefined ? { orderId } : {}),
         ...(language !== undefined ? { language } : {}),
         ...outcomeUrls,
+        ...(captureDelay !== undefined ? { captureDelay } : {}),
       }),
     };
   },

@@ -1,4 +1,4 @@
-import { assertNever } from '../../core/payment.js';
+import { assertNever, captureModeOf } from '../../core/payment.js';
 import { GatewayError, InvalidBankMessageError } from '../../core/errors.js';
 import { findCurrency } from '../../core/money.js';
 import type { Logger } from '../../logger.js';
@@ -19,6 +19,9 @@ import { unknownResponseField } from './response-fields.js';
 import type { LyraCtxMode } from './settings.js';
 import { computeSignature, SIGNATURE_FIELD, signatureMatches, signedFields, type LyraSignatureAlgorithm } from '../../protocols/lyra/signature.js';
 import { isKnownTransStatus } from './trans-status.js';
+import { LyraOperations } from './lyra-operations.js';
+import { LyraRestClient } from './rest-client.js';
+import { DEFAULT_CAPTURE_DELAY_DAYS } from './settings.js';
 import { nextTransaction, type TransactionStamp } from './trans-id.js';
 
 export interface LyraConnectorOptions {
@@ -31,6 +34,10 @@ export interface LyraConnectorOptions {
   services: ConnectorServices;
   clock?: () => Date;
   logger?: Logger;
+  /** The REST API V4 (LYRA_REST_URL, LYRA_REST_PASSWORD); without it the connector has no operations. */
+  rest?: { url: string; password: string; timeoutMs?: number };
+  /** Manual capture: vads_capture_delay, the days Lyra keeps an authorisation to validate (default 6). */
+  captureDelayDays?: number;
   /** How long a rebuilt form for the same attempt keeps its vads_trans_id (default 15 minutes). */
   stampLifetimeMs?: number;
 }
@@ -64,12 +71,28 @@ export class LyraConnector implements BankConnector {
   private readonly options: LyraConnectorOptions;
   private readonly clock: () => Date;
   private readonly stamps: AttemptStamps;
+  /** Capture, void, refund and status over the REST API V4, when configured. */
+  readonly operations?: LyraOperations;
+
+  private get captureDelayDays(): number {
+    return this.options.captureDelayDays ?? DEFAULT_CAPTURE_DELAY_DAYS;
+  }
 
   constructor(options: LyraConnectorOptions) {
     this.options = options;
     this.bankOrigin = new URL(options.paymentUrl).origin;
     this.clock = options.clock ?? (() => new Date());
     this.stamps = new AttemptStamps(options.stampLifetimeMs);
+    if (options.rest) {
+      const client = new LyraRestClient({
+        baseUrl: options.rest.url,
+        shopId: options.siteId,
+        password: options.rest.password,
+        ...(options.rest.timeoutMs !== undefined ? { timeoutMs: options.rest.timeoutMs } : {}),
+        ...(options.logger ? { logger: options.logger } : {}),
+      });
+      this.operations = new LyraOperations(client, this.captureDelayDays);
+    }
   }
 
   /**
@@ -115,6 +138,12 @@ export class LyraConnector implements BankConnector {
       vads_url_success: input.returnUrl,
       vads_version: 'V2',
     };
+    if (captureModeOf(payment) === 'manual') {
+      // Manual validation: Lyra authorises and waits for Transaction/Validate until the capture date,
+      // vads_capture_delay days on; the transaction is AUTHORISED_TO_VALIDATE until then.
+      fields.vads_validation_mode = '1';
+      fields.vads_capture_delay = String(this.captureDelayDays);
+    }
     const email = payment.customer?.email;
     if (email && email.length <= MAX_EMAIL_LENGTH) fields.vads_cust_email = email;
     fields[SIGNATURE_FIELD] = computeSignature(fields, this.options.key, this.options.signatureAlgorithm);

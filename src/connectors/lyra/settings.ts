@@ -21,7 +21,27 @@ export interface LyraSettings {
   productionKey?: string;
   paymentUrl: string;
   signatureAlgorithm: LyraSignatureAlgorithm;
+  /**
+   * The REST API V4, for capture, void, refund and status: its base URL (LYRA_REST_URL) and the shop's
+   * REST password (LYRA_REST_PASSWORD, a secret: never logged). Absent: the connector has no operations.
+   */
+  rest?: { url: string; password: string };
+  /** Manual capture: days Lyra keeps the authorisation to be validated (vads_capture_delay, LYRA_CAPTURE_DELAY_DAYS). */
+  captureDelayDays?: number;
 }
+
+/** PayZen's REST API; Systempay is `https://api.systempay.fr`, Lyra Collect `https://api.lyra.com`. */
+export const DEFAULT_REST_URL = 'https://api.payzen.eu';
+
+/**
+ * A card authorisation is usually good for 7 days; Lyra validates a manual payment at most
+ * vads_capture_delay days after it, so 6 leaves a day to spare.
+ */
+export const DEFAULT_CAPTURE_DELAY_DAYS = 6;
+const MAX_CAPTURE_DELAY_DAYS = 30;
+
+// testpassword_… / prodpassword_… (kb/authentication.html); kept loose: the back office gives it.
+const REST_PASSWORD = /^\S{8,256}$/;
 
 export const LYRA_VARIABLES = [
   'LYRA_SITE_ID',
@@ -30,22 +50,25 @@ export const LYRA_VARIABLES = [
   'LYRA_CTX_MODE',
   'LYRA_PAYMENT_URL',
   'LYRA_SIGNATURE_ALGORITHM',
+  'LYRA_REST_URL',
+  'LYRA_REST_PASSWORD',
+  'LYRA_CAPTURE_DELAY_DAYS',
 ] as const;
 
 function isOneOf<T extends string>(list: readonly T[], value: string): value is T {
   return (list as readonly string[]).includes(value);
 }
 
-function urlProblem(value: string, production: boolean): string | null {
+function urlProblem(value: string, production: boolean, name = 'LYRA_PAYMENT_URL', example = DEFAULT_PAYMENT_URL): string | null {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    return 'LYRA_PAYMENT_URL: must be an absolute https URL (e.g. https://secure.payzen.eu/vads-payment/)';
+    return `${name}: must be an absolute https URL (e.g. ${example})`;
   }
   if (url.protocol === 'https:') return null;
   if (url.protocol === 'http:' && !production) return null;
-  return production ? 'LYRA_PAYMENT_URL: must be https in production' : 'LYRA_PAYMENT_URL: must be an http(s) URL';
+  return production ? `${name}: must be https in production` : `${name}: must be an http(s) URL`;
 }
 
 const KEY = /^\S{1,128}$/;
@@ -82,6 +105,19 @@ export function readLyraSettings(
     problems.push(`LYRA_SIGNATURE_ALGORITHM: must be HMAC-SHA-256 (default) or SHA-1 (legacy), not "${algorithm}"`);
   }
 
+  const restPassword = env.LYRA_REST_PASSWORD;
+  if (env.LYRA_REST_URL && !restPassword) problems.push('LYRA_REST_PASSWORD: required when LYRA_REST_URL is set (the REST password of the back office)');
+  // The value itself is never repeated in a message: it is a secret.
+  if (restPassword && !REST_PASSWORD.test(restPassword)) problems.push('LYRA_REST_PASSWORD: must be the REST API password from the back office, without spaces');
+  const restUrl = (env.LYRA_REST_URL || DEFAULT_REST_URL).replace(/\/+$/, '');
+  if (restPassword) {
+    const restIssue = urlProblem(restUrl, context.production, 'LYRA_REST_URL', DEFAULT_REST_URL);
+    if (restIssue) problems.push(restIssue);
+  }
+  const delayText = env.LYRA_CAPTURE_DELAY_DAYS || String(DEFAULT_CAPTURE_DELAY_DAYS);
+  const captureDelayDays = /^\d{1,3}$/.test(delayText) ? Number(delayText) : Number.NaN;
+  if (!(captureDelayDays >= 1 && captureDelayDays <= MAX_CAPTURE_DELAY_DAYS)) problems.push(`LYRA_CAPTURE_DELAY_DAYS: must be a whole number of days from 1 to ${MAX_CAPTURE_DELAY_DAYS}`);
+
   if (problems.length > 0 || !isOneOf(LYRA_CTX_MODES, ctxMode) || !isOneOf(LYRA_SIGNATURE_ALGORITHMS, algorithm)) return { problems };
   return {
     problems,
@@ -92,6 +128,8 @@ export function readLyraSettings(
       ...(env.LYRA_PRODUCTION_KEY ? { productionKey: env.LYRA_PRODUCTION_KEY } : {}),
       paymentUrl,
       signatureAlgorithm: algorithm,
+      ...(restPassword ? { rest: { url: restUrl, password: restPassword } } : {}),
+      ...(env.LYRA_CAPTURE_DELAY_DAYS ? { captureDelayDays } : {}),
     },
   };
 }
