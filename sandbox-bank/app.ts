@@ -17,6 +17,8 @@ import { cardDecisionRoute } from './routes/card-decision-route.js';
 import { cardPageRoute } from './routes/card-page-route.js';
 import { operationBody, operationBodyErrors, operationsRoute } from './routes/operations-route.js';
 import { paymentRequestRoute } from './routes/payment-request-route.js';
+import { SipsOfficeDesk } from './operations/sips-office-desk.js';
+import { SIPS_OFFICE_ROUTE, sipsOfficeBody, sipsOfficeRoute } from './routes/sips-office-route.js';
 import { protocolsByName } from './protocols/index.js';
 import { createSecurityHeaders } from './security-headers.js';
 import { TransactionBook, type SandboxTransaction } from './transaction-book.js';
@@ -137,6 +139,7 @@ export async function createSandboxBank(options: SandboxBankOptions): Promise<Sa
     for (const path of protocol.requestPaths) app.post(path, form, paymentRequestRoute(ctx, protocol));
   }
   app.post('/operations', operationBody, operationsRoute(ctx), operationBodyErrors);
+  app.post(SIPS_OFFICE_ROUTE, sipsOfficeBody, sipsOfficeRoute(ctx, new SipsOfficeDesk(book)));
   app.get('/back-office', (_req, res) => renderBackOffice(ctx, res));
   app.get('/pay/:bankTxnId', cardPageRoute(ctx));
   app.post('/pay/:bankTxnId', form, cardDecisionRoute(ctx));
