@@ -57,6 +57,11 @@ export class SipsOfficeDesk {
   private readonly book: TransactionBook;
   /** Transactions whose first status query already timed out (the `timeout_once` knob). */
   private readonly statusTimedOut = new Set<string>();
+  /**
+   * Sips Office has no operation id to answer a retry by: `timeout_once` times out the first
+   * operation of each function on a transaction, and answers the later ones.
+   */
+  private readonly writeTimedOut = new Set<string>();
 
   constructor(book: TransactionBook) {
     this.book = book;
@@ -86,7 +91,7 @@ export class SipsOfficeDesk {
     else if (effect === 'decline') change = { accepted: false, error: 'operation_declined' };
     else change = this.apply(found, fn, amount, currency.code, now);
 
-    const delivery: AnswerDelivery = change.accepted && effect === 'timeout_once' ? 'timeout' : change.accepted && effect === 'late' ? 'late' : 'now';
+    const delivery: AnswerDelivery = !change.accepted ? 'now' : effect === 'late' ? 'late' : effect === 'timeout_once' && found ? this.timeoutOnce(merchant, found, fn) : 'now';
     if (change.accepted) this.book.replace(change.next);
     const after = change.accepted ? change.next : found;
     const fields: Record<string, string | number> = {
@@ -97,6 +102,13 @@ export class SipsOfficeDesk {
       ...(fn === 'validate' && after?.captureBefore !== undefined ? { captureLimitDate: compact(new Date(after.captureBefore)).slice(0, 8) } : {}),
     };
     return { fields, delivery };
+  }
+
+  private timeoutOnce(merchant: RegisteredMerchant, transaction: BankTransaction, fn: OfficeFunction): AnswerDelivery {
+    const key = `${merchant.merchantId}\n${transaction.bankTxnId}\n${fn}`;
+    if (this.writeTimedOut.has(key)) return 'now';
+    this.writeTimedOut.add(key);
+    return 'timeout';
   }
 
   /** A Sips transaction of this merchant, its due refunds settled first. */
