@@ -86,6 +86,9 @@ function sandboxConnectors(bankUrl: string) {
     interfaceVersion: 'HP_2.20',
     legacySeal: false,
     encodeBase64: false,
+    // The sandbox bank's Sips Office JSON back office: capture (validate), cancel, refund and status.
+    officeUrl: `${bankUrl}/sips/office/rs-services/v2/`,
+    captureDays: 7,
   };
   // Monetico Paiement: a TPE and a 40-hex security key made at start, on the sandbox's test server (answers `payetest`).
   const monetico: SandboxConnectors['monetico'] = {

@@ -19,6 +19,8 @@ import { operationBody, operationBodyErrors, operationsRoute } from './routes/op
 import { lyraRestBody, lyraRestRoute } from './routes/lyra-rest-route.js';
 import { LyraRestDesk } from './protocols/lyra-rest-desk.js';
 import { paymentRequestRoute } from './routes/payment-request-route.js';
+import { SipsOfficeDesk } from './operations/sips-office-desk.js';
+import { SIPS_OFFICE_ROUTE, sipsOfficeBody, sipsOfficeRoute } from './routes/sips-office-route.js';
 import { protocolsByName } from './protocols/index.js';
 import { createSecurityHeaders } from './security-headers.js';
 import { TransactionBook, type SandboxTransaction } from './transaction-book.js';
@@ -141,6 +143,7 @@ export async function createSandboxBank(options: SandboxBankOptions): Promise<Sa
   app.post('/operations', operationBody, operationsRoute(ctx), operationBodyErrors);
   // Lyra's REST API V4 (base URL `<publicUrl>/lyra`): capture, cancel, refund and status for Lyra shops.
   app.post('/lyra/api-payment/V4/:group/:name', lyraRestBody, lyraRestRoute(ctx, new LyraRestDesk(book)));
+  app.post(SIPS_OFFICE_ROUTE, sipsOfficeBody, sipsOfficeRoute(ctx, new SipsOfficeDesk(book)));
   app.get('/back-office', (_req, res) => renderBackOffice(ctx, res));
   app.get('/pay/:bankTxnId', cardPageRoute(ctx));
   app.post('/pay/:bankTxnId', form, cardDecisionRoute(ctx));

@@ -43,12 +43,17 @@ export function checkOperationBehaviours(registration: MerchantRegistration): vo
   }
 }
 
-/** The merchant's knob first, then the test amount; undefined means a normal operation. */
-export function testEffectOf(merchant: RegisteredMerchant, op: OperationRequest): TestEffect | undefined {
+/**
+ * The merchant's knob first, then the test amount; undefined means a normal operation. Takes any
+ * protocol's operation by its native type (Sips Office's validate is a capture), so every back
+ * office of the sandbox behaves alike.
+ */
+export function testEffectOf(merchant: RegisteredMerchant, op: Pick<OperationRequest, 'type'> & { amount?: number }): TestEffect | undefined {
   const knob = merchant.registration.operations?.[op.type];
   if (knob) return knob;
-  if (op.type !== 'capture' && op.type !== 'refund') return undefined;
-  const effect = TEST_OPERATION_AMOUNTS.find((t) => op.amount % 100 === t.ending)?.effect;
+  const amount = op.amount;
+  if ((op.type !== 'capture' && op.type !== 'refund') || amount === undefined) return undefined;
+  const effect = TEST_OPERATION_AMOUNTS.find((t) => amount % 100 === t.ending)?.effect;
   if ((effect === 'pending_then_succeeded' || effect === 'pending_then_failed') && op.type !== 'refund') return undefined;
   return effect;
 }

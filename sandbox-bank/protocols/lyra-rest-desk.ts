@@ -80,7 +80,7 @@ export class LyraRestDesk {
         return this.update(transaction, body, now);
       case 'Transaction/Validate': {
         const amount = this.updatedAmounts.get(transaction.bankTxnId) ?? transaction.amount;
-        const effect = testEffectOf(merchant, { type: 'capture', op_id: 'lyra', bank_txn_id: transaction.bankTxnId, amount, currency: transaction.currency });
+        const effect = testEffectOf(merchant, { type: 'capture', amount });
         if (effect === 'decline') return lyraError('PSP_003');
         return this.applied(capture(transaction, { opId: `validate-${transaction.bankTxnId}`, amount, currency: transaction.currency }, now), now, deliveryOf(effect));
       }
@@ -108,7 +108,7 @@ export class LyraRestDesk {
     const cancelling = mode === 'CANCELLATION_ONLY' || (mode === 'AUTO' && state === 'awaiting_capture');
     if (cancelling) {
       if (state === 'captured') return lyraError(LYRA_ERROR.CANCEL_IMPOSSIBLE_TRY_REFUND);
-      const effect = testEffectOf(merchant, { type: 'cancel', op_id: 'lyra', bank_txn_id: transaction.bankTxnId });
+      const effect = testEffectOf(merchant, { type: 'cancel' });
       if (effect === 'decline') return lyraError('PSP_003');
       return this.applied(cancel(transaction, { opId: `cancel-${transaction.bankTxnId}` }, now), now, deliveryOf(effect));
     }
@@ -119,7 +119,7 @@ export class LyraRestDesk {
     const metadata = (body.metadata ?? {}) as Record<string, unknown>;
     const opIdValue = metadata[LYRA_OPERATION_METADATA_KEY];
     const opId = typeof opIdValue === 'string' ? opIdValue : `refund-${transaction.refunds.length + 1}`;
-    const effect = testEffectOf(merchant, { type: 'refund', op_id: opId, bank_txn_id: transaction.bankTxnId, amount, currency: body.currency });
+    const effect = testEffectOf(merchant, { type: 'refund', amount });
     if (effect === 'decline') return lyraError('PSP_003');
     const reason = typeof body.comment === 'string' ? body.comment : undefined;
     const change = refund(transaction, { opId, amount, currency: body.currency, ...(reason !== undefined ? { reason } : {}) }, now);

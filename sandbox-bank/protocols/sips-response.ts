@@ -14,6 +14,8 @@ export interface SipsRequestMemory {
   encode?: string;
   orderId?: string;
   customerLanguage?: string;
+  captureMode?: string;
+  captureDay?: string;
 }
 
 export function rememberSipsRequest(memory: SipsRequestMemory): Record<string, string> {
@@ -23,7 +25,7 @@ export function rememberSipsRequest(memory: SipsRequestMemory): Record<string, s
 }
 
 function recall(data: Readonly<Record<string, string>>): SipsRequestMemory {
-  const { merchantId, keyVersion, sealAlgorithm, interfaceVersion, encode, orderId, customerLanguage } = data;
+  const { merchantId, keyVersion, sealAlgorithm, interfaceVersion, encode, orderId, customerLanguage, captureMode, captureDay } = data;
   if (!merchantId || !keyVersion || !interfaceVersion || (sealAlgorithm !== HMAC_SHA_256 && sealAlgorithm !== LEGACY_SHA_256)) {
     throw new Error('not a Sips transaction');
   }
@@ -35,7 +37,14 @@ function recall(data: Readonly<Record<string, string>>): SipsRequestMemory {
     ...(encode !== undefined ? { encode } : {}),
     ...(orderId !== undefined ? { orderId } : {}),
     ...(customerLanguage !== undefined ? { customerLanguage } : {}),
+    ...(captureMode !== undefined ? { captureMode } : {}),
+    ...(captureDay !== undefined ? { captureDay } : {}),
   };
+}
+
+/** What the bank keeps of a Sips transaction's request, for its back office (key version, merchant id). */
+export function recallSipsRequest(data: Readonly<Record<string, string>>): SipsRequestMemory {
+  return recall(data);
 }
 
 const BRANDS: Record<CardBrand, { name: string; length: number }> = {
@@ -95,6 +104,9 @@ export function sealedSipsResponse(ctx: BankContext, transaction: DecidedBankTra
     ['orderChannel', 'INTERNET'],
     ...(memory.orderId ? [['orderId', memory.orderId] as [string, string]] : []),
     ...(memory.customerLanguage ? [['customerLanguage', memory.customerLanguage] as [string, string]] : []),
+    // Echoed as asked, so the merchant reads how the authorisation was taken.
+    ...(memory.captureMode ? [['captureMode', memory.captureMode] as [string, string]] : []),
+    ...(memory.captureDay ? [['captureDay', memory.captureDay] as [string, string]] : []),
   ];
   const encoding = memory.encode && isSipsEncoding(memory.encode) ? memory.encode : undefined;
   const data = encodeData(formatData(fields), encoding);

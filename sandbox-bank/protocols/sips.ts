@@ -1,6 +1,7 @@
 import { decodeData, parseData, peekField, SipsDataError } from '../../src/protocols/sips/data.js';
 import { INTERFACE_VERSION_PATTERN, KEY_VERSION_PATTERN, MAX_DATA_LENGTH, MERCHANT_ID_PATTERN, ORDER_ID_MAX_LENGTH, SIPS_FORM, TRANSACTION_REFERENCE_PATTERN } from '../../src/protocols/sips/protocol.js';
 import { HMAC_SHA_256, LEGACY_SHA_256, sealMatches, type SipsSealAlgorithm } from '../../src/protocols/sips/seal.js';
+import { CAPTURE_DAY_PATTERN, CAPTURE_MODE_AUTHOR_CAPTURE, CAPTURE_MODE_VALIDATION } from '../../src/protocols/sips/office.js';
 import { findCurrencyByNumeric } from '../../src/index.js';
 import type { BankContext, SandboxProtocol } from './sandbox-protocol.js';
 import type { MerchantRegistration, RegisteredMerchant } from '../merchants.js';
@@ -123,6 +124,11 @@ export const sipsProtocol: SandboxProtocol = {
     const orderId = data.get('orderId');
     if (orderId !== undefined && (orderId.length === 0 || orderId.length > ORDER_ID_MAX_LENGTH)) throw new PaymentRequestRefusal('invalid_claims', 'orderId');
     const customerLanguage = data.get('customerLanguage');
+    // VALIDATION keeps the authorisation until the merchant validates it (Sips Office validate).
+    const captureMode = data.get('captureMode');
+    if (captureMode !== undefined && captureMode !== CAPTURE_MODE_VALIDATION && captureMode !== CAPTURE_MODE_AUTHOR_CAPTURE) throw new PaymentRequestRefusal('invalid_claims', 'captureMode');
+    const captureDay = data.get('captureDay');
+    if (captureDay !== undefined && !CAPTURE_DAY_PATTERN.test(captureDay)) throw new PaymentRequestRefusal('invalid_claims', 'captureDay');
 
     const memory = rememberSipsRequest({
       merchantId: sipsMerchantId,
@@ -132,6 +138,8 @@ export const sipsProtocol: SandboxProtocol = {
       ...(encode ? { encode } : {}),
       ...(orderId !== undefined ? { orderId } : {}),
       ...(customerLanguage !== undefined ? { customerLanguage } : {}),
+      ...(captureMode !== undefined ? { captureMode } : {}),
+      ...(captureDay !== undefined ? { captureDay } : {}),
     });
     return {
       merchant,
@@ -143,6 +151,7 @@ export const sipsProtocol: SandboxProtocol = {
       returnUrl,
       ...(notifyUrl !== undefined ? { notifyUrl } : {}),
       protocolData: memory,
+      ...(captureMode === CAPTURE_MODE_VALIDATION ? { capture: 'manual' as const } : {}),
     };
   },
 

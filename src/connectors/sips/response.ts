@@ -5,6 +5,7 @@ import { refuseCardNumber } from '../card-number-refusal.js';
 import { cardBrandOf, lastFourOf } from './card-brand.js';
 import { TRANSACTION_REFERENCE_PATTERN } from '../../protocols/sips/protocol.js';
 import { statusForResponseCode } from './response-codes.js';
+import { CAPTURE_MODE_AUTHOR_CAPTURE, CAPTURE_MODE_VALIDATION } from '../../protocols/sips/office.js';
 
 /** `authorisationId`: AN10 in the data dictionary (letters, digits, `_ . + - @` and space). */
 const AUTHORISATION_ID = /^[A-Za-z0-9_.+\-@ ]{1,10}$/;
@@ -41,9 +42,13 @@ export function outcomeOf(fields: ReadonlyMap<string, string>): BankOutcome {
   const authorisationCode = optional(fields, 'authorisationId', AUTHORISATION_ID);
   const brand = cardBrandOf(fields.get('paymentMeanBrand'));
   const last4 = lastFourOf(fields.get('maskedPan'));
+  // How Sips took an authorisation, when it says: VALIDATION kept it for a validation (manual).
+  const captureMode = fields.get('captureMode');
+  const capture = captureMode === CAPTURE_MODE_VALIDATION ? 'manual' : captureMode === CAPTURE_MODE_AUTHOR_CAPTURE ? 'automatic' : undefined;
+  const status = statusForResponseCode(responseCode);
   return {
     attemptRef,
-    status: statusForResponseCode(responseCode),
+    status,
     amount,
     currency: currency.code,
     // Sips knows a transaction by the merchant's transactionReference: it is what Sips Office searches by.
@@ -51,5 +56,6 @@ export function outcomeOf(fields: ReadonlyMap<string, string>): BankOutcome {
     ...(authorisationCode !== undefined ? { authorisationCode } : {}),
     ...(brand !== undefined && last4 !== undefined ? { card: { brand, last4 } } : {}),
     responseCode: acquirerResponseCode !== undefined ? `${responseCode}/${acquirerResponseCode}` : responseCode,
+    ...(status === 'authorised' && capture !== undefined ? { capture } : {}),
   };
 }

@@ -7,6 +7,7 @@ import {
   SIMU_DEMO_SHOP,
   SIMU_PAYMENT_URL,
 } from '../../protocols/sips/protocol.js';
+import { OFFICE_TEST_URL } from '../../protocols/sips/office.js';
 
 export interface SipsSettings {
   /** The 15-digit merchantId given by Worldline. */
@@ -22,6 +23,13 @@ export interface SipsSettings {
   legacySeal: boolean;
   /** Send Data in base64 (`Encode=base64`). */
   encodeBase64: boolean;
+  /**
+   * The Sips Office JSON base URL (`…/rs-services/v2/`): capture (validate), cancel, refund and
+   * status go there. Absent: no operations.
+   */
+  officeUrl?: string;
+  /** `captureDay` of a manual payment: the days Sips keeps the authorisation for a validation. */
+  captureDays: number;
 }
 
 export const SIPS_VARIABLES = [
@@ -32,7 +40,12 @@ export const SIPS_VARIABLES = [
   'SIPS_INTERFACE_VERSION',
   'SIPS_LEGACY_SEAL',
   'SIPS_ENCODE_BASE64',
+  'SIPS_OFFICE_URL',
+  'SIPS_CAPTURE_DAYS',
 ] as const;
+
+/** Sips's usual validation delay and the sandbox bank's window: 7 days. */
+export const DEFAULT_CAPTURE_DAYS = 7;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -61,16 +74,43 @@ function readFlag(env: Env, name: string, problems: string[]): boolean {
   return false;
 }
 
-function urlProblem(value: string, production: boolean): string | null {
+function urlProblem(name: string, value: string, production: boolean, example: string): string | null {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    return `SIPS_PAYMENT_URL: must be an absolute URL (e.g. ${SIMU_PAYMENT_URL})`;
+    return `${name}: must be an absolute URL (e.g. ${example})`;
   }
   if (url.protocol === 'https:') return null;
   if (url.protocol === 'http:' && !production) return null;
-  return production ? 'SIPS_PAYMENT_URL: must be https in production' : 'SIPS_PAYMENT_URL: must be an http(s) URL';
+  return production ? `${name}: must be https in production` : `${name}: must be an http(s) URL`;
+}
+
+/** `captureDay` is N2 at Sips; a manual authorisation needs at least one day to be validated. */
+function readCaptureDays(env: Env, problems: string[]): number {
+  const text = env.SIPS_CAPTURE_DAYS;
+  if (text === undefined || text === '') return DEFAULT_CAPTURE_DAYS;
+  const days = /^\d{1,2}$/.test(text.trim()) ? Number(text.trim()) : NaN;
+  if (!(days >= 1 && days <= 99)) {
+    problems.push(`SIPS_CAPTURE_DAYS: must be a whole number of days from 1 to 99 (Sips captureDay), not "${text}"`);
+    return DEFAULT_CAPTURE_DAYS;
+  }
+  return days;
+}
+
+/**
+ * SIPS_OFFICE_URL, with a trailing slash so the function paths join it; in development the
+ * Worldline test platform when unset, in production nothing (no operations) unless it is set.
+ */
+function readOfficeUrl(env: Env, production: boolean, problems: string[]): string | undefined {
+  const value = env.SIPS_OFFICE_URL;
+  if (!value) return production ? undefined : OFFICE_TEST_URL;
+  const issue = urlProblem('SIPS_OFFICE_URL', value, production, OFFICE_TEST_URL);
+  if (issue) {
+    problems.push(issue);
+    return undefined;
+  }
+  return value.endsWith('/') ? value : `${value}/`;
 }
 
 /**
@@ -92,7 +132,7 @@ export function readSipsSettings(env: Env, context: { production: boolean }): { 
   else if (keyVersion && versions.length > 0 && !(keyVersion in secretKeys)) problems.push(`SIPS_KEY_VERSION: ${keyVersion} is not a version listed in SIPS_SECRET_KEYS`);
 
   const paymentUrl = env.SIPS_PAYMENT_URL ?? '';
-  const urlIssue = paymentUrl ? urlProblem(paymentUrl, context.production) : null;
+  const urlIssue = paymentUrl ? urlProblem('SIPS_PAYMENT_URL', paymentUrl, context.production, SIMU_PAYMENT_URL) : null;
   if (urlIssue) problems.push(urlIssue);
 
   const interfaceVersion = env.SIPS_INTERFACE_VERSION || DEFAULT_INTERFACE_VERSION;
@@ -100,6 +140,8 @@ export function readSipsSettings(env: Env, context: { production: boolean }): { 
 
   const legacySeal = readFlag(env, 'SIPS_LEGACY_SEAL', problems);
   const encodeBase64 = readFlag(env, 'SIPS_ENCODE_BASE64', problems);
+  const officeUrl = readOfficeUrl(env, context.production, problems);
+  const captureDays = readCaptureDays(env, problems);
 
   if (context.production && merchantId === SIMU_DEMO_SHOP.merchantId) {
     problems.push(`SIPS_MERCHANT_ID: ${SIMU_DEMO_SHOP.merchantId} is the public SIMU demo shop, whose key is published: not for production`);
@@ -109,5 +151,5 @@ export function readSipsSettings(env: Env, context: { production: boolean }): { 
   }
 
   if (problems.length > 0) return { problems };
-  return { problems, settings: { merchantId, secretKeys, keyVersion, paymentUrl, interfaceVersion, legacySeal, encodeBase64 } };
+  return { problems, settings: { merchantId, secretKeys, keyVersion, paymentUrl, interfaceVersion, legacySeal, encodeBase64, ...(officeUrl ? { officeUrl } : {}), captureDays } };
 }

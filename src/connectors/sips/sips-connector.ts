@@ -1,5 +1,7 @@
 import { InvalidBankMessageError } from '../../core/errors.js';
 import { findCurrency } from '../../core/money.js';
+import { captureModeOf } from '../../core/payment.js';
+import type { Logger } from '../../logger.js';
 import type {
   Acknowledgement,
   AckKind,
@@ -14,6 +16,9 @@ import { MAX_DATA_LENGTH, ORDER_ID_MAX_LENGTH, SIPS_FORM } from '../../protocols
 import { outcomeOf } from './response.js';
 import { computeSeal, HMAC_SHA_256, LEGACY_SHA_256, sealMatches } from '../../protocols/sips/seal.js';
 import type { SipsSettings } from './settings.js';
+import { CAPTURE_MODE_VALIDATION } from '../../protocols/sips/office.js';
+import { DEFAULT_OFFICE_TIMEOUT_MS, OfficeExchange } from './office-exchange.js';
+import { SipsOperations } from './sips-operations.js';
 
 /**
  * Worldline Sips 2.0, Paypage POST. The buyer's browser posts `Data` (our `key=value|…` fields),
@@ -25,12 +30,25 @@ import type { SipsSettings } from './settings.js';
 export class SipsConnector implements BankConnector {
   readonly name = 'sips';
   readonly bankOrigin: string;
+  /** Over Sips Office JSON, when SIPS_OFFICE_URL (or its development default) gives where. */
+  readonly operations?: SipsOperations;
   private readonly settings: SipsSettings;
 
-  constructor(settings: SipsSettings) {
+  constructor(settings: SipsSettings, options: { logger?: Logger; officeTimeoutMs?: number } = {}) {
     if (!(settings.keyVersion in settings.secretKeys)) throw new Error(`Sips key version ${settings.keyVersion} has no secret key`);
     this.settings = settings;
     this.bankOrigin = new URL(settings.paymentUrl).origin;
+    if (settings.officeUrl) {
+      const exchange = new OfficeExchange({
+        officeUrl: settings.officeUrl,
+        merchantId: settings.merchantId,
+        secretKeys: settings.secretKeys,
+        keyVersion: settings.keyVersion,
+        timeoutMs: options.officeTimeoutMs ?? DEFAULT_OFFICE_TIMEOUT_MS,
+        ...(options.logger ? { logger: options.logger } : {}),
+      });
+      this.operations = new SipsOperations(exchange, settings.captureDays);
+    }
   }
 
   async buildRequest(input: BuildRequestInput): Promise<RedirectForm> {
@@ -49,6 +67,10 @@ export class SipsConnector implements BankConnector {
       ['orderId', payment.reference.slice(0, ORDER_ID_MAX_LENGTH)],
       ['customerLanguage', input.locale],
       ['orderChannel', 'INTERNET'],
+      // Manual capture: Sips keeps the authorisation until validated, for captureDay days at most.
+      ...(captureModeOf(payment) === 'manual' && this.operations
+        ? ([['captureMode', CAPTURE_MODE_VALIDATION], ['captureDay', String(this.settings.captureDays)]] as const)
+        : []),
     ]);
     const encoding = this.settings.encodeBase64 ? 'base64' : undefined;
     const data = encodeData(plain, encoding);

@@ -31,8 +31,9 @@ export function sipsSettings(overrides: Partial<SipsSettings> = {}): SipsSetting
     interfaceVersion: 'HP_2.20',
     legacySeal: false,
     encodeBase64: false,
+    captureDays: 7,
     ...overrides,
-  };
+  } as SipsSettings;
 }
 
 /** The Data of a typical response: an authorised Visa payment of 24.80 EUR. */

@@ -25,7 +25,29 @@ describe('Sips settings', () => {
       interfaceVersion: 'HP_2.20',
       legacySeal: false,
       encodeBase64: false,
+      officeUrl: 'https://office-server.test.sips-services.com/rs-services/v2/',
+      captureDays: 7,
     });
+  });
+
+  it('reads SIPS_OFFICE_URL (joined with a trailing slash) and SIPS_CAPTURE_DAYS; production has no Office URL unless set', () => {
+    const set = sipsModule.readSettings({ ...base, SIPS_OFFICE_URL: 'https://office-server.sips-services.com/rs-services/v2', SIPS_CAPTURE_DAYS: '5' }, { production: true });
+    expect(set.problems).to.deep.equal([]);
+    expect(set.settings).to.deep.include({ officeUrl: 'https://office-server.sips-services.com/rs-services/v2/', captureDays: 5 });
+    const unset = sipsModule.readSettings(base, { production: true });
+    expect(unset.problems).to.deep.equal([]);
+    expect(unset.settings).to.not.have.property('officeUrl');
+  });
+
+  it('names SIPS_OFFICE_URL and SIPS_CAPTURE_DAYS when they are bad', () => {
+    expect(sipsModule.readSettings({ ...base, SIPS_OFFICE_URL: 'http://office.example/', SIPS_CAPTURE_DAYS: '0' }, { production: true }).problems).to.have.members([
+      'SIPS_OFFICE_URL: must be https in production',
+      'SIPS_CAPTURE_DAYS: must be a whole number of days from 1 to 99 (Sips captureDay), not "0"',
+    ]);
+    expect(sipsModule.readSettings({ ...base, SIPS_OFFICE_URL: 'not a url', SIPS_CAPTURE_DAYS: '100' }, dev).problems).to.have.members([
+      'SIPS_OFFICE_URL: must be an absolute URL (e.g. https://office-server.test.sips-services.com/rs-services/v2/)',
+      'SIPS_CAPTURE_DAYS: must be a whole number of days from 1 to 99 (Sips captureDay), not "100"',
+    ]);
   });
 
   it('reads rotated keys, the signing version, the interface version and both flags', () => {

@@ -11,6 +11,8 @@ const SIPS: ConnectorWiring = {
     SIPS_SECRET_KEYS: Object.entries(SIPS_KEYS).map(([v, k]) => `${v}:${k}`).join(','),
     SIPS_KEY_VERSION: '2',
     SIPS_PAYMENT_URL: `${bankUrl}/sips/paymentInit`,
+    // The sandbox bank's Sips Office JSON: capture (validate), cancel, refund and status.
+    SIPS_OFFICE_URL: `${bankUrl}/sips/office/rs-services/v2/`,
   }),
   credentials: () => ({ sips: { merchantId: SIPS_MERCHANT_ID, keys: SIPS_KEYS } }),
 };
