@@ -15,6 +15,7 @@ import { renderBackOffice, renderHome, renderNotFound, renderServerError } from 
 import { DEFAULT_NOTIFICATION_RETRY_DELAYS_MS } from './retry-schedule.js';
 import { cardDecisionRoute } from './routes/card-decision-route.js';
 import { cardPageRoute } from './routes/card-page-route.js';
+import { moneticoOperationRoutes } from './routes/monetico-operations-route.js';
 import { operationBody, operationBodyErrors, operationsRoute } from './routes/operations-route.js';
 import { paymentRequestRoute } from './routes/payment-request-route.js';
 import { protocolsByName } from './protocols/index.js';
@@ -137,6 +138,7 @@ export async function createSandboxBank(options: SandboxBankOptions): Promise<Sa
     for (const path of protocol.requestPaths) app.post(path, form, paymentRequestRoute(ctx, protocol));
   }
   app.post('/operations', operationBody, operationsRoute(ctx), operationBodyErrors);
+  for (const route of moneticoOperationRoutes(ctx)) app.post(route.path, form, route.handler);
   app.get('/back-office', (_req, res) => renderBackOffice(ctx, res));
   app.get('/pay/:bankTxnId', cardPageRoute(ctx));
   app.post('/pay/:bankTxnId', form, cardDecisionRoute(ctx));
