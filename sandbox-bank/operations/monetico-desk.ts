@@ -41,6 +41,18 @@ function montant(amount: number, currencyCode: string): string {
 
 const isoDay = (at: string | undefined) => (at ?? '').slice(0, 10);
 
+/**
+ * What makes two requests the same operation: every field of a recredit (it is dated when the refund
+ * was made, so a resend is byte for byte the same); every field of a capture but its `date`, which is
+ * the moment of each send. An authorisation is captured once, so the same capture again can only be a
+ * resend.
+ */
+function sameOperationKey(operation: MoneticoOperation, fields: Readonly<Record<string, string>>): string {
+  if (operation === 'recredit') return fields.MAC ?? '';
+  const { date: _date, MAC: _mac, ...rest } = fields;
+  return JSON.stringify(Object.entries(rest).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
 /** What the capture says when it does not capture, in the words of Monetico's answers (lower case, no accents). */
 const CAPTURE_REFUSALS: Partial<Record<OperationErrorCode, string>> = {
   invalid_state: 'commande deja traitee',
@@ -56,9 +68,9 @@ const NOT_FOR_THIS_TPE = 'operation non autorisee pour ce TPE';
  * the same server. `run` is synchronous: the check of what is left and the change it allows happen in
  * one step whatever else arrives.
  *
- * Monetico names no idempotency key. The sandbox answers a request identical to one it already did
- * (same fields, so the same MAC) with the answer it gave then, without doing it again: what lets a
- * test's "answer lost once" end in one capture or recredit at the bank. A recredit that is not
+ * Monetico names no idempotency key. The sandbox answers the same operation again (sameOperationKey)
+ * with the answer it gave then, without doing it again: what lets a test's "answer lost once" end in
+ * one capture or recredit at the bank. A recredit that is not
  * identical but states an outdated `montant_possible` is refused -52, as Monetico does.
  */
 export class MoneticoDesk {
@@ -70,7 +82,7 @@ export class MoneticoDesk {
   }
 
   run(operation: MoneticoOperation, server: MoneticoServerName, merchant: MoneticoMerchant, fields: Readonly<Record<string, string>>, now: Date): MoneticoDeskAnswer {
-    const key = `${server}\n${merchant.merchantId}\n${operation}\n${fields.MAC}`;
+    const key = `${server}\n${merchant.merchantId}\n${operation}\n${sameOperationKey(operation, fields)}`;
     const earlier = this.answered.get(key);
     if (earlier !== undefined) return { reply: earlier, delivery: 'now' };
     const { reply, behaviour } = operation === 'capture' ? this.capture(server, merchant, fields, now) : this.recredit(server, merchant, fields, now);

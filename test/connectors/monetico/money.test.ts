@@ -92,6 +92,17 @@ describe('Monetico operations end to end through the sandbox bank', function () 
       expectProblem(await post(stack, `/payments/${id}/capture`, {}), 409, 'illegal_transition');
     });
 
+    it('a capture whose answer was lost (504 once) is a 503 to retry; the retry with the same Idempotency-Key captures once at the bank', async () => {
+      const { id, payment } = await authorized(3052);
+      expectProblem(await post(stack, `/payments/${id}/capture`, {}, `lost-cap-${id}`), 503, 'bank_unavailable');
+      expect((await stack.api(`/payments/${id}`)).body).to.include({ status: 'authorized', amountCaptured: 0 });
+      expect(bankSide(payment.attempts[0].ref).captures.map((c) => c.amount)).to.deep.equal([3052]);
+      const retried = await post(stack, `/payments/${id}/capture`, {}, `lost-cap-${id}`);
+      expect(retried.status, JSON.stringify(retried.body)).to.equal(200);
+      expect(retried.body).to.include({ status: 'succeeded', amountCaptured: 3052 });
+      expect(bankSide(payment.attempts[0].ref).captures).to.have.length(1);
+    });
+
     it('a capture the bank refuses (test amount ending 51) is a bank_refused problem with its cdr, and nothing is captured', async () => {
       const { id, payment } = await authorized(3051);
       const refused = await post(stack, `/payments/${id}/capture`, {});
