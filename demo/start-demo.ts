@@ -98,6 +98,9 @@ function sandboxConnectors(bankUrl: string) {
     paymentUrl: `${bankUrl}/monetico/test/paiement.cgi`,
     macMethod: 'fields',
     version: '3.0',
+    // capture_paiement.cgi and recredit_paiement.cgi beside paiement.cgi, as on Monetico's servers.
+    operationsUrl: `${bankUrl}/monetico/test/`,
+    capture: 'automatic',
   };
   // Lyra form API (PayZen, Systempay, Sogecommerce): an 8-digit shop id and a TEST key made at start, registered at the sandbox bank too.
   const lyra = {

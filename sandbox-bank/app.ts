@@ -15,6 +15,7 @@ import { renderBackOffice, renderHome, renderNotFound, renderServerError } from 
 import { DEFAULT_NOTIFICATION_RETRY_DELAYS_MS } from './retry-schedule.js';
 import { cardDecisionRoute } from './routes/card-decision-route.js';
 import { cardPageRoute } from './routes/card-page-route.js';
+import { moneticoOperationRoutes } from './routes/monetico-operations-route.js';
 import { operationBody, operationBodyErrors, operationsRoute } from './routes/operations-route.js';
 import { lyraRestBody, lyraRestRoute } from './routes/lyra-rest-route.js';
 import { LyraRestDesk } from './protocols/lyra-rest-desk.js';
@@ -144,6 +145,7 @@ export async function createSandboxBank(options: SandboxBankOptions): Promise<Sa
   // Lyra's REST API V4 (base URL `<publicUrl>/lyra`): capture, cancel, refund and status for Lyra shops.
   app.post('/lyra/api-payment/V4/:group/:name', lyraRestBody, lyraRestRoute(ctx, new LyraRestDesk(book)));
   app.post(SIPS_OFFICE_ROUTE, sipsOfficeBody, sipsOfficeRoute(ctx, new SipsOfficeDesk(book)));
+  for (const route of moneticoOperationRoutes(ctx)) app.post(route.path, form, route.handler);
   app.get('/back-office', (_req, res) => renderBackOffice(ctx, res));
   app.get('/pay/:bankTxnId', cardPageRoute(ctx));
   app.post('/pay/:bankTxnId', form, cardDecisionRoute(ctx));

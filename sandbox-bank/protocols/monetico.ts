@@ -20,6 +20,11 @@ export interface MoneticoMerchantCredentials {
    * payment form: the server return of every payment goes there. Without it none is sent.
    */
   returnInterfaceUrl?: string;
+  /**
+   * `manual` for a terminal contracted for deferred capture: every payment is authorised only, and
+   * captured (or cancelled) by capture_paiement.cgi. Default `automatic`.
+   */
+  capture?: 'automatic' | 'manual';
 }
 
 declare module '../merchants.js' {
@@ -29,7 +34,7 @@ declare module '../merchants.js' {
   }
 }
 
-type MoneticoMerchant = RegisteredMerchant & { registration: { monetico: MoneticoMerchantCredentials } };
+export type MoneticoMerchant = RegisteredMerchant & { registration: { monetico: MoneticoMerchantCredentials } };
 
 const TPE = /^[A-Za-z0-9]{1,10}$/;
 const ORDER_DATE = /^(\d{2})\/(\d{2})\/(\d{4}):(\d{2}):(\d{2}):(\d{2})$/;
@@ -67,7 +72,7 @@ function stringFields(form: Readonly<Record<string, unknown>>): Record<string, s
   return fields;
 }
 
-function moneticoMerchant(ctx: BankContext, tpe: string): MoneticoMerchant {
+export function moneticoMerchant(ctx: BankContext, tpe: string): MoneticoMerchant {
   const found = [...ctx.merchants.values()].filter((m) => m.registration.monetico?.tpe === tpe);
   if (found.length > 1) throw new Error(`Monetico TPE ${tpe} is registered for several merchants`);
   if (found.length === 0) throw new PaymentRequestRefusal('unknown_merchant', 'TPE');
@@ -132,6 +137,9 @@ function moneticoProtocol(server: MoneticoServer): SandboxProtocol {
       if (monetico.macMethod !== undefined && !MAC_METHODS.includes(monetico.macMethod)) {
         throw new Error(`merchant ${merchant.merchantId}: monetico.macMethod must be one of ${MAC_METHODS.join(', ')}`);
       }
+      if (monetico.capture !== undefined && monetico.capture !== 'automatic' && monetico.capture !== 'manual') {
+        throw new Error(`merchant ${merchant.merchantId}: monetico.capture must be automatic or manual`);
+      }
       if (monetico.returnInterfaceUrl !== undefined && !isCallbackUrl(monetico.returnInterfaceUrl)) {
         throw new Error(`merchant ${merchant.merchantId}: monetico.returnInterfaceUrl must be an absolute http(s) URL`);
       }
@@ -175,6 +183,8 @@ function moneticoProtocol(server: MoneticoServer): SandboxProtocol {
         returnUrl: urlOk,
         ...(credentials.returnInterfaceUrl !== undefined ? { notifyUrl: credentials.returnInterfaceUrl } : {}),
         protocolData: rememberMoneticoRequest({ tpe, date, montant, reference, texteLibre, version, macMethod, urlOk, urlErr }),
+        // Deferred capture is the terminal's contract, not a field of the form.
+        ...(credentials.capture === 'manual' ? { capture: 'manual' as const } : {}),
       };
     },
 

@@ -17,11 +17,18 @@ import { attemptRefFrom, toMoneticoReference } from './references.js';
 import { moneticoDate } from '../../protocols/monetico/request-date.js';
 import { ReturnTickets } from './return-url.js';
 import { outcomeOf } from './server-return.js';
-import { isTestServer, type MoneticoSettings } from './settings.js';
+import { isTestServer, type CaptureSetting, type MoneticoSettings } from './settings.js';
 import { usableKey } from '../../protocols/monetico/usable-key.js';
+import type { BankOperations } from '../bank-operations.js';
+import { captureModeOf } from '../../core/payment.js';
+import { MoneticoOperations } from './monetico-operations.js';
 
-export interface MoneticoConnectorOptions extends MoneticoSettings {
+export interface MoneticoConnectorOptions extends Omit<MoneticoSettings, 'capture'> {
+  /** Default `automatic`. */
+  capture?: CaptureSetting;
   clock?: () => Date;
+  /** One try of an operation; default 10 s. */
+  operationTimeoutMs?: number;
 }
 
 /** `*name=` inside a value: under the `fields` seal, the same bytes as the end of one field and the start of another. */
@@ -44,25 +51,43 @@ function headerValue(value: string | string[] | undefined): string {
 export class MoneticoConnector implements BankConnector {
   readonly name = 'monetico';
   readonly bankOrigin: string;
-  private readonly settings: MoneticoSettings;
+  /** Capture, cancel and refund (monetico-operations.ts), when MONETICO_OPERATIONS_URL is known. */
+  readonly operations?: BankOperations;
+  private readonly settings: Omit<MoneticoSettings, 'capture'> & { capture: CaptureSetting };
   private readonly key: Buffer;
   private readonly tickets: ReturnTickets;
   private readonly testServer: boolean;
   private readonly clock: () => Date;
 
   constructor(options: MoneticoConnectorOptions) {
-    const { clock, ...settings } = options;
+    const { clock, operationTimeoutMs, ...rest } = options;
+    const settings = { ...rest, capture: rest.capture ?? 'automatic' };
     this.settings = settings;
     this.key = usableKey(settings.key);
     this.tickets = new ReturnTickets(this.key);
     this.testServer = isTestServer(settings.paymentUrl);
     this.bankOrigin = new URL(settings.paymentUrl).origin;
     this.clock = clock ?? (() => new Date());
+    if (settings.operationsUrl !== undefined) {
+      this.operations = new MoneticoOperations({
+        identity: { tpe: settings.tpe, company: settings.company, version: settings.version, key: this.key },
+        operationsUrl: settings.operationsUrl,
+        capture: settings.capture,
+        clock: this.clock,
+        ...(operationTimeoutMs !== undefined ? { timeoutMs: operationTimeoutMs } : {}),
+      });
+    }
   }
 
   async buildRequest(input: BuildRequestInput): Promise<RedirectForm> {
     const { payment, attempt } = input;
     const { settings } = this;
+    // The form cannot ask for an immediate capture on a deferred-capture terminal, nor the reverse:
+    // a payment whose mode is not the terminal's would be recorded paid while only authorised (or the
+    // other way round), so it is not sent.
+    if (captureModeOf(payment) !== settings.capture) {
+      throw new TypeError(`this Monetico terminal is contracted for ${settings.capture} capture (MONETICO_CAPTURE); a ${captureModeOf(payment)} payment cannot be sent to it`);
+    }
     const { reference, texteLibre } = toMoneticoReference(settings.macMethod, attempt.ref, payment.reference);
     const returnUrl = this.tickets.url(input.returnUrl, { attemptRef: attempt.ref, amount: payment.amount, currency: payment.currency });
     const mail = payment.customer?.email ?? settings.merchantEmail;

@@ -16,7 +16,22 @@ export interface MoneticoSettings {
   version: string;
   /** MONETICO_MERCHANT_EMAIL: sent as `mail` when the buyer gave none (optional). */
   merchantEmail?: string;
+  /**
+   * MONETICO_OPERATIONS_URL: the directory of capture_paiement.cgi and recredit_paiement.cgi, ending in
+   * `/`. Outside production it defaults to the directory of MONETICO_PAYMENT_URL (the sandbox bank in
+   * development); in production, absent means no operations (refunds stay in Monetico's back office).
+   */
+  operationsUrl?: string;
+  /** MONETICO_CAPTURE: `automatic` (default) or `manual`, how the terminal is contracted at Monetico. */
+  capture: CaptureSetting;
 }
+
+/**
+ * Monetico's payment form has no field asking for an authorisation only: deferred capture ("paiement
+ * différé") is part of the terminal's contract. The setting tells the gateway which contract it has.
+ */
+export type CaptureSetting = 'automatic' | 'manual';
+const CAPTURE_SETTINGS: readonly CaptureSetting[] = ['automatic', 'manual'];
 
 export const SETTING_NAMES = [
   'MONETICO_TPE',
@@ -26,7 +41,14 @@ export const SETTING_NAMES = [
   'MONETICO_MAC_METHOD',
   'MONETICO_VERSION',
   'MONETICO_MERCHANT_EMAIL',
+  'MONETICO_OPERATIONS_URL',
+  'MONETICO_CAPTURE',
 ] as const;
+
+/** The directory holding `url`'s script, e.g. …/test/paiement.cgi → …/test/. */
+function directoryOf(url: string): string {
+  return new URL('.', url).toString();
+}
 
 /** The test server's payments answer `payetest`; only a terminal pointed at it may accept them. */
 export function isTestServer(paymentUrl: string): boolean {
@@ -44,6 +66,8 @@ export function readMoneticoSettings(env: Readonly<Record<string, string | undef
   const macMethod = (env.MONETICO_MAC_METHOD ?? 'fields') as MacMethod;
   const version = env.MONETICO_VERSION ?? MONETICO_VERSION;
   const merchantEmail = env.MONETICO_MERCHANT_EMAIL;
+  const capture = (env.MONETICO_CAPTURE ?? 'automatic') as CaptureSetting;
+  let operationsUrl = env.MONETICO_OPERATIONS_URL;
 
   if (!/^[A-Za-z0-9]{1,10}$/.test(tpe)) problems.push('MONETICO_TPE: required, the terminal number (e.g. 1234567)');
   if (!key) problems.push('MONETICO_KEY: required, the 40-character security key from the Monetico back office');
@@ -63,9 +87,34 @@ export function readMoneticoSettings(env: Readonly<Record<string, string | undef
   if (version !== MONETICO_VERSION) problems.push(`MONETICO_VERSION: only ${MONETICO_VERSION} is supported`);
   if (merchantEmail !== undefined && !/^[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/.test(merchantEmail)) problems.push('MONETICO_MERCHANT_EMAIL: must be an email address');
 
+  if (!CAPTURE_SETTINGS.includes(capture)) problems.push(`MONETICO_CAPTURE: must be one of ${CAPTURE_SETTINGS.join(', ')} (as the terminal is contracted at Monetico)`);
+  if (operationsUrl !== undefined) {
+    try {
+      const url = new URL(operationsUrl);
+      if (url.protocol !== 'https:' && (production || url.protocol !== 'http:')) problems.push('MONETICO_OPERATIONS_URL: must be an https URL');
+      else if (url.search || url.hash || url.username || url.password) problems.push('MONETICO_OPERATIONS_URL: must be the directory of capture_paiement.cgi, without query or credentials');
+      else operationsUrl = url.toString().endsWith('/') ? url.toString() : `${url.toString()}/`;
+    } catch {
+      problems.push('MONETICO_OPERATIONS_URL: must be an absolute URL (e.g. https://p.monetico-services.com/test/)');
+    }
+  } else if (!production && paymentUrl && URL.canParse(paymentUrl)) {
+    operationsUrl = directoryOf(paymentUrl);
+  }
+  if (capture === 'manual' && operationsUrl === undefined) problems.push('MONETICO_CAPTURE: manual needs MONETICO_OPERATIONS_URL, where the captures are sent');
+
   if (problems.length) return { problems };
   return {
     problems,
-    settings: { tpe, key, company, paymentUrl, macMethod, version, ...(merchantEmail ? { merchantEmail } : {}) },
+    settings: {
+      tpe,
+      key,
+      company,
+      paymentUrl,
+      macMethod,
+      version,
+      ...(merchantEmail ? { merchantEmail } : {}),
+      ...(operationsUrl !== undefined ? { operationsUrl } : {}),
+      capture,
+    },
   };
 }

@@ -15,3 +15,8 @@ export function moneticoDate(at: Date): string {
   const part = (type: Intl.DateTimeFormatPartTypes): string => parts.find((p) => p.type === type)?.value ?? '';
   return `${part('day')}/${part('month')}/${part('year')}:${part('hour')}:${part('minute')}:${part('second')}`;
 }
+
+/** `DD/MM/YYYY` in the terminal's time zone: the `date_commande` of capture and recredit requests. */
+export function moneticoOrderDay(at: Date): string {
+  return moneticoDate(at).slice(0, 10);
+}

@@ -21,7 +21,7 @@ describe('Monetico settings (MONETICO_*)', () => {
   it('defaults to the current kit (fields method) and version 3.0', () => {
     expect(readMoneticoSettings(minimal, true)).to.deep.equal({
       problems: [],
-      settings: { tpe: TEST_TPE, key: KIT_DEMO_KEY, company: TEST_COMPANY, paymentUrl: TEST_SERVER_URL, macMethod: 'fields', version: '3.0' },
+      settings: { tpe: TEST_TPE, key: KIT_DEMO_KEY, company: TEST_COMPANY, paymentUrl: TEST_SERVER_URL, macMethod: 'fields', version: '3.0', capture: 'automatic' },
     });
   });
 
@@ -48,6 +48,21 @@ describe('Monetico settings (MONETICO_*)', () => {
     ]);
     expect(problems.join('\n')).not.to.contain(key);
     expect(readMoneticoSettings({ MONETICO_TPE: TEST_TPE }, false).problems.map((p) => p.split(':')[0])).to.deep.equal(['MONETICO_KEY', 'MONETICO_COMPANY', 'MONETICO_PAYMENT_URL']);
+  });
+
+  it('operations: MONETICO_OPERATIONS_URL defaults to the payment server outside production, is off in production unless set, and MONETICO_CAPTURE says the terminal contract', () => {
+    expect(readMoneticoSettings(minimal, false).settings).to.include({ operationsUrl: 'https://p.monetico-services.com/test/', capture: 'automatic' });
+    expect(readMoneticoSettings(minimal, true).settings).to.not.have.property('operationsUrl');
+    expect(readMoneticoSettings({ ...minimal, MONETICO_OPERATIONS_URL: 'https://payment-api.e-i.com/test', MONETICO_CAPTURE: 'manual' }, true).settings).to.include({
+      operationsUrl: 'https://payment-api.e-i.com/test/',
+      capture: 'manual',
+    });
+    const names = (env: Record<string, string>, production: boolean) => readMoneticoSettings({ ...minimal, ...env }, production).problems.map((p) => p.split(':')[0]);
+    expect(names({ MONETICO_CAPTURE: 'deferred' }, false)).to.deep.equal(['MONETICO_CAPTURE']);
+    expect(names({ MONETICO_CAPTURE: 'manual' }, true)).to.deep.equal(['MONETICO_CAPTURE']);
+    expect(names({ MONETICO_OPERATIONS_URL: 'http://p.monetico-services.com/' }, true)).to.deep.equal(['MONETICO_OPERATIONS_URL']);
+    expect(names({ MONETICO_OPERATIONS_URL: 'not a url' }, false)).to.deep.equal(['MONETICO_OPERATIONS_URL']);
+    expect(names({ MONETICO_OPERATIONS_URL: 'https://p.monetico-services.com/test/?x=1' }, false)).to.deep.equal(['MONETICO_OPERATIONS_URL']);
   });
 
   it('is read by the gateway configuration and builds the connector (module "monetico")', async () => {
