@@ -31,6 +31,7 @@ export function refundJson(refund: Refund): Record<string, unknown> {
     failureReason: refund.failureReason,
     createdAt: refund.createdAt,
     updatedAt: refund.updatedAt,
+    ...(refund.source !== undefined ? { source: refund.source } : {}),
   };
 }
 
