@@ -227,7 +227,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
   if (config.tls?.bankClientCaFile) pages.use(GATEWAY_ROUTES.bankNotify, requireBankClientCertificate);
   pages.use('/checkout', limits.buyer);
   pages.use(GATEWAY_ROUTES.bankReturn, limits.buyer);
-  pages.use(bankCallbackRoutes({ service, connectors, urls, logger, metrics }));
+  pages.use(bankCallbackRoutes({ service, operations, connectors, urls, logger, metrics }));
   pages.use(checkoutRoutes({ service, connectors, views, session: sessionMiddleware, merchantName: config.merchantName, urls, logger }));
   pages.use('/assets', express.static(path.join(VIEWS_ROOT, 'assets'), { fallthrough: false, index: false }));
   pages.use((_req, _res, next) => next(new NotFoundError()));

@@ -39,6 +39,39 @@ export interface VerifiedBankMessage {
   messageExpiresAt?: Date;
 }
 
+/** What the bank's own message says of one refund of a transaction (its status, amount and id). */
+export interface BankRefundReport {
+  /** Our refund id, when the bank carried back the operation id the refund was sent with. */
+  refundId?: string;
+  /** The bank's id of the refund. */
+  bankReference: string;
+  status: 'pending' | 'succeeded' | 'failed';
+  /** Minor units, in `currency`. */
+  amount: number;
+  currency: string;
+  /** The bank's reason for a failure, a short machine word. */
+  failureReason?: string;
+}
+
+/**
+ * A verified notification about refunds rather than about an attempt (Stripe's refund webhooks):
+ * the reports are applied to the refunds of the payment whose attempt it names, or that holds the
+ * refund ids the bank carried back.
+ */
+export interface VerifiedRefundMessage {
+  kind: 'refunds';
+  /** The attempt whose transaction was refunded, when a report carries no refund id of ours. */
+  attemptRef?: string;
+  refunds: BankRefundReport[];
+  /** As for VerifiedBankMessage: a single-use id, remembered until messageExpiresAt. */
+  messageId?: string;
+  messageExpiresAt?: Date;
+}
+
+export function isRefundMessage(message: VerifiedBankMessage | VerifiedRefundMessage): message is VerifiedRefundMessage {
+  return 'kind' in message && message.kind === 'refunds';
+}
+
 export type AckKind = 'accepted' | 'rejected' | 'retry';
 
 export interface Acknowledgement {
@@ -59,7 +92,8 @@ export interface BankConnector {
   readonly bankOrigin: string;
   buildRequest(input: BuildRequestInput): Promise<RedirectForm>;
   verifyReturn(message: IncomingBankMessage): Promise<VerifiedBankMessage>;
-  verifyNotification(message: IncomingBankMessage): Promise<VerifiedBankMessage>;
+  /** A notification tells of an attempt, or (for banks that notify them) of refunds. */
+  verifyNotification(message: IncomingBankMessage): Promise<VerifiedBankMessage | VerifiedRefundMessage>;
   /** `reason` is a short machine word (never message content) for protocols that report one. */
   acknowledge(kind: AckKind, reason?: string): Acknowledgement;
   /**

@@ -73,11 +73,11 @@ export function voidAuthorization(payment: Payment, ctx: TransitionContext): Tra
 /** A bank that confirms another amount or currency than asked: flagged, and the capture not recorded. */
 function mismatch(change: Change, payment: Payment, answer: OperationAnswer, amount: number): boolean {
   if (answer.currency !== payment.currency) {
-    change.flag('currency_mismatch');
+    change.flag('currency_mismatch', { operation: 'capture' });
     return true;
   }
   if (answer.amount !== amount) {
-    change.flag('amount_mismatch');
+    change.flag('amount_mismatch', { operation: 'capture' });
     return true;
   }
   return false;

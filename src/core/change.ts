@@ -1,5 +1,5 @@
 import type { TransitionContext, Transition, Verdict } from './command.js';
-import type { PaymentEvent, PaymentEventType } from './events.js';
+import type { AnsweredOperation, PaymentEvent, PaymentEventType } from './events.js';
 import type { AnomalyKind, Attempt, Payment } from './payment.js';
 import type { Refund } from './refund.js';
 
@@ -8,6 +8,7 @@ export interface EventDetails {
   attemptRef?: string;
   refundId?: string;
   amount?: number;
+  operation?: AnsweredOperation;
 }
 
 export function unchanged(payment: Payment, verdict: Verdict, about: { attempt?: Attempt; refund?: Refund } = {}): Transition {

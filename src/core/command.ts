@@ -53,6 +53,25 @@ export interface RefundOutcomeCommand {
   currency?: string;
 }
 
+/**
+ * The bank tells, on its own (a webhook), of one refund of the payment's transaction: one we asked
+ * for (`refundId`, carried back by the bank, or found by `bankReference`), or one made at the bank
+ * without us (its dashboard), which is recorded as a refund of its own under `newRefundId`.
+ */
+export interface BankRefundCommand {
+  type: 'bank_refund';
+  /** Our refund id, when the bank carried back the operation id we sent with the refund. */
+  refundId?: string;
+  /** The bank's id of the refund. */
+  bankReference: string;
+  status: 'pending' | 'succeeded' | 'failed';
+  amount: number;
+  currency: string;
+  failureReason?: string;
+  /** `re_…`, the id a refund we never asked for is recorded under. */
+  newRefundId: string;
+}
+
 export type Command =
   | { type: 'start_attempt'; attemptRef: string; connector: string; reuseWindowMs: number }
   /** `captureWindowMs`: how long the payment's bank keeps an authorisation; required for a manual payment. */
@@ -62,7 +81,8 @@ export type Command =
   | CaptureCommand
   | VoidCommand
   | RequestRefundCommand
-  | RefundOutcomeCommand;
+  | RefundOutcomeCommand
+  | BankRefundCommand;
 
 export interface TransitionContext {
   now: Date;

@@ -22,6 +22,9 @@ export type PaymentEventType =
  */
 export type EventSource = 'status_query';
 
+/** The operations whose answers the state machine checks against what was asked. */
+export type AnsweredOperation = 'capture' | 'refund';
+
 /**
  * An immutable record that something happened to a payment. Events are written in the same atomic
  * step as the change that caused them, and carry the payment's version so a consumer can drop stale ones.
@@ -40,6 +43,11 @@ export interface PaymentEvent {
   refundId?: string;
   /** The money the event moved, in minor units: the capture's amount on payment.captured, the refund's on refund.*. */
   amount?: number;
+  /**
+   * On a payment.anomaly raised by the bank's answer to an operation (a capture or a refund confirmed
+   * with another amount or currency than asked): which operation.
+   */
+  operation?: AnsweredOperation;
   /** Set when the change was learned by asking the bank (see EventSource). */
   source?: EventSource;
 }

@@ -31,6 +31,7 @@ export function refundJson(refund: Refund): Record<string, unknown> {
     failureReason: refund.failureReason,
     createdAt: refund.createdAt,
     updatedAt: refund.updatedAt,
+    ...(refund.source !== undefined ? { source: refund.source } : {}),
   };
 }
 
@@ -79,6 +80,7 @@ export function eventJson(event: PaymentEvent): Record<string, unknown> {
     ...(event.anomaly ? { anomaly: event.anomaly } : {}),
     ...(event.refundId ? { refundId: event.refundId } : {}),
     ...(event.amount !== undefined ? { amount: event.amount } : {}),
+    ...(event.operation ? { operation: event.operation } : {}),
     ...(event.source ? { source: event.source } : {}),
   };
 }

@@ -55,6 +55,11 @@ export type AnomalyKind =
   | 'amount_mismatch'
   | 'currency_mismatch'
   | 'unknown_attempt'
+  /**
+   * A refund made at the bank without the gateway (its dashboard) gave back more than was left
+   * refundable here (refunds the gateway had reserved meanwhile): recorded all the same.
+   */
+  | 'refunds_exceed_captured'
   /** The bank reported a refund done after it had told us that refund failed (its amount was released). */
   | 'refund_after_failure'
   /** A manual payment the bank captured in full at once (it ignored the request): nothing is left to capture. */

@@ -55,11 +55,11 @@ export function applyRefundOutcome(payment: Payment, command: RefundOutcomeComma
 
   const change = new Change(payment, ctx);
   if (command.currency !== undefined && command.currency !== stored.currency) {
-    change.flag('currency_mismatch', { refundId: stored.id });
+    change.flag('currency_mismatch', { refundId: stored.id, operation: 'refund' });
     return change.done('rejected', { refund: stored });
   }
   if (command.amount !== undefined && command.amount !== stored.amount) {
-    change.flag('amount_mismatch', { refundId: stored.id });
+    change.flag('amount_mismatch', { refundId: stored.id, operation: 'refund' });
     return change.done('rejected', { refund: stored });
   }
 

@@ -29,7 +29,14 @@ export interface Refund {
   failureReason: string | null;
   createdAt: string;
   updatedAt: string;
+  /**
+   * `bank`: made at the bank without the gateway (the bank's dashboard) and recorded when the bank
+   * told of it. Absent for the refunds asked through the API.
+   */
+  source?: RefundSource;
 }
+
+export type RefundSource = 'bank';
 
 /** Whether a refund holds its amount against what was captured: pending (reserved) and succeeded (given back). */
 export function holdsAmount(status: RefundStatus): boolean {

@@ -4,6 +4,7 @@ import { Change, unchanged } from './change.js';
 import type { Command, Transition, TransitionContext } from './command.js';
 import { capture, voidAuthorization } from './capture-transitions.js';
 import { applyRefundOutcome, requestRefund } from './refund-transitions.js';
+import { applyBankRefund } from './bank-refund-transitions.js';
 import { withoutCardNumbers } from './outcome-card-guard.js';
 import { isCaptureWindowClosed } from './payment-money.js';
 import { assertNever, captureModeOf, currentAttempt, isOpen, type Attempt, type AttemptStatus, type Payment } from './payment.js';
@@ -35,6 +36,8 @@ export function transition(payment: Payment, command: Command, ctx: TransitionCo
       return requestRefund(payment, command, ctx);
     case 'refund_outcome':
       return applyRefundOutcome(payment, command, ctx);
+    case 'bank_refund':
+      return applyBankRefund(payment, command, ctx);
     default:
       return assertNever(command);
   }

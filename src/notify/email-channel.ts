@@ -2,6 +2,7 @@ import type { PaymentEvent } from '../core/events.js';
 import type { Payment } from '../core/payment.js';
 import type { NotificationChannel } from './channel.js';
 import { buyerReceiptEmail, buyerRefundReceiptEmail, merchantRefundEmail, orderPaidEmail, type CapturedMoney, type EmailContent, type EmailKind, type Mailer } from './email.js';
+import { operationAnomalyEmail } from './anomaly-emails.js';
 import { findRefund } from './refund-emails.js';
 
 /**
@@ -22,7 +23,15 @@ function hasRefund(event: PaymentEvent, payment: Payment): boolean {
   return findRefund(payment, event.refundId) !== undefined;
 }
 
-/** Merchants expect an email for each paid order (each capture, for manual capture) and for each refund's outcome. */
+/** An anomaly raised by the bank's answer to a capture or a refund: nothing else tells the merchant of it. */
+function isOperationAnomaly(event: PaymentEvent): boolean {
+  return event.type === 'payment.anomaly' && event.operation !== undefined && event.anomaly !== undefined;
+}
+
+/**
+ * Merchants expect an email for each paid order (each capture, for manual capture), for each refund's
+ * outcome, and when the bank answered a capture or a refund with another amount or currency than asked.
+ */
 export class MerchantEmailChannel implements NotificationChannel {
   readonly target = 'email:merchant';
   constructor(
@@ -39,6 +48,8 @@ export class MerchantEmailChannel implements NotificationChannel {
       case 'refund.succeeded':
       case 'refund.failed':
         return hasRefund(event, payment);
+      case 'payment.anomaly':
+        return isOperationAnomaly(event);
       default:
         return false;
     }
@@ -52,6 +63,10 @@ export class MerchantEmailChannel implements NotificationChannel {
 
   #email(event: PaymentEvent, payment: Payment): [EmailContent, EmailKind] {
     const refund = findRefund(payment, event.refundId);
+    if (isOperationAnomaly(event)) {
+      const news = { operation: event.operation!, anomaly: event.anomaly!, at: event.occurredAt, ...(refund ? { refund } : {}) };
+      return [operationAnomalyEmail({ payment, news, to: this.to }), 'operation-anomaly'];
+    }
     if (refund && (event.type === 'refund.succeeded' || event.type === 'refund.failed')) {
       const outcome = event.type === 'refund.succeeded' ? 'succeeded' : 'failed';
       const content = merchantRefundEmail({ payment, news: { refund, outcome, at: event.occurredAt }, merchantName: this.merchantName, to: this.to });

@@ -24,6 +24,7 @@ const ANOMALY_TEXT: Record<Payment['anomalies'][number], string> = {
   currency_mismatch: 'the bank reported a currency different from the one asked',
   unknown_attempt: 'the bank reported an attempt the gateway did not start',
   refund_after_failure: 'the bank made a refund after reporting that it had failed',
+  refunds_exceed_captured: 'a refund made at the bank, outside the gateway, gave back more than was left to refund',
   captured_by_bank: 'the bank took the whole amount at once although manual capture was asked: nothing is left to capture',
 };
 

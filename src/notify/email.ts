@@ -8,7 +8,7 @@ export { buyerReceiptEmail, orderPaidEmail, type CapturedMoney, type EmailConten
 export { buyerRefundReceiptEmail, merchantRefundEmail } from './refund-emails.js';
 
 /** Which email an event causes; with the event id it names the message, so a retry is the same message. */
-export type EmailKind = 'order-paid' | 'buyer-receipt' | 'refund-made' | 'refund-refused' | 'buyer-refund-receipt';
+export type EmailKind = 'order-paid' | 'buyer-receipt' | 'refund-made' | 'refund-refused' | 'buyer-refund-receipt' | 'operation-anomaly';
 
 export interface OutgoingEmail extends EmailContent {
   eventId: string;

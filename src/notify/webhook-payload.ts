@@ -25,6 +25,7 @@ export function webhookBody(event: PaymentEvent, payment: Payment, checkoutUrl: 
       paymentVersion: event.paymentVersion,
       ...(event.attemptRef ? { attemptRef: event.attemptRef } : {}),
       ...(event.anomaly ? { anomaly: event.anomaly } : {}),
+      ...(event.operation ? { operation: event.operation } : {}),
       ...(event.amount !== undefined ? { amount: event.amount } : {}),
       ...(refund ? { refund: refundJson(refund) } : {}),
     },

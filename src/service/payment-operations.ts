@@ -1,14 +1,15 @@
+import type { BankRefundReport, VerifiedRefundMessage } from '../connectors/bank-connector.js';
 import type { BankOperations, OperationAnswer, OperationTarget } from '../connectors/bank-operations.js';
 import { assertNever } from '../core/assert-never.js';
 import { maskStandaloneCardNumbers } from '../core/card-data.js';
 import type { CaptureCommand, RefundOutcomeCommand } from '../core/command.js';
 import type { EventSource } from '../core/events.js';
-import { BankRefusedError, BankUnavailableError, GatewayError, IllegalTransitionError, InvalidBankMessageError, NotFoundError, OperationNotSupportedError } from '../core/errors.js';
+import { BankRefusedError, BankUnavailableError, GatewayError, IllegalTransitionError, InvalidBankMessageError, NotFoundError, OperationNotSupportedError, ReplayedBankMessageError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { amountCapturableOf } from '../core/payment-money.js';
 import { currentAttempt, type Attempt, type Payment } from '../core/payment.js';
 import type { Refund } from '../core/refund.js';
-import { transition, type Command } from '../core/transition.js';
+import { transition, type Command, type Transition } from '../core/transition.js';
 import type { Logger } from '../logger.js';
 import type { PaymentStore } from '../store/payment-store.js';
 import { OperationIdempotency, type Begun, type IdempotencyRequest } from './operation-idempotency.js';
@@ -52,7 +53,7 @@ export class PaymentOperations {
 
   constructor(
     private readonly payments: PaymentService,
-    private readonly store: Pick<PaymentStore, 'getPayment' | 'getPaymentByRefund' | 'rememberOnce' | 'replaceRemembered'>,
+    private readonly store: Pick<PaymentStore, 'getPayment' | 'getPaymentByRefund' | 'rememberOnce' | 'replaceRemembered' | 'rememberMessage'>,
     private readonly options: PaymentOperationsOptions,
   ) {
     this.idempotency = new OperationIdempotency(store);
@@ -213,6 +214,40 @@ export class PaymentOperations {
     }
   }
 
+  /**
+   * A bank's own notification about refunds (Stripe's refund webhooks), verified by its connector.
+   * The payment is the one holding the refund id the bank carried back, or the one whose attempt of
+   * this connector the message names; a message id seen before is a replay. Each report goes through
+   * the state machine (bank_refund), which finds our refund by its id or by the bank's, so the answer
+   * is applied once whichever of the API call, the reconciler and the webhook comes first, and a refund
+   * made at the bank without us is recorded as one of its own.
+   */
+  async receiveRefundMessage(connector: string, verified: VerifiedRefundMessage): Promise<{ payment: Payment; transitions: Transition[] }> {
+    let payment = await this.paymentOfRefunds(connector, verified);
+    if (verified.messageId) {
+      const expires = verified.messageExpiresAt ?? new Date(this.clock().getTime() + 3600_000);
+      if (!(await this.store.rememberMessage(verified.messageId, expires))) throw new ReplayedBankMessageError(payment.id);
+    }
+    const transitions: Transition[] = [];
+    for (const report of verified.refunds) {
+      const applied = await this.payments.apply(payment.id, bankRefund(report), payment);
+      transitions.push(applied);
+      payment = applied.payment;
+    }
+    return { payment, transitions };
+  }
+
+  private async paymentOfRefunds(connector: string, verified: VerifiedRefundMessage): Promise<Payment> {
+    const ours = verified.refunds.find((r) => r.refundId !== undefined)?.refundId;
+    const payment = ours !== undefined
+      ? await this.store.getPaymentByRefund(ours)
+      : verified.attemptRef !== undefined ? await this.payments.findByBankAttempt(connector, verified.attemptRef) : null;
+    // A refund id of ours on a payment of another bank is no evidence about that payment.
+    if (!payment || payment.connector !== connector) throw new InvalidBankMessageError(ours !== undefined ? 'unknown_refund' : 'unknown_attempt');
+    if (verified.attemptRef !== undefined && !payment.attempts.some((a) => a.ref === verified.attemptRef)) throw new InvalidBankMessageError('reference_mismatch');
+    return payment;
+  }
+
   /** A refund by its id (`re_…`). */
   async getRefund(refundId: string): Promise<Refund> {
     const payment = await this.store.getPaymentByRefund(refundId);
@@ -305,6 +340,20 @@ export class PaymentOperations {
     await this.idempotency.finish(idempotency, begun, payment);
     return { payment, replayed: false };
   }
+}
+
+/** A bank's report about one refund, as the command that applies it. */
+function bankRefund(report: BankRefundReport): Command {
+  return {
+    type: 'bank_refund',
+    bankReference: report.bankReference,
+    status: report.status,
+    amount: report.amount,
+    currency: report.currency,
+    newRefundId: newId('re'),
+    ...(report.refundId !== undefined ? { refundId: report.refundId } : {}),
+    ...(report.failureReason !== undefined ? { failureReason: report.failureReason } : {}),
+  };
 }
 
 /** The bank's answer about a refund, as the command that applies it. */

@@ -11,11 +11,21 @@ export interface ReconcilerOptions extends ReconcileBackoff {
    * another instance can fall due sooner than the next due time this one knows of.
    */
   maxPauseMs: number;
+  /** Payment keys looked at per step of the start's backfill of the reconciliation set. */
+  backfillBatchSize?: number;
   /** The pause after a failed claim (Redis unreachable), so an outage is not a busy loop. */
   errorPauseMs?: number;
   clock?: () => Date;
   logger: Pick<Logger, 'warn' | 'error'>;
 }
+
+/**
+ * The backfill's lease: one instance walks the store while others starting at the same moment skip
+ * it, and a fleet restarted within this time walks it once. The walk is idempotent, so a lease that
+ * lapses under a slow walk costs a second walk, never a wrong entry.
+ */
+const BACKFILL_LEASE_KEY = 'reconcile-backfill';
+const BACKFILL_LEASE_SECONDS = 600;
 
 // Due times are in ms and clocks of instances differ a little: never spin faster than this.
 const MIN_PAUSE_MS = 5;
@@ -34,15 +44,38 @@ export class Reconciler extends BackgroundLoop {
   private readonly clock: () => Date;
 
   constructor(
-    private readonly store: Pick<PaymentStore, 'claimForReconciliation' | 'forgetReconciliation'>,
+    private readonly store: Pick<PaymentStore, 'claimForReconciliation' | 'forgetReconciliation' | 'backfillReconciliation' | 'rememberOnce'>,
     private readonly operations: Pick<PaymentOperations, 'canAskAbout' | 'reconcile'>,
     options: ReconcilerOptions,
   ) {
     // Its pauses never keep a process alive: the gateway's listener and connections do.
     super(true);
     const { clock, ...rest } = options;
-    this.options = { batchSize: 20, errorPauseMs: 1000, ...rest };
+    this.options = { batchSize: 20, backfillBatchSize: 200, errorPauseMs: 1000, ...rest };
     this.clock = clock ?? (() => new Date());
+    this.leaseToken = `${process.pid}-${Math.random().toString(36).slice(2)}`;
+  }
+
+  private readonly leaseToken: string;
+  private backfilled = false;
+
+  /**
+   * Once per start, before the first claim: payments left awaiting the bank by a version before the
+   * reconciliation set existed (or whose entry was lost) are put in it, by a walk of the store in
+   * batches under a lease. Returns how many entered the set; 0 when another instance holds the lease.
+   */
+  async backfill(): Promise<number> {
+    const holder = await this.store.rememberOnce(BACKFILL_LEASE_KEY, this.leaseToken, BACKFILL_LEASE_SECONDS);
+    if (holder !== this.leaseToken) return 0;
+    let added = 0;
+    let cursor = '0';
+    do {
+      const step = await this.store.backfillReconciliation(cursor, this.options.backfillBatchSize);
+      added += step.added;
+      cursor = step.cursor;
+    } while (cursor !== '0');
+    if (added > 0) this.options.logger.warn({ added }, 'payments awaiting the bank put back in the reconciliation set');
+    return added;
   }
 
   /** One batch: claims the payments due and asks about each; returns how many were claimed and when the next falls due. */
@@ -71,6 +104,10 @@ export class Reconciler extends BackgroundLoop {
   protected async round(): Promise<number> {
     const { batchSize, maxPauseMs, errorPauseMs, logger } = this.options;
     try {
+      if (!this.backfilled) {
+        await this.backfill();
+        this.backfilled = true;
+      }
       const batch = await this.reconcileBatch();
       if (batch.claimed >= batchSize) return 0;
       const untilDue = batch.nextDueAt === null ? maxPauseMs : batch.nextDueAt.getTime() - this.clock().getTime();

@@ -14,6 +14,7 @@ import type {
   IdempotencyRecord,
   ListQuery,
   PaymentPage,
+  ReconcileBackfillStep,
   ReconcileBackoff,
   ReconcileClaim,
 } from './payment-store.js';
@@ -207,6 +208,17 @@ export class MemoryPaymentStore implements GatewayStore {
 
   async forgetReconciliation(paymentId: string): Promise<void> {
     this.reconciling.delete(paymentId);
+  }
+
+  /** All at once: the payments are in this process, and the walk is one synchronous pass. */
+  async backfillReconciliation(_cursor: string, _count: number): Promise<ReconcileBackfillStep> {
+    let added = 0;
+    for (const payment of this.payments.values()) {
+      if (!awaitsBankAnswer(payment) || this.reconciling.has(payment.id)) continue;
+      this.reconciling.set(payment.id, { score: Date.parse(payment.updatedAt), asks: 0 });
+      added += 1;
+    }
+    return { cursor: '0', added };
   }
 
   async rememberMessage(messageId: string, expiresAt: Date): Promise<boolean> {

@@ -57,6 +57,14 @@ export interface ReconcileClaimed {
   nextAskAt: Date;
 }
 
+/** One step of backfillReconciliation. */
+export interface ReconcileBackfillStep {
+  /** Where the next step starts; '0' once every payment was looked at. */
+  cursor: string;
+  /** Payments that entered the set in this step. */
+  added: number;
+}
+
 /** What claimForReconciliation hands back. */
 export interface ReconcileClaim {
   claimed: ReconcileClaimed[];
@@ -125,6 +133,15 @@ export interface PaymentStore {
    * leaves it awaiting the bank puts it back.
    */
   forgetReconciliation(paymentId: string): Promise<void>;
+  /**
+   * One step of a walk over every stored payment (start at cursor '0', go on until '0' comes back)
+   * that puts each one awaiting the bank's word into the reconciliation set when it is not there: a
+   * payment left waiting by a version before the set existed, or whose entry was lost, would never be
+   * asked about. It enters as a commit would have put it (due RECONCILE_AFTER after its updatedAt);
+   * one already in the set keeps its back-off, so the walk is idempotent. `count` bounds the work of
+   * one step (Redis: a SCAN of about that many keys, never KEYS).
+   */
+  backfillReconciliation(cursor: string, count: number): Promise<ReconcileBackfillStep>;
   /**
    * Records a bank message id until `expiresAt`; true when it was not seen before.
    * Used to refuse replays of single-use bank messages.

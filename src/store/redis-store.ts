@@ -14,6 +14,7 @@ import type {
   IdempotencyRecord,
   ListQuery,
   PaymentPage,
+  ReconcileBackfillStep,
   ReconcileBackoff,
   ReconcileClaim,
 } from './payment-store.js';
@@ -45,6 +46,7 @@ interface ScriptedRedis {
   hppListPayments(setKey: string, ...args: (string | number)[]): Promise<string[]>;
   hppClaimExpiries(expKey: string, ...args: (string | number)[]): Promise<string[]>;
   hppClaimReconciliations(recKey: string, countKey: string, ...args: (string | number)[]): Promise<string[]>;
+  hppBackfillReconciliations(recKey: string, prefix: string, ...rows: (string | number)[]): Promise<number>;
   hppRememberOnce(onceKey: string, value: string, ttlSeconds: string): Promise<string>;
   hppNextSequence(sequenceKey: string, ttlSeconds: string): Promise<number>;
 }
@@ -117,6 +119,7 @@ export class RedisPaymentStore implements GatewayStore {
     redis.defineCommand('hppListPayments', { lua: luaScript('list-payments'), numberOfKeys: 1, readOnly: true });
     redis.defineCommand('hppClaimExpiries', { lua: luaScript('claim-expiries'), numberOfKeys: 1 });
     redis.defineCommand('hppClaimReconciliations', { lua: luaScript('claim-reconciliations'), numberOfKeys: 2 });
+    redis.defineCommand('hppBackfillReconciliations', { lua: luaScript('backfill-reconciliations'), numberOfKeys: 1 });
     redis.defineCommand('hppRememberOnce', { lua: luaScript('remember-once'), numberOfKeys: 1 });
     redis.defineCommand('hppNextSequence', { lua: luaScript('next-sequence'), numberOfKeys: 1 });
     this.scripts = redis as unknown as ScriptedRedis;
@@ -261,6 +264,25 @@ export class RedisPaymentStore implements GatewayStore {
     await this.redis.multi().zrem(this.key('rec'), paymentId).hdel(this.key('recn'), paymentId).exec();
   }
 
+  /**
+   * Three round trips per step: SCAN of about `count` payment keys, their json (one pipeline), and one
+   * script that adds those still as read and still awaiting the bank (backfill-reconciliations.lua).
+   */
+  async backfillReconciliation(cursor: string, count: number): Promise<ReconcileBackfillStep> {
+    const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${globEscaped(this.prefix)}p:*`, 'COUNT', count);
+    if (keys.length === 0) return { cursor: next, added: 0 };
+    const replies = (await this.redis.pipeline(keys.map((key) => ['hget', key, 'json'])).exec()) ?? [];
+    const rows: (string | number)[] = [];
+    for (const [err, json] of replies) {
+      // Another kind of key whose name happens to start like a payment's: not a payment.
+      if (err || typeof json !== 'string') continue;
+      const payment = JSON.parse(json) as Payment;
+      if (awaitsBankAnswer(payment)) rows.push(payment.id, payment.version, reconcileFrom(payment));
+    }
+    const added = rows.length === 0 ? 0 : await this.scripts.hppBackfillReconciliations(this.key('rec'), this.prefix, ...rows);
+    return { cursor: next, added: Number(added) };
+  }
+
   /** One round trip (SET NX PXAT): the first writer wins, so two instances cannot both accept a message. */
   async rememberMessage(messageId: string, expiresAt: Date): Promise<boolean> {
     // PXAT must be positive; a time already past still counts the message once and keeps nothing.
@@ -320,6 +342,11 @@ function expiryScore(payment: Payment): number {
 /** index_payment's reconcile_from: this change's ms while the payment awaits the bank's word, '' otherwise. */
 function reconcileFrom(payment: Payment): string {
   return awaitsBankAnswer(payment) ? String(Date.parse(payment.updatedAt)) : '';
+}
+
+/** The prefix as a SCAN MATCH pattern that matches it literally. */
+function globEscaped(text: string): string {
+  return text.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
 }
 
 /** The index keys (under the prefix) that point at the payment: one per attempt, one per refund. */

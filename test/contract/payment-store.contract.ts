@@ -562,6 +562,50 @@ export function paymentStoreContract(setup: (ctx: Mocha.Context) => Promise<Stor
       expect(reconciledIds(await store.claimForReconciliation(new Date(base + 1000 + AFTER_MS), 10, BACKOFF))).to.deep.equal([pending.id]);
     });
 
+    /** Every step of the backfill walk, from '0' back to '0'; how many payments entered the set. */
+    async function backfillAll(count: number): Promise<{ added: number; steps: number }> {
+      let cursor = '0';
+      let added = 0;
+      let steps = 0;
+      do {
+        const step = await store.backfillReconciliation(cursor, count);
+        cursor = step.cursor;
+        added += step.added;
+        steps += 1;
+        expect(steps, 'the walk ends').to.be.below(10_000);
+      } while (cursor !== '0');
+      return { added, steps };
+    }
+
+    it('backfill puts back every payment awaiting the bank whose entry is missing, due RECONCILE_AFTER after its last change, and nothing else', async () => {
+      const base = fx.now().getTime();
+      const lost = await Promise.all(Array.from({ length: 7 }, async (_, i) => startAttempt(await created({}, new Date(base + i)), new Date(base + i))));
+      const refunding = await refundPending(new Date(base + 100));
+      const kept = await startAttempt(await created({}, new Date(base)), new Date(base));
+      await created({}, new Date(base));
+      await bankSays(await startAttempt(await created({}, new Date(base)), new Date(base)), 'authorised');
+      for (const payment of [...lost, refunding]) await store.forgetReconciliation(payment.id);
+      expect(reconciledIds(await store.claimForReconciliation(new Date(base + AFTER_MS + 1000), 10, BACKOFF)), 'the lost ones are never asked about').to.deep.equal([kept.id]);
+
+      // Small steps, so the Redis walk takes several SCANs.
+      expect((await backfillAll(2)).added).to.equal(lost.length + 1);
+      const now = new Date(base + AFTER_MS + 1000);
+      const claim = await store.claimForReconciliation(now, 20, BACKOFF);
+      expect([...reconciledIds(claim)].sort(), 'the payment still held by its back-off is not handed out early').to.deep.equal([...lost, refunding].map((p) => p.id).sort());
+      for (const c of claim.claimed) expect(c.earlierAsks, 'entered afresh').to.equal(0);
+      expect(claim.claimed.find((c) => c.payment.id === refunding.id)!.payment).to.deep.equal(refunding);
+    });
+
+    it('backfill is idempotent: a payment already in the set keeps its back-off', async () => {
+      const base = fx.now().getTime();
+      const pending = await startAttempt(await created({}, new Date(base)), new Date(base));
+      const now = new Date(base + AFTER_MS);
+      expect(reconciledIds(await store.claimForReconciliation(now, 10, BACKOFF))).to.deep.equal([pending.id]);
+      expect((await backfillAll(100)).added).to.equal(0);
+      expect(reconciledIds(await store.claimForReconciliation(new Date(now.getTime() + 2 * AFTER_MS - 1), 10, BACKOFF)), 'not asked again before its back-off ends').to.deep.equal([]);
+      expect(reconciledIds(await store.claimForReconciliation(new Date(now.getTime() + 2 * AFTER_MS), 10, BACKOFF))).to.deep.equal([pending.id]);
+    });
+
     it('refuses a limit or a wait that is not a positive integer', async () => {
       for (const [limit, first, max] of [[0, AFTER_MS, AFTER_MS], [1.5, AFTER_MS, AFTER_MS], [10, 0, AFTER_MS], [10, AFTER_MS, 0]] as const) {
         let caught: unknown;

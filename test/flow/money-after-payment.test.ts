@@ -60,6 +60,30 @@ for (const kind of ['memory', 'redis'] as const) {
       expect(res.body.type).to.match(new RegExp(`/problems/${code}$`));
     }
 
+    it('a capture and a refund the bank confirms with another amount or currency are anomalies: not applied, recorded naming the operation', async () => {
+      const id = await authorised();
+      bank.answer('capture', { outcome: 'succeeded', amount: 2000, currency: 'EUR', bankReference: 'cap-odd' });
+      const capture = await post(`/payments/${id}/capture`, {});
+      expectProblem(capture, 502, 'bank_error');
+      const held = await getPayment(id);
+      expect(held).to.include({ status: 'authorized', amountCaptured: 0 });
+      expect(held.anomalies).to.deep.equal(['amount_mismatch']);
+      const captureAnomaly = held.events.find((e: { type: string }) => e.type === 'payment.anomaly');
+      expect(captureAnomaly).to.include({ anomaly: 'amount_mismatch', operation: 'capture' });
+
+      expect((await post(`/payments/${id}/capture`, {})).status, 'the bank answers as asked this time').to.equal(200);
+      bank.answer('refund', { outcome: 'succeeded', amount: 500, currency: 'USD', bankReference: 'rf-odd' });
+      const refund = await post(`/payments/${id}/refunds`, { amount: 500 });
+      expect(refund.status, JSON.stringify(refund.body)).to.equal(201);
+      expect(refund.body.status, 'the answer is not applied: the refund waits for the bank\'s word').to.equal('pending');
+      const after = await getPayment(id);
+      expect(after.anomalies).to.deep.equal(['amount_mismatch', 'currency_mismatch']);
+      expect(after.events.filter((e: { type: string }) => e.type === 'payment.anomaly').map((e: Record<string, unknown>) => [e.anomaly, e.operation, e.refundId ?? null])).to.deep.equal([
+        ['amount_mismatch', 'capture', null],
+        ['currency_mismatch', 'refund', refund.body.id],
+      ]);
+    });
+
     it('manual payment: authorized by the notification, captured in part, refunded twice, over-refund refused, refunds listed', async () => {
       const id = await authorised();
       const held = await getPayment(id);

@@ -140,6 +140,30 @@ for (const kind of ['memory', 'redis'] as const) {
       expect((await getPayment(id)).status).to.equal('pending');
     });
 
+    it('a payment left pending without its entry in the reconciliation set (an older version, a lost entry) is backfilled once at the job\'s start and then reconciled', async () => {
+      await start(new ScriptedOperations());
+      const { id, ref, amount } = await pendingAtBank();
+      await gw.app.gateway.store.forgetReconciliation(id);
+      gw.clock.advance(AFTER_MS);
+      expect((await reconciler().reconcileBatch()).claimed, 'without the backfill it is never asked about').to.equal(0);
+
+      bank.answer('status', authorisedAnswer(ref, amount));
+      const job = reconciler();
+      job.start();
+      try {
+        for (let waited = 0; bank.callsOf('status').length === 0; waited += 5) {
+          expect(waited, 'the started job asks the bank').to.be.below(5000);
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      } finally {
+        await job.stop();
+      }
+      const settled = await getPayment(id);
+      expect(settled.status).to.equal('succeeded');
+      expect(settled.events.find((e: { type: string }) => e.type === 'payment.succeeded').source).to.equal('status_query');
+      expect(await reconciler().backfill(), 'another instance starting meanwhile leaves the walk to the lease holder').to.equal(0);
+    });
+
     it('never asks a bank without a status query: the payment leaves the set and expires as before', async () => {
       await start(new ScriptedOperations({ status: false }));
       const { id } = await pendingAtBank();

@@ -55,6 +55,32 @@ describe('emails after the payment', () => {
       expect(sent.buyer).to.deep.equal(['payment.succeeded → buyer-receipt']);
     });
 
+    it('a capture or a refund the bank answered with another amount or currency: the merchant gets an operation-anomaly email, the buyer nothing', async () => {
+      const capture = story('manual', [{ type: 'capture', amount: 2000, multipleCaptures: false, bankAnswer: { amount: 1900, currency: 'EUR' } }]);
+      expect(await sentFor(capture.events, capture.payment)).to.deep.equal({ merchant: ['payment.anomaly → operation-anomaly'], buyer: [] });
+      const refund = story('automatic', [
+        { type: 'request_refund', refundId: 're_odd', amount: 700 },
+        { type: 'refund_outcome', refundId: 're_odd', status: 'succeeded', amount: 700, currency: 'USD' },
+      ]);
+      expect(await sentFor(refund.events, refund.payment)).to.deep.equal({ merchant: ['payment.succeeded → order-paid', 'payment.anomaly → operation-anomaly'], buyer: ['payment.succeeded → buyer-receipt'] });
+
+      const mailer = recordingMailer();
+      const channel = new MerchantEmailChannel(mailer, 'orders@shop.example', 'Demo Shop');
+      await channel.deliver(capture.event('payment.anomaly'), capture.payment);
+      await channel.deliver(refund.event('payment.anomaly'), refund.payment);
+      const [captureMail, refundMail] = mailer.sent.map((m) => ({ ...m, text: plain(m.text) }));
+      expect(captureMail!.subject).to.equal(`Check order ${capture.payment.reference}: the bank answered the capture with another amount`);
+      expect(captureMail!.text).to.contain('did not record the capture');
+      expect(refundMail!.subject).to.equal(`Check order ${refund.payment.reference}: the bank answered the refund with another currency`);
+      expect(refundMail!.text).to.contain('re_odd').and.contain('7.00').and.contain('stays pending');
+    });
+
+    it('an anomaly of the payment itself (not of an operation\'s answer) sends no email of its own', async () => {
+      const s = story('automatic', [{ type: 'bank_outcome', outcome: { attemptRef: 'A1', status: 'refused', amount: 2480, currency: 'EUR' } }]);
+      expect(s.events.map((e) => e.type)).to.include('payment.anomaly');
+      expect((await sentFor(s.events, s.payment)).merchant).to.deep.equal(['payment.succeeded → order-paid']);
+    });
+
     it('a void, or an authorisation never captured, sends no email', async () => {
       for (const s of [story('manual', [{ type: 'void' }]), story('manual', [])]) {
         expect(await sentFor(s.events, s.payment)).to.deep.equal({ merchant: [], buyer: [] });

@@ -77,7 +77,7 @@ describe('webhooks after the payment', () => {
       { type: 'refund_outcome', refundId: 're_odd', status: 'succeeded', amount: 900 },
     ]);
     const body = JSON.parse(webhookBody(s.event('payment.anomaly'), s.payment, CHECKOUT_URL));
-    expect(body.data).to.include({ anomaly: 'amount_mismatch' });
+    expect(body.data).to.include({ anomaly: 'amount_mismatch', operation: 'refund' });
     expect(body.data.refund).to.include({ id: 're_odd', status: 'pending' });
   });
 

@@ -31,9 +31,22 @@ export const refundSchema = z.object({
   currency: z.string().regex(/^[a-z]{3}$/),
   failure_reason: z.string().max(100).nullish(),
   metadata: z.record(z.string(), z.string()).nullish(),
+  /** The PaymentIntent refunded (null for a refund of a charge made without one). */
+  payment_intent: z.string().regex(PAYMENT_INTENT_ID).nullish(),
 });
 
 export type StripeRefund = z.infer<typeof refundSchema>;
+
+/**
+ * The part of a Charge object (API reference "The Charge object") a `charge.refunded` event is read
+ * from: its PaymentIntent. Since API version 2022-11-15 the charge no longer carries its refunds, so
+ * they are listed from the API.
+ */
+export const chargeSchema = z.object({
+  id: z.string().regex(/^(ch|py)_[A-Za-z0-9]{1,250}$/),
+  object: z.literal('charge'),
+  payment_intent: z.string().regex(PAYMENT_INTENT_ID).nullable(),
+});
 
 /** One page of a list endpoint (API reference "Pagination"): its items are parsed one by one. */
 export const listPageSchema = z.object({

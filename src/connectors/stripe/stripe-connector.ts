@@ -12,6 +12,7 @@ import {
   type IncomingBankMessage,
   type RedirectForm,
   type VerifiedBankMessage,
+  type VerifiedRefundMessage,
 } from '../bank-connector.js';
 import type { BankOperations } from '../bank-operations.js';
 import {
@@ -28,7 +29,8 @@ import { checkoutSessionParams, idempotencyKeyFor } from './session-request.js';
 import { DEFAULT_API_BASE, DEFAULT_CHECKOUT_ORIGIN, DEFAULT_PAYMENT_METHOD_TYPES, isLiveKey } from './settings.js';
 import { StripeApiError, StripeClient } from './stripe-client.js';
 import { StripeOperations } from './stripe-operations.js';
-import { isSessionEvent, parseEvent, statusForEvent } from './webhook-event.js';
+import { isSessionEvent, parseEvent, statusForEvent, type StripeEvent } from './webhook-event.js';
+import { isRefundEvent, paymentIntentOfCharge, refundOfEvent, reportOf } from './refund-events.js';
 import { verifyStripeSignature } from './webhook-signature.js';
 
 export interface StripeConnectorOptions {
@@ -64,6 +66,7 @@ export class StripeConnector implements BankConnector {
   readonly name = 'stripe';
   readonly bankOrigin: string;
   readonly operations: BankOperations;
+  readonly #operations: StripeOperations;
   readonly #client: StripeClient;
   readonly #webhookSecrets: readonly string[];
   readonly #paymentMethodTypes: readonly string[];
@@ -86,7 +89,8 @@ export class StripeConnector implements BankConnector {
     this.#live = isLiveKey(options.secretKey);
     this.#logger = options.logger;
     this.#clock = options.clock ?? (() => new Date());
-    this.operations = new StripeOperations(this.#client, this.#live);
+    this.#operations = new StripeOperations(this.#client, this.#live);
+    this.operations = this.#operations;
   }
 
   /**
@@ -143,14 +147,15 @@ export class StripeConnector implements BankConnector {
    * id is the event id with the signed timestamp: Stripe signs each delivery afresh, so a genuine retry
    * (or a second delivery of the same event) reaches the state machine, which acknowledges it without a
    * new effect, while the same signed bytes sent twice are a replay. Refund events (`charge.refunded`,
-   * `refund.updated`, …) are verified the same way and acknowledged without effect, like every event type
-   * that does not tell of an attempt: a refund's outcome is asked of Stripe (operations.refundStatus).
+   * `refund.created`, `refund.updated`, `refund.failed`) are verified the same way and tell of refunds
+   * (#refundMessage); every other event type is acknowledged without effect.
    */
-  async verifyNotification(message: IncomingBankMessage): Promise<VerifiedBankMessage> {
+  async verifyNotification(message: IncomingBankMessage): Promise<VerifiedBankMessage | VerifiedRefundMessage> {
     const nowSeconds = Math.floor(this.#clock().getTime() / 1000);
     const { timestamp, staleAt } = verifyStripeSignature(message.rawBody, message.headers['stripe-signature'], this.#webhookSecrets, nowSeconds);
     const event = parseEvent(message.rawBody);
     this.#checkLivemode(event.livemode);
+    if (isRefundEvent(event.type)) return this.#refundMessage(event, `${event.id}@${timestamp}`, staleAt);
     if (!isSessionEvent(event.type)) throw new IgnoredBankMessage(EVENT_TYPE_WORD.test(event.type) ? `event_type:${event.type}` : 'event_type');
 
     const session = parseCheckoutSession(event.data.object);
@@ -177,6 +182,36 @@ export class StripeConnector implements BankConnector {
       messageId: `${event.id}@${timestamp}`,
       messageExpiresAt: staleAt,
     };
+  }
+
+  /**
+   * A refund event. `refund.*` carry the Refund itself, as signed; `charge.refunded` carries the Charge
+   * without its refunds (API 2022-11-15 on), so the PaymentIntent's refunds are listed from the API and
+   * each one reported (the state machine lets only news through). A refund made in the dashboard has
+   * none of our metadata: its payment is found by the attempt whose Checkout Session holds the
+   * PaymentIntent, and a PaymentIntent of no session of ours (another integration) is not ours to record.
+   */
+  async #refundMessage(event: StripeEvent, messageId: string, staleAt: Date): Promise<VerifiedRefundMessage> {
+    let paymentIntentId: string | null | undefined;
+    let refunds;
+    if (event.type === 'charge.refunded') {
+      paymentIntentId = paymentIntentOfCharge(event.data.object);
+      if (!paymentIntentId) throw new IgnoredBankMessage('charge_without_payment_intent');
+      refunds = await this.#operations.refundsOf(paymentIntentId);
+    } else {
+      const refund = refundOfEvent(event.data.object);
+      paymentIntentId = refund.payment_intent;
+      refunds = [refund];
+    }
+    const reports = refunds.map(reportOf).filter((r) => r !== null);
+    if (reports.length === 0) throw new IgnoredBankMessage('no_refund_status');
+    let attemptRef: string | undefined;
+    if (reports.some((r) => r.refundId === undefined)) {
+      if (!paymentIntentId) throw new IgnoredBankMessage('refund_without_payment_intent');
+      attemptRef = await this.#operations.attemptRefOfPaymentIntent(paymentIntentId);
+      if (!attemptRef) throw new IgnoredBankMessage('foreign_payment_intent');
+    }
+    return { kind: 'refunds', refunds: reports, ...(attemptRef ? { attemptRef } : {}), messageId, messageExpiresAt: staleAt };
   }
 
   /** Stripe retries until it gets a 2xx; a 400 shows in its dashboard with the reason. */

@@ -156,6 +156,25 @@ export class StripeOperations implements BankOperations {
     return session ? outcomeOf(session, target.attempt.ref, statusOfSession(session)) : null;
   }
 
+  /** Every refund of a PaymentIntent as Stripe has it now ("List all refunds", newest first), up to MAX_PAGES pages. */
+  async refundsOf(paymentIntentId: string): Promise<StripeRefund[]> {
+    const refunds: StripeRefund[] = [];
+    await this.#findInPages('/v1/refunds', { payment_intent: paymentIntentId }, (item) => {
+      refunds.push(parsed(refundSchema, item));
+      return undefined;
+    });
+    return refunds;
+  }
+
+  /** The attempt whose Checkout Session holds this PaymentIntent; undefined when no session of ours does. */
+  async attemptRefOfPaymentIntent(paymentIntentId: string): Promise<string | undefined> {
+    return this.#findInPages('/v1/checkout/sessions', { payment_intent: paymentIntentId }, (item) => {
+      const listed = checkoutSessionSchema.safeParse(item);
+      if (!listed.success || listed.data.livemode !== this.#live) return undefined;
+      return attemptRefOf(listed.data) ?? undefined;
+    });
+  }
+
   /** Runs one operation on the attempt's PaymentIntent and turns what it threw into an answer. */
   async #answer(target: OperationTarget, run: (paymentIntentId: string) => Promise<OperationAnswer>): Promise<OperationAnswer> {
     if (!OPERATION_ID.test(target.operationId)) return refused('invalid_operation_id');

@@ -1,14 +1,17 @@
 import express, { Router, type Request } from 'express';
 import { BankUnavailableError, GatewayError, InvalidBankMessageError, NotFoundError, ReplayedBankMessageError } from '../../core/errors.js';
-import { IgnoredBankMessage, type BankConnector, type IncomingBankMessage, type VerifiedBankMessage } from '../../connectors/bank-connector.js';
+import { IgnoredBankMessage, isRefundMessage, type BankConnector, type IncomingBankMessage, type VerifiedBankMessage, type VerifiedRefundMessage } from '../../connectors/bank-connector.js';
 import type { ConnectorRegistry } from '../../connectors/registry.js';
 import type { Logger } from '../../logger.js';
 import type { GatewayMetrics } from '../../metrics/gateway-metrics.js';
+import type { PaymentOperations } from '../../service/payment-operations.js';
 import type { PaymentService } from '../../service/payment-service.js';
 import { GATEWAY_ROUTES, type GatewayUrls } from '../gateway-urls.js';
 
 export interface BankCallbackOptions {
   service: PaymentService;
+  /** Applies the refund notifications of banks that send them. */
+  operations: Pick<PaymentOperations, 'receiveRefundMessage'>;
   connectors: ConnectorRegistry;
   urls: GatewayUrls;
   logger: Logger;
@@ -34,8 +37,10 @@ function incoming(req: Request): IncomingBankMessage {
 }
 
 /** The attempt a refused message named, for the log line, once its signature has been checked. */
-function attemptOf(verified: VerifiedBankMessage | undefined): { attempt?: string } {
-  return verified ? { attempt: verified.outcome.attemptRef } : {};
+function attemptOf(verified: VerifiedBankMessage | VerifiedRefundMessage | undefined): { attempt?: string } {
+  if (!verified) return {};
+  if (isRefundMessage(verified)) return verified.attemptRef ? { attempt: verified.attemptRef } : {};
+  return { attempt: verified.outcome.attemptRef };
 }
 
 function connectorFor(connectors: ConnectorRegistry, name: unknown): BankConnector {
@@ -43,7 +48,7 @@ function connectorFor(connectors: ConnectorRegistry, name: unknown): BankConnect
   return connectors.get(name);
 }
 
-export function bankCallbackRoutes({ service, connectors, urls, logger, metrics }: BankCallbackOptions): Router {
+export function bankCallbackRoutes({ service, operations, connectors, urls, logger, metrics }: BankCallbackOptions): Router {
   const router = Router();
 
   // The buyer's browser back from the bank: usually a cross-site POST, so no session cookie comes
@@ -82,12 +87,19 @@ export function bankCallbackRoutes({ service, connectors, urls, logger, metrics 
   router.post(GATEWAY_ROUTES.bankNotify, rawBody, async (req, res) => {
     const connector = connectorFor(connectors, req.params.connector);
     let ack;
-    let verified: VerifiedBankMessage | undefined;
+    let verified: VerifiedBankMessage | VerifiedRefundMessage | undefined;
     try {
       verified = await connector.verifyNotification(incoming(req));
-      const { transition } = await service.receiveBankMessage(connector.name, verified);
-      metrics?.bankMessage(connector.name, 'notify', transition.verdict);
-      logger.info({ connector: connector.name, reference: transition.payment.reference, attempt: verified.outcome.attemptRef, status: verified.outcome.status, verdict: transition.verdict }, 'bank notification');
+      if (isRefundMessage(verified)) {
+        const { payment, transitions } = await operations.receiveRefundMessage(connector.name, verified);
+        const verdicts = transitions.map((t) => t.verdict);
+        for (const verdict of verdicts) metrics?.bankMessage(connector.name, 'notify', verdict);
+        logger.info({ connector: connector.name, reference: payment.reference, ...attemptOf(verified), refunds: verified.refunds.length, verdicts }, 'bank refund notification');
+      } else {
+        const { transition } = await service.receiveBankMessage(connector.name, verified);
+        metrics?.bankMessage(connector.name, 'notify', transition.verdict);
+        logger.info({ connector: connector.name, reference: transition.payment.reference, attempt: verified.outcome.attemptRef, status: verified.outcome.status, verdict: transition.verdict }, 'bank notification');
+      }
       ack = connector.acknowledge('accepted');
     } catch (err) {
       if (err instanceof IgnoredBankMessage) {

@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
 import type { Attempt, Payment } from '../../../src/core/payment.js';
 import { StripeConnector, type StripeConnectorOptions } from '../../../src/connectors/stripe/stripe-connector.js';
-import type { BuildRequestInput, IncomingBankMessage } from '../../../src/connectors/bank-connector.js';
+import { isRefundMessage, type BuildRequestInput, type IncomingBankMessage, type VerifiedBankMessage } from '../../../src/connectors/bank-connector.js';
 
 export const SECRET_KEY = 'sk_test_51GatewayTests0000000000000000';
 export const LIVE_SECRET_KEY = 'sk_live_51GatewayTests0000000000000000';
@@ -27,8 +27,31 @@ export function signatureHeader(payload: string, secret = WEBHOOK_SECRET, timest
 
 export const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-export function connector(overrides: Partial<StripeConnectorOptions> = {}): StripeConnector {
-  return new StripeConnector({
+/**
+ * The connector as the attempt tests read it: a notification that tells of refunds instead (they have
+ * their own tests, refund-webhooks.test.ts) fails the test.
+ */
+class AttemptNotificationConnector extends StripeConnector {
+  override async verifyNotification(message: IncomingBankMessage): Promise<VerifiedBankMessage> {
+    const verified = await super.verifyNotification(message);
+    if (isRefundMessage(verified)) throw new Error('a refund message where an attempt message was expected');
+    return verified;
+  }
+}
+
+export function connectorOptions(overrides: Partial<StripeConnectorOptions> = {}): StripeConnectorOptions {
+  return {
+    secretKey: SECRET_KEY,
+    webhookSecrets: [WEBHOOK_SECRET],
+    apiBase: API,
+    timeoutMs: 500,
+    retryDelaysMs: [1, 1],
+    ...overrides,
+  };
+}
+
+export function connector(overrides: Partial<StripeConnectorOptions> = {}): AttemptNotificationConnector {
+  return new AttemptNotificationConnector({
     secretKey: SECRET_KEY,
     webhookSecrets: [WEBHOOK_SECRET],
     apiBase: API,

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import nock from 'nock';
-import { IgnoredBankMessage } from '../../../src/connectors/bank-connector.js';
+import { IgnoredBankMessage, type VerifiedRefundMessage } from '../../../src/connectors/bank-connector.js';
+import { StripeConnector } from '../../../src/connectors/stripe/stripe-connector.js';
 import { InvalidBankMessageError } from '../../../src/core/errors.js';
 import { checkoutSessionParams } from '../../../src/connectors/stripe/session-request.js';
 import { formPairs } from '../../../src/connectors/stripe/form-encoding.js';
@@ -10,6 +11,7 @@ import {
   attempt,
   buildInput,
   connector,
+  connectorOptions,
   eventPayload,
   expandedPaymentIntent,
   OTHER_WEBHOOK_SECRET,
@@ -21,7 +23,7 @@ import {
   signatureHeader,
   webhookMessage,
 } from './fixtures.js';
-import { listOf, recorder, refundObject } from './operation-fixtures.js';
+import { listOf, recorder, REFUND_ID, refundObject } from './operation-fixtures.js';
 
 const manualMetadata = { attempt_ref: ATTEMPT_REF, payment_id: 'pay_AbCdEfGhIjKlMnOpQrStUv', capture_method: 'manual' };
 
@@ -139,21 +141,49 @@ describe('Stripe connector: status query ("List all Checkout Sessions")', () => 
   });
 });
 
-describe('Stripe connector: refund webhooks ("Types of events": charge.refunded, refund.updated)', () => {
-  it('verifies them like every event and acknowledges them without effect', async () => {
+describe('Stripe connector: refund webhooks ("Types of events": charge.refunded, refund.created, refund.updated, refund.failed)', () => {
+  afterEach(() => {
+    nock.cleanAll();
+  });
+
+  const refundNotice = (payload: string) => new StripeConnector(connectorOptions()).verifyNotification(webhookMessage(payload, signatureHeader(payload)));
+
+  it('verifies them like every event: a body signed with another secret is refused', async () => {
     const charge = { id: 'ch_3PgatewayTests0001', object: 'charge', amount: 2480, amount_refunded: 2480, refunded: true, currency: 'eur', payment_intent: PI_ID, livemode: false };
     for (const [type, object] of [
       ['charge.refunded', charge],
       ['refund.updated', refundObject({ status: 'succeeded' })],
+      ['refund.failed', refundObject({ status: 'failed', failure_reason: 'lost_or_stolen_card' })],
     ] as const) {
       const payload = eventPayload(type, object as Record<string, unknown>);
-      const err = await rejection(notify(payload));
-      expect(err).to.be.instanceOf(IgnoredBankMessage);
-      expect((err as IgnoredBankMessage).reason).to.equal(`event_type:${type}`);
-
       const forged = await rejection(connector().verifyNotification(webhookMessage(payload, signatureHeader(payload, OTHER_WEBHOOK_SECRET))));
       expect(forged).to.be.instanceOf(InvalidBankMessageError);
       expect((forged as InvalidBankMessageError).reason).to.equal('bad_signature');
     }
+  });
+
+  it('reads a Refund object ("The Refund object") as a report: our refund by the operation id in metadata, Stripe\'s id as bankReference, amounts in our units', async () => {
+    const ours = 're_AbCdEfGhIjKlMnOpQrStUv';
+    const verified = await refundNotice(eventPayload('refund.failed', refundObject({ status: 'failed', failure_reason: 'lost_or_stolen_card', amount: 1000, metadata: { hpp_operation_id: ours } })));
+    expect(verified).to.deep.include({
+      kind: 'refunds',
+      refunds: [{ refundId: ours, bankReference: REFUND_ID, status: 'failed', amount: 1000, currency: 'EUR', failureReason: 'refund_failed:lost_or_stolen_card' }],
+    });
+    for (const [status, expected] of [['pending', 'pending'], ['requires_action', 'pending'], ['succeeded', 'succeeded'], ['canceled', 'failed']] as const) {
+      const read = await refundNotice(eventPayload('refund.updated', refundObject({ status, metadata: { hpp_operation_id: ours } })));
+      expect((read as VerifiedRefundMessage).refunds[0]!.status, status).to.equal(expected);
+    }
+  });
+
+  it('a refund without our metadata (made in the dashboard) names the attempt whose Checkout Session holds its PaymentIntent ("List all Checkout Sessions")', async () => {
+    nock(API).get('/v1/checkout/sessions').query({ payment_intent: PI_ID, limit: '100' }).reply(200, listOf([session()], false, '/v1/checkout/sessions'));
+    const verified = await refundNotice(eventPayload('refund.created', refundObject({ metadata: {} })));
+    expect(verified).to.deep.include({ kind: 'refunds', attemptRef: ATTEMPT_REF, refunds: [{ bankReference: REFUND_ID, status: 'succeeded', amount: 2480, currency: 'EUR' }] });
+  });
+
+  it('other event types are still acknowledged without effect', async () => {
+    const err = await rejection(refundNotice(eventPayload('charge.dispute.created', { id: 'dp_1', object: 'dispute' })));
+    expect(err).to.be.instanceOf(IgnoredBankMessage);
+    expect((err as IgnoredBankMessage).reason).to.equal('event_type:charge.dispute.created');
   });
 });

@@ -183,7 +183,7 @@ describe('Stripe connector: webhook events', () => {
   });
 
   it('acknowledges other event types without effect', async () => {
-    for (const type of ['payment_intent.succeeded', 'charge.refunded', 'checkout.session.async_payment_pending']) {
+    for (const type of ['payment_intent.succeeded', 'charge.dispute.created', 'checkout.session.async_payment_pending']) {
       const err = await rejection(notify(eventPayload(type, { id: 'pi_123', object: 'payment_intent' })));
       expect(err).to.be.instanceOf(IgnoredBankMessage);
       expect((err as IgnoredBankMessage).reason).to.equal(`event_type:${type}`);
