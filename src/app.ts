@@ -42,6 +42,12 @@ import { meteredChannels } from './metrics/metered-channels.js';
 import { requestIds } from './http/middleware/request-id.js';
 import { requestMetrics } from './http/middleware/request-metrics.js';
 import { operationsRoutes } from './http/routes/operations.js';
+import { consoleRouter } from './console/console-router.js';
+import { consoleSession } from './console/console-session.js';
+import { ConsoleUserService } from './service/console/console-users.js';
+import type { ConsoleUserStore } from './store/console-user-store.js';
+import { MemoryConsoleUserStore } from './store/memory-console-user-store.js';
+import { RedisConsoleUserStore } from './store/redis-console-user-store.js';
 
 /** Everything the gateway is built from; each part can be handed in (tests, a shop mounting the gateway). */
 export interface GatewayDeps {
@@ -55,6 +61,10 @@ export interface GatewayDeps {
   logger?: Logger;
   clock?: () => Date;
   sessionStore?: session.Store;
+  /** Where the console's sessions live (default: Redis under `{prefix}console-sess:`, or in memory). */
+  consoleSessionStore?: session.Store;
+  /** Console users (default: on the gateway's Redis, or in memory). */
+  consoleUsers?: ConsoleUserStore;
   /**
    * The longest pause of the expiry sweeper (it wakes sooner when a payment falls due sooner, and
    * goes on at once after a full batch); 0 turns the sweeper off.
@@ -82,6 +92,8 @@ export interface GatewayHandle {
   logger: Logger;
   /** This gateway's own Prometheus registry (served at /metrics). */
   metrics: GatewayMetrics;
+  /** The merchant console's users (the demo adds its admin here). */
+  consoleUsers: ConsoleUserService;
   close(): Promise<void>;
 }
 
@@ -160,6 +172,11 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     buyerPerMinute: config.rateLimits.buyerPerMinute,
     ...(redis ? { counters: (limiter: 'api' | 'buyer') => new RedisRateLimitStore(redis, `${config.redisPrefix}rl:${limiter}:`) } : {}),
   });
+  const consoleUsers = new ConsoleUserService(
+    deps.consoleUsers ?? (redis ? new RedisConsoleUserStore(redis, config.redisPrefix) : new MemoryConsoleUserStore()),
+    deps.clock,
+  );
+  const consoleSessionStore = deps.consoleSessionStore ?? (redis ? redisSessionStore(redis, `${config.redisPrefix}console-sess:`) : undefined);
   const sessionMiddleware = session({
     name: 'hpp.sid',
     secret: config.sessionSecret,
@@ -190,6 +207,32 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
       ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
       views,
       publicUrl: config.publicUrl,
+    }),
+  );
+
+  // Links in the console, like the buyer pages', are rooted at PUBLIC_URL's path.
+  app.use('/console', (_req, res, next) => {
+    res.locals.assetBase = new URL(config.publicUrl).pathname.replace(/\/+$/, '');
+    next();
+  });
+  app.use(
+    consoleRouter({
+      users: consoleUsers,
+      service,
+      operations,
+      events,
+      connectors: connectors.names(),
+      views,
+      session: consoleSession({ secret: config.sessionSecret, inactivityMs: config.console.inactivityMs, ...(consoleSessionStore ? { store: consoleSessionStore } : {}) }),
+      inactivityMs: config.console.inactivityMs,
+      signInLimits: {
+        perAccount: config.console.signInFailuresPerAccount,
+        perIp: config.console.signInFailuresPerIp,
+        windowMs: 15 * 60_000,
+        ...(redis ? { counters: (limiter: 'console-account' | 'console-ip') => new RedisRateLimitStore(redis, `${config.redisPrefix}rl:${limiter}:`) } : {}),
+      },
+      clock: deps.clock ?? (() => new Date()),
+      logger,
     }),
   );
 
@@ -250,6 +293,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     connectors,
     logger,
     metrics,
+    consoleUsers,
     async close() {
       await sweeper?.stop();
       await reconciler?.stop();
