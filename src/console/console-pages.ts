@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, Request, Response } from 'express';
 import type nunjucks from 'nunjucks';
 import { roleAllows } from '../core/console-role.js';
 import type { ConsoleUser } from '../core/console-user.js';
+import { ValidationError } from '../core/errors.js';
 import type { Locale } from '../core/payment.js';
 import { consoleTranslator, type ConsoleMessageKey } from '../i18n/console-messages.js';
 import { pickLocale } from '../i18n/locale.js';
@@ -54,7 +55,8 @@ export function consoleErrorHandler(views: nunjucks.Environment, logger: Logger)
     if (error.status >= 500) logger.error({ err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err) }, 'console request failed');
     if (error.retryAfterSeconds !== undefined) res.set('Retry-After', String(error.retryAfterSeconds));
     const locale = pickLocale(req);
-    const detail = error.status < 500 && error.code !== 'forbidden' && error.code !== 'csrf_failed' && error.code !== 'not_found' ? error.message : null;
+    // A refused form says which field and why; other refusals say only the page's message.
+    const detail = error instanceof ValidationError ? error.errors.map((e) => e.message).join(' ') : null;
     renderConsole(views, req, res, 'error.njk', { message: consoleTranslator(locale)(messageFor(error.code)), detail }, error.status);
   };
 }
