@@ -46,7 +46,8 @@ export function accountRoutes(options: AccountRoutesOptions): Router {
     const secret = req.session.consoleTotpDraft;
     // Rendered here as SVG and shown as an image: no script, no third party sees the secret.
     const svg = await QRCode.toString(totpUri(secret, user.email), { type: 'svg', margin: 1, errorCorrectionLevel: 'M' });
-    renderConsole(views, req, res, 'totp-enrol.njk', { secret, qr: `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}` });
+    const failed = req.query.failed ? consoleTranslator(pickLocale(req))('console.totp.failed') : null;
+    renderConsole(views, req, res, 'totp-enrol.njk', { failed, secret, qr: `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}` });
   });
 
   router.post('/console/account/totp', form, verifyCsrf, async (req, res) => {

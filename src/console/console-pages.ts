@@ -55,6 +55,8 @@ export function consoleErrorHandler(views: nunjucks.Environment, logger: Logger)
     if (error.status >= 500) logger.error({ err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err) }, 'console request failed');
     if (error.retryAfterSeconds !== undefined) res.set('Retry-After', String(error.retryAfterSeconds));
     const locale = pickLocale(req);
+    // As on the buyer pages: the error page must not write the session to the store that has just failed.
+    if (error.code === 'store_unavailable') delete (req as { session?: unknown }).session;
     // A refused form says which field and why; other refusals say only the page's message.
     const detail = error instanceof ValidationError ? error.errors.map((e) => e.message).join(' ') : null;
     renderConsole(views, req, res, 'error.njk', { message: consoleTranslator(locale)(messageFor(error.code)), detail }, error.status);

@@ -34,7 +34,8 @@ function cli(args: string[], env: Record<string, string>, stdin = ''): Promise<R
 }
 
 describe('hpp-gateway console-user (a real process, password on standard input)', function () {
-  this.timeout(60_000);
+  // Each run starts node with tsx (seconds each on a loaded machine); the second test runs four.
+  this.timeout(180_000);
   let redis: Redis;
   let env: Record<string, string>;
   let users: RedisConsoleUserStore;
