@@ -11,6 +11,7 @@ export const SANDBOX_BANK_ID = 'sandbox-bank';
 export const DEFAULT_BANK_PORT = 3001;
 export const DEFAULT_SHOP_PORT = 3002;
 export const DEFAULT_MERCHANT_NAME = 'Demo Shop';
+export const DEMO_CONSOLE_ADMIN = 'admin@demo.example';
 
 /** The demo's own settings; the gateway's configuration knows nothing of them. */
 export interface DemoOptions {
@@ -50,6 +51,8 @@ export interface Demo {
   gatewayUrl: string;
   bankUrl: string;
   shopUrl: string;
+  /** The merchant console's admin made at start (a new password each start), for the banner. */
+  consoleAdmin: { url: string; email: string; password: string };
   gateway: GatewayApp;
   bank: SandboxBank;
   close(): Promise<void>;
@@ -171,6 +174,12 @@ export async function startDemo(config: GatewayConfig, logger: Logger, options: 
     ...(options.shop?.webhookAvailable ? { webhookAvailable: options.shop.webhookAvailable } : {}),
     logger: logger.child({ service: 'demo-shop' }),
   });
+  // An admin for the console, with a password made at start and shown in the banner only. On Redis
+  // the admin of an earlier start is still there: its password is replaced.
+  const consoleAdmin = { url: `${gatewayUrl}/console`, email: DEMO_CONSOLE_ADMIN, password: randomBytes(15).toString('base64url') };
+  const users = gateway.gateway.consoleUsers;
+  if (await users.get(consoleAdmin.email)) await users.resetPassword(consoleAdmin.email, consoleAdmin.password);
+  else await users.add(consoleAdmin.email, 'admin', consoleAdmin.password);
   gw.server.on('request', gateway);
   bk.server.on('request', bank.app);
   sh.server.on('request', shop);
@@ -179,6 +188,7 @@ export async function startDemo(config: GatewayConfig, logger: Logger, options: 
     gatewayUrl,
     bankUrl,
     shopUrl,
+    consoleAdmin,
     gateway,
     bank,
     async close() {

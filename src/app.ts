@@ -44,6 +44,12 @@ import { requestMetrics } from './http/middleware/request-metrics.js';
 import { operationsRoutes } from './http/routes/operations.js';
 import { openApiRoutes } from './http/routes/openapi.js';
 import { loadOpenApiJson } from './http/openapi-document.js';
+import { consoleRouter } from './console/console-router.js';
+import { consoleSession } from './console/console-session.js';
+import { ConsoleUserService } from './service/console/console-users.js';
+import type { ConsoleUserStore } from './store/console-user-store.js';
+import { MemoryConsoleUserStore } from './store/memory-console-user-store.js';
+import { RedisConsoleUserStore } from './store/redis-console-user-store.js';
 
 /** Everything the gateway is built from; each part can be handed in (tests, a shop mounting the gateway). */
 export interface GatewayDeps {
@@ -57,6 +63,10 @@ export interface GatewayDeps {
   logger?: Logger;
   clock?: () => Date;
   sessionStore?: session.Store;
+  /** Where the console's sessions live (default: Redis under `{prefix}console-sess:`, or in memory). */
+  consoleSessionStore?: session.Store;
+  /** Console users (default: on the gateway's Redis, or in memory). */
+  consoleUsers?: ConsoleUserStore;
   /**
    * The longest pause of the expiry sweeper (it wakes sooner when a payment falls due sooner, and
    * goes on at once after a full batch); 0 turns the sweeper off.
@@ -84,6 +94,8 @@ export interface GatewayHandle {
   logger: Logger;
   /** This gateway's own Prometheus registry (served at /metrics). */
   metrics: GatewayMetrics;
+  /** The merchant console's users (the demo adds its admin here). */
+  consoleUsers: ConsoleUserService;
   close(): Promise<void>;
 }
 
@@ -162,6 +174,11 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     buyerPerMinute: config.rateLimits.buyerPerMinute,
     ...(redis ? { counters: (limiter: 'api' | 'buyer') => new RedisRateLimitStore(redis, `${config.redisPrefix}rl:${limiter}:`) } : {}),
   });
+  const consoleUsers = new ConsoleUserService(
+    deps.consoleUsers ?? (redis ? new RedisConsoleUserStore(redis, config.redisPrefix) : new MemoryConsoleUserStore()),
+    deps.clock,
+  );
+  const consoleSessionStore = deps.consoleSessionStore ?? (redis ? redisSessionStore(redis, `${config.redisPrefix}console-sess:`) : undefined);
   const sessionMiddleware = session({
     name: 'hpp.sid',
     secret: config.sessionSecret,
@@ -197,6 +214,33 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
   );
 
   app.use(openApiRoutes(openApiJson));
+
+  // Links in the console, like the buyer pages', are rooted at PUBLIC_URL's path.
+  app.use('/console', (_req, res, next) => {
+    res.locals.assetBase = new URL(config.publicUrl).pathname.replace(/\/+$/, '');
+    next();
+  });
+  app.use(
+    consoleRouter({
+      users: consoleUsers,
+      service,
+      operations,
+      events,
+      connectors: connectors.names(),
+      views,
+      session: consoleSession({ secret: config.sessionSecret, inactivityMs: config.console.inactivityMs, ...(consoleSessionStore ? { store: consoleSessionStore } : {}) }),
+      inactivityMs: config.console.inactivityMs,
+      signInLimits: {
+        perAccount: config.console.signInFailuresPerAccount,
+        perIp: config.console.signInFailuresPerIp,
+        windowMs: 15 * 60_000,
+        ...(redis ? { counters: (limiter: 'console-account' | 'console-ip') => new RedisRateLimitStore(redis, `${config.redisPrefix}rl:${limiter}:`) } : {}),
+      },
+      clock: deps.clock ?? (() => new Date()),
+      logger,
+    }),
+  );
+
   const api = Router();
   api.use(apiKeyAuth(config.apiKeys));
   api.use(limits.api);
@@ -254,6 +298,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     connectors,
     logger,
     metrics,
+    consoleUsers,
     async close() {
       await sweeper?.stop();
       await reconciler?.stop();

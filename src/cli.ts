@@ -9,6 +9,7 @@ commands:
   start    run the gateway (settings from the environment and .env; see the README's configuration table)
   worker   run a webhook and email delivery worker beside the gateways (needs REDIS_URL, PUBLIC_URL, GATEWAY_KEYS_FILE)
   keys     add, list or retire the gateway's signing keys (hpp-gateway keys --help)
+  console-user  add, list, remove console users or reset a password (hpp-gateway console-user --help)
 
   hpp-gateway --help     this text
   hpp-gateway --version  the package version`;
@@ -17,6 +18,7 @@ const COMMANDS: Record<string, string> = {
   start: './main.js',
   worker: './worker.js',
   keys: './keys/generate-key-cli.js',
+  'console-user': './console-user-cli.js',
 };
 
 async function main(argv: string[]): Promise<void> {

@@ -15,7 +15,7 @@ import { createLogger, type Logger } from './logger.js';
 const DEMO_MODULE = '../demo/start-demo.js';
 
 interface DemoModule {
-  startDemo(config: GatewayConfig, logger: Logger, options: object): Promise<{ gatewayUrl: string; bankUrl: string; shopUrl: string; close(): Promise<void> }>;
+  startDemo(config: GatewayConfig, logger: Logger, options: object): Promise<{ gatewayUrl: string; bankUrl: string; shopUrl: string; consoleAdmin: { url: string; email: string; password: string }; close(): Promise<void> }>;
   demoOptionsFromEnv(env: Record<string, string | undefined>): object;
 }
 
@@ -72,7 +72,8 @@ async function main(): Promise<void> {
     const demo = await startDemo(config, logger, demoOptionsFromEnv(process.env));
     closers.push(() => demo.close());
     logger.info({ gateway: demo.gatewayUrl, bank: demo.bankUrl, shop: demo.shopUrl }, 'demo running');
-    console.log(`\n  Demo shop:     ${demo.shopUrl}\n  Gateway:       ${demo.gatewayUrl}\n  Sandbox bank:  ${demo.bankUrl}\n\n  Pay with 4242 4242 4242 4242, any future expiry, any 3-digit code (more test cards in README.md).\n`);
+    // The console password goes to the terminal only, never to the log lines above.
+    console.log(`\n  Demo shop:     ${demo.shopUrl}\n  Gateway:       ${demo.gatewayUrl}\n  Sandbox bank:  ${demo.bankUrl}\n  Console:       ${demo.consoleAdmin.url}  (${demo.consoleAdmin.email} / ${demo.consoleAdmin.password})\n\n  Pay with 4242 4242 4242 4242, any future expiry, any 3-digit code (more test cards in README.md).\n`);
   }
 
   let stopping = false;

@@ -11,6 +11,8 @@ export const ERRORS = {
   invalid_bank_message: { status: 400, title: 'Invalid bank message' },
   unauthorized: { status: 401, title: 'Unauthorized' },
   csrf_failed: { status: 403, title: 'Form expired' },
+  /** Signed in, but the console role does not grant this action. */
+  forbidden: { status: 403, title: 'Forbidden' },
   not_found: { status: 404, title: 'Not found' },
   reference_conflict: { status: 409, title: 'Reference already in use' },
   illegal_transition: { status: 409, title: 'Not allowed in the current status' },
@@ -226,5 +228,12 @@ export class StoreUnavailableError extends GatewayError {
 export class CsrfError extends GatewayError {
   constructor() {
     super('csrf_failed', 'This form has expired. Please go back and try again.');
+  }
+}
+
+/** A console user whose role does not grant the action asked for. */
+export class ForbiddenError extends GatewayError {
+  constructor(message = 'Your role does not allow this action.') {
+    super('forbidden', message);
   }
 }

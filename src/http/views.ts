@@ -24,5 +24,5 @@ export function useViews(app: Express, dir: string): nunjucks.Environment {
 
 /** Compiles every template of a folder at start, so the first buyer does not pay for a synchronous file read. */
 export function preloadViews(env: nunjucks.Environment, dir: string): void {
-  for (const name of readdirSync(dir)) if (name.endsWith('.njk')) env.getTemplate(name, true);
+  for (const name of readdirSync(dir, { recursive: true, encoding: 'utf8' })) if (name.endsWith('.njk')) env.getTemplate(name.split(path.sep).join('/'), true);
 }

@@ -1,3 +1,4 @@
+import { matchesFilter } from '../core/payment-filter.js';
 import type { PaymentEvent } from '../core/events.js';
 import { awaitsBankAnswer, expiryDueAt, holdsOpenSlot, type Payment } from '../core/payment.js';
 import { assertListLimit, decodeCursor, encodeCursor } from './list-cursor.js';
@@ -152,6 +153,7 @@ export class MemoryPaymentStore implements GatewayStore {
     const matching = [...this.payments.values()]
       .filter((p) => query.reference === undefined || p.reference === query.reference)
       .filter((p) => query.status === undefined || p.status === query.status)
+      .filter((p) => query.filter === undefined || matchesFilter(p, query.filter))
       .map((p) => ({ payment: p, position: positionOf(p) }))
       .filter(({ position }) => after === null || comesBefore(after, position))
       .sort((a, b) => (comesBefore(a.position, b.position) ? -1 : 1));

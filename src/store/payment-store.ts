@@ -1,5 +1,6 @@
 import type { PaymentEvent } from '../core/events.js';
 import type { Payment, PaymentStatus } from '../core/payment.js';
+import type { PaymentFilter } from '../core/payment-filter.js';
 
 /** Remembered for an Idempotency-Key: the request's fingerprint and the payment as first answered. */
 export interface IdempotencyRecord {
@@ -75,6 +76,8 @@ export interface ReconcileClaim {
 export interface ListQuery {
   reference?: string;
   status?: PaymentStatus;
+  /** The console's search and filters (core/payment-filter.ts); the merchant API sends none. */
+  filter?: PaymentFilter;
   limit: number;
   /** Opaque, from a previous page's nextCursor. */
   cursor?: string;

@@ -205,6 +205,12 @@ export class RedisPaymentStore implements GatewayStore {
     assertListLimit(query.limit);
     const setKey = this.key(query.reference === undefined ? 'created' : `byref:${query.reference}`);
     let position = query.cursor === undefined ? null : decodeCursor(query.cursor);
+    const filter = query.filter;
+    // The date range is the sorted set's score range; the rest of the filter is read in the script.
+    const rest = filter ? { search: filter.search, connector: filter.connector, amountMin: filter.amountMin, amountMax: filter.amountMax } : {};
+    const restJson = Object.values(rest).some((v) => v !== undefined) ? JSON.stringify(rest) : '';
+    const topScore = filter?.createdToMs === undefined ? '+inf' : String(filter.createdToMs);
+    const lowScore = filter?.createdFromMs === undefined ? '-inf' : String(filter.createdFromMs);
     // One more than the page, to know whether a next page exists.
     const found: { score: string; id: string; json: string }[] = [];
     while (found.length <= query.limit) {
@@ -212,10 +218,12 @@ export class RedisPaymentStore implements GatewayStore {
         setKey,
         this.prefix,
         query.status ?? '',
-        position?.score ?? '+inf',
+        position?.score ?? topScore,
         position?.id ?? '',
         query.limit + 1 - found.length,
         LIST_SCAN_BUDGET,
+        restJson,
+        lowScore,
       );
       const [state, lastScore, lastId] = reply;
       for (let i = 3; i + 2 < reply.length; i += 3) {
