@@ -14,4 +14,5 @@ export type { PaymentEvent, PaymentEventType } from './core/events.js';
 export { findCurrency, findCurrencyByNumeric, formatAmount, fromDecimalString, type Currency } from './core/money.js';
 export { luhnValid } from './core/card-data.js';
 export { useViews } from './http/views.js';
+export { listenFailure } from './http/port-in-use.js';
 export { verifyWebhook, WebhookVerificationError } from './notify/verify-webhook.js';
