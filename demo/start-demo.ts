@@ -201,6 +201,7 @@ export async function startDemo(config: GatewayConfig, logger: Logger, options: 
     apiKey: config.apiKeys[0]!,
     webhookSecret: webhookSecrets[0]!,
     connectors: gateway.gateway.connectors.all().map((c) => c.name),
+    timeZone: config.merchantTimeZone,
     ...(options.shop?.webhookAvailable ? { webhookAvailable: options.shop.webhookAvailable } : {}),
     logger: logger.child({ service: 'demo-shop' }),
   });

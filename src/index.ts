@@ -9,7 +9,7 @@ export { createLogger, type Logger } from './logger.js';
 export { GatewayKeystore } from './keys/keystore.js';
 export type { BankConnector, RedirectForm } from './connectors/bank-connector.js';
 export type { PaymentStore } from './store/payment-store.js';
-export { assertNever, type Payment, type PaymentStatus, type Attempt, type Locale } from './core/payment.js';
+export { assertNever, type AnomalyKind, type Payment, type PaymentStatus, type Attempt, type Locale } from './core/payment.js';
 export type { PaymentEvent, PaymentEventType } from './core/events.js';
 export { findCurrency, findCurrencyByNumeric, formatAmount, fromDecimalString, type Currency } from './core/money.js';
 export { luhnValid } from './core/card-data.js';
