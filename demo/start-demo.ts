@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConfigError, createGateway, type GatewayApp, type GatewayConfig, type Logger } from '../src/index.js';
+import { ConfigError, createGateway, listenFailure, type GatewayApp, type GatewayConfig, type Logger } from '../src/index.js';
 import { createDemoShop, type DemoShopOptions } from './shop/app.js';
 import { createSandboxBank, type SandboxBank } from '../sandbox-bank/app.js';
 
@@ -12,11 +12,21 @@ export const DEFAULT_BANK_PORT = 3001;
 export const DEFAULT_SHOP_PORT = 3002;
 export const DEFAULT_MERCHANT_NAME = 'Demo Shop';
 export const DEMO_CONSOLE_ADMIN = 'admin@demo.example';
+/** Where the demo's order-paid emails go unless MERCHANT_EMAIL is set: the mail folder shows them. */
+export const DEMO_MERCHANT_EMAIL = 'orders@demo-shop.example';
+
+/** A host name or an IPv4 address: what a phone on the same network can type in a URL. */
+const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 /** The demo's own settings; the gateway's configuration knows nothing of them. */
 export interface DemoOptions {
-  /** Interface the three listeners bind to, and the host name in their URLs (default localhost). */
+  /** The host name in every URL of the demo (DEMO_HOST, default localhost); the listeners bind to it unless `listenHost` says otherwise. */
   host?: string;
+  /**
+   * Interface the three listeners bind to: null for every interface (DEMO_HOST set, so that another
+   * device reaches the demo at that name). Default: `host`, or every interface when `host` is unset.
+   */
+  listenHost?: string | null;
   /** The sandbox bank's port (SANDBOX_BANK_PORT, default 3001; 0 picks a free one). */
   bankPort?: number;
   /** The demo shop's port (DEMO_SHOP_PORT, default 3002; 0 picks a free one). */
@@ -38,9 +48,14 @@ export function demoOptionsFromEnv(env: Record<string, string | undefined>): Dem
   };
   const bankPort = port('SANDBOX_BANK_PORT');
   const shopPort = port('DEMO_SHOP_PORT');
+  const host = env.DEMO_HOST?.trim();
+  if (host && !HOST_NAME.test(host)) problems.push('DEMO_HOST: must be a host name or an IPv4 address another device reaches this machine at, e.g. 192.168.1.20');
   if (problems.length) throw new ConfigError(problems);
   const merchantName = env.MERCHANT_NAME?.trim();
+  const listenHost = env.HOST?.trim();
   return {
+    // Another device reaches the demo at DEMO_HOST: the listeners take every interface (or HOST's).
+    ...(host ? { host, listenHost: listenHost || null } : {}),
     ...(bankPort !== undefined ? { bankPort } : {}),
     ...(shopPort !== undefined ? { shopPort } : {}),
     ...(merchantName ? { merchantName } : {}),
@@ -58,13 +73,28 @@ export interface Demo {
   close(): Promise<void>;
 }
 
-async function listen(port: number, host?: string): Promise<{ server: Server; port: number }> {
+interface Listener {
+  server: Server;
+  port: number;
+}
+
+/** Opens one listener; a busy port is reported by the setting that chose it. */
+async function listen(port: number, host: string | undefined, setting: string): Promise<Listener> {
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err) => reject(listenFailure(err, setting, port)));
     server.listen(port, host, resolve);
   });
   return { server, port: (server.address() as AddressInfo).port };
+}
+
+/** The three listeners, or none: one that could not open closes the others before its error is told. */
+async function listenAll(wanted: Array<[port: number, setting: string]>, host: string | undefined): Promise<Listener[]> {
+  const results = await Promise.allSettled(wanted.map(([port, setting]) => listen(port, host, setting)));
+  const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (!failure) return results.map((r) => (r as PromiseFulfilledResult<Listener>).value);
+  for (const r of results) if (r.status === 'fulfilled') await new Promise((done) => r.value.server.close(done));
+  throw failure.reason;
 }
 
 /** The sandbox bank's side of each protocol the gateway speaks, as connector settings. */
@@ -123,13 +153,18 @@ function sandboxConnectors(bankUrl: string) {
  * Ports may be 0 (tests): the listeners are opened first so every app knows the others' URLs.
  */
 export async function startDemo(config: GatewayConfig, logger: Logger, options: DemoOptions = {}): Promise<Demo> {
-  const [gw, bk, sh] = await Promise.all([
-    listen(config.port, options.host),
-    listen(options.bankPort ?? DEFAULT_BANK_PORT, options.host),
-    listen(options.shopPort ?? DEFAULT_SHOP_PORT, options.host),
-  ]);
+  const listenHost = options.listenHost === undefined ? options.host : (options.listenHost ?? undefined);
+  const [gw, bk, sh] = (await listenAll(
+    [
+      [config.port, 'PORT'],
+      [options.bankPort ?? DEFAULT_BANK_PORT, 'SANDBOX_BANK_PORT'],
+      [options.shopPort ?? DEFAULT_SHOP_PORT, 'DEMO_SHOP_PORT'],
+    ],
+    listenHost,
+  )) as [Listener, Listener, Listener];
   const host = options.host ?? 'localhost';
-  const gatewayUrl = config.publicUrl.includes(`:${config.port}`) && config.port !== 0 ? config.publicUrl : `http://${host}:${gw.port}`;
+  // DEMO_HOST names the gateway too: the buyer's phone must reach the checkout page at that name.
+  const gatewayUrl = !options.host && config.publicUrl.includes(`:${config.port}`) && config.port !== 0 ? config.publicUrl : `http://${host}:${gw.port}`;
   const bankUrl = `http://${host}:${bk.port}`;
   const shopUrl = `http://${host}:${sh.port}`;
 
@@ -161,7 +196,13 @@ export async function startDemo(config: GatewayConfig, logger: Logger, options: 
       connectors,
       returnUrlAllowlist: [...new Set([...config.returnUrlAllowlist, shopUrl])],
       // createGateway builds its store with the outbox targets of this config, the shop's webhook included.
-      notifications: { ...config.notifications, webhookUrls: [...config.notifications.webhookUrls, `${shopUrl}/webhooks`], webhookSecrets },
+      notifications: {
+        ...config.notifications,
+        webhookUrls: [...config.notifications.webhookUrls, `${shopUrl}/webhooks`],
+        webhookSecrets,
+        // The order-paid email is part of what the demo shows: it lands in the mail folder beside the receipts.
+        merchantEmail: config.notifications.merchantEmail ?? DEMO_MERCHANT_EMAIL,
+      },
     },
     { logger },
   );
@@ -171,6 +212,7 @@ export async function startDemo(config: GatewayConfig, logger: Logger, options: 
     apiKey: config.apiKeys[0]!,
     webhookSecret: webhookSecrets[0]!,
     connectors: gateway.gateway.connectors.all().map((c) => c.name),
+    timeZone: config.merchantTimeZone,
     ...(options.shop?.webhookAvailable ? { webhookAvailable: options.shop.webhookAvailable } : {}),
     logger: logger.child({ service: 'demo-shop' }),
   });

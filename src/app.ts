@@ -130,6 +130,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     keystore,
     logger,
     checkoutUrl: urls.checkout,
+    consoleUrl: urls.consolePayment,
     ...(deps.clock ? { clock: deps.clock } : {}),
     ...(webhookHttpsAgent ? { httpsAgent: webhookHttpsAgent } : {}),
   }), (result) => metrics.webhookDelivery(result));

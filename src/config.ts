@@ -11,6 +11,8 @@ export interface GatewayConfig {
   /** Absolute base URL buyers and banks reach the gateway at (checkout and callback URLs are built on it). */
   publicUrl: string;
   merchantName: string;
+  /** IANA time zone the merchant reads times in (MERCHANT_TIME_ZONE, default UTC): emails and pages. */
+  merchantTimeZone: string;
   apiKeys: string[];
   maxAmount: number;
   paymentTtlMs: number;
@@ -71,6 +73,10 @@ export interface NotificationConfig {
   webhookMaxAgeMs: number;
   smtpUrl?: string;
   mailFrom: string;
+  /** Where replies to the emails go (MAIL_REPLY_TO), when not to MAIL_FROM. */
+  mailReplyTo?: string;
+  /** The shop's address for buyers' questions (SHOP_CONTACT_EMAIL), named in their receipts. */
+  shopContactEmail?: string;
   merchantEmail?: string;
   /** Email a receipt to buyers who gave an address (BUYER_RECEIPTS). */
   buyerReceipts: boolean;
@@ -122,6 +128,29 @@ const absoluteUrl = (name: string) =>
     },
     { message: `${name} must be an absolute http(s) URL` },
   );
+
+/** A time zone Intl knows (IANA name such as Europe/Paris, or UTC). */
+function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The default sender outside development: the host buyers know the gateway by, never localhost. */
+function defaultMailFrom(env: string, publicUrl: string): string {
+  const host = new URL(publicUrl).hostname;
+  if (env === 'development' || isLocalHost(host)) return DEV_MAIL_FROM;
+  return `"Payments" <payments@${host}>`;
+}
+
+function isLocalHost(host: string): boolean {
+  return host === 'localhost' || host.endsWith('.localhost') || /^[\d.]+$/.test(host) || host.includes(':') || host.startsWith('[');
+}
+
+const DEV_MAIL_FROM = '"Payments" <payments@localhost>';
 
 const duration = (name: string, fallback: string) =>
   z
@@ -179,7 +208,10 @@ const schema = z.object({
   WEBHOOK_TIMEOUT: duration('WEBHOOK_TIMEOUT', '10s'),
   WEBHOOK_MAX_AGE: duration('WEBHOOK_MAX_AGE', '3d'),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, { message: 'SMTP_URL must start with smtp:// or smtps://' }).optional(),
-  MAIL_FROM: z.string().min(3).default('"Payments" <payments@localhost>'),
+  MAIL_FROM: z.string().min(3).optional(),
+  MAIL_REPLY_TO: z.email({ message: 'MAIL_REPLY_TO must be an email address' }).optional(),
+  SHOP_CONTACT_EMAIL: z.email({ message: 'SHOP_CONTACT_EMAIL must be an email address' }).optional(),
+  MERCHANT_TIME_ZONE: z.string().refine(isTimeZone, { message: 'MERCHANT_TIME_ZONE must be a time zone such as Europe/Paris or UTC (an IANA name)' }).default('UTC'),
   MERCHANT_EMAIL: z.email({ message: 'MERCHANT_EMAIL must be an email address' }).optional(),
   MAIL_OUTBOX_DIR: z.string().default('var/mail'),
   BUYER_RECEIPTS: z.enum(['on', 'off'], { message: 'BUYER_RECEIPTS must be on or off' }).default('on'),
@@ -333,6 +365,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (production && !e.SMTP_URL && (buyerReceipts || e.MERCHANT_EMAIL)) {
     problems.push('SMTP_URL: required in production while emails are sent (buyer receipts, MERCHANT_EMAIL): without it they are written as files to MAIL_OUTBOX_DIR, development only; to send none, set BUYER_RECEIPTS=off and leave MERCHANT_EMAIL unset');
   }
+  // Mail from @localhost is refused or filed as spam by receiving servers: production names a real sender.
+  if (production && (buyerReceipts || e.MERCHANT_EMAIL) && (!e.MAIL_FROM || /@localhost\b/i.test(e.MAIL_FROM))) {
+    problems.push('MAIL_FROM: required in production while emails are sent (buyer receipts, MERCHANT_EMAIL): an address of your domain, e.g. "Shop payments" <payments@shop.example>, not @localhost');
+  }
 
   if (Boolean(e.TLS_CERT) !== Boolean(e.TLS_KEY)) problems.push('TLS_CERT and TLS_KEY: set both to serve HTTPS');
   if (e.BANK_CLIENT_CA && !e.TLS_CERT) problems.push('BANK_CLIENT_CA: needs TLS_CERT and TLS_KEY (client certificates are checked by the gateway\'s own HTTPS server)');
@@ -348,6 +384,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicUrl,
     // Without a name, buyers see the host they reached the gateway at.
     merchantName: e.MERCHANT_NAME ?? new URL(publicUrl).hostname,
+    merchantTimeZone: e.MERCHANT_TIME_ZONE,
     apiKeys,
     maxAmount: e.MAX_AMOUNT,
     paymentTtlMs: e.PAYMENT_TTL,
@@ -387,7 +424,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       webhookTimeoutMs: e.WEBHOOK_TIMEOUT,
       webhookMaxAgeMs: e.WEBHOOK_MAX_AGE,
       ...(e.SMTP_URL ? { smtpUrl: e.SMTP_URL } : {}),
-      mailFrom: e.MAIL_FROM,
+      mailFrom: e.MAIL_FROM ?? defaultMailFrom(e.NODE_ENV, publicUrl),
+      ...(e.MAIL_REPLY_TO ? { mailReplyTo: e.MAIL_REPLY_TO } : {}),
+      ...(e.SHOP_CONTACT_EMAIL ? { shopContactEmail: e.SHOP_CONTACT_EMAIL } : {}),
       ...(e.MERCHANT_EMAIL ? { merchantEmail: e.MERCHANT_EMAIL } : {}),
       buyerReceipts,
       mailOutboxDir: e.MAIL_OUTBOX_DIR,

@@ -4,6 +4,7 @@ import { createGateway } from './app.js';
 import { loadConfigOrExit, type GatewayConfig } from './config.js';
 import { BACKGROUND_ROLE_ENV, runClusterPrimary } from './cluster-primary.js';
 import { gracefulClose, type CloseServer } from './http/close-server.js';
+import { listenFailure } from './http/port-in-use.js';
 import { createListener } from './http/tls.js';
 import { createLogger, type Logger } from './logger.js';
 
@@ -32,7 +33,7 @@ async function listen(config: GatewayConfig, app: Express): Promise<CloseServer>
   const server = await createListener(config, app);
   const close = gracefulClose(server);
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err) => reject(listenFailure(err, 'PORT', config.port)));
     server.listen(config.port, config.host, () => resolve(close));
   });
 }
@@ -73,7 +74,8 @@ async function main(): Promise<void> {
     closers.push(() => demo.close());
     logger.info({ gateway: demo.gatewayUrl, bank: demo.bankUrl, shop: demo.shopUrl }, 'demo running');
     // The console password goes to the terminal only, never to the log lines above.
-    console.log(`\n  Demo shop:     ${demo.shopUrl}\n  Gateway:       ${demo.gatewayUrl}\n  Sandbox bank:  ${demo.bankUrl}\n  Console:       ${demo.consoleAdmin.url}  (${demo.consoleAdmin.email} / ${demo.consoleAdmin.password})\n\n  Pay with 4242 4242 4242 4242, any future expiry, any 3-digit code (more test cards in README.md).\n`);
+    const mail = config.notifications.smtpUrl ? 'sent through SMTP_URL' : `written to ${config.notifications.mailOutboxDir}/ (order-paid emails and buyers' receipts)`;
+    console.log(`\n  Demo shop:     ${demo.shopUrl}\n  Gateway:       ${demo.gatewayUrl}\n  Sandbox bank:  ${demo.bankUrl}\n  Console:       ${demo.consoleAdmin.url}  (${demo.consoleAdmin.email} / ${demo.consoleAdmin.password})\n  Emails:        ${mail}\n\n  Pay with 4242 4242 4242 4242, any future expiry, any 3-digit code (more test cards in README.md).\n`);
   }
 
   let stopping = false;

@@ -1,16 +1,19 @@
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import express, { type ErrorRequestHandler, type Response } from 'express';
+import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import type nunjucks from 'nunjucks';
 import { findCurrency, formatAmount, type Currency, type Locale, useViews } from '../../src/index.js';
 import { ActionTokens } from './action-tokens.js';
+import { flagText } from './anomaly-texts.js';
 import { GatewayClient, GatewayRequestError, isWebUrl, type GatewayPayment } from './gateway-client.js';
 import { merchantActions } from './merchant-actions.js';
 import { isFinal, newOrderReference, ORDER_REFERENCE, OrderBook, tookMoney, type Order } from './order-book.js';
 import { awaitsConfirmation, canPay, cardOf, cardText, orderStateText, statusText, waitingText } from './order-status.js';
-import { findProduct, PRODUCTS } from './products.js';
+import { findProduct, PRODUCTS, type Product } from './products.js';
+import { dateForPeople } from './shop-dates.js';
+import { fill, shopTexts } from './shop-texts.js';
 import { webhookEndpoint } from './webhooks.js';
 
 /** The shop's own templates and stylesheet, beside its code. */
@@ -48,9 +51,10 @@ export interface DemoShopOptions {
    * pick one, sent as the payment's `connector`. Without it the gateway's default is used.
    */
   connectors?: readonly string[];
+  /** The merchant's time zone (MERCHANT_TIME_ZONE) the shop's dates are written in. Default UTC. */
+  timeZone?: string;
 }
 
-const SHOP_LOCALE = 'en';
 const ORDERS_LISTED = 50;
 /** Seconds between reloads of an order page that waits for the bank or for the webhook. */
 const WAITING_REFRESH = 3;
@@ -78,7 +82,8 @@ export function createDemoShop(options: DemoShopOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   const views = useViews(app, VIEWS_DIR);
-  const price = (amount: number, of: Currency = currency) => formatAmount(amount, of, SHOP_LOCALE);
+  const timeZone = options.timeZone ?? 'UTC';
+  const priceIn = (locale: Locale) => (amount: number, of: Currency = currency) => formatAmount(amount, of, locale);
 
   app.use(
     helmet({
@@ -107,9 +112,15 @@ export function createDemoShop(options: DemoShopOptions): express.Express {
     res.type('css').set('Cache-Control', 'public, max-age=3600').send(stylesheet);
   });
 
-  app.get('/', (_req, res) => {
-    const products = PRODUCTS.map((p) => ({ ...p, priceText: price(p.price) }));
-    page(views, res, 'index.njk', { products, connectors: options.connectors ?? [] });
+  app.get('/', (req, res) => {
+    const locale = buyerLocale(req);
+    const price = priceIn(locale);
+    const t = shopTexts(locale);
+    const products = PRODUCTS.map((p) => {
+      const { name, description } = productText(p, locale);
+      return { id: p.id, name, description, priceText: price(p.price), buyText: fill(t.buy, { name }) };
+    });
+    page(views, res, 'index.njk', { products, connectors: options.connectors ?? [], locale });
   });
 
   app.post('/buy', express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 20 }), async (req, res) => {
@@ -156,24 +167,30 @@ export function createDemoShop(options: DemoShopOptions): express.Express {
     }
   });
 
-  app.get('/orders', (_req, res) => {
+  app.get('/orders', (req, res) => {
+    const locale = buyerLocale(req);
+    const price = priceIn(locale);
     const rows = orders.list(ORDERS_LISTED).map((order) => ({
       reference: order.reference,
-      productName: findProduct(order.productId)?.name ?? order.productId,
+      productName: productName(order.productId, locale),
       amountText: orderAmount(order, price),
       state: order.state,
+      // Each order's state reads in the language its buyer chose.
       stateLabel: orderStateText(order.state, order.locale).label,
       flagged: order.flags.length > 0,
-      createdAt: order.createdAt.toISOString(),
+      created: dateForPeople(order.createdAt, locale, timeZone),
     }));
     res.set('Cache-Control', 'no-store');
-    page(views, res, 'orders.njk', { rows });
+    page(views, res, 'orders.njk', { rows, locale });
   });
 
   app.get('/orders/:reference', async (req, res) => {
     const reference = req.params.reference;
     if (!ORDER_REFERENCE.test(reference)) return problemPage(views, res, 404, 'No such order', 'We have no order with this reference.');
     const order = orders.get(reference);
+    // The language the buyer chose when buying, else the browser's.
+    const locale = order?.locale ?? buyerLocale(req);
+    const price = priceIn(locale);
 
     // The gateway's view, as a second opinion: the order itself moves only on the webhook.
     let payment: GatewayPayment | undefined;
@@ -190,20 +207,19 @@ export function createDemoShop(options: DemoShopOptions): express.Express {
     if (!order) {
       // Not created by this shop, or forgotten (the book is in memory): say what the gateway knows.
       if (!payment) return problemPage(views, res, 404, 'No such order', 'We have no order with this reference.');
+      const notOnRecord = locale === 'fr'
+        ? { label: 'Inconnue', heading: 'La boutique n’a pas trace de cette commande', message: 'La boutique garde ses commandes en mémoire et a peut-être redémarré depuis. Voici ce qu’en dit le service de paiement.' }
+        : { label: 'Not on record', heading: 'This shop has no record of this order', message: 'The shop keeps its orders in memory and may have been restarted since. Here is what the payment service says about it.' };
       return page(views, res, 'order.njk', {
+        locale,
         reference,
         state: 'unknown',
-        text: {
-          label: 'Not on record',
-          heading: 'This shop has no record of this order',
-          message: 'The shop keeps its orders in memory and may have been restarted since. Here is what the payment service says about it.',
-          tone: 'neutral',
-        },
-        stateLabel: 'Not on record',
-        productName: findProduct(payment.metadata?.productId)?.name ?? payment.description ?? 'Your order',
+        text: { ...notOnRecord, tone: 'neutral' },
+        stateLabel: notOnRecord.label,
+        productName: findProduct(payment.metadata?.productId) ? productName(payment.metadata!.productId!, locale) : (payment.description ?? (locale === 'fr' ? 'Votre commande' : 'Your order')),
         amountText: amountOf(payment, price),
         gatewayStatus: payment.status,
-        gatewayLabel: statusText(payment.status).label,
+        gatewayLabel: statusText(payment.status, locale).label,
         card: cardOf(payment) ?? null,
         flags: [],
         waiting: false,
@@ -223,10 +239,11 @@ export function createDemoShop(options: DemoShopOptions): express.Express {
     const canRefund = tookMoney(order.state) && refundable > 0;
     const done = req.query.done === 'ship' || req.query.done === 'refund' ? req.query.done : null;
     page(views, res, 'order.njk', {
+      locale,
       reference,
       state: order.state,
-      text: waiting && gatewayStatus ? waitingText(gatewayStatus) : orderStateText(order.state, order.locale),
-      stateLabel: orderStateText(order.state, order.locale).label,
+      text: waiting && gatewayStatus ? waitingText(gatewayStatus, locale) : orderStateText(order.state, locale),
+      stateLabel: orderStateText(order.state, locale).label,
       capture: order.capture,
       amountCapturedText: order.amountCaptured > 0 || order.capture === 'manual' ? money(order.amountCaptured) : null,
       amountRefundedText: order.amountRefunded > 0 || order.refunds.length > 0 ? money(order.amountRefunded) : null,
@@ -238,13 +255,13 @@ export function createDemoShop(options: DemoShopOptions): express.Express {
       refundToken: canRefund ? tokens.issue(reference, 'refund') : null,
       refundableText: canRefund ? money(refundable) : null,
       done,
-      productName: findProduct(order.productId)?.name ?? order.productId,
+      productName: productName(order.productId, locale),
       amountText: orderAmount(order, price),
       gatewayStatus: gatewayStatus ?? null,
-      gatewayLabel: gatewayStatus ? statusText(gatewayStatus).label : null,
+      gatewayLabel: gatewayStatus ? statusText(gatewayStatus, locale).label : null,
       card: order.card ? cardText(order.card) : null,
-      paidAt: order.paidAt?.toISOString() ?? null,
-      flags: order.flags,
+      paidAt: order.paidAt ? dateForPeople(order.paidAt, locale, timeZone) : null,
+      flags: order.flags.map((flag) => ({ code: flag, text: flagText(flag, locale) })),
       waiting,
       payUrl: !isFinal(order.state) && payment && canPay(payment.status) && checkoutUrl && isWebUrl(checkoutUrl) ? checkoutUrl : null,
       retry: order.state === 'payment_failed' || gatewayStatus === 'failed',
@@ -277,6 +294,20 @@ export function createDemoShop(options: DemoShopOptions): express.Express {
   return app;
 }
 
+/** The buyer's browser language, like the gateway's pages: French when it prefers French, else English. */
+function buyerLocale(req: Request): Locale {
+  return req.acceptsLanguages('en', 'fr') === 'fr' ? 'fr' : 'en';
+}
+
+function productText(product: Product, locale: Locale): { name: string; description: string } {
+  return locale === 'fr' ? product.fr : { name: product.name, description: product.description };
+}
+
+function productName(productId: string, locale: Locale): string {
+  const product = findProduct(productId);
+  return product ? productText(product, locale).name : productId;
+}
+
 function pickLocale(value: unknown): Locale | undefined {
   if (value === undefined || value === '') return 'en';
   return value === 'en' || value === 'fr' ? value : undefined;
@@ -292,8 +323,11 @@ function amountOf(payment: GatewayPayment, price: (amount: number, currency?: Cu
   return currency ? price(payment.amount, currency) : `${payment.amount} ${payment.currency}`;
 }
 
+/** Renders a page in the language of `context.locale`, else the buyer's browser's. */
 function page(views: nunjucks.Environment, res: Response, template: string, context: Record<string, unknown>, status = 200): void {
-  res.status(status).type('html').send(views.render(template, context));
+  const locale = (context.locale as Locale | undefined) ?? buyerLocale(res.req);
+  const t = shopTexts(locale);
+  res.status(status).type('html').send(views.render(template, { ...context, t, fill }));
 }
 
 function problemPage(views: nunjucks.Environment, res: Response, status: number, title: string, detail: string): void {

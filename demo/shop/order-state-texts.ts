@@ -37,7 +37,7 @@ const fr: Record<OrderState, StatusText> = {
     message: 'Votre banque a réservé le montant. Il sera débité à l’expédition de votre commande.',
     tone: 'good',
   },
-  paid: { label: 'Payée', heading: 'Merci, votre commande est payée !', message: 'Nous avons reçu la confirmation de votre paiement.', tone: 'good' },
+  paid: { label: 'Payée', heading: 'Merci, votre commande est payée\u202f!', message: 'Nous avons reçu la confirmation de votre paiement.', tone: 'good' },
   refunded: { label: 'Remboursée', heading: 'Votre commande est remboursée', message: 'L’argent débité pour cette commande a été rendu sur votre carte.', tone: 'neutral' },
   payment_failed: {
     label: 'Paiement refusé',

@@ -1,11 +1,37 @@
-import { assertNever, type PaymentStatus } from '../../src/index.js';
+import { assertNever, type Locale, type PaymentStatus } from '../../src/index.js';
 import type { GatewayPayment } from './gateway-client.js';
 import { tookMoney, type OrderCard, type OrderState } from './order-book.js';
 import type { StatusText } from './order-state-texts.js';
 
 export { orderStateText, type StatusText } from './order-state-texts.js';
 
-export function statusText(status: PaymentStatus): StatusText {
+/** What the gateway's status means for the buyer, in English or French. */
+export function statusText(status: PaymentStatus, locale: Locale = 'en'): StatusText {
+  return locale === 'fr' ? frenchStatusText(status) : englishStatusText(status);
+}
+
+function frenchStatusText(status: PaymentStatus): StatusText {
+  switch (status) {
+    case 'created':
+      return { label: 'En attente de paiement', heading: 'En attente de votre paiement', message: 'Vous n’avez pas encore payé cette commande.', tone: 'neutral' };
+    case 'pending':
+      return { label: 'En cours', heading: 'Votre paiement est en cours…', message: 'Nous attendons la réponse de la banque. Cette page se recharge d’elle-même.', tone: 'waiting' };
+    case 'authorized':
+      return { label: 'Autorisé', heading: 'Votre paiement est autorisé', message: 'La banque a réservé le montant\u00a0; il est débité à l’expédition.', tone: 'good' };
+    case 'succeeded':
+      return { label: 'Payée', heading: 'Merci, votre commande est payée\u202f!', message: 'Nous avons reçu votre paiement.', tone: 'good' };
+    case 'failed':
+      return { label: 'Paiement refusé', heading: 'Votre paiement n’a pas abouti', message: 'La banque a refusé le paiement. Aucun montant n’a été débité. Vous pouvez réessayer.', tone: 'bad' };
+    case 'cancelled':
+      return { label: 'Annulé', heading: 'Paiement annulé', message: 'Le paiement a été annulé. Aucun montant n’a été débité.', tone: 'neutral' };
+    case 'expired':
+      return { label: 'Expiré', heading: 'Ce paiement a expiré', message: 'Le délai pour payer cette commande est dépassé. Aucun montant n’a été débité.', tone: 'neutral' };
+    default:
+      return assertNever(status);
+  }
+}
+
+function englishStatusText(status: PaymentStatus): StatusText {
   switch (status) {
     case 'created':
       return { label: 'Awaiting payment', heading: 'Waiting for your payment', message: 'You have not paid for this order yet.', tone: 'neutral' };
@@ -120,7 +146,17 @@ export function awaitsConfirmation(state: OrderState, gatewayStatus: PaymentStat
 }
 
 /** What the order page says while the shop waits for the webhook. */
-export function waitingText(gatewayStatus: PaymentStatus): StatusText {
+export function waitingText(gatewayStatus: PaymentStatus, locale: Locale = 'en'): StatusText {
+  if (locale === 'fr') {
+    return gatewayStatus === 'pending'
+      ? frenchStatusText('pending')
+      : {
+          label: 'En attente de confirmation',
+          heading: 'En attente de la confirmation du paiement…',
+          message: 'Le service de paiement a une réponse pour cette commande\u00a0; nous la mettons à jour dès que sa confirmation signée nous parvient. Cette page se recharge d’elle-même.',
+          tone: 'waiting',
+        };
+  }
   if (gatewayStatus === 'pending') {
     return {
       label: 'Processing',

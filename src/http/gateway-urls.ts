@@ -10,6 +10,8 @@ export const GATEWAY_ROUTES = {
   result: '/checkout/:id/result',
   bankReturn: '/bank/:connector/return',
   bankNotify: '/bank/:connector/notify',
+  /** The merchant console's page of a payment, linked from the merchant's emails. */
+  consolePayment: '/console/payments/:id',
 } as const;
 
 export interface GatewayUrls {
@@ -23,6 +25,8 @@ export interface GatewayUrls {
   bankReturn(connector: string): string;
   /** Where a connector's bank sends its server-to-server notifications. */
   bankNotify(connector: string): string;
+  /** The payment in the merchant console. */
+  consolePayment(paymentId: string): string;
 }
 
 function fill(pattern: string, name: 'id' | 'connector', value: string): string {
@@ -37,5 +41,6 @@ export function gatewayUrls(publicUrl: string): GatewayUrls {
     result: (paymentId) => publicUrl + fill(GATEWAY_ROUTES.result, 'id', paymentId),
     bankReturn: (connector) => publicUrl + fill(GATEWAY_ROUTES.bankReturn, 'connector', connector),
     bankNotify: (connector) => publicUrl + fill(GATEWAY_ROUTES.bankNotify, 'connector', connector),
+    consolePayment: (paymentId) => publicUrl + fill(GATEWAY_ROUTES.consolePayment, 'id', paymentId),
   };
 }

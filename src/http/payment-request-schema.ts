@@ -46,25 +46,34 @@ function buildSchema(rules: CreateRules) {
       .refine((c) => findCurrency(c) !== undefined, { message: 'currency must be an existing ISO 4217 alphabetic code, e.g. EUR' }),
     reference: z.string({ message: 'reference is required' }).regex(REFERENCE, { message: 'reference must be 1-64 characters of A-Z a-z 0-9 . _ -' }),
     // zod's max() counts code points, not UTF-16 units: an emoji is one character of the 255.
-    description: z.string().trim().min(1).max(255, { message: 'description must be at most 255 characters' }).optional(),
+    description: z
+      .string({ message: 'description must be text of 1 to 255 characters' })
+      .trim()
+      .min(1, { message: 'description must not be empty (leave it out instead)' })
+      .max(255, { message: 'description must be at most 255 characters' })
+      .optional(),
     customer: z
       .strictObject({
         email: z.email({ message: 'customer.email must be an email address' }).max(254).optional(),
         locale: z.enum(['en', 'fr'], { message: 'customer.locale must be en or fr' }).optional(),
-      })
+      }, { message: 'customer must be an object with an email and a locale' })
       .optional(),
     returnUrl: z
-      .string()
-      .max(2048)
+      .string({ message: 'returnUrl must be an absolute URL on an allow-listed origin (RETURN_URL_ALLOWLIST)' })
+      .max(2048, { message: 'returnUrl must be at most 2048 characters' })
       .refine((u) => returnUrlAllowed(u, rules.returnUrlAllowlist), { message: 'returnUrl must be an absolute URL on an allow-listed origin (RETURN_URL_ALLOWLIST)' })
       .optional(),
     connector: z
-      .string()
+      .string({ message: `connector must be one of: ${rules.connectors.join(', ')}` })
       .refine((c) => rules.connectors.includes(c), { message: `connector must be one of: ${rules.connectors.join(', ')}` })
       .optional(),
     capture: z.enum(['automatic', 'manual'], { message: 'capture must be automatic (the bank takes the money when it authorises) or manual (it only reserves it, until a capture)' }).optional(),
     metadata: z
-      .record(z.string().min(1).max(40), z.string().max(500), { message: 'metadata must be an object of string values' })
+      .record(
+        z.string().min(1, { message: 'metadata keys must be 1 to 40 characters' }).max(40, { message: 'metadata keys must be 1 to 40 characters' }),
+        z.string({ message: 'metadata values must be strings' }).max(500, { message: 'metadata values must be at most 500 characters' }),
+        { message: 'metadata must be an object of string values' },
+      )
       .refine((m) => Object.keys(m).length <= 20, { message: 'metadata may hold at most 20 keys' })
       .optional(),
   });

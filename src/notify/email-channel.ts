@@ -4,6 +4,7 @@ import type { NotificationChannel } from './channel.js';
 import { buyerReceiptEmail, buyerRefundReceiptEmail, merchantRefundEmail, orderPaidEmail, type CapturedMoney, type EmailContent, type EmailKind, type Mailer } from './email.js';
 import { operationAnomalyEmail } from './anomaly-emails.js';
 import { findRefund } from './refund-emails.js';
+import type { ShopMailSettings } from './shop-mail-settings.js';
 
 /**
  * The money a payment.captured event took. Automatic payments tell of theirs with payment.succeeded
@@ -37,7 +38,7 @@ export class MerchantEmailChannel implements NotificationChannel {
   constructor(
     private readonly mailer: Mailer,
     private readonly to: string,
-    private readonly merchantName: string,
+    private readonly shop: ShopMailSettings,
   ) {}
 
   wants(event: PaymentEvent, payment: Payment): boolean {
@@ -69,14 +70,16 @@ export class MerchantEmailChannel implements NotificationChannel {
     }
     if (refund && (event.type === 'refund.succeeded' || event.type === 'refund.failed')) {
       const outcome = event.type === 'refund.succeeded' ? 'succeeded' : 'failed';
-      const content = merchantRefundEmail({ payment, news: { refund, outcome, at: event.occurredAt }, merchantName: this.merchantName, to: this.to });
+      const content = merchantRefundEmail({ payment, news: { refund, outcome, at: event.occurredAt }, merchantName: this.shop.merchantName, to: this.to, timeZone: this.shop.timeZone });
       return [content, outcome === 'succeeded' ? 'refund-made' : 'refund-refused'];
     }
     const captured = capturedBy(event);
     const content = orderPaidEmail({
       payment,
-      merchantName: this.merchantName,
+      merchantName: this.shop.merchantName,
       to: this.to,
+      timeZone: this.shop.timeZone,
+      ...(this.shop.consoleUrl ? { consoleUrl: this.shop.consoleUrl } : {}),
       ...(event.attemptRef ? { attemptRef: event.attemptRef } : {}),
       ...(captured ? { captured } : {}),
     });
@@ -89,7 +92,7 @@ export class BuyerReceiptChannel implements NotificationChannel {
   readonly target = 'email:buyer';
   constructor(
     private readonly mailer: Mailer,
-    private readonly merchantName: string,
+    private readonly shop: ShopMailSettings,
   ) {}
 
   wants(event: PaymentEvent, payment: Payment): boolean {
@@ -110,20 +113,25 @@ export class BuyerReceiptChannel implements NotificationChannel {
     const locale = payment.customer?.locale ?? 'en';
     const refund = findRefund(payment, event.refundId);
     if (refund && event.type === 'refund.succeeded') {
-      const content = buyerRefundReceiptEmail({ payment, refund, at: event.occurredAt, merchantName: this.merchantName, to, locale });
+      const content = buyerRefundReceiptEmail({ payment, refund, at: event.occurredAt, merchantName: this.shop.merchantName, to, locale, ...this.#buyerSettings() });
       const record = await this.mailer.send({ ...content, eventId: event.id, kind: 'buyer-refund-receipt' });
       return { record, delivered: record.error === undefined };
     }
     const captured = capturedBy(event);
     const content = buyerReceiptEmail({
       payment,
-      merchantName: this.merchantName,
+      merchantName: this.shop.merchantName,
       to,
       locale,
+      ...this.#buyerSettings(),
       ...(event.attemptRef ? { attemptRef: event.attemptRef } : {}),
       ...(captured ? { captured } : {}),
     });
     const record = await this.mailer.send({ ...content, eventId: event.id, kind: 'buyer-receipt' });
     return { record, delivered: record.error === undefined };
+  }
+
+  #buyerSettings(): { timeZone: string; contactEmail?: string } {
+    return { timeZone: this.shop.timeZone, ...(this.shop.contactEmail ? { contactEmail: this.shop.contactEmail } : {}) };
   }
 }

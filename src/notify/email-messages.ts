@@ -33,7 +33,15 @@ const ANOMALY_TEXT: Record<Payment['anomalies'][number], string> = {
  * For a manual payment it is sent at each capture (`captured`), when the money is taken, not when the
  * bank only reserved it.
  */
-export function orderPaidEmail(input: { payment: Payment; merchantName: string; to: string; attemptRef?: string; captured?: CapturedMoney }): EmailContent {
+export function orderPaidEmail(input: {
+  payment: Payment;
+  merchantName: string;
+  to: string;
+  attemptRef?: string;
+  captured?: CapturedMoney;
+  timeZone?: string;
+  consoleUrl?: (paymentId: string) => string;
+}): EmailContent {
   const { payment, merchantName, captured } = input;
   const attempt = succeededAttempt(payment, input.attemptRef);
   const locale = 'en-GB';
@@ -42,7 +50,9 @@ export function orderPaidEmail(input: { payment: Payment; merchantName: string; 
     ['Order reference', payment.reference],
     [captured ? 'Amount captured' : 'Amount', amount],
     ...(captured && captured.amount !== payment.amount ? [['Amount authorised', amountText(payment.amount, payment.currency, locale)] as Row] : []),
-    ['Paid at', dateText(captured?.at ?? attempt.updatedAt, locale)],
+    ['Paid at', dateText(captured?.at ?? attempt.updatedAt, locale, input.timeZone)],
+    ['Payment id', payment.id],
+    ['Buyer’s email', payment.customer?.email ?? '(not given)'],
     ['Bank transaction id', attempt.bankTransactionId ?? '(not given by the bank)'],
     ['Authorisation code', attempt.authorisationCode ?? '(not given by the bank)'],
     ['Card', attempt.card ? `${brandName(attempt.card.brand)} ending in ${maskedLast4(attempt.card.last4)}` : '(not given by the bank)'],
@@ -53,32 +63,42 @@ export function orderPaidEmail(input: { payment: Payment; merchantName: string; 
     lines.push(`Check this payment before you ship: ${payment.anomalies.map((a) => ANOMALY_TEXT[a]).join('; ')}.`);
   }
   const footer = ['Sent by the payment gateway. The card number never reaches the gateway: only the brand and the last four digits are shown.'];
+  const consoleLink = input.consoleUrl?.(payment.id);
   return {
     to: input.to,
     subject: oneLine(`Order ${payment.reference} paid: ${amount}`),
-    text: textBody(lines, rows, footer),
-    html: htmlBody('en', 'Order paid', lines, rows, footer),
+    text: textBody(lines, consoleLink ? [...rows, ['In the console', consoleLink]] : rows, footer),
+    html: htmlBody('en', 'Order paid', lines, rows, footer, consoleLink ? { href: consoleLink, text: 'See this payment in the console' } : undefined),
   };
 }
 
 /** To the buyer, in English or French: a receipt for the payment (for a manual one, for each capture: the money taken). */
-export function buyerReceiptEmail(input: { payment: Payment; merchantName: string; to: string; locale: Locale; attemptRef?: string; captured?: CapturedMoney }): EmailContent {
+export function buyerReceiptEmail(input: {
+  payment: Payment;
+  merchantName: string;
+  to: string;
+  locale: Locale;
+  attemptRef?: string;
+  captured?: CapturedMoney;
+  timeZone?: string;
+  contactEmail?: string;
+}): EmailContent {
   const { payment, merchantName, locale, captured } = input;
   const attempt = succeededAttempt(payment, input.attemptRef);
   const intl = intlLocale(locale);
   const t = (key: ReceiptTextKey, values: Record<string, string> = {}) => receiptText(locale, key, { merchant: merchantName, ...values });
   const rows: Row[] = [[t('order'), payment.reference]];
   if (payment.description) rows.push([t('description'), payment.description]);
-  rows.push([t('amount'), amountText(captured?.amount ?? payment.amount, payment.currency, intl)], [t('date'), dateText(captured?.at ?? attempt.updatedAt, intl)]);
+  rows.push([t('amount'), amountText(captured?.amount ?? payment.amount, payment.currency, intl)], [t('date'), dateText(captured?.at ?? attempt.updatedAt, intl, input.timeZone)]);
   if (attempt.card) rows.push([t('card'), t('cardValue', { brand: brandName(attempt.card.brand), last4: maskedLast4(attempt.card.last4) })]);
   if (attempt.bankTransactionId) rows.push([t('bankTransaction'), attempt.bankTransactionId]);
   if (attempt.authorisationCode) rows.push([t('authorisationCode'), attempt.authorisationCode]);
   const lines = [t('intro')];
-  const footer = [t('footer')];
+  const footer = [input.contactEmail ? t('footerContact', { contact: input.contactEmail }) : t('footer')];
   return {
     to: input.to,
     subject: oneLine(t('subject')),
-    text: textBody(lines, rows, footer),
+    text: textBody(lines, rows, footer, locale),
     html: htmlBody(locale, t('heading'), lines, rows, footer),
   };
 }

@@ -49,18 +49,24 @@ export function amountText(amount: number, currencyCode: string, locale: string)
   return currency ? formatAmount(amount, currency, locale) : `${amount} (minor units) ${currencyCode}`;
 }
 
-export function dateText(iso: string, locale: string): string {
-  return `${new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }).format(new Date(iso))} UTC`;
+/** A time for people, in the merchant's time zone (MERCHANT_TIME_ZONE), which is named after it. */
+export function dateText(iso: string, locale: string, timeZone = 'UTC'): string {
+  return `${new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeStyle: 'short', timeZone }).format(new Date(iso))} ${timeZone}`;
 }
 
 export type Row = [label: string, value: string];
 
-export function textBody(lines: string[], rows: Row[], footer: string[]): string {
-  return [...lines, '', ...rows.map(([label, value]) => `${label}: ${value}`), '', ...footer].join('\n') + '\n';
+/** French sets a non-breaking space before a colon ("Commande : …"); English does not. */
+const LABEL_SEPARATOR: Record<string, string> = { en: ': ', fr: '\u00a0: ' };
+
+export function textBody(lines: string[], rows: Row[], footer: string[], lang = 'en'): string {
+  const separator = LABEL_SEPARATOR[lang] ?? ': ';
+  return [...lines, '', ...rows.map(([label, value]) => `${label}${separator}${value}`), '', ...footer].join('\n') + '\n';
 }
 
-export function htmlBody(lang: string, heading: string, lines: string[], rows: Row[], footer: string[]): string {
+export function htmlBody(lang: string, heading: string, lines: string[], rows: Row[], footer: string[], link?: { href: string; text: string }): string {
   const paragraphs = (items: string[]) => items.map((line) => `<p>${escapeHtml(line)}</p>`).join('\n');
+  const linkParagraph = link ? `<p><a href="${escapeHtml(link.href)}">${escapeHtml(link.text)}</a></p>\n` : '';
   const table = rows
     .map(([label, value]) => `<tr><th style="text-align:left;padding:4px 12px 4px 0">${escapeHtml(label)}</th><td style="padding:4px 0">${escapeHtml(value)}</td></tr>`)
     .join('\n');
@@ -73,7 +79,7 @@ ${paragraphs(lines)}
 <table>
 ${table}
 </table>
-${paragraphs(footer)}
+${linkParagraph}${paragraphs(footer)}
 </body>
 </html>
 `;

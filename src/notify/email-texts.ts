@@ -14,6 +14,7 @@ const en = {
   bankTransaction: 'Bank transaction',
   authorisationCode: 'Authorisation code',
   footer: 'This receipt is sent on behalf of {merchant}. For any question about your order, please contact {merchant}.',
+  footerContact: 'This receipt is sent on behalf of {merchant}. For any question about your order, please write to {merchant} at {contact}.',
 } as const;
 
 export type ReceiptTextKey = keyof typeof en;
@@ -31,6 +32,7 @@ const fr: Record<ReceiptTextKey, string> = {
   bankTransaction: 'Transaction bancaire',
   authorisationCode: 'Code d’autorisation',
   footer: 'Ce reçu vous est envoyé pour le compte de {merchant}. Pour toute question sur votre commande, contactez {merchant}.',
+  footerContact: 'Ce reçu vous est envoyé pour le compte de {merchant}. Pour toute question sur votre commande, écrivez à {merchant} à l’adresse {contact}.',
 };
 
 const catalogues: Record<Locale, Record<ReceiptTextKey, string>> = { en, fr };

@@ -25,6 +25,8 @@ export interface MailerOptions {
   smtpUrl?: string;
   /** MAIL_FROM, e.g. `"Demo Shop payments" <payments@shop.example>`. */
   from: string;
+  /** MAIL_REPLY_TO: where a reply goes, when not to `from`. */
+  replyTo?: string;
   /** MAIL_OUTBOX_DIR: where .eml files go when there is no SMTP server. */
   outboxDir: string;
   logger?: MailLogger;
@@ -82,6 +84,7 @@ export function createMailer(options: MailerOptions): Mailer {
 
   const envelope = (message: OutgoingEmail) => ({
     from: options.from,
+    ...(options.replyTo ? { replyTo: options.replyTo } : {}),
     to: message.to,
     subject: message.subject,
     text: message.text,

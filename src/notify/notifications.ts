@@ -6,6 +6,7 @@ import type { NotificationChannel } from './channel.js';
 import { DeliveryWorker } from './delivery-worker.js';
 import { BuyerReceiptChannel, MerchantEmailChannel } from './email-channel.js';
 import { createMailer, type Mailer } from './email.js';
+import type { ShopMailSettings } from './shop-mail-settings.js';
 import { DEFAULT_RETRY_SCHEDULE } from './retry-schedule.js';
 import { WebhookChannel } from './webhook-channel.js';
 
@@ -36,6 +37,8 @@ export interface ChannelDeps {
   logger: Logger;
   /** The buyer's checkout page of a payment, for the links in webhooks. */
   checkoutUrl: (paymentId: string) => string;
+  /** The payment's page in the merchant console, linked from the merchant's emails. */
+  consoleUrl?: (paymentId: string) => string;
   clock?: () => Date;
   httpsAgent?: unknown;
 }
@@ -43,7 +46,7 @@ export interface ChannelDeps {
 /** Builds the channels of the configuration: one per webhook URL, then the merchant's and the buyers' emails. */
 export function notificationChannels(config: GatewayConfig, deps: ChannelDeps): NotificationChannels {
   const n = config.notifications;
-  const mailer = createMailer({ ...(n.smtpUrl ? { smtpUrl: n.smtpUrl } : {}), from: n.mailFrom, outboxDir: n.mailOutboxDir, logger: deps.logger, ...(deps.clock ? { clock: deps.clock } : {}) });
+  const mailer = createMailer({ ...(n.smtpUrl ? { smtpUrl: n.smtpUrl } : {}), from: n.mailFrom, ...(n.mailReplyTo ? { replyTo: n.mailReplyTo } : {}), outboxDir: n.mailOutboxDir, logger: deps.logger, ...(deps.clock ? { clock: deps.clock } : {}) });
   const channels: NotificationChannel[] = n.webhookUrls.map(
     (url, i) =>
       new WebhookChannel({
@@ -57,8 +60,14 @@ export function notificationChannels(config: GatewayConfig, deps: ChannelDeps): 
         ...(deps.clock ? { clock: deps.clock } : {}),
       }),
   );
-  if (n.merchantEmail) channels.push(new MerchantEmailChannel(mailer, n.merchantEmail, config.merchantName));
-  if (n.buyerReceipts) channels.push(new BuyerReceiptChannel(mailer, config.merchantName));
+  const shop: ShopMailSettings = {
+    merchantName: config.merchantName,
+    timeZone: config.merchantTimeZone,
+    ...(n.shopContactEmail ? { contactEmail: n.shopContactEmail } : {}),
+    ...(deps.consoleUrl ? { consoleUrl: deps.consoleUrl } : {}),
+  };
+  if (n.merchantEmail) channels.push(new MerchantEmailChannel(mailer, n.merchantEmail, shop));
+  if (n.buyerReceipts) channels.push(new BuyerReceiptChannel(mailer, shop));
   return { channels, targets: channels.map((c) => c.target), mailer };
 }
 

@@ -13,6 +13,7 @@ const en = {
   cardValue: '{brand} card ending in {last4}',
   refund: 'Refund reference',
   footer: 'This receipt is sent on behalf of {merchant}. For any question about your order, please contact {merchant}.',
+  footerContact: 'This receipt is sent on behalf of {merchant}. For any question about your order, please write to {merchant} at {contact}.',
 } as const;
 
 export type RefundReceiptTextKey = keyof typeof en;
@@ -29,6 +30,7 @@ const fr: Record<RefundReceiptTextKey, string> = {
   cardValue: 'carte {brand} se terminant par {last4}',
   refund: 'Référence du remboursement',
   footer: 'Ce reçu vous est envoyé pour le compte de {merchant}. Pour toute question sur votre commande, contactez {merchant}.',
+  footerContact: 'Ce reçu vous est envoyé pour le compte de {merchant}. Pour toute question sur votre commande, écrivez à {merchant} à l’adresse {contact}.',
 };
 
 const catalogues: Record<Locale, Record<RefundReceiptTextKey, string>> = { en, fr };

@@ -22,7 +22,7 @@ export function findRefund(payment: Payment, refundId: string | undefined): Refu
  * To the merchant, in English: a refund was made, or the bank refused it (its amount can be refunded
  * again). The amounts "so far" are the payment's as it stands when the email is written.
  */
-export function merchantRefundEmail(input: { payment: Payment; news: RefundNews; merchantName: string; to: string }): EmailContent {
+export function merchantRefundEmail(input: { payment: Payment; news: RefundNews; merchantName: string; to: string; timeZone?: string }): EmailContent {
   const { payment, news, merchantName } = input;
   const { refund } = news;
   const locale = 'en-GB';
@@ -32,7 +32,7 @@ export function merchantRefundEmail(input: { payment: Payment; news: RefundNews;
     ['Order reference', payment.reference],
     ['Refund id', refund.id],
     ['Amount', amount],
-    [news.outcome === 'succeeded' ? 'Refunded at' : 'Refused at', dateText(news.at, locale)],
+    [news.outcome === 'succeeded' ? 'Refunded at' : 'Refused at', dateText(news.at, locale, input.timeZone)],
     ['Reason given', refund.reason ?? '(none)'],
     ['Bank reference', refund.bankReference ?? '(not given by the bank)'],
   ];
@@ -57,22 +57,31 @@ export function merchantRefundEmail(input: { payment: Payment; news: RefundNews;
 }
 
 /** To the buyer, in English or French: a receipt for a refund the bank made. The merchant's own reason is not shown. */
-export function buyerRefundReceiptEmail(input: { payment: Payment; refund: Refund; at: string; merchantName: string; to: string; locale: Locale }): EmailContent {
+export function buyerRefundReceiptEmail(input: {
+  payment: Payment;
+  refund: Refund;
+  at: string;
+  merchantName: string;
+  to: string;
+  locale: Locale;
+  timeZone?: string;
+  contactEmail?: string;
+}): EmailContent {
   const { payment, refund, merchantName, locale } = input;
   const intl = intlLocale(locale);
   const amount = amountText(refund.amount, refund.currency, intl);
   const t = (key: RefundReceiptTextKey, values: Record<string, string> = {}) => refundReceiptText(locale, key, { merchant: merchantName, amount, ...values });
   const attempt = authorisedAttempt(payment);
   const rows: Row[] = [[t('order'), payment.reference]];
-  rows.push([t('amount'), amount], [t('date'), dateText(input.at, intl)]);
+  rows.push([t('amount'), amount], [t('date'), dateText(input.at, intl, input.timeZone)]);
   if (attempt?.card) rows.push([t('card'), t('cardValue', { brand: brandName(attempt.card.brand), last4: maskedLast4(attempt.card.last4) })]);
   rows.push([t('refund'), refund.id]);
   const lines = [t('intro'), t('delay')];
-  const footer = [t('footer')];
+  const footer = [input.contactEmail ? t('footerContact', { contact: input.contactEmail }) : t('footer')];
   return {
     to: input.to,
     subject: oneLine(t('subject')),
-    text: textBody(lines, rows, footer),
+    text: textBody(lines, rows, footer, locale),
     html: htmlBody(locale, t('heading'), lines, rows, footer),
   };
 }

@@ -452,7 +452,10 @@ describe('demo shop', () => {
       const res = await request(app).get('/orders').expect(200).expect('Cache-Control', 'no-store');
       expect(lookups.isDone()).to.equal(false);
       const doc = parse(res.text);
-      const rows = doc.querySelectorAll('tbody tr').map((tr) => tr.querySelectorAll('td').map((td) => td.textContent.trim()));
+      const cells = doc.querySelectorAll('tbody tr').map((tr) => tr.querySelectorAll('td').map((td) => td.textContent.trim()));
+      // The second column is when the order was made, for people ("1 March 2025 at 10:02", UTC by default).
+      for (const row of cells) expect(row[1]).to.match(/^\d{1,2} [A-Z][a-z]+ \d{4} at \d{2}:\d{2}$/);
+      const rows = cells.map((row) => row.filter((_, i) => i !== 1));
       expect(rows).to.deep.equal([
         [posterRef, 'Poster', '€9.90', 'Awaiting payment'],
         [mugRef, 'Enamel mug', '€12.90', 'Paid'],

@@ -227,10 +227,10 @@ describe('demo shop: ship and refund', () => {
     await deliver(app, { type: 'refund.failed', reference, version: 8, status: 'succeeded', payment: money(500, [firstDone, second]), data: { amount: 1500, refund: second } });
     page = await orderPage(app, reference);
     expect(page.state).to.equal('paid');
-    expect(page.doc.querySelector('#amount-refunded')?.textContent).to.equal('€5.00');
+    expect(page.doc.querySelector('#amount-refunded')?.textContent).to.equal('5,00\u00a0€');
     expect(page.text).to.contain('failed (card account closed)');
     expect(page.text).to.contain('Payée');
-    expect(page.text).to.contain('all that is left, €15.00');
+    expect(page.text).to.contain('tout ce qui reste, 15,00 €');
 
     const third = refund({ id: 're_third', amount: 1500, status: 'succeeded' });
     await deliver(app, { type: 'refund.succeeded', reference, version: 10, status: 'succeeded', payment: money(2000, [firstDone, second, third]), data: { amount: 1500, refund: third } });

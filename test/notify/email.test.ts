@@ -142,15 +142,61 @@ describe('email channel', () => {
       expect(mail.subject).to.equal('Reçu de votre paiement à Boutique Démo');
       const text = plain(mail.text!);
       expect(text).to.contain('Merci. Votre paiement à Boutique Démo a été accepté par votre banque.');
-      expect(text).to.contain('Montant: 24,80 €');
-      expect(text).to.contain('Carte: Visa se terminant par 4242');
-      expect(text).to.contain('Code d’autorisation: A1B2C3');
+      // French typography: a non-breaking space before the colon ("Commande : …").
+      expect(mail.text!).to.contain('Commande\u00a0: order-42');
+      expect(mail.text!).not.to.match(/[A-Za-zÀ-ÿ’]:/);
+      expect(text).to.contain('Montant : 24,80 €');
+      expect(text).to.contain('Carte : Visa se terminant par 4242');
+      expect(text).to.contain('Code d’autorisation : A1B2C3');
       expect(text).to.contain('1 mars 2025');
       expect(text).not.to.contain('Amount');
       const html = plain(mail.html as string);
       expect(html).to.contain('<html lang="fr">');
       expect(html).to.contain('24,80 €');
       expect(html).to.contain('Reçu de paiement');
+    });
+
+    it('tells the merchant the buyer’s email, the payment id and links the payment in the console; times in the merchant’s time zone', async () => {
+      const payment = paidPayment({ customer: { email: 'buyer@example.com', locale: 'fr' } });
+      const content = orderPaidEmail({
+        payment,
+        merchantName: 'Demo Shop',
+        to: 'orders@shop.example',
+        timeZone: 'Europe/Paris',
+        consoleUrl: (id) => `https://pay.shop.example/console/payments/${id}`,
+      });
+      await mailer.send({ ...content, eventId: EVENT_ID, kind: 'order-paid' });
+      const { mail } = received[0]!;
+      const text = plain(mail.text!);
+      expect(text).to.contain('Buyer’s email: buyer@example.com');
+      expect(text).to.contain(`Payment id: ${payment.id}`);
+      expect(text).to.contain(`In the console: https://pay.shop.example/console/payments/${payment.id}`);
+      expect(mail.html as string).to.contain(`<a href="https://pay.shop.example/console/payments/${payment.id}">`);
+      // 10:02 UTC is 11:02 in Paris in March (UTC+1).
+      expect(text).to.contain('Paid at: 1 March 2025 at 11:02 Europe/Paris');
+      expect(text).not.to.contain('10:02');
+    });
+
+    it('sends a Reply-To from the settings, and names the shop’s contact in the buyer’s receipt', async () => {
+      const replying = createMailer({ smtpUrl: `smtp://127.0.0.1:${port}`, from: FROM, replyTo: 'support@shop.example', outboxDir: '/nonexistent-not-used' });
+      try {
+        const content = buyerReceiptEmail({ payment: paidPayment(), merchantName: 'Boutique Démo', to: 'acheteur@example.fr', locale: 'fr', contactEmail: 'bonjour@shop.example', timeZone: 'Europe/Paris' });
+        await replying.send({ ...content, eventId: EVENT_ID, kind: 'buyer-receipt' });
+      } finally {
+        replying.close();
+      }
+      const { mail } = received[0]!;
+      expect(addresses(mail.replyTo)).to.deep.equal(['support@shop.example']);
+      const text = plain(mail.text!);
+      expect(text).to.contain('écrivez à Boutique Démo à l’adresse bonjour@shop.example');
+      expect(text).to.contain('1 mars 2025 à 11:02 Europe/Paris');
+    });
+
+    it('sends no Reply-To unless one is set', async () => {
+      const content = buyerReceiptEmail({ payment: paidPayment(), merchantName: 'Demo Shop', to: 'buyer@example.com', locale: 'en' });
+      await mailer.send({ ...content, eventId: EVENT_ID, kind: 'buyer-receipt' });
+      expect(received[0]!.mail.replyTo).to.equal(undefined);
+      expect(plain(received[0]!.mail.text!)).to.contain('please contact Demo Shop.');
     });
 
     it('HTML-escapes every value', async () => {
@@ -225,7 +271,7 @@ describe('email channel', () => {
       expect(addresses(mail.to)).to.deep.equal(['acheteur@example.fr']);
       expect(mail.subject).to.equal('Reçu de votre paiement à Boutique Démo');
       expect(mail.messageId).to.equal(`<${EVENT_ID}.buyer-receipt@shop.example>`);
-      expect(plain(mail.text!)).to.contain('Montant: 24,80 €');
+      expect(plain(mail.text!)).to.contain('Montant : 24,80 €');
       expect(mail.html).to.be.a('string').and.contain('4242');
       expect(logs.join('\n')).to.contain('development only');
       mailer.close();

@@ -28,8 +28,8 @@ function recordingMailer(): Mailer & { sent: OutgoingEmail[] } {
 async function sentFor(events: PaymentEvent[], payment: Payment): Promise<{ merchant: string[]; buyer: string[] }> {
   const merchantMailer = recordingMailer();
   const buyerMailer = recordingMailer();
-  const merchant = new MerchantEmailChannel(merchantMailer, 'orders@shop.example', 'Demo Shop');
-  const buyer = new BuyerReceiptChannel(buyerMailer, 'Demo Shop');
+  const merchant = new MerchantEmailChannel(merchantMailer, 'orders@shop.example', { merchantName: 'Demo Shop', timeZone: 'UTC' });
+  const buyer = new BuyerReceiptChannel(buyerMailer, { merchantName: 'Demo Shop', timeZone: 'UTC' });
   for (const event of events) {
     if (merchant.wants(event, payment)) expect((await merchant.deliver(event, payment)).delivered).to.equal(true);
     if (buyer.wants(event, payment)) expect((await buyer.deliver(event, payment)).delivered).to.equal(true);
@@ -65,7 +65,7 @@ describe('emails after the payment', () => {
       expect(await sentFor(refund.events, refund.payment)).to.deep.equal({ merchant: ['payment.succeeded → order-paid', 'payment.anomaly → operation-anomaly'], buyer: ['payment.succeeded → buyer-receipt'] });
 
       const mailer = recordingMailer();
-      const channel = new MerchantEmailChannel(mailer, 'orders@shop.example', 'Demo Shop');
+      const channel = new MerchantEmailChannel(mailer, 'orders@shop.example', { merchantName: 'Demo Shop', timeZone: 'UTC' });
       await channel.deliver(capture.event('payment.anomaly'), capture.payment);
       await channel.deliver(refund.event('payment.anomaly'), refund.payment);
       const [captureMail, refundMail] = mailer.sent.map((m) => ({ ...m, text: plain(m.text) }));
@@ -93,7 +93,7 @@ describe('emails after the payment', () => {
         { type: 'capture', amount: 1480, multipleCaptures: true },
       ]);
       const mailer = recordingMailer();
-      const channel = new MerchantEmailChannel(mailer, 'orders@shop.example', 'Demo Shop');
+      const channel = new MerchantEmailChannel(mailer, 'orders@shop.example', { merchantName: 'Demo Shop', timeZone: 'UTC' });
       for (const event of s.events) if (channel.wants(event, s.payment)) await channel.deliver(event, s.payment);
       expect(mailer.sent.map((m) => m.subject)).to.deep.equal(['Order order-42 paid: €10.00', 'Order order-42 paid: €14.80']);
     });
@@ -164,9 +164,10 @@ describe('emails after the payment', () => {
       expect(content.subject).to.equal('Remboursement de Boutique Démo');
       const text = plain(content.text);
       expect(text).to.contain('Boutique Démo vous a remboursé 5,00 €.');
-      expect(text).to.contain('Montant remboursé: 5,00 €');
-      expect(text).to.contain('Remboursé sur: carte Visa se terminant par 4242');
-      expect(text).to.contain('Référence du remboursement: re_first');
+      expect(text).to.contain('Montant remboursé : 5,00 €');
+      expect(content.text).to.contain('Montant remboursé\u00a0:');
+      expect(text).to.contain('Remboursé sur : carte Visa se terminant par 4242');
+      expect(text).to.contain('Référence du remboursement : re_first');
       expect(text).to.contain('1 mars 2025');
       expect(text).not.to.contain('Amount');
       expect(plain(content.html)).to.contain('<html lang="fr">');
@@ -176,7 +177,7 @@ describe('emails after the payment', () => {
     it('the buyer channel writes the receipt in the buyer’s language', async () => {
       const s = capturedThenRefunded();
       const mailer = recordingMailer();
-      await new BuyerReceiptChannel(mailer, 'Boutique Démo').deliver(s.event('refund.succeeded'), s.payment);
+      await new BuyerReceiptChannel(mailer, { merchantName: 'Boutique Démo', timeZone: 'UTC' }).deliver(s.event('refund.succeeded'), s.payment);
       expect(mailer.sent[0]).to.include({ to: 'buyer@example.com', subject: 'Remboursement de Boutique Démo', kind: 'buyer-refund-receipt', eventId: s.event('refund.succeeded').id });
     });
 

@@ -57,10 +57,39 @@ describe('config', () => {
     BANK_PAYMENT_URL: 'https://bank.example/pay',
     BANK_JWKS_URL: 'https://bank.example/jwks',
     SMTP_URL: 'smtp://mail.internal:587',
+    MAIL_FROM: '"Shop payments" <payments@pay.example>',
   };
 
   it('accepts a complete production configuration', () => {
     expect(problemsOf(PRODUCTION)).to.deep.equal([]);
+  });
+
+  it('refuses production without a real MAIL_FROM while emails are sent, naming it; none is needed when no email is sent', () => {
+    for (const from of ['', 'payments@localhost', '"Payments" <payments@localhost>']) {
+      expect(problemsOf({ ...PRODUCTION, MAIL_FROM: from })).to.deep.equal([
+        'MAIL_FROM: required in production while emails are sent (buyer receipts, MERCHANT_EMAIL): an address of your domain, e.g. "Shop payments" <payments@shop.example>, not @localhost',
+      ]);
+    }
+    expect(problemsOf({ ...PRODUCTION, MAIL_FROM: '', BUYER_RECEIPTS: 'off' })).to.deep.equal([]);
+  });
+
+  it('defaults MAIL_FROM to localhost in development only; elsewhere to the host of PUBLIC_URL', () => {
+    expect(loadConfig({}).notifications.mailFrom).to.equal('"Payments" <payments@localhost>');
+    expect(loadConfig({ NODE_ENV: 'test', PUBLIC_URL: 'https://pay.shop.example' }).notifications.mailFrom).to.equal('"Payments" <payments@pay.shop.example>');
+    expect(loadConfig({ NODE_ENV: 'test', PUBLIC_URL: 'https://pay.shop.example', MAIL_FROM: 'a@b.example' }).notifications.mailFrom).to.equal('a@b.example');
+  });
+
+  it('reads the merchant time zone (validated with Intl), Reply-To and the shop contact', () => {
+    expect(loadConfig({}).merchantTimeZone).to.equal('UTC');
+    const config = loadConfig({ MERCHANT_TIME_ZONE: 'Europe/Paris', MAIL_REPLY_TO: 'support@shop.example', SHOP_CONTACT_EMAIL: 'hello@shop.example' });
+    expect(config.merchantTimeZone).to.equal('Europe/Paris');
+    expect(config.notifications.mailReplyTo).to.equal('support@shop.example');
+    expect(config.notifications.shopContactEmail).to.equal('hello@shop.example');
+    expect(problemsOf({ MERCHANT_TIME_ZONE: 'Europe/Parys', MAIL_REPLY_TO: 'nobody', SHOP_CONTACT_EMAIL: 'x@' })).to.deep.equal([
+      'MAIL_REPLY_TO: MAIL_REPLY_TO must be an email address',
+      'SHOP_CONTACT_EMAIL: SHOP_CONTACT_EMAIL must be an email address',
+      'MERCHANT_TIME_ZONE: MERCHANT_TIME_ZONE must be a time zone such as Europe/Paris or UTC (an IANA name)',
+    ]);
   });
 
   it('refuses the development API key and every sk_test_ key in production, without printing the key', () => {
