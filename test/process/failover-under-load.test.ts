@@ -135,7 +135,7 @@ failoverUnderLoad('Cluster of three primaries with one replica each', async () =
   return {
     env: set.env,
     target: set.target,
-    replicaAck: { replicas: 0, timeoutMs: 0 },
+    replicaAck: { replicas: 0, timeoutMs: 500 },
     failOver: async (prefix) => {
       const key = `${storeKeyPrefix(prefix, { isCluster: true })}p:x`;
       const primary = await set.primaryPortOf(key);
