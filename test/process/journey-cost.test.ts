@@ -11,11 +11,23 @@ import { randomPrefix } from '../support/redis-server.js';
 
 const PAYMENTS = 50;
 
-/** Redis commands the server ran, by name (INFO commandstats), WAIT and INFO themselves left out. */
-async function commandCounts(redis: Redis): Promise<Map<string, number>> {
-  const counts = new Map<string, number>();
-  for (const match of (await redis.info('commandstats')).matchAll(/^cmdstat_([a-z|]+):calls=(\d+)/gm)) counts.set(match[1]!, Number(match[2]));
+/**
+ * Redis commands the server ran, by name, with the microseconds it spent on them (INFO commandstats).
+ * A script's inner commands count under their own names as well as under EVALSHA.
+ */
+async function commandCounts(redis: Redis): Promise<Map<string, { calls: number; usec: number }>> {
+  const counts = new Map<string, { calls: number; usec: number }>();
+  for (const match of (await redis.info('commandstats')).matchAll(/^cmdstat_([a-z|]+):calls=(\d+),usec=(\d+)/gm)) {
+    counts.set(match[1]!, { calls: Number(match[2]), usec: Number(match[3]) });
+  }
   return counts;
+}
+
+/** The CPU time redis-server has used so far, user and system (INFO cpu). */
+async function cpuSeconds(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const read = (field: string) => Number(new RegExp(`^${field}:([0-9.]+)`, 'm').exec(info)?.[1] ?? 0);
+  return read('used_cpu_user') + read('used_cpu_sys');
 }
 
 describe('processes: what one payment journey costs Redis', function () {
@@ -52,23 +64,31 @@ describe('processes: what one payment journey costs Redis', function () {
     // Let the gateway's start-up reads settle, then count from a quiet server.
     await store.ping();
     const before = await commandCounts(probe);
+    const cpuBefore = await cpuSeconds(probe);
     const began = Date.now();
     const outcome = await payUnderLoad({ baseUrl, files, service, count: PAYMENTS, lanes: 4, tag: 'cost' });
     await waitFor('every webhook and email delivered', async () => (await store!.outbox.pendingCount()) === 0 && outcome.notified.every((id) => receiver!.eventsOf(id, 'payment.succeeded') === 1), { timeoutMs: 30_000, intervalMs: 100 });
     const elapsed = Date.now() - began;
     const afterCounts = await commandCounts(probe);
+    const cpuAfter = await cpuSeconds(probe);
     const perJourney: Record<string, number> = {};
     let total = 0;
-    for (const [name, calls] of afterCounts) {
+    for (const [name, { calls }] of afterCounts) {
       if (name === 'info' || name === 'ping') continue;
-      const delta = calls - (before.get(name) ?? 0);
+      const delta = calls - (before.get(name)?.calls ?? 0);
       if (delta <= 0) continue;
       perJourney[name] = Math.round((delta / PAYMENTS) * 10) / 10;
       total += delta;
     }
-    console.log(`      ${(total / PAYMENTS).toFixed(1)} Redis commands per journey (${JSON.stringify(perJourney)}), ${PAYMENTS} journeys in ${elapsed} ms with the sweeps and polls of the period`);
+    const scripts = (perJourney.evalsha ?? 0) + (perJourney.eval ?? 0);
+    const cpuPerJourneyUs = ((cpuAfter - cpuBefore) * 1e6) / PAYMENTS;
+    console.log(
+      `      per journey: ${scripts.toFixed(1)} script calls, ${(total / PAYMENTS).toFixed(1)} Redis commands counting those the scripts run (${JSON.stringify(perJourney)}); ` +
+        `${Math.round(cpuPerJourneyUs)} µs of redis-server CPU (user+sys, network included), so about ${Math.round(1e6 / cpuPerJourneyUs)} journeys a second on one core; ${PAYMENTS} journeys in ${elapsed} ms`,
+    );
     expect(outcome.refusals).to.deep.equal([]);
-    // A bound, not the figure: a change that multiplies the store's round trips fails here.
-    expect(total / PAYMENTS).to.be.lessThan(60);
+    // Bounds, not the figures: a change that multiplies the store's work fails here.
+    expect(scripts).to.be.lessThan(25);
+    expect(total / PAYMENTS).to.be.lessThan(400);
   });
 });
