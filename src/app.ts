@@ -29,7 +29,8 @@ import { Reconciler } from './service/reconciler.js';
 import { PaymentService } from './service/payment-service.js';
 import { PaymentOperations } from './service/payment-operations.js';
 import { createPaymentStore } from './store/create-store.js';
-import { openRedis } from './store/redis-connection.js';
+import { openRedis, redisTargetOf } from './store/redis-connection.js';
+import { rateLimitKeyPrefix, sessionKeyPrefix } from './store/redis-key-space.js';
 import type { GatewayStore } from './store/gateway-store.js';
 import { createNotifications, merchantSilence, notificationChannels, type Notifications } from './notify/notifications.js';
 import { eventsApi } from './http/routes/events-api.js';
@@ -134,7 +135,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     ...(deps.clock ? { clock: deps.clock } : {}),
     ...(webhookHttpsAgent ? { httpsAgent: webhookHttpsAgent } : {}),
   }), (result) => metrics.webhookDelivery(result));
-  const redisTarget = config.redisSentinel ?? config.redisUrl;
+  const redisTarget = redisTargetOf(config);
   const store = meteredStore(
     deps.store ? deps.store(channels.targets) : createPaymentStore({ ...(redisTarget ? { redis: redisTarget } : {}), prefix: config.redisPrefix, outboxTargets: channels.targets, logger, replicaAck: config.redisReplicaAck }),
     (connector, status) => metrics.paymentStatus(connector, status),
@@ -169,11 +170,11 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
 
   // One connection for buyer sessions and rate-limit counters; the payment store has its own.
   const redis = redisTarget ? openRedis(redisTarget, { name: 'sessions', logger }) : undefined;
-  const sessionStore = deps.sessionStore ?? (redis ? redisSessionStore(redis, `${config.redisPrefix}sess:`) : undefined);
+  const sessionStore = deps.sessionStore ?? (redis ? redisSessionStore(redis, sessionKeyPrefix(config.redisPrefix)) : undefined);
   const limits = rateLimits({
     apiPerMinute: config.rateLimits.apiPerMinute,
     buyerPerMinute: config.rateLimits.buyerPerMinute,
-    ...(redis ? { counters: (limiter: 'api' | 'buyer') => new RedisRateLimitStore(redis, `${config.redisPrefix}rl:${limiter}:`) } : {}),
+    ...(redis ? { counters: (limiter: 'api' | 'buyer') => new RedisRateLimitStore(redis, rateLimitKeyPrefix(config.redisPrefix, limiter)) } : {}),
   });
   const consoleUsers = new ConsoleUserService(
     deps.consoleUsers ?? (redis ? new RedisConsoleUserStore(redis, config.redisPrefix) : new MemoryConsoleUserStore()),

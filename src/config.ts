@@ -24,6 +24,8 @@ export interface GatewayConfig {
   redisUrl?: string;
   /** Redis found through Sentinel (REDIS_SENTINELS): the gateway follows the primary Sentinel names. */
   redisSentinel?: RedisSentinelConfig;
+  /** Redis Cluster (REDIS_CLUSTER_NODES): the seed nodes; the client learns the rest of the cluster from them. */
+  redisCluster?: RedisClusterConfig;
   redisPrefix: string;
   /** Replicas that must confirm each acknowledged write (REDIS_MIN_REPLICAS_ACK, 0: none) and for how long WAIT waits (REDIS_REPLICAS_ACK_TIMEOUT). */
   redisReplicaAck: { replicas: number; timeoutMs: number };
@@ -63,6 +65,19 @@ export interface RedisSentinelConfig {
   sentinelPassword?: string;
   /** AUTH for the primary and replicas (REDIS_PASSWORD). */
   password?: string;
+  /** TLS to the sentinels (REDIS_SENTINEL_TLS=true). */
+  sentinelTls?: boolean;
+  /** TLS to the primary and replicas Sentinel names (REDIS_TLS=true). */
+  tls?: boolean;
+}
+
+export interface RedisClusterConfig {
+  /** Seed nodes (REDIS_CLUSTER_NODES); any reachable one is enough to learn the others. */
+  nodes: Array<{ host: string; port: number }>;
+  /** AUTH for every node (REDIS_PASSWORD). */
+  password?: string;
+  /** TLS to every node (REDIS_TLS=true). */
+  tls?: boolean;
 }
 
 export interface NotificationConfig {
@@ -190,6 +205,9 @@ const schema = z.object({
   REDIS_SENTINEL_MASTER: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { message: 'REDIS_SENTINEL_MASTER must be 1-64 of [A-Za-z0-9._-] (the name in the sentinels\' `sentinel monitor` line)' }).optional(),
   REDIS_SENTINEL_PASSWORD: z.string().optional(),
   REDIS_PASSWORD: z.string().optional(),
+  REDIS_CLUSTER_NODES: z.string().optional(),
+  REDIS_TLS: z.enum(['true', 'false'], { message: 'REDIS_TLS must be true or false' }).optional(),
+  REDIS_SENTINEL_TLS: z.enum(['true', 'false'], { message: 'REDIS_SENTINEL_TLS must be true or false' }).optional(),
   REDIS_MIN_REPLICAS_ACK: z.coerce.number({ message: 'REDIS_MIN_REPLICAS_ACK must be a whole number of replicas from 0 to 10' }).int({ message: 'REDIS_MIN_REPLICAS_ACK must be a whole number of replicas from 0 to 10' }).min(0, { message: 'REDIS_MIN_REPLICAS_ACK must be a whole number of replicas from 0 to 10' }).max(10, { message: 'REDIS_MIN_REPLICAS_ACK must be a whole number of replicas from 0 to 10' }).default(0),
   REDIS_REPLICAS_ACK_TIMEOUT: duration('REDIS_REPLICAS_ACK_TIMEOUT', '500ms'),
   WEB_CONCURRENCY: z.coerce.number({ message: 'WEB_CONCURRENCY must be a whole number of processes from 1 to 64' }).int({ message: 'WEB_CONCURRENCY must be a whole number of processes from 1 to 64' }).min(1, { message: 'WEB_CONCURRENCY must be a whole number of processes from 1 to 64' }).max(64, { message: 'WEB_CONCURRENCY must be a whole number of processes from 1 to 64' }).default(1),
@@ -246,24 +264,45 @@ function parseTrustProxy(value: string | undefined): boolean | number | string {
   return value;
 }
 
-/** REDIS_SENTINELS and its companions; one problem line per bad value. */
-function readSentinel(e: z.infer<typeof schema>): { sentinel?: RedisSentinelConfig; problems: string[] } {
+/** host:port items of a comma-separated setting; one problem line per item that is not. */
+function hostPorts(name: string, value: string | undefined, problems: string[]): Array<{ host: string; port: number }> {
+  const found: Array<{ host: string; port: number }> = [];
+  for (const item of list(value)) {
+    const match = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(item);
+    const portNumber = match ? Number(match[2]) : 0;
+    if (!match || portNumber < 1 || portNumber > 65535) problems.push(`${name}: "${item}" is not host:port`);
+    else found.push({ host: match[1]!.replace(/^\[|\]$/g, ''), port: portNumber });
+  }
+  return found;
+}
+
+/** REDIS_SENTINELS or REDIS_CLUSTER_NODES and their companions; one problem line per bad value. */
+function readRedisTopology(e: z.infer<typeof schema>): { sentinel?: RedisSentinelConfig; cluster?: RedisClusterConfig; problems: string[] } {
   const problems: string[] = [];
+  const tls = e.REDIS_TLS === 'true';
+  if (e.REDIS_SENTINEL_TLS && !e.REDIS_SENTINELS) problems.push('REDIS_SENTINEL_TLS: needs REDIS_SENTINELS');
+  if (e.REDIS_CLUSTER_NODES) {
+    if (e.REDIS_URL) problems.push('REDIS_URL and REDIS_CLUSTER_NODES: set one of them');
+    if (e.REDIS_SENTINELS) problems.push('REDIS_SENTINELS and REDIS_CLUSTER_NODES: set one of them (a Cluster fails over by itself, without sentinels)');
+    if (e.REDIS_SENTINEL_MASTER) problems.push('REDIS_SENTINEL_MASTER: needs REDIS_SENTINELS, not REDIS_CLUSTER_NODES');
+    if (e.REDIS_SENTINEL_PASSWORD) problems.push('REDIS_SENTINEL_PASSWORD: needs REDIS_SENTINELS, not REDIS_CLUSTER_NODES');
+    // WAIT counts the writes of one connection to one primary: routing it to the primary of the
+    // store's slot is not done yet, so the promise could not be kept.
+    if (e.REDIS_MIN_REPLICAS_ACK > 0) problems.push('REDIS_MIN_REPLICAS_ACK: not supported with REDIS_CLUSTER_NODES yet (set 0; the Cluster\'s replicas still take every write asynchronously)');
+    const nodes = hostPorts('REDIS_CLUSTER_NODES', e.REDIS_CLUSTER_NODES, problems);
+    if (problems.length > 0) return { problems };
+    return { cluster: { nodes, ...(e.REDIS_PASSWORD ? { password: e.REDIS_PASSWORD } : {}), ...(tls ? { tls } : {}) }, problems };
+  }
   if (!e.REDIS_SENTINELS) {
     if (e.REDIS_SENTINEL_MASTER) problems.push('REDIS_SENTINEL_MASTER: needs REDIS_SENTINELS (host:port of each sentinel, comma-separated)');
     if (e.REDIS_SENTINEL_PASSWORD) problems.push('REDIS_SENTINEL_PASSWORD: needs REDIS_SENTINELS');
-    if (e.REDIS_PASSWORD) problems.push('REDIS_PASSWORD: used with REDIS_SENTINELS only (with REDIS_URL the password goes in the URL: redis://:password@host:6379)');
+    if (e.REDIS_PASSWORD) problems.push('REDIS_PASSWORD: used with REDIS_SENTINELS only, or with REDIS_CLUSTER_NODES (with REDIS_URL the password goes in the URL: redis://:password@host:6379)');
+    if (e.REDIS_TLS) problems.push('REDIS_TLS: used with REDIS_SENTINELS or REDIS_CLUSTER_NODES (with REDIS_URL, TLS is the rediss:// scheme)');
     return { problems };
   }
   if (e.REDIS_URL) problems.push('REDIS_URL and REDIS_SENTINELS: set one of them (with Sentinel the primary\'s address comes from the sentinels)');
   if (!e.REDIS_SENTINEL_MASTER) problems.push('REDIS_SENTINEL_MASTER: required with REDIS_SENTINELS (the name the sentinels monitor the primary under)');
-  const sentinels: RedisSentinelConfig['sentinels'] = [];
-  for (const item of list(e.REDIS_SENTINELS)) {
-    const match = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(item);
-    const portNumber = match ? Number(match[2]) : 0;
-    if (!match || portNumber < 1 || portNumber > 65535) problems.push(`REDIS_SENTINELS: "${item}" is not host:port`);
-    else sentinels.push({ host: match[1]!.replace(/^\[|\]$/g, ''), port: portNumber });
-  }
+  const sentinels = hostPorts('REDIS_SENTINELS', e.REDIS_SENTINELS, problems);
   if (problems.length > 0) return { problems };
   return {
     sentinel: {
@@ -271,6 +310,8 @@ function readSentinel(e: z.infer<typeof schema>): { sentinel?: RedisSentinelConf
       masterName: e.REDIS_SENTINEL_MASTER!,
       ...(e.REDIS_SENTINEL_PASSWORD ? { sentinelPassword: e.REDIS_SENTINEL_PASSWORD } : {}),
       ...(e.REDIS_PASSWORD ? { password: e.REDIS_PASSWORD } : {}),
+      ...(e.REDIS_SENTINEL_TLS === 'true' ? { sentinelTls: true } : {}),
+      ...(tls ? { tls } : {}),
     },
     problems,
   };
@@ -311,14 +352,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push('SESSION_SECRET: must be at least 32 characters in production');
   }
 
-  const { sentinel, problems: sentinelProblems } = readSentinel(e);
-  problems.push(...sentinelProblems);
-  const shared = Boolean(e.REDIS_URL || sentinel);
+  const { sentinel, cluster, problems: redisProblems } = readRedisTopology(e);
+  problems.push(...redisProblems);
+  const shared = Boolean(e.REDIS_URL || sentinel || cluster);
   if (e.WEB_CONCURRENCY > 1 && !shared) {
-    problems.push('WEB_CONCURRENCY: more than one process needs Redis (REDIS_URL or REDIS_SENTINELS): the in-process store cannot be shared between processes');
+    problems.push('WEB_CONCURRENCY: more than one process needs Redis (REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES): the in-process store cannot be shared between processes');
   }
   if (production && !shared) {
-    problems.push('REDIS_URL: required in production, or REDIS_SENTINELS (the embedded in-process store loses payments on restart and cannot be shared between instances)');
+    problems.push('REDIS_URL: required in production, or REDIS_SENTINELS or REDIS_CLUSTER_NODES (the embedded in-process store loses payments on restart and cannot be shared between instances)');
   }
   if (production && !e.PUBLIC_URL) problems.push('PUBLIC_URL: required in production (the https URL buyers and the bank reach the gateway at)');
   // Checkout links, the bank's return and notification URLs are built on it: http would send them in clear
@@ -393,6 +434,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     returnUrlAllowlist: allowlist,
     ...(e.REDIS_URL ? { redisUrl: e.REDIS_URL } : {}),
     ...(sentinel ? { redisSentinel: sentinel } : {}),
+    ...(cluster ? { redisCluster: cluster } : {}),
     redisPrefix: e.REDIS_PREFIX,
     redisReplicaAck: { replicas: e.REDIS_MIN_REPLICAS_ACK, timeoutMs: e.REDIS_REPLICAS_ACK_TIMEOUT },
     webConcurrency: e.WEB_CONCURRENCY,

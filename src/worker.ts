@@ -5,6 +5,7 @@ import { createLogger } from './logger.js';
 import { gatewayUrls } from './http/gateway-urls.js';
 import { createNotifications, notificationChannels } from './notify/notifications.js';
 import { createPaymentStore } from './store/create-store.js';
+import { redisTargetOf } from './store/redis-connection.js';
 
 /**
  * `npm run worker`: a delivery worker in its own process. Any number may run beside the gateways on
@@ -14,7 +15,7 @@ import { createPaymentStore } from './store/create-store.js';
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const problems: string[] = [];
-  if (!config.redisUrl && !config.redisSentinel) problems.push('REDIS_URL (or REDIS_SENTINELS): a separate worker needs the shared Redis store (the in-process store lives inside the gateway)');
+  if (!redisTargetOf(config)) problems.push('REDIS_URL (or REDIS_SENTINELS, REDIS_CLUSTER_NODES): a separate worker needs the shared Redis store (the in-process store lives inside the gateway)');
   if (!process.env.PUBLIC_URL) problems.push('PUBLIC_URL: a separate worker needs the gateway\'s public URL for the checkout links in webhooks');
   if (!config.keysFile) problems.push('GATEWAY_KEYS_FILE: a separate worker must sign webhooks with the gateway\'s own keys');
   if (problems.length) {
@@ -25,7 +26,7 @@ async function main(): Promise<void> {
   const keystore = await GatewayKeystore.fromFile(config.keysFile!);
   const httpsAgent = await webhookAgent(config);
   const channels = notificationChannels(config, { keystore, logger, checkoutUrl: gatewayUrls(config.publicUrl).checkout, ...(httpsAgent ? { httpsAgent } : {}) });
-  const store = createPaymentStore({ redis: (config.redisSentinel ?? config.redisUrl)!, prefix: config.redisPrefix, outboxTargets: channels.targets, logger, replicaAck: config.redisReplicaAck });
+  const store = createPaymentStore({ redis: redisTargetOf(config)!, prefix: config.redisPrefix, outboxTargets: channels.targets, logger, replicaAck: config.redisReplicaAck });
   const notifications = createNotifications(config, { channels, store, logger });
   notifications.worker.start();
   logger.info({ targets: channels.targets }, 'delivery worker running');

@@ -24,6 +24,8 @@ const CLIENT_ERROR_MESSAGES = [
   /^Command aborted due to connection close/,
   /^None of startup nodes is available/,
   /^All sentinels are unreachable/,
+  // With Cluster: a command retried through a failover (maxRedirections) until it gave up.
+  /^Too many Cluster redirections/,
 ];
 
 // Redis replies of a server that is there but cannot serve this command right now.

@@ -1,7 +1,9 @@
+import { Cluster } from 'ioredis';
 import { createLogger, type Logger } from '../logger.js';
 import type { GatewayStore } from './gateway-store.js';
 import { MemoryPaymentStore } from './memory-store.js';
-import { openRedis, type RedisTarget } from './redis-connection.js';
+import { checkPersistence } from './persistence-check.js';
+import { openRedis, type RedisClient, type RedisTarget } from './redis-connection.js';
 import { RedisPaymentStore } from './redis-store.js';
 import type { ReplicaAckPolicy } from './replica-ack.js';
 import { checkReplication } from './replication-check.js';
@@ -30,6 +32,22 @@ export function createPaymentStore(options: CreatePaymentStoreOptions): GatewayS
   const redis = openRedis(target, { name: 'payments', logger });
   const replicaAck = options.replicaAck ?? { replicas: 0, timeoutMs: 0 };
   // In the background: the store is usable at once, and a warning needs no answer before it.
-  void checkReplication(redis, replicaAck.replicas, logger);
+  void checkPrimaries(redis, replicaAck.replicas, logger);
   return new RedisPaymentStore(redis, { prefix: options.prefix ?? 'hpp:', ownsConnection: true, outboxTargets, replicaAck });
+}
+
+/**
+ * The start-up checks of what a primary's crash can lose, on the one primary or on each primary of a
+ * Cluster (known once the client has the slot map), each line naming its node.
+ */
+async function checkPrimaries(redis: RedisClient, minReplicas: number, logger: Logger): Promise<void> {
+  const check = (probe: Parameters<typeof checkReplication>[0], log: Logger) =>
+    minReplicas > 0 ? checkReplication(probe, minReplicas, log) : checkPersistence(probe, log);
+  if (!(redis instanceof Cluster)) return check(redis, logger);
+  try {
+    if (redis.status !== 'ready') await new Promise<void>((resolve, reject) => { redis.once('ready', resolve); redis.once('end', reject); });
+  } catch {
+    return;
+  }
+  await Promise.all(redis.nodes('master').map((node) => check(node, logger.child({ node: `${node.options.host}:${node.options.port}` }))));
 }

@@ -1,4 +1,4 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Logger } from '../logger.js';
 
 export interface RedisConnectionOptions {
@@ -23,10 +23,24 @@ export interface SentinelTarget {
   masterName: string;
   sentinelPassword?: string;
   password?: string;
+  /** TLS to the sentinels themselves. */
+  sentinelTls?: boolean;
+  /** TLS to the primary and replicas the sentinels name. */
+  tls?: boolean;
 }
 
-/** Where the gateway's Redis is: a redis:// URL, or a primary that Sentinel names. */
-export type RedisTarget = string | SentinelTarget;
+/** A Redis Cluster: seed nodes, from which the client learns every primary and the slots it holds. */
+export interface ClusterTarget {
+  cluster: Array<{ host: string; port: number }>;
+  password?: string;
+  tls?: boolean;
+}
+
+/** Where the gateway's Redis is: a redis:// URL, a primary that Sentinel names, or a Cluster. */
+export type RedisTarget = string | SentinelTarget | ClusterTarget;
+
+/** A connection to one Redis (direct or through Sentinel) or to a Cluster: the commands the gateway sends are the same. */
+export type RedisClient = Redis | Cluster;
 
 function sentinelOptions(target: SentinelTarget): RedisOptions {
   return {
@@ -35,6 +49,10 @@ function sentinelOptions(target: SentinelTarget): RedisOptions {
     role: 'master',
     ...(target.sentinelPassword ? { sentinelPassword: target.sentinelPassword } : {}),
     ...(target.password ? { password: target.password } : {}),
+    // ioredis speaks TLS to the sentinels with sentinelTLS, and to the primary they name only when
+    // enableTLSForSentinelMode is set as well as tls.
+    ...(target.sentinelTls ? { sentinelTLS: {} } : {}),
+    ...(target.tls ? { tls: {}, enableTLSForSentinelMode: true } : {}),
     // A primary demoted by a failover answers writes with READONLY: reconnecting asks the sentinels
     // for the new primary, and the failed command is sent again there (it is retried, not lost).
     reconnectOnError: (err) => (/^READONLY\b/.test(err.message) ? 2 : false),
@@ -42,6 +60,31 @@ function sentinelOptions(target: SentinelTarget): RedisOptions {
     // null instead would end the connection for good). See openRedis for the commands meanwhile.
     sentinelRetryStrategy: (attempt) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS),
   };
+}
+
+/** ioredis Cluster options for the gateway: the same per-node behaviour as a single connection. */
+export function clusterOptions(target: ClusterTarget, common: RedisOptions): ClusterOptions {
+  return {
+    redisOptions: {
+      ...common,
+      ...(target.password ? { password: target.password } : {}),
+      ...(target.tls ? { tls: {} } : {}),
+    },
+    // Writes and reads go to the primary of each slot: a replica may lag behind what was acknowledged.
+    scaleReads: 'master',
+    clusterRetryStrategy: (attempt) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS),
+    // While a primary fails over its slots answer CLUSTERDOWN or TRYAGAIN, or its connection is gone:
+    // the command is tried again every 200 ms, up to maxRedirections times (about 3 s, past a replica's
+    // promotion with cluster-node-timeout 1 s), then fails as a store failure (503, retry).
+    retryDelayOnClusterDown: 200,
+    retryDelayOnFailover: 200,
+    retryDelayOnTryAgain: 200,
+    maxRedirections: 16,
+  };
+}
+
+function isClusterTarget(target: RedisTarget): target is ClusterTarget {
+  return typeof target !== 'string' && 'cluster' in target;
 }
 
 const SENTINELS_UNREACHABLE = /^All sentinels are unreachable/;
@@ -56,16 +99,22 @@ interface QueueFlusher {
  * one line when the connection is lost, one when it is back, however many attempts there were in
  * between. Without an `error` listener ioredis prints each failed attempt to stderr, unstructured.
  * Nothing logged names the URL, which may carry a password. With a SentinelTarget the connection asks
- * the sentinels for the primary at each (re)connection, so it follows a failover by itself.
+ * the sentinels for the primary at each (re)connection, so it follows a failover by itself; a
+ * ClusterTarget follows the Cluster's own failovers (MOVED, and a fresh slot map after a lost node).
  */
-export function openRedis(target: RedisTarget, { name, logger }: RedisConnectionOptions): Redis {
+export function openRedis(target: RedisTarget, { name, logger }: RedisConnectionOptions): RedisClient {
   const common: RedisOptions = {
     maxRetriesPerRequest: MAX_RETRIES_PER_REQUEST,
     retryStrategy: (attempt) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS),
   };
   // Every connection the gateway opens (payments, sessions, rate limits) is made here, so a Sentinel
   // deployment is one setting, not a change in each part.
-  const redis = typeof target === 'string' ? new Redis(target, common) : new Redis({ ...common, ...sentinelOptions(target) });
+  const redis: RedisClient =
+    typeof target === 'string'
+      ? new Redis(target, common)
+      : isClusterTarget(target)
+        ? new Cluster(target.cluster, clusterOptions(target, common))
+        : new Redis({ ...common, ...sentinelOptions(target) });
   let lostAt: number | null = null;
   redis.on('error', (err: Error & { code?: string }) => {
     // ioredis's sentinel retry loop does not count toward maxRetriesPerRequest: without this the
@@ -82,4 +131,20 @@ export function openRedis(target: RedisTarget, { name, logger }: RedisConnection
     lostAt = null;
   });
   return redis;
+}
+
+/** The Redis settings of the configuration (REDIS_URL, REDIS_SENTINELS, REDIS_CLUSTER_NODES), at most one given. */
+export interface RedisSettings {
+  redisUrl?: string;
+  redisSentinel?: SentinelTarget;
+  redisCluster?: { nodes: Array<{ host: string; port: number }>; password?: string; tls?: boolean };
+}
+
+/** Where the configuration says Redis is, or undefined when it names none (the in-process store). */
+export function redisTargetOf(settings: RedisSettings): RedisTarget | undefined {
+  if (settings.redisCluster) {
+    const { nodes, ...rest } = settings.redisCluster;
+    return { cluster: nodes, ...rest };
+  }
+  return settings.redisSentinel ?? settings.redisUrl;
 }

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { PaymentEvent } from '../core/events.js';
 import { assertListLimit, decodeCursor, encodeCursor, type ListPosition } from './list-cursor.js';
 import type {
@@ -14,6 +13,7 @@ import type {
 } from './outbox.js';
 import { assertClaimArguments, attemptRecord, redeliveryTargets } from './outbox-checks.js';
 import { luaScript } from './lua-scripts.js';
+import type { RedisClient } from './redis-connection.js';
 import { NO_REPLICA_ACK, ReplicaAcknowledgement } from './replica-ack.js';
 
 /** The outbox's scripts of lua/, as ioredis exposes them after defineCommand. */
@@ -27,6 +27,7 @@ interface ScriptedRedis {
 }
 
 export interface RedisOutboxOptions {
+  /** The store's key prefix, hash-tagged on a Cluster (redis-key-space.ts). */
   prefix: string;
   /** Checked target names. */
   targets: readonly string[];
@@ -68,7 +69,7 @@ const LIST_SCAN_BUDGET = 1000;
  * Redis node or a prefix with a hash tag. LPOS (redeliver-event.lua) needs Redis 6.0.6 or later.
  */
 export class RedisOutbox implements Outbox {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly scripts: ScriptedRedis;
   private readonly prefix: string;
   readonly targets: readonly string[];
@@ -77,7 +78,7 @@ export class RedisOutbox implements Outbox {
   /** Settle and redeliver writes go through it: the worker moves on, the API answers, only once replicas hold them. */
   private readonly durable: ReplicaAcknowledgement;
 
-  constructor(redis: Redis, options: RedisOutboxOptions) {
+  constructor(redis: RedisClient, options: RedisOutboxOptions) {
     this.redis = redis;
     this.durable = options.durable ?? new ReplicaAcknowledgement(redis, NO_REPLICA_ACK);
     this.prefix = options.prefix;

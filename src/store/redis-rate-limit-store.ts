@@ -1,6 +1,6 @@
 import type { ClientRateLimitInfo, Options, Store } from 'express-rate-limit';
-import type { Redis } from 'ioredis';
 import { luaScript } from './lua-scripts.js';
+import type { RedisClient } from './redis-connection.js';
 
 interface RateLimitCommands {
   hppRateLimitHit(key: string, windowMs: number): Promise<[number, number]>;
@@ -21,7 +21,7 @@ export class RedisRateLimitStore implements Store {
   private readonly commands: RateLimitCommands;
 
   constructor(
-    private readonly client: Redis,
+    private readonly client: RedisClient,
     readonly prefix: string,
   ) {
     client.defineCommand('hppRateLimitHit', { lua: luaScript('rate-limit-hit'), numberOfKeys: 1 });

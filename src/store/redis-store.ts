@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import type { PaymentEvent } from '../core/events.js';
 import { awaitsBankAnswer, expiryDueAt, type Payment } from '../core/payment.js';
 import { assertListLimit, decodeCursor, encodeCursor, type ListPosition } from './list-cursor.js';
@@ -20,10 +19,12 @@ import type {
 } from './payment-store.js';
 import { RedisOutbox } from './redis-outbox.js';
 import { luaScript } from './lua-scripts.js';
+import type { RedisClient } from './redis-connection.js';
+import { storeKeyPrefix } from './redis-key-space.js';
 import { NO_REPLICA_ACK, ReplicaAcknowledgement, type ReplicaAckPolicy } from './replica-ack.js';
 
 export interface RedisPaymentStoreOptions {
-  /** Put in front of every key, e.g. `hpp:`. */
+  /** Put in front of every key, e.g. `hpp:`; on a Cluster with a hash tag added (redis-key-space.ts). */
   prefix: string;
   /** Quit the connection on close(): true when the store opened it. */
   ownsConnection?: boolean;
@@ -74,8 +75,8 @@ const LIST_SCAN_BUDGET = 1000;
  * Every write that must be atomic is one Lua script of lua/ (one file per operation, its KEYS and
  * ARGV in its header). Keys that depend on stored data (the holder of a reference slot, the
  * payment an attempt points to) can only be built inside a script, from the prefix passed in ARGV:
- * the store therefore expects one Redis node, or a prefix with a hash tag (`{hpp}:`) so every key
- * lands in one slot. A script call is one round trip: ioredis sends the source by EVAL the first time
+ * the store therefore expects one Redis node, or on a Cluster a prefix with a hash tag (`{hpp}:`,
+ * added by redis-key-space.ts) so every key lands in one slot. A script call is one round trip: ioredis sends the source by EVAL the first time
  * on a connection (a reconnection after a Redis restart included) and EVALSHA after; only a script
  * cache flushed under a live connection costs one more (NOSCRIPT, then EVAL).
  *
@@ -86,7 +87,7 @@ const LIST_SCAN_BUDGET = 1000;
  */
 export class RedisPaymentStore implements GatewayStore {
   readonly kind = 'redis' as const;
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly scripts: ScriptedRedis;
   private readonly prefix: string;
   private readonly ownsConnection: boolean;
@@ -100,13 +101,13 @@ export class RedisPaymentStore implements GatewayStore {
   /** Every write the gateway acknowledges goes through it (WAIT for the replicas, when asked for). */
   private readonly durable: ReplicaAcknowledgement;
 
-  constructor(redis: Redis, options: RedisPaymentStoreOptions) {
+  constructor(redis: RedisClient, options: RedisPaymentStoreOptions) {
     this.redis = redis;
-    this.prefix = options.prefix;
+    this.prefix = storeKeyPrefix(options.prefix, redis);
     this.ownsConnection = options.ownsConnection ?? false;
     this.durable = new ReplicaAcknowledgement(redis, options.replicaAck ?? NO_REPLICA_ACK);
     this.queue = new RedisOutbox(redis, {
-      prefix: options.prefix,
+      prefix: this.prefix,
       targets: checkOutboxTargets(options.outboxTargets ?? []),
       clock: options.clock ?? (() => new Date()),
       durable: this.durable,

@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import { StoreUnavailableError } from '../core/errors.js';
+import type { RedisClient } from './redis-connection.js';
 
 /** REDIS_MIN_REPLICAS_ACK and REDIS_REPLICAS_ACK_TIMEOUT: how many replicas must hold a write before it is acknowledged. */
 export interface ReplicaAckPolicy {
@@ -27,7 +27,7 @@ export class ReplicaAcknowledgement {
   private connectionsClosed = 0;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     readonly policy: ReplicaAckPolicy,
   ) {
     if (policy.replicas > 0) redis.on('close', () => (this.connectionsClosed += 1));

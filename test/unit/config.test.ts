@@ -206,6 +206,30 @@ describe('config', () => {
       for (const bad of ['0', 'soon', '-5ms']) expect(problemsOf({ REDIS_REPLICAS_ACK_TIMEOUT: bad }).join('\n'), bad).to.match(/REDIS_REPLICAS_ACK_TIMEOUT must be a duration/);
     });
 
+    it('reads TLS to the sentinels (REDIS_SENTINEL_TLS) and to the primary they name (REDIS_TLS)', () => {
+      const config = loadConfig({ REDIS_SENTINELS: 'a:26379', REDIS_SENTINEL_MASTER: 'gateway', REDIS_SENTINEL_TLS: 'true', REDIS_TLS: 'true' });
+      expect(config.redisSentinel).to.deep.equal({ sentinels: [{ host: 'a', port: 26379 }], masterName: 'gateway', sentinelTls: true, tls: true });
+      expect(loadConfig({ REDIS_SENTINELS: 'a:26379', REDIS_SENTINEL_MASTER: 'gateway', REDIS_SENTINEL_TLS: 'false' }).redisSentinel).not.to.have.property('sentinelTls');
+      expect(problemsOf({ REDIS_SENTINEL_TLS: 'true' }).join('\n')).to.match(/REDIS_SENTINEL_TLS: needs REDIS_SENTINELS/);
+      expect(problemsOf({ REDIS_TLS: 'true', REDIS_URL: 'redis://127.0.0.1:6379' }).join('\n')).to.match(/REDIS_TLS: used with REDIS_SENTINELS or REDIS_CLUSTER_NODES \(with REDIS_URL, TLS is the rediss:\/\/ scheme\)/);
+      expect(problemsOf({ REDIS_SENTINELS: 'a:26379', REDIS_SENTINEL_MASTER: 'gateway', REDIS_TLS: 'yes' }).join('\n')).to.match(/REDIS_TLS must be true or false/);
+    });
+
+    it('reads the Cluster seed nodes (REDIS_CLUSTER_NODES), with REDIS_PASSWORD and REDIS_TLS', () => {
+      const config = loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000, redis-b:7001', REDIS_PASSWORD: 'p4ss', REDIS_TLS: 'true', WEB_CONCURRENCY: '2' });
+      expect(config.redisUrl).to.equal(undefined);
+      expect(config.redisSentinel).to.equal(undefined);
+      expect(config.redisCluster).to.deep.equal({ nodes: [{ host: '10.0.0.1', port: 7000 }, { host: 'redis-b', port: 7001 }], password: 'p4ss', tls: true });
+      expect(problemsOf({ NODE_ENV: 'production', REDIS_CLUSTER_NODES: 'a:7000' }).join('\n')).not.to.match(/REDIS_URL/);
+    });
+
+    it('refuses a contradictory Cluster setting, one line each', () => {
+      expect(problemsOf({ REDIS_CLUSTER_NODES: 'a:7000', REDIS_URL: 'redis://127.0.0.1:6379' }).join('\n')).to.match(/REDIS_URL and REDIS_CLUSTER_NODES: set one of them/);
+      expect(problemsOf({ REDIS_CLUSTER_NODES: 'a:7000', REDIS_SENTINELS: 'a:26379', REDIS_SENTINEL_MASTER: 'g' }).join('\n')).to.match(/REDIS_SENTINELS and REDIS_CLUSTER_NODES: set one of them/);
+      expect(problemsOf({ REDIS_CLUSTER_NODES: 'a:7000', REDIS_MIN_REPLICAS_ACK: '1' }).join('\n')).to.match(/REDIS_MIN_REPLICAS_ACK: not supported with REDIS_CLUSTER_NODES/);
+      expect(problemsOf({ REDIS_CLUSTER_NODES: 'a:7000,b,c:0' })).to.deep.equal(['REDIS_CLUSTER_NODES: "b" is not host:port', 'REDIS_CLUSTER_NODES: "c:0" is not host:port']);
+    });
+
     it('takes Sentinel as the Redis production needs', () => {
       const text = problemsOf({ NODE_ENV: 'production', REDIS_SENTINELS: 'a:26379', REDIS_SENTINEL_MASTER: 'gateway' }).join('\n');
       expect(text).not.to.match(/REDIS_URL/);

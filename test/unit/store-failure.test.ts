@@ -31,6 +31,13 @@ describe('store failures', () => {
     }
   });
 
+  it('recognises what ioredis Cluster raises when a command outlasts its retries through a failover', () => {
+    const err = new Error('Too many Cluster redirections. Last error: Error: Connection is closed.');
+    expect(isStoreFailure(err)).to.equal(true);
+    expect(toGatewayError(err)).to.include({ code: 'store_unavailable', status: 503 });
+    expect(isStoreFailure(new Error('Cluster redirections are fun'))).to.equal(false);
+  });
+
   it('recognises what ioredis raises while no sentinel answers, and fails the command within seconds', async () => {
     for (const message of ['All sentinels are unreachable and retry is disabled.', 'All sentinels are unreachable. Retrying from scratch after 10ms. Last error: connect ECONNREFUSED 127.0.0.1:26379']) {
       expect(isStoreFailure(new Error(message)), message).to.equal(true);

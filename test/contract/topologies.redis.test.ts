@@ -1,0 +1,62 @@
+import { createLogger } from '../../src/logger.js';
+import { openRedis, type RedisTarget } from '../../src/store/redis-connection.js';
+import { RedisPaymentStore } from '../../src/store/redis-store.js';
+import { RedisClusterSet } from '../support/redis-cluster.js';
+import { randomPrefix } from '../support/redis-server.js';
+import { SentinelSet } from '../support/sentinel-set.js';
+import { outboxContract, TARGETS, type OutboxFixture } from './outbox.contract.js';
+import { paymentStoreContract, type StoreFixture } from './payment-store.contract.js';
+
+/**
+ * The store and outbox contracts once more on the two other shapes of Redis the gateway supports: a
+ * primary with a replica behind Sentinel, and a Cluster of three primaries. The connection is the
+ * gateway's own (openRedis), so a script whose keys spread over slots fails here with CROSSSLOT.
+ */
+const quiet = createLogger('silent');
+
+function topology(name: string, start: () => Promise<{ target: RedisTarget; stop(): Promise<void> } | null>, tool: string): void {
+  describe(`store contracts on ${name}`, function () {
+    this.timeout(60_000);
+    let running: { target: RedisTarget; stop(): Promise<void> } | null = null;
+
+    before(async function () {
+      running = await start();
+      if (running) return;
+      if (process.env.CI === 'true') throw new Error(`${tool} is not installed, and CI=true: the ${name} contract tests must run in CI`);
+      this.skip();
+    });
+
+    after(async () => {
+      await running?.stop();
+    });
+
+    const open = (options: { clock?: () => Date; outboxTargets?: string[] }) =>
+      new RedisPaymentStore(openRedis(running!.target, { name: 'payments', logger: quiet }), { prefix: randomPrefix(), ownsConnection: true, ...options });
+
+    describe('PaymentStore contract', () => {
+      paymentStoreContract(async (): Promise<StoreFixture> => ({
+        store: open({}),
+        now: () => new Date(),
+        elapse: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      }));
+    });
+
+    describe('Outbox contract', () => {
+      outboxContract(async (): Promise<OutboxFixture> => {
+        const nowMs = Date.now();
+        const clock = (): Date => new Date(nowMs);
+        return { store: open({ clock, outboxTargets: TARGETS }), storeWithoutTargets: () => open({ clock }), now: clock };
+      });
+    });
+  });
+}
+
+topology('a Sentinel-managed primary with a replica', async () => {
+  const set = await SentinelSet.start();
+  return set && { target: set.target, stop: () => set.stop() };
+}, 'redis-sentinel');
+
+topology('a Redis Cluster of three primaries', async () => {
+  const set = await RedisClusterSet.start();
+  return set && { target: set.target, stop: () => set.stop() };
+}, 'redis-cli');

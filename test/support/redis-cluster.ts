@@ -1,0 +1,138 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Cluster, Redis } from 'ioredis';
+import type { ClusterTarget } from '../../src/store/redis-connection.js';
+import { freePort, waitFor } from './processes.js';
+import { answersPing } from './redis-server.js';
+
+const run = promisify(execFile);
+
+/**
+ * A Redis Cluster of three primaries (and, when asked, one replica each) on loopback, from Debian's
+ * redis-server and redis-cli (`--cluster create`), each node with its own port and folder. A primary
+ * silent for a second is failed (cluster-node-timeout 1000), so its replica takes over within seconds.
+ */
+export class RedisClusterSet {
+  private readonly children = new Map<number, ChildProcess>();
+  // A test run that ends abruptly must not leave servers behind.
+  private readonly killAll = () => {
+    for (const child of this.children.values()) child.kill('SIGKILL');
+  };
+
+  private constructor(
+    private readonly dir: string,
+    readonly ports: number[],
+  ) {}
+
+  /** Null when redis-cli is not installed (the caller skips, or fails under CI). */
+  static async start(options: { replicas: 0 | 1 } = { replicas: 0 }): Promise<RedisClusterSet | null> {
+    if (!(await installed('redis-cli'))) return null;
+    const dir = await mkdtemp(path.join(tmpdir(), 'hpp-cluster-'));
+    const ports: number[] = [];
+    for (let i = 0; i < 3 * (1 + options.replicas); i += 1) ports.push(await freePort());
+    const set = new RedisClusterSet(dir, ports);
+    process.once('exit', set.killAll);
+    await Promise.all(ports.map((port) => set.startNode(port)));
+    await run('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', String(options.replicas), '--cluster-yes'], { timeout: 30_000 });
+    await waitFor('every node seeing the cluster ok', async () => {
+      for (const port of ports) {
+        if (!(await set.clusterInfo(port)).includes('cluster_state:ok')) return false;
+      }
+      return true;
+    }, { timeoutMs: 30_000, intervalMs: 200 });
+    if (options.replicas > 0) {
+      await waitFor('every replica in sync', async () => {
+        for (const port of ports) {
+          const info = await set.command(port, (c) => c.info('replication'));
+          if (info.includes('role:slave') && !info.includes('master_link_status:up')) return false;
+        }
+        return true;
+      }, { timeoutMs: 30_000, intervalMs: 200 });
+    }
+    return set;
+  }
+
+  get target(): ClusterTarget {
+    return { cluster: this.ports.slice(0, 3).map((port) => ({ host: '127.0.0.1', port })) };
+  }
+
+  /** The environment a gateway process needs for it. */
+  get env(): Record<string, string> {
+    return { REDIS_CLUSTER_NODES: this.ports.slice(0, 3).map((p) => `127.0.0.1:${p}`).join(',') };
+  }
+
+  /** A client of the test's own (the caller quits it). */
+  client(): Cluster {
+    const cluster = new Cluster(this.target.cluster, { scaleReads: 'master', retryDelayOnFailover: 200, retryDelayOnClusterDown: 200 });
+    cluster.on('error', () => undefined);
+    return cluster;
+  }
+
+  /** The port of the primary holding the slot of `key` now. */
+  async primaryPortOf(key: string): Promise<number> {
+    for (const port of this.ports) {
+      if (!this.children.has(port)) continue;
+      const reply = await this.command(port, (c) => c.call('CLUSTER', 'KEYSLOT', key)).catch(() => null);
+      if (reply === null) continue;
+      const slot = Number(reply);
+      const shards = (await this.command(port, (c) => c.call('CLUSTER', 'SLOTS'))) as Array<[number, number, [string, number, string]]>;
+      const owner = shards.find(([from, to]) => slot >= from && slot <= to);
+      if (owner) return Number(owner[2][1]);
+    }
+    throw new Error(`no node of the cluster answers for ${key}`);
+  }
+
+  /** SIGKILL: the node is gone without a word, as when its machine dies. */
+  kill(port: number): void {
+    this.children.get(port)?.kill('SIGKILL');
+    this.children.delete(port);
+  }
+
+  /** The role INFO replication gives the node on `port`. */
+  async role(port: number): Promise<string> {
+    const match = /^role:(\w+)/m.exec(await this.command(port, (c) => c.info('replication')));
+    return match?.[1] ?? 'unknown';
+  }
+
+  async stop(): Promise<void> {
+    this.killAll();
+    process.off('exit', this.killAll);
+    this.children.clear();
+    await rm(this.dir, { recursive: true, force: true });
+  }
+
+  private async startNode(port: number): Promise<void> {
+    const child = spawn('redis-server', [
+      '--port', String(port), '--bind', '127.0.0.1', '--dir', this.dir,
+      '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '1000',
+      '--dbfilename', `dump-${port}.rdb`, '--save', '', '--appendonly', 'no',
+    ], { cwd: this.dir, stdio: 'ignore' });
+    this.children.set(port, child);
+    if (!(await answersPing(port, child))) throw new Error(`cluster node did not answer on port ${port}`);
+  }
+
+  private clusterInfo(port: number): Promise<string> {
+    return this.command(port, (c) => c.call('CLUSTER', 'INFO') as Promise<string>);
+  }
+
+  private async command<T>(port: number, send: (client: Redis) => Promise<T>): Promise<T> {
+    const client = new Redis({ port, host: '127.0.0.1', retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    client.on('error', () => undefined);
+    try {
+      return await send(client);
+    } finally {
+      client.disconnect();
+    }
+  }
+}
+
+function installed(binary: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawn(binary, ['--version'], { stdio: 'ignore' });
+    child.once('error', () => resolve(false));
+    child.once('exit', (code) => resolve(code === 0));
+  });
+}
