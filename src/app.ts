@@ -30,7 +30,7 @@ import { PaymentService } from './service/payment-service.js';
 import { PaymentOperations } from './service/payment-operations.js';
 import { createPaymentStore } from './store/create-store.js';
 import { openRedis, redisTargetOf } from './store/redis-connection.js';
-import { rateLimitKeyPrefix, sessionKeyPrefix } from './store/redis-key-space.js';
+import { consoleSessionKeyPrefix, rateLimitKeyPrefix, sessionKeyPrefix } from './store/redis-key-space.js';
 import type { GatewayStore } from './store/gateway-store.js';
 import { createNotifications, merchantSilence, notificationChannels, type Notifications } from './notify/notifications.js';
 import { eventsApi } from './http/routes/events-api.js';
@@ -180,7 +180,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     deps.consoleUsers ?? (redis ? new RedisConsoleUserStore(redis, config.redisPrefix) : new MemoryConsoleUserStore()),
     deps.clock,
   );
-  const consoleSessionStore = deps.consoleSessionStore ?? (redis ? redisSessionStore(redis, `${config.redisPrefix}console-sess:`) : undefined);
+  const consoleSessionStore = deps.consoleSessionStore ?? (redis ? redisSessionStore(redis, consoleSessionKeyPrefix(config.redisPrefix)) : undefined);
   const sessionMiddleware = session({
     name: 'hpp.sid',
     secret: config.sessionSecret,
@@ -236,7 +236,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
         perAccount: config.console.signInFailuresPerAccount,
         perIp: config.console.signInFailuresPerIp,
         windowMs: 15 * 60_000,
-        ...(redis ? { counters: (limiter: 'console-account' | 'console-ip') => new RedisRateLimitStore(redis, `${config.redisPrefix}rl:${limiter}:`) } : {}),
+        ...(redis ? { counters: (limiter: 'console-account' | 'console-ip') => new RedisRateLimitStore(redis, rateLimitKeyPrefix(config.redisPrefix, limiter)) } : {}),
       },
       clock: deps.clock ?? (() => new Date()),
       logger,

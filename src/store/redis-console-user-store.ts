@@ -1,7 +1,7 @@
-import type { Redis } from 'ioredis';
 import type { ConsoleUser } from '../core/console-user.js';
 import type { ConsoleUserStore } from './console-user-store.js';
 import { luaScript } from './lua-scripts.js';
+import type { RedisClient } from './redis-connection.js';
 
 interface ConsoleUserCommands {
   hppUpdateConsoleUser(key: string, email: string, json: string): Promise<number>;
@@ -9,13 +9,13 @@ interface ConsoleUserCommands {
 
 /**
  * Console users in one Redis hash (`{prefix}console:users`, email → JSON): each operation is one
- * round trip, and the hash is read whole only by `list` (a console has tens of users, not millions).
+ * round trip on one key (so any Cluster slot will do), and the hash is read whole only by `list` (a console has tens of users, not millions).
  */
 export class RedisConsoleUserStore implements ConsoleUserStore {
   private readonly key: string;
   private readonly commands: ConsoleUserCommands;
 
-  constructor(private readonly redis: Redis, prefix: string) {
+  constructor(private readonly redis: RedisClient, prefix: string) {
     this.key = `${prefix}console:users`;
     if (!('hppUpdateConsoleUser' in redis)) redis.defineCommand('hppUpdateConsoleUser', { lua: luaScript('update-console-user'), numberOfKeys: 1 });
     this.commands = redis as unknown as ConsoleUserCommands;

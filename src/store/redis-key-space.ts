@@ -25,6 +25,11 @@ export function sessionKeyPrefix(prefix: string): string {
   return `${prefix}sess:`;
 }
 
+/** Console sessions: one key per session, any slot, apart from the buyers'. */
+export function consoleSessionKeyPrefix(prefix: string): string {
+  return `${prefix}console-sess:`;
+}
+
 /** Rate-limit counters of one limiter: one key per client and window, any slot. */
 export function rateLimitKeyPrefix(prefix: string, limiter: string): string {
   return `${prefix}rl:${limiter}:`;
