@@ -10,6 +10,8 @@ import { launchChromium } from '../support/chromium.js';
 import { LogCapture } from '../support/stack.js';
 
 const FUTURE_EXPIRY = `12/${String((new Date().getUTCFullYear() + 3) % 100).padStart(2, '0')}`;
+/** The id of the focused element (an expression string: the test code has no DOM types). */
+const focusedId = (page: Page) => page.evaluate<string | undefined>('document.activeElement ? document.activeElement.id : undefined');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 type Protocol = 'native' | 'sips' | 'lyra' | 'monetico';
@@ -199,12 +201,12 @@ describe('3-D Secure 2 end to end in Chromium, per protocol (native, Sips, Lyra,
 
     it('works with the keyboard alone: Tab to the code, type it, Enter confirms; a wrong code brings the focus back to the field', async () => {
       const { context, page, id, code } = await reachChallenge();
-      for (let i = 0; i < 10 && (await page.evaluate(() => document.activeElement?.id)) !== 'otp'; i += 1) await page.keyboard.press('Tab');
-      expect(await page.evaluate(() => document.activeElement?.id)).to.equal('otp');
+      for (let i = 0; i < 10 && (await focusedId(page)) !== 'otp'; i += 1) await page.keyboard.press('Tab');
+      expect(await focusedId(page)).to.equal('otp');
       await page.keyboard.type(code === '000000' ? '111111' : '000000');
       await page.keyboard.press('Enter');
       await page.waitForSelector('[role=alert]');
-      expect(await page.evaluate(() => document.activeElement?.id), 'focus on the error').to.equal('otp');
+      expect(await focusedId(page), 'focus on the error').to.equal('otp');
       await page.keyboard.type(code);
       await page.keyboard.press('Enter');
       await page.waitForURL(/\/checkout\/[^/]+\/result/);
