@@ -15,6 +15,7 @@ import { renderBackOffice, renderHome, renderNotFound, renderServerError } from 
 import { DEFAULT_NOTIFICATION_RETRY_DELAYS_MS } from './retry-schedule.js';
 import { cardDecisionRoute } from './routes/card-decision-route.js';
 import { cardPageRoute } from './routes/card-page-route.js';
+import { challengeDecisionRoute, challengePageRoute } from './routes/challenge-route.js';
 import { moneticoOperationRoutes } from './routes/monetico-operations-route.js';
 import { operationBody, operationBodyErrors, operationsRoute } from './routes/operations-route.js';
 import { lyraRestBody, lyraRestRoute } from './routes/lyra-rest-route.js';
@@ -149,6 +150,8 @@ export async function createSandboxBank(options: SandboxBankOptions): Promise<Sa
   app.get('/back-office', (_req, res) => renderBackOffice(ctx, res));
   app.get('/pay/:bankTxnId', cardPageRoute(ctx));
   app.post('/pay/:bankTxnId', form, cardDecisionRoute(ctx));
+  app.get('/pay/:bankTxnId/challenge', challengePageRoute(ctx));
+  app.post('/pay/:bankTxnId/challenge', form, challengeDecisionRoute(ctx));
   app.use((req, res) => renderNotFound(ctx, req, res));
 
   const onError: ErrorRequestHandler = (err: unknown, req, res, _next) => {

@@ -8,10 +8,12 @@ import {
   outcomeForCard,
   parseExpiry,
   passesLuhn,
+  threeDSecureCaseForCard,
   type CardBrand,
   type CardOutcome,
 } from './cards.js';
 import type { CardEntryProblem } from './texts.js';
+import type { ThreeDSecureCase } from './three-d-secure.js';
 
 /** The card form's fields as posted; anything may be missing or of the wrong type. */
 export interface CardEntryForm {
@@ -28,6 +30,8 @@ export interface AcceptedCard {
   brand: CardBrand;
   last4: string;
   outcome: CardOutcome;
+  /** What the issuer's 3-D Secure server does with this card; absent for a card that takes no part. */
+  threeDSecure?: ThreeDSecureCase;
 }
 
 export type CardEntryResult =
@@ -68,5 +72,9 @@ export function checkCardEntry(form: CardEntryForm, now: Date): CardEntryResult 
   if (!digits || !cardType || Object.keys(problems).length > 0) {
     return { accepted: false, problems, kept: { cardType, expiry: expiryText } };
   }
-  return { accepted: true, card: { brand: cardType, last4: lastFour(digits), outcome: outcomeForCard(digits) } };
+  const threeDSecure = threeDSecureCaseForCard(digits);
+  return {
+    accepted: true,
+    card: { brand: cardType, last4: lastFour(digits), outcome: outcomeForCard(digits), ...(threeDSecure !== undefined ? { threeDSecure } : {}) },
+  };
 }

@@ -1,4 +1,5 @@
 import { luhnValid } from '../src/index.js';
+import type { ThreeDSecureCase } from './three-d-secure.js';
 /**
  * The sandbox bank's card rules: what a real issuer checks before it even looks at an account, and
  * which outcome each test card produces. Pure functions of their inputs (and an explicit date), so
@@ -91,6 +92,23 @@ export function outcomeForCard(digits: string): CardOutcome {
   return reason ? { status: 'refused', reason } : { status: 'authorised' };
 }
 
+const THREE_D_SECURE_TEST_CARDS: ReadonlyMap<string, ThreeDSecureCase> = new Map([
+  ['4000000000003055', 'frictionless'],
+  ['4000000000003220', 'challenge'],
+  ['4000000000003063', 'attempted'],
+  ['4000000000003097', 'not_enrolled'],
+  ['4000000000003105', 'acs_unavailable'],
+  ['5200000000003183', 'frictionless'],
+]);
+
+/**
+ * What the sandbox's 3-D Secure server does with a card, or undefined for a card that does not take
+ * part (every card outside this list: its response carries no authentication fields, as before).
+ */
+export function threeDSecureCaseForCard(digits: string): ThreeDSecureCase | undefined {
+  return THREE_D_SECURE_TEST_CARDS.get(digits);
+}
+
 export function lastFour(digits: string): string {
   return digits.slice(-4);
 }
@@ -100,6 +118,8 @@ export interface TestCard {
   number: string;
   brand: CardBrand;
   outcome: CardOutcome;
+  /** The 3-D Secure case of a card that takes part in it. */
+  threeDSecure?: ThreeDSecureCase;
 }
 
 /** The cards listed on the sandbox's home page. Any expiry date not in the past and any code of the right length work. */
@@ -110,4 +130,10 @@ export const TEST_CARDS: readonly TestCard[] = [
   { number: '5555 5555 5555 4444', brand: 'mastercard', outcome: { status: 'authorised' } },
   { number: '3782 822463 10005', brand: 'amex', outcome: { status: 'authorised' } },
   { number: '3622 720627 1667', brand: 'diners', outcome: { status: 'authorised' } },
+  { number: '4000 0000 0000 3055', brand: 'visa', outcome: { status: 'authorised' }, threeDSecure: 'frictionless' },
+  { number: '5200 0000 0000 3183', brand: 'mastercard', outcome: { status: 'authorised' }, threeDSecure: 'frictionless' },
+  { number: '4000 0000 0000 3220', brand: 'visa', outcome: { status: 'authorised' }, threeDSecure: 'challenge' },
+  { number: '4000 0000 0000 3063', brand: 'visa', outcome: { status: 'authorised' }, threeDSecure: 'attempted' },
+  { number: '4000 0000 0000 3097', brand: 'visa', outcome: { status: 'authorised' }, threeDSecure: 'not_enrolled' },
+  { number: '4000 0000 0000 3105', brand: 'visa', outcome: { status: 'authorised' }, threeDSecure: 'acs_unavailable' },
 ];

@@ -5,9 +5,9 @@ import { CARD_BRANDS, TEST_CARDS, type CardBrand } from './cards.js';
 import type { CardField } from './card-entry.js';
 import type { PaymentRequestRefusal } from './request-refusal.js';
 import { cspNonce } from './security-headers.js';
-import { textsFor, type BankTexts, type CardEntryProblem } from './texts.js';
+import { textsFor, type BankTexts, type CardEntryProblem, type ChallengeProblem } from './texts.js';
 import { TEST_OPERATION_AMOUNTS } from './operations/test-behaviour.js';
-import type { BankTransaction } from './transaction-book.js';
+import type { BankTransaction, PendingChallenge } from './transaction-book.js';
 import { amountCaptured, amountRefunded, amountRefundPending, captureStatusOf } from './transaction-money.js';
 
 /** The HTML pages of the bank: one function per page, so view names and page data live in one place. */
@@ -111,6 +111,29 @@ export function renderCardPage(ctx: BankContext, res: Response, transaction: Ban
     errors,
     hasErrors: Object.keys(errors).length > 0,
   });
+}
+
+/** The issuer's challenge page: the code the sandbox "sent", and a message after a wrong one. */
+export function renderChallengePage(
+  ctx: BankContext,
+  res: Response,
+  transaction: BankTransaction,
+  challenge: PendingChallenge,
+  status = 200,
+  problem?: ChallengeProblem,
+): void {
+  const t = textsFor(transaction.locale);
+  render(ctx, res, status, 'challenge.njk', t, {
+    ...summary(transaction),
+    intro: t.challenge.intro(challenge.card.last4),
+    code: challenge.code,
+    challengeUrl: challengePath(ctx, transaction.bankTxnId),
+    error: problem ? t.challenge.problems[problem](challenge.triesLeft) : undefined,
+  });
+}
+
+export function challengePath(ctx: BankContext, bankTxnId: string): string {
+  return `${ctx.publicUrl}/pay/${bankTxnId}/challenge`;
 }
 
 /**

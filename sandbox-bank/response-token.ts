@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { RESPONSE_TYP, type ResponseStatus, type ResponseTransaction } from '../src/protocols/native.js';
+import { RESPONSE_TYP, type ResponseAuthentication, type ResponseStatus, type ResponseTransaction } from '../src/protocols/native.js';
 import type { BankKeystore } from './bank-keys.js';
 import type { SandboxTransaction } from './transaction-book.js';
 
@@ -30,6 +30,21 @@ export function responseTransaction(transaction: DecidedTransaction): ResponseTr
   };
 }
 
+/** The `authentication` claim of a transaction that went through 3-D Secure. */
+export function responseAuthentication(transaction: DecidedTransaction): ResponseAuthentication | undefined {
+  const a = transaction.authentication;
+  if (!a) return undefined;
+  return {
+    status: a.transStatus,
+    ...(a.transStatusReason !== undefined ? { trans_status_reason: a.transStatusReason } : {}),
+    eci: a.eci,
+    liability_shift: a.liabilityShift,
+    version: a.version,
+    ...(a.method !== 'none' ? { method: a.method } : {}),
+    ...(a.abandoned ? { cancelled: true as const } : {}),
+  };
+}
+
 /**
  * Signs one response message. Each call is a new message: its own `jti`, `iat` and `exp`, so the
  * gateway can refuse a replayed message while still accepting a retried notification.
@@ -37,7 +52,8 @@ export function responseTransaction(transaction: DecidedTransaction): ResponseTr
 export async function signResponse(keys: BankKeystore, bankId: string, transaction: DecidedTransaction, now: Date): Promise<string> {
   const { kid, alg, key } = keys.signingKey;
   const iat = Math.floor(now.getTime() / 1000);
-  return new SignJWT({ txn: responseTransaction(transaction) })
+  const authentication = responseAuthentication(transaction);
+  return new SignJWT({ txn: responseTransaction(transaction), ...(authentication ? { authentication } : {}) })
     .setProtectedHeader({ alg, kid, typ: RESPONSE_TYP })
     .setIssuer(bankId)
     .setAudience(transaction.merchantId)

@@ -45,6 +45,23 @@ export interface BankTexts {
   refusalField: string;
   serverErrorTitle: string;
   serverError: string;
+  challenge: ChallengeTexts;
+}
+
+/** Why the challenge page came back with a message. */
+export type ChallengeProblem = 'wrong_code' | 'code_format';
+
+/** The issuer's 3-D Secure challenge page. */
+export interface ChallengeTexts {
+  title: string;
+  intro: (last4: string) => string;
+  codeLabel: string;
+  codeHint: string;
+  /** The sandbox shows the code it would have sent by text message. */
+  testCode: string;
+  confirm: string;
+  cancel: string;
+  problems: Record<ChallengeProblem, (triesLeft: number) => string>;
 }
 
 const en: BankTexts = {
@@ -109,6 +126,19 @@ const en: BankTexts = {
   refusalField: 'Field',
   serverErrorTitle: 'Something went wrong',
   serverError: 'The bank could not process this page. Please try again.',
+  challenge: {
+    title: 'Confirm it is you',
+    intro: (last4) => `Your bank asks you to confirm this payment with the card ending in ${last4}. Type the one-time code it sent you.`,
+    codeLabel: 'One-time code',
+    codeHint: '6 digits',
+    testCode: 'Sandbox: the code to type is',
+    confirm: 'Confirm',
+    cancel: 'Cancel the payment',
+    problems: {
+      wrong_code: (n) => `This code is not the right one. ${n === 1 ? '1 try left' : `${n} tries left`}.`,
+      code_format: (n) => `Type the 6 digits of the code. ${n === 1 ? '1 try left' : `${n} tries left`}.`,
+    },
+  },
 };
 
 const fr: BankTexts = {
@@ -175,6 +205,19 @@ const fr: BankTexts = {
   refusalField: 'Champ',
   serverErrorTitle: 'Une erreur est survenue',
   serverError: 'La banque n’a pas pu traiter cette page. Réessayez.',
+  challenge: {
+    title: 'Confirmez que c’est bien vous',
+    intro: (last4) => `Votre banque vous demande de confirmer ce paiement avec la carte se terminant par ${last4}. Saisissez le code à usage unique qu’elle vous a envoyé.`,
+    codeLabel: 'Code à usage unique',
+    codeHint: '6 chiffres',
+    testCode: 'Sandbox : le code à saisir est',
+    confirm: 'Confirmer',
+    cancel: 'Annuler le paiement',
+    problems: {
+      wrong_code: (n) => `Ce code n’est pas le bon. ${n === 1 ? 'Encore 1 essai' : `Encore ${n} essais`}.`,
+      code_format: (n) => `Saisissez les 6 chiffres du code. ${n === 1 ? 'Encore 1 essai' : `Encore ${n} essais`}.`,
+    },
+  },
 };
 
 const byLocale: Record<Locale, BankTexts> = { en, fr };

@@ -3,6 +3,7 @@ import type { Locale } from '../src/index.js';
 import type { CaptureMode, ResponseStatus } from '../src/protocols/native.js';
 import type { CardBrand } from './cards.js';
 import type { RegisteredMerchant } from './merchants.js';
+import { CHALLENGE_TRIES, type BankAuthentication } from './three-d-secure.js';
 
 /** What every protocol's payment request says, once verified. */
 export interface PaymentRequestDetails {
@@ -82,6 +83,8 @@ export interface SandboxTransaction {
   readonly currency: string;
   readonly status: SandboxTransactionStatus;
   readonly card?: Readonly<MaskedCard>;
+  /** The 3-D Secure result, for a card that took part in it. */
+  readonly authentication?: Readonly<BankAuthentication>;
   readonly authCode?: string;
   readonly reason?: string;
   readonly createdAt: string;
@@ -105,12 +108,22 @@ export interface BankTransaction extends SandboxTransaction {
   readonly notifyUrl?: string;
   /** The protocol's own memory of the request (see PaymentRequestDetails.protocolData). */
   readonly protocolData: Readonly<Record<string, string>>;
+  /** A card accepted but waiting for the buyer to pass the issuer's challenge. */
+  readonly challenge?: PendingChallenge;
+}
+
+/** The challenge of a card that asks for one: the card stays masked, the code is the sandbox's own. */
+export interface PendingChallenge {
+  readonly card: MaskedCard;
+  /** The one-time code the buyer must type; the sandbox shows it on the page, no real code is ever sent. */
+  readonly code: string;
+  readonly triesLeft: number;
 }
 
 /** The buyer's (or the bank's) verdict on a transaction awaiting its card. */
 export type Decision =
-  | { status: 'authorised'; card: MaskedCard }
-  | { status: 'refused'; card: MaskedCard; reason: string }
+  | { status: 'authorised'; card: MaskedCard; authentication?: BankAuthentication }
+  | { status: 'refused'; card: MaskedCard; reason: string; authentication?: BankAuthentication }
   | { status: 'cancelled' }
   | { status: 'error'; reason: string };
 
@@ -124,6 +137,10 @@ export type OpenResult =
 /** 128 random bits: the id is in the card page URL, so knowing it must be the only way in. */
 function newBankTxnId(): string {
   return `sbx${randomBytes(16).toString('hex')}`;
+}
+
+function newChallengeCode(): string {
+  return String(randomInt(0, 1_000_000)).padStart(6, '0');
 }
 
 function newAuthCode(): string {
@@ -207,19 +224,39 @@ export class TransactionBook {
   decide(bankTxnId: string, decision: Decision, now: Date): BankTransaction | undefined {
     const current = this.byId.get(bankTxnId);
     if (!current || current.status !== 'awaiting_card') return undefined;
+    const { challenge: _challenge, ...unchallenged } = current;
     const decided: BankTransaction = {
-      ...current,
+      ...unchallenged,
       status: decision.status,
       decidedAt: now.toISOString(),
       ...('card' in decision ? { card: { brand: decision.card.brand, last4: decision.card.last4 } } : {}),
       ...(decision.status === 'authorised' ? { authCode: newAuthCode() } : {}),
       ...('reason' in decision ? { reason: decision.reason } : {}),
+      ...('authentication' in decision && decision.authentication ? { authentication: { ...decision.authentication } } : {}),
       ...(decision.status === 'authorised' && current.captureMode === 'manual'
         ? { captureBefore: new Date(now.getTime() + this.captureWindowSeconds * 1000).toISOString() }
         : {}),
     };
     this.byId.set(bankTxnId, decided);
     return decided;
+  }
+
+  /** Holds an accepted card for its challenge; undefined when the transaction is unknown, decided or already challenged. */
+  startChallenge(bankTxnId: string, card: MaskedCard): BankTransaction | undefined {
+    const current = this.byId.get(bankTxnId);
+    if (!current || current.status !== 'awaiting_card' || current.challenge) return undefined;
+    const challenged: BankTransaction = { ...current, challenge: { card: { brand: card.brand, last4: card.last4 }, code: newChallengeCode(), triesLeft: CHALLENGE_TRIES } };
+    this.byId.set(bankTxnId, challenged);
+    return challenged;
+  }
+
+  /** Counts one wrong code; returns the tries left (0: the challenge is failed), or undefined without a challenge. */
+  recordWrongCode(bankTxnId: string): number | undefined {
+    const current = this.byId.get(bankTxnId);
+    if (!current || current.status !== 'awaiting_card' || !current.challenge) return undefined;
+    const triesLeft = Math.max(0, current.challenge.triesLeft - 1);
+    this.byId.set(bankTxnId, { ...current, challenge: { ...current.challenge, triesLeft } });
+    return triesLeft;
   }
 
   recordNotification(bankTxnId: string, state: NotificationState, attempts: number): void {
@@ -239,6 +276,7 @@ export class TransactionBook {
         currency: t.currency,
         status: t.status,
         ...(t.card ? { card: Object.freeze({ ...t.card }) } : {}),
+        ...(t.authentication ? { authentication: Object.freeze({ ...t.authentication }) } : {}),
         ...(t.authCode !== undefined ? { authCode: t.authCode } : {}),
         ...(t.reason !== undefined ? { reason: t.reason } : {}),
         createdAt: t.createdAt,

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { findCurrency, assertNever } from '../../src/index.js';
 import type { BankContext, DecidedBankTransaction, ReturnForm } from './sandbox-protocol.js';
 import type { CardBrand } from '../cards.js';
+import { lyraAuthenticationFields } from './lyra-authentication.js';
 import { lyraAlgorithmOf, lyraKeyFor, type LyraCtxMode } from './lyra-credentials.js';
 import { SIGNATURE_FIELD, computeSignature } from '../../src/protocols/lyra/signature.js';
 
@@ -74,6 +75,8 @@ function resultCodes(transaction: DecidedBankTransaction): { transStatus: string
       // Manual validation (vads_validation_mode=1): authorised, waiting for Transaction/Validate.
       return { transStatus: transaction.captureMode === 'manual' ? 'AUTHORISED_TO_VALIDATE' : 'AUTHORISED', result: '00', authResult: '00' };
     case 'refused':
+      // A failed 3-D Secure authentication is refused before any authorisation request: no vads_auth_result.
+      if (transaction.authentication && transaction.authentication.transStatus === 'N') return { transStatus: 'REFUSED', result: '05' };
       return { transStatus: 'REFUSED', result: '05', authResult: transaction.reason === 'insufficient_funds' ? '51' : '05' };
     case 'cancelled':
       // The buyer left the payment page: no transaction at the acquirer, result 17.
@@ -140,6 +143,7 @@ export function signedLyraResult(ctx: BankContext, transaction: DecidedBankTrans
     fields.vads_card_brand = card.name;
     fields.vads_card_number = `${'X'.repeat(card.length - 4)}${transaction.card.last4}`;
   }
+  Object.assign(fields, lyraAuthenticationFields(transaction.authentication));
   if (memory.orderId !== undefined) fields.vads_order_id = memory.orderId;
   if (memory.language !== undefined) fields.vads_language = memory.language;
   if (purpose === 'ipn') {

@@ -5,6 +5,7 @@ import { usableKey } from '../../src/protocols/monetico/usable-key.js';
 import type { BankContext, DecidedBankTransaction, ReturnForm } from './sandbox-protocol.js';
 import type { CardBrand } from '../cards.js';
 import type { TryResult } from '../notification-delivery.js';
+import { moneticoAuthentification } from './monetico-authentication.js';
 
 /** Which of Monetico's servers the request came to: the test one answers `payetest` for an authorised payment. */
 export type MoneticoServer = 'production' | 'test';
@@ -67,6 +68,7 @@ export function moneticoServerReturn(ctx: BankContext, transaction: DecidedBankT
   if (credentials === undefined || credentials.tpe !== memory.tpe) throw new Error(`merchant ${transaction.merchantId} no longer has Monetico TPE ${memory.tpe}`);
   const card = transaction.card;
   const brand = card ? BRANDS[card.brand] : undefined;
+  const authentication = transaction.authentication;
 
   const fields: Record<string, string> = {
     TPE: memory.tpe,
@@ -78,10 +80,10 @@ export function moneticoServerReturn(ctx: BankContext, transaction: DecidedBankT
     cvx: card ? 'oui' : 'non',
     vld: '',
     brand: brand ? brand.code : 'na',
-    // No 3-D Secure in the sandbox.
-    status3ds: '-1',
+    // -1: no 3-D Secure exchange; 1: one took place (its result is in `authentification`).
+    status3ds: authentication ? '1' : '-1',
     numauto: transaction.status === 'authorised' && transaction.authCode ? transaction.authCode : '',
-    motifrefus: transaction.status === 'refused' ? 'Refus' : '',
+    motifrefus: transaction.status === 'refused' ? (authentication?.transStatus === 'N' ? '3DSecure' : 'Refus') : '',
     originecb: '',
     bincb: '',
     hpancb: '',
@@ -89,6 +91,7 @@ export function moneticoServerReturn(ctx: BankContext, transaction: DecidedBankT
     originetr: '',
     modepaiement: 'CB',
     ...(card && brand ? { cbmasquee: `${'*'.repeat(brand.length - 4)}${card.last4}` } : {}),
+    ...(authentication ? { authentification: moneticoAuthentification(authentication) } : {}),
   };
   const key = usableKey(credentials.key);
   const sealed =

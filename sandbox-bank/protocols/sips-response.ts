@@ -4,6 +4,7 @@ import { computeSeal, HMAC_SHA_256, LEGACY_SHA_256, type SipsSealAlgorithm } fro
 import { findCurrency, assertNever } from '../../src/index.js';
 import type { BankContext, DecidedBankTransaction } from './sandbox-protocol.js';
 import type { CardBrand } from '../cards.js';
+import { sipsAuthenticationFields } from './sips-authentication.js';
 
 /** What the bank remembers of a Sips request to answer in kind (kept as the transaction's protocolData). */
 export interface SipsRequestMemory {
@@ -60,6 +61,8 @@ function responseCodes(transaction: DecidedBankTransaction): { responseCode: str
     case 'authorised':
       return { responseCode: '00', acquirerResponseCode: '00' };
     case 'refused':
+      // A failed 3-D Secure authentication is refused before any authorisation request: no acquirer code.
+      if (transaction.authentication && transaction.authentication.transStatus === 'N') return { responseCode: '05' };
       return { responseCode: '05', acquirerResponseCode: transaction.reason === 'insufficient_funds' ? '51' : '05' };
     case 'cancelled':
       return { responseCode: '17' };
@@ -100,6 +103,7 @@ export function sealedSipsResponse(ctx: BankContext, transaction: DecidedBankTra
           ['paymentMeanType', 'CARD'] as [string, string],
         ]
       : []),
+    ...sipsAuthenticationFields(transaction.authentication),
     ['transactionDateTime', transaction.decidedAt ?? transaction.createdAt],
     ['orderChannel', 'INTERNET'],
     ...(memory.orderId ? [['orderId', memory.orderId] as [string, string]] : []),

@@ -1,3 +1,4 @@
+import type { Authentication } from './authentication.js';
 import type { CaptureMode, MaskedCard } from './payment.js';
 
 /** What a verified bank message says about one attempt, whatever the bank's protocol. */
@@ -10,6 +11,8 @@ export interface BankOutcome {
   authorisationCode?: string;
   card?: MaskedCard;
   responseCode?: string;
+  /** The 3-D Secure result, when the message carries one. */
+  authentication?: Authentication;
   /**
    * An authorisation, when the bank's message says how it took the money: `manual`, reserved only;
    * `automatic`, taken in full (a bank that ignored a manual request). Absent: the message does not

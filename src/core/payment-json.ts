@@ -63,6 +63,7 @@ export function paymentJson(payment: Payment, checkoutUrl: string, events?: Paym
       authorisationCode: a.authorisationCode ?? null,
       card: a.card ?? null,
       responseCode: a.responseCode ?? null,
+      authentication: a.authentication ?? null,
     })),
     ...moneyAfterPaymentJson(payment),
     ...(events ? { events: events.map(eventJson) } : {}),

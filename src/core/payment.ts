@@ -1,4 +1,5 @@
 import { assertNever } from './assert-never.js';
+import type { Authentication } from './authentication.js';
 import type { Refund } from './refund.js';
 
 export { assertNever };
@@ -44,6 +45,8 @@ export interface Attempt {
   card?: MaskedCard;
   /** The bank's own response code, kept verbatim for support. */
   responseCode?: string;
+  /** The 3-D Secure result, when the bank's message gives one. */
+  authentication?: Authentication;
 }
 
 /** Marks left on a payment when the bank said something that did not fit the payment's story. */

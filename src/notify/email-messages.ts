@@ -3,6 +3,7 @@ import { intlLocale } from '../i18n/messages.js';
 import { amountText, brandName, dateText, htmlBody, maskedLast4, succeededAttempt, textBody, type EmailContent, type Row } from './email-parts.js';
 import { receiptText, type ReceiptTextKey } from './email-texts.js';
 import { oneLine } from './html-escape.js';
+import { authenticationText } from './authentication-text.js';
 
 export type { EmailContent };
 
@@ -56,6 +57,7 @@ export function orderPaidEmail(input: {
     ['Bank transaction id', attempt.bankTransactionId ?? '(not given by the bank)'],
     ['Authorisation code', attempt.authorisationCode ?? '(not given by the bank)'],
     ['Card', attempt.card ? `${brandName(attempt.card.brand)} ending in ${maskedLast4(attempt.card.last4)}` : '(not given by the bank)'],
+    ...(attempt.authentication ? [['3-D Secure', authenticationText(attempt.authentication)] as Row] : []),
   ];
   if (payment.description) rows.splice(1, 0, ['Description', payment.description]);
   const lines = [`Order ${payment.reference} was paid to ${merchantName}.`];

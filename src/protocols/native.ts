@@ -71,6 +71,25 @@ export interface ResponseTransaction {
   capture_before?: number;
 }
 
+/** EMV 3-D Secure `transStatus` as the native `authentication.status` carries it (docs/protocol.md 6.3). */
+export type AuthenticationTransStatus = 'Y' | 'A' | 'N' | 'U' | 'R';
+
+/** The `authentication` claim: the 3-D Secure result of a card that took part in it. */
+export interface ResponseAuthentication {
+  status: AuthenticationTransStatus;
+  /** EMV `transStatusReason`, two digits (`01` failed, `13` not enrolled, `22` ACS technical issue…). */
+  trans_status_reason?: string;
+  /** Electronic Commerce Indicator, two digits. */
+  eci?: string;
+  liability_shift: boolean;
+  /** The 3-D Secure protocol version, e.g. `2.2.0`. */
+  version?: string;
+  /** `challenge` when the cardholder was asked for a code, `frictionless` when not. */
+  method?: 'frictionless' | 'challenge';
+  /** With `status: N`: the cardholder cancelled the challenge. */
+  cancelled?: true;
+}
+
 export interface PaymentResponseClaims {
   iss: string;
   aud: string;
@@ -78,4 +97,6 @@ export interface PaymentResponseClaims {
   exp: number;
   jti: string;
   txn: ResponseTransaction;
+  /** Only for a card that went through 3-D Secure; absent otherwise, so those responses are unchanged. */
+  authentication?: ResponseAuthentication;
 }

@@ -2,6 +2,7 @@ import { InvalidBankMessageError } from '../../core/errors.js';
 import { findCurrencyByNumeric } from '../../core/money.js';
 import type { MaskedCard } from '../../core/payment.js';
 import type { BankOutcome } from '../../core/transition.js';
+import { lyraAuthenticationOf } from './authentication.js';
 import { refuseCardNumber } from '../card-number-refusal.js';
 import { outcomeStatusOf } from './trans-status.js';
 
@@ -91,5 +92,7 @@ export function readOutcome(fields: Readonly<Record<string, string>>): BankOutco
   if (card !== undefined) outcome.card = card;
   // An abandoned payment has no result code: the status itself is what support needs to see.
   outcome.responseCode = responseCodeOf(fields) ?? transStatus;
+  const authentication = lyraAuthenticationOf(fields);
+  if (authentication !== undefined) outcome.authentication = authentication;
   return outcome;
 }

@@ -5,6 +5,7 @@ import type { BankOutcome } from '../../core/transition.js';
 import { IgnoredBankMessage } from '../bank-connector.js';
 import { refuseCardNumber } from '../card-number-refusal.js';
 import { parseMontant } from './amount.js';
+import { moneticoAuthenticationOf } from './authentication.js';
 import { BRANDS } from '../../protocols/monetico/protocol.js';
 
 /** What `code-retour` says, for a terminal on the test server or in production. */
@@ -56,6 +57,7 @@ export function outcomeOf(fields: ReadonlyMap<string, string>, attemptRef: strin
   const motif = fields.get('motifrefus');
   const card = cardOf(fields.get('brand'), fields.get('cbmasquee'));
   const reference = fields.get('reference');
+  const authentication = moneticoAuthenticationOf(fields);
   return {
     attemptRef,
     status,
@@ -66,5 +68,6 @@ export function outcomeOf(fields: ReadonlyMap<string, string>, attemptRef: strin
     ...(card ? { card } : {}),
     // motifrefus is free text: a card number in it is masked, not stored.
     responseCode: maskCardNumbers(printable(motif ? `${codeRetour}:${motif}` : codeRetour, 100)),
+    ...(authentication !== undefined ? { authentication } : {}),
   };
 }

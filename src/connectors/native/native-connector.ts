@@ -27,6 +27,7 @@ import { verifyBankToken } from './bank-token.js';
 import { NativeOperations, type NativeOperationsOptions } from './native-operations.js';
 import { DEFAULT_OPERATION_TIMEOUT_MS, OperationExchange } from './operation-exchange.js';
 import { outcomeOf, transactionFacts } from './transaction-outcome.js';
+import { authenticationOf } from './response-authentication.js';
 
 export interface NativeConnectorOptions {
   bankId: string;
@@ -54,6 +55,8 @@ const responseClaims = z.object({
     // Only a bank that honoured a manual request says so (section 4.6); absent, the money was taken.
     capture: z.literal('manual').optional(),
   }),
+  // Read by authenticationOf, which never refuses: a detail of the verdict, not a condition of it.
+  authentication: z.unknown().optional(),
 });
 
 /** Transient failures to fetch the bank's keys: retry later, never accept unverified. */
@@ -169,8 +172,9 @@ export class NativeConnector implements BankConnector {
     const parsed = responseClaims.safeParse(payload);
     if (!parsed.success) throw new InvalidBankMessageError('malformed_claims');
     const { txn, jti, exp } = parsed.data;
+    const authentication = authenticationOf(parsed.data.authentication);
     return {
-      outcome: outcomeOf(txn),
+      outcome: { ...outcomeOf(txn), ...(authentication ? { authentication } : {}) },
       messageId: jti,
       // jwtVerify accepts the token while the current whole second is before exp + the clock
       // tolerance (exp may be fractional): a replay must be caught until that second has passed.

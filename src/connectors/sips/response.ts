@@ -5,6 +5,7 @@ import { refuseCardNumber } from '../card-number-refusal.js';
 import { cardBrandOf, lastFourOf } from './card-brand.js';
 import { TRANSACTION_REFERENCE_PATTERN } from '../../protocols/sips/protocol.js';
 import { statusForResponseCode } from './response-codes.js';
+import { sipsAuthenticationOf } from './authentication.js';
 import { CAPTURE_MODE_AUTHOR_CAPTURE, CAPTURE_MODE_VALIDATION } from '../../protocols/sips/office.js';
 
 /** `authorisationId`: AN10 in the data dictionary (letters, digits, `_ . + - @` and space). */
@@ -46,6 +47,7 @@ export function outcomeOf(fields: ReadonlyMap<string, string>): BankOutcome {
   const captureMode = fields.get('captureMode');
   const capture = captureMode === CAPTURE_MODE_VALIDATION ? 'manual' : captureMode === CAPTURE_MODE_AUTHOR_CAPTURE ? 'automatic' : undefined;
   const status = statusForResponseCode(responseCode);
+  const authentication = sipsAuthenticationOf(fields);
   return {
     attemptRef,
     status,
@@ -57,5 +59,6 @@ export function outcomeOf(fields: ReadonlyMap<string, string>): BankOutcome {
     ...(brand !== undefined && last4 !== undefined ? { card: { brand, last4 } } : {}),
     responseCode: acquirerResponseCode !== undefined ? `${responseCode}/${acquirerResponseCode}` : responseCode,
     ...(status === 'authorised' && capture !== undefined ? { capture } : {}),
+    ...(authentication !== undefined ? { authentication } : {}),
   };
 }
