@@ -30,7 +30,7 @@ describe('checkout page', () => {
         const page = await request(gw.app).get(`/checkout/${body.id}`);
         expect(page.status).to.equal(200);
         expect(page.text).to.match(/<form id="pay-form" method="post" action="\/checkout\/pay_[^"]+\/pay" data-direct="true">/);
-        const nonce = /script-src 'nonce-([^']+)'/.exec(page.headers['content-security-policy'])![1];
+        const nonce = /script-src 'nonce-([^']+)'/.exec(String(page.headers['content-security-policy']))![1];
         expect(page.text).to.contain(`<script nonce="${nonce}">`).and.contain('form.submit()');
         // The no-script way on: a visible Pay button in the same form.
         expect(page.text).to.match(/<button type="submit" class="primary">Pay €24.80<\/button>/);
