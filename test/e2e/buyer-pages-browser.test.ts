@@ -7,6 +7,16 @@ import { createLogger } from '../../src/logger.js';
 import { launchChromium } from '../support/chromium.js';
 import { LogCapture } from '../support/stack.js';
 
+// The page's own globals, as seen by the functions passed to page.evaluate (the project compiles without the DOM library).
+interface PageElement {
+  id: string;
+  matches(selector: string): boolean;
+  getBoundingClientRect(): { top: number; bottom: number };
+  submit(): void;
+}
+declare const document: { activeElement: PageElement | null; readyState: string; body: PageElement; querySelector(s: string): PageElement | null; getElementById(id: string): PageElement | null };
+declare function getComputedStyle(element: PageElement): { fontFamily: string; backgroundColor: string };
+
 const AXE = readFileSync('node_modules/axe-core/axe.min.js', 'utf8');
 const YEAR = String((new Date().getUTCFullYear() + 3) % 100).padStart(2, '0');
 const VIEWPORTS = [
@@ -177,7 +187,7 @@ describe('the buyer\'s pages in Chromium: keyboard only, axe-core, desktop and p
         await page.waitForFunction(() => document.getElementById('bank-redirect') !== null && document.readyState === 'complete');
         expect(await axeFindings(page)).to.deep.equal([]);
         await page.unrouteAll();
-        await page.evaluate(() => (document.getElementById('bank-redirect') as HTMLFormElement).submit());
+        await page.evaluate(() => document.getElementById('bank-redirect')!.submit());
         await page.waitForURL(`${demo.bankUrl}/pay/**`);
         // Cancel at the bank, from the keyboard, then back to the checkout and away to the shop.
         await tabTo(page, 'button[value=cancel]');
