@@ -97,6 +97,7 @@ export function checkoutRoutes(options: CheckoutOptions): Router {
       minutesLeft: minutesLeft(payment.expiresAt, clock()),
       cancelUrl: payment.cancelUrl ?? payment.returnUrl,
       previousRefused: payment.status === 'failed',
+      previousNotice: currentAttempt(payment)?.refusedOrCancelled ? 'checkout.previous_not_completed' : 'checkout.previous_refused',
       csrfField: CSRF_FIELD,
       csrfToken: token,
     });

@@ -228,6 +228,8 @@ function journeys(kind: 'memory' | 'redis'): void {
       expect(page.html).to.not.contain('The bank refused the payment');
       // The result page offers another try.
       expect(page.doc.querySelector('form'), page.html.slice(0, 800)).to.not.equal(null);
+      const checkout = await browser.get(created.checkoutUrl);
+      expect(checkout.html).to.contain('Your previous attempt was not completed.').and.not.contain('refused by the bank');
     });
 
     it('the older kit (positional MAC) end to end, in French', async () => {
