@@ -48,9 +48,12 @@ export interface ExpiryDate {
   year: number;
 }
 
-/** `MM/YY` (spaces around the slash tolerated) → month and four-digit year; undefined otherwise. */
+/**
+ * `MM/YY` as buyers type it → month and four-digit year; undefined otherwise. A phone's numeric
+ * keypad has no slash, so `MMYY` is read too, and spaces around the slash are tolerated (`12 / 30`).
+ */
 export function parseExpiry(text: string): ExpiryDate | undefined {
-  const match = /^\s*(\d{2})\s*\/\s*(\d{2})\s*$/.exec(text);
+  const match = /^\s*(\d{2})\s*(?:\/\s*)?(\d{2})\s*$/.exec(text);
   if (!match) return undefined;
   const month = Number(match[1]);
   if (month < 1 || month > 12) return undefined;

@@ -96,6 +96,11 @@ export interface CardFormState {
   kept: { cardType: CardBrand | undefined; expiry: string };
 }
 
+/** The fields in the order the buyer meets them: focus goes to the first wrong one. */
+const CARD_FORM_ORDER: readonly CardFormField[] = ['action', 'cardType', 'cardNumber', 'expiry', 'cvc'];
+
+const CLIENT_CHECKED_PROBLEMS: readonly CardEntryProblem[] = ['card_type_missing', 'number_invalid', 'number_brand_mismatch', 'expiry_format', 'expired', 'security_code_length'];
+
 /** The card form, empty or sent back with one message per wrong field. */
 export function renderCardPage(ctx: BankContext, res: Response, transaction: BankTransaction, status = 200, state?: CardFormState): void {
   const t = textsFor(transaction.locale);
@@ -103,8 +108,14 @@ export function renderCardPage(ctx: BankContext, res: Response, transaction: Ban
   for (const [field, problem] of Object.entries(state?.problems ?? {}) as [CardFormField, CardEntryProblem][]) {
     errors[field] = t.problems[problem](state?.kept.cardType);
   }
+  // The page's own script checks the same rules before the form is sent; these are its sentences.
+  const problemTexts = Object.fromEntries(
+    CLIENT_CHECKED_PROBLEMS.map((problem) => [problem, Object.fromEntries(['', ...CARD_BRANDS].map((brand) => [brand, t.problems[problem](brand === '' ? undefined : (brand as CardBrand))]))]),
+  );
   render(ctx, res, status, 'card.njk', t, {
     ...summary(transaction),
+    firstError: CARD_FORM_ORDER.find((field) => errors[field] !== undefined) ?? null,
+    clientTexts: JSON.stringify({ problems: problemTexts, formHasErrors: t.formHasErrors, brandOf: Object.fromEntries(CARD_BRANDS.map((b) => [b, t.brands[b]])) }),
     payUrl: `${ctx.publicUrl}/pay/${transaction.bankTxnId}`,
     brands: CARD_BRANDS.map((brand) => ({ value: brand, label: t.brands[brand], selected: state?.kept.cardType === brand })),
     expiry: state?.kept.expiry ?? '',

@@ -19,6 +19,7 @@ import { pageErrorHandler } from './http/pages.js';
 import { apiErrorHandler } from './http/problem.js';
 import { bankCallbackRoutes } from './http/routes/bank-callbacks.js';
 import { checkoutRoutes } from './http/routes/checkout.js';
+import { BRANDING_ROUTES, merchantBrandingRoutes } from './http/routes/merchant-branding.js';
 import { paymentsApi } from './http/routes/payments-api.js';
 import { wellKnownRoutes } from './http/routes/well-known.js';
 import { preloadViews, useViews, VIEWS_ROOT } from './http/views.js';
@@ -274,7 +275,24 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
   pages.use('/checkout', limits.buyer);
   pages.use(GATEWAY_ROUTES.bankReturn, limits.buyer);
   pages.use(bankCallbackRoutes({ service, operations, connectors, urls, logger, metrics }));
-  pages.use(checkoutRoutes({ service, connectors, views, session: sessionMiddleware, merchantName: config.merchantName, urls, logger }));
+  const branding = merchantBrandingRoutes(config.branding);
+  pages.use(branding.router);
+  pages.use(
+    checkoutRoutes({
+      service,
+      connectors,
+      views,
+      session: sessionMiddleware,
+      merchantName: config.merchantName,
+      timeZone: config.merchantTimeZone,
+      checkoutMode: config.checkoutMode,
+      logoUrl: branding.hasLogo ? basePath + BRANDING_ROUTES.logo : null,
+      themeUrl: basePath + BRANDING_ROUTES.theme,
+      urls,
+      logger,
+      ...(deps.clock ? { clock: deps.clock } : {}),
+    }),
+  );
   pages.use('/assets', express.static(path.join(VIEWS_ROOT, 'assets'), { fallthrough: false, index: false }));
   pages.use((_req, _res, next) => next(new NotFoundError()));
   pages.use(pageErrorHandler(views, logger));

@@ -11,8 +11,15 @@ export interface GatewayConfig {
   /** Absolute base URL buyers and banks reach the gateway at (checkout and callback URLs are built on it). */
   publicUrl: string;
   merchantName: string;
-  /** IANA time zone the merchant reads times in (MERCHANT_TIME_ZONE, default UTC): emails and pages. */
+  /** IANA time zone the merchant reads times in (MERCHANT_TIME_ZONE, default UTC): emails and the buyer's pages. */
   merchantTimeZone: string;
+  /** What the buyer's pages show of the merchant: logo file and accent colour (MERCHANT_LOGO, MERCHANT_ACCENT_COLOR). */
+  branding: { logo?: { file: string; type: string }; accentColor?: string };
+  /**
+   * `confirm`: the checkout page waits for the buyer's "Pay"; `direct`: it sends itself on to the bank
+   * (CHECKOUT_MODE; a payment may choose with `checkout`).
+   */
+  checkoutMode: 'confirm' | 'direct';
   apiKeys: string[];
   maxAmount: number;
   paymentTtlMs: number;
@@ -188,6 +195,14 @@ const port = (name: string, fallback: number) =>
     .max(65535, { message: `${name} must be a port number` })
     .default(fallback);
 
+
+/** Image types the gateway serves a merchant logo as, by file extension. */
+const LOGO_TYPES: Readonly<Record<string, string>> = { '.png': 'image/png', '.svg': 'image/svg+xml', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.webp': 'image/webp' };
+
+function extensionOf(file: string): string {
+  return /\.[A-Za-z]+$/.exec(file)?.[0]?.toLowerCase() ?? '';
+}
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test'], { message: 'NODE_ENV must be development, production or test' }).default('development'),
   PORT: port('PORT', 3000),
@@ -195,6 +210,9 @@ const schema = z.object({
   PUBLIC_URL: absoluteUrl('PUBLIC_URL').optional(),
   MERCHANT_NAME: z.string().min(1).max(100).optional(),
   MERCHANT_API_KEYS: z.string().optional(),
+  MERCHANT_LOGO: z.string().min(1).optional(),
+  MERCHANT_ACCENT_COLOR: z.string().regex(/^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, { message: 'MERCHANT_ACCENT_COLOR must be a hex colour, #rgb or #rrggbb' }).optional(),
+  CHECKOUT_MODE: z.enum(['confirm', 'direct'], { message: 'CHECKOUT_MODE must be confirm (the buyer presses Pay) or direct (straight on to the bank)' }).default('confirm'),
   MAX_AMOUNT: z.coerce.number({ message: 'MAX_AMOUNT must be an integer' }).int({ message: 'MAX_AMOUNT must be an integer' }).positive({ message: 'MAX_AMOUNT must be positive' }).max(Number.MAX_SAFE_INTEGER).default(100_000_000),
   PAYMENT_TTL: duration('PAYMENT_TTL', '30m'),
   ATTEMPT_REUSE_WINDOW: duration('ATTEMPT_REUSE_WINDOW', '10m'),
@@ -415,6 +433,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.BANK_CLIENT_CA && !e.TLS_CERT) problems.push('BANK_CLIENT_CA: needs TLS_CERT and TLS_KEY (client certificates are checked by the gateway\'s own HTTPS server)');
   if (Boolean(e.WEBHOOK_CLIENT_CERT) !== Boolean(e.WEBHOOK_CLIENT_KEY)) problems.push('WEBHOOK_CLIENT_CERT and WEBHOOK_CLIENT_KEY: set both to present a client certificate to webhook endpoints');
 
+  if (e.MERCHANT_LOGO !== undefined) {
+    if (!Object.hasOwn(LOGO_TYPES, extensionOf(e.MERCHANT_LOGO))) problems.push(`MERCHANT_LOGO: "${e.MERCHANT_LOGO}" must be a .png, .svg, .jpg or .webp file`);
+    else if (!existsSync(e.MERCHANT_LOGO)) problems.push(`MERCHANT_LOGO: "${e.MERCHANT_LOGO}" does not exist`);
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
@@ -426,6 +449,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     // Without a name, buyers see the host they reached the gateway at.
     merchantName: e.MERCHANT_NAME ?? new URL(publicUrl).hostname,
     merchantTimeZone: e.MERCHANT_TIME_ZONE,
+    branding: { ...(e.MERCHANT_LOGO ? { logo: { file: e.MERCHANT_LOGO, type: LOGO_TYPES[extensionOf(e.MERCHANT_LOGO)]! } } : {}), ...(e.MERCHANT_ACCENT_COLOR ? { accentColor: e.MERCHANT_ACCENT_COLOR.toLowerCase() } : {}) },
+    checkoutMode: e.CHECKOUT_MODE,
     apiKeys,
     maxAmount: e.MAX_AMOUNT,
     paymentTtlMs: e.PAYMENT_TTL,

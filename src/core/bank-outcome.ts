@@ -14,6 +14,11 @@ export interface BankOutcome {
   /** The 3-D Secure result, when the message carries one. */
   authentication?: Authentication;
   /**
+   * A refusal the protocol cannot tell from the buyer's own cancellation (Monetico's `Annulation`):
+   * the buyer is told the payment was not completed, never that the bank refused it.
+   */
+  refusedOrCancelled?: true;
+  /**
    * An authorisation, when the bank's message says how it took the money: `manual`, reserved only;
    * `automatic`, taken in full (a bank that ignored a manual request). Absent: the message does not
    * say, and the payment's own capture mode stands.

@@ -66,6 +66,9 @@ export function paymentJson(payment: Payment, checkoutUrl: string, events?: Paym
       authentication: a.authentication ?? null,
     })),
     ...moneyAfterPaymentJson(payment),
+    // Shown only when the merchant gave them, so other payments read exactly as before.
+    ...(payment.checkout !== undefined ? { checkout: payment.checkout } : {}),
+    ...(payment.cancelUrl !== undefined ? { cancelUrl: payment.cancelUrl } : {}),
     ...(events ? { events: events.map(eventJson) } : {}),
   };
 }

@@ -47,6 +47,8 @@ export interface Attempt {
   responseCode?: string;
   /** The 3-D Secure result, when the bank's message gives one. */
   authentication?: Authentication;
+  /** Refused by a message that does not tell a refusal from the buyer's cancellation (BankOutcome). */
+  refusedOrCancelled?: true;
 }
 
 /** Marks left on a payment when the bank said something that did not fit the payment's story. */
@@ -113,7 +115,16 @@ export interface Payment {
    */
   refunds?: Refund[];
   cancellationReason?: CancellationReason;
+  /**
+   * How the buyer reaches the bank, when the merchant chose for this payment: `direct`, the checkout
+   * page sends itself on; `confirm`, it waits for "Pay". Absent: the gateway's CHECKOUT_MODE.
+   */
+  checkout?: CheckoutMode;
+  /** Where "Back to the shop" on the checkout page leads (allow-listed like returnUrl); absent: returnUrl. */
+  cancelUrl?: string;
 }
+
+export type CheckoutMode = 'confirm' | 'direct';
 
 export function captureModeOf(payment: Payment): CaptureMode {
   return payment.capture ?? 'automatic';

@@ -101,6 +101,7 @@ function recordDetails(attempt: Attempt, outcome: BankOutcome, at: string): void
   if (outcome.card !== undefined) attempt.card = { brand: outcome.card.brand, last4: outcome.card.last4 };
   if (outcome.responseCode !== undefined) attempt.responseCode = outcome.responseCode;
   if (outcome.authentication !== undefined) attempt.authentication = { ...outcome.authentication };
+  if (outcome.refusedOrCancelled && outcome.status === 'refused') attempt.refusedOrCancelled = true;
 }
 
 function applyOutcome(payment: Payment, outcome: BankOutcome, captureWindowMs: number | undefined, ctx: TransitionContext): Transition {

@@ -63,6 +63,12 @@ function buildSchema(rules: CreateRules) {
       .max(2048, { message: 'returnUrl must be at most 2048 characters' })
       .refine((u) => returnUrlAllowed(u, rules.returnUrlAllowlist), { message: 'returnUrl must be an absolute URL on an allow-listed origin (RETURN_URL_ALLOWLIST)' })
       .optional(),
+    cancelUrl: z
+      .string()
+      .max(2048)
+      .refine((u) => returnUrlAllowed(u, rules.returnUrlAllowlist), { message: 'cancelUrl must be an absolute URL on an allow-listed origin (RETURN_URL_ALLOWLIST)' })
+      .optional(),
+    checkout: z.enum(['confirm', 'direct'], { message: 'checkout must be confirm (the buyer presses Pay on the checkout page) or direct (the checkout page goes straight on to the bank)' }).optional(),
     connector: z
       .string({ message: `connector must be one of: ${rules.connectors.join(', ')}` })
       .refine((c) => rules.connectors.includes(c), { message: `connector must be one of: ${rules.connectors.join(', ')}` })
@@ -118,5 +124,7 @@ export function parseNewPayment(body: unknown, rules: CreateRules): NewPayment {
     metadata: v.metadata ?? {},
     ...(v.connector !== undefined ? { connector: v.connector } : {}),
     ...(v.capture !== undefined ? { capture: v.capture } : {}),
+    ...(v.checkout !== undefined ? { checkout: v.checkout } : {}),
+    ...(v.cancelUrl !== undefined ? { cancelUrl: v.cancelUrl } : {}),
   };
 }

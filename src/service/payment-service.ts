@@ -7,7 +7,7 @@ import type { EventSource, PaymentEvent } from '../core/events.js';
 import type { ListQuery, PaymentPage, PaymentStore } from '../store/payment-store.js';
 
 /** What the merchant asks for: the payment's own fields, and optionally which connector takes it. */
-export type NewPayment = Pick<Payment, 'amount' | 'currency' | 'reference' | 'description' | 'customer' | 'returnUrl' | 'metadata'> & {
+export type NewPayment = Pick<Payment, 'amount' | 'currency' | 'reference' | 'description' | 'customer' | 'returnUrl' | 'metadata' | 'checkout' | 'cancelUrl'> & {
   /** One of the configured connectors; absent, the default one. */
   connector?: string;
   /** Absent means `automatic` (the bank's yes takes the money); `manual` needs a connector that can capture. */
@@ -99,6 +99,8 @@ export class PaymentService {
       anomalies: [],
       // Written only for a manual payment, so an automatic one is stored and shown exactly as before.
       ...(input.capture === 'manual' ? { capture: 'manual' as const } : {}),
+      ...(input.checkout !== undefined ? { checkout: input.checkout } : {}),
+      ...(input.cancelUrl !== undefined ? { cancelUrl: input.cancelUrl } : {}),
     };
     const event = { id: newId('evt'), type: 'payment.created' as const, paymentId: payment.id, paymentVersion: 1, occurredAt: at };
     const outcome = await this.store.createPayment({

@@ -42,6 +42,13 @@ describe('sandbox bank card entry', () => {
     expect(checkCardEntry({ ...valid, expiry: '03/26' }, NOW)).to.deep.include({ accepted: true });
   });
 
+  it('accepts the expiry as typed on a numeric keypad or with spaces around the slash', () => {
+    for (const expiry of ['1230', '12/30', '12 / 30']) {
+      const result = checkCardEntry({ ...valid, expiry }, NOW);
+      expect(result.accepted, expiry).to.equal(true);
+    }
+  });
+
   it('refuses an expiry not written MM/YY', () => {
     const result = checkCardEntry({ ...valid, expiry: '3/2026' }, NOW);
     if (result.accepted) expect.fail('accepted');

@@ -100,8 +100,14 @@ describe('sandbox bank card rules', () => {
       expect(parseExpiry(' 12 / 30 ')).to.deep.equal({ month: 12, year: 2030 });
     });
 
+    it('parses MMYY as typed on a numeric keypad, which has no slash', () => {
+      expect(parseExpiry('1230')).to.deep.equal({ month: 12, year: 2030 });
+      expect(parseExpiry('0829')).to.deep.equal({ month: 8, year: 2029 });
+      expect(parseExpiry('12/30')).to.deep.equal({ month: 12, year: 2030 });
+    });
+
     it('refuses anything else', () => {
-      for (const text of ['8/29', '08/2029', '0829', '13/29', '00/29', 'ab/cd', '08-29', '']) {
+      for (const text of ['8/29', '08/2029', '829', '08290', '1329', '0029', '13/29', '00/29', 'ab/cd', '08-29', '08//29', '']) {
         expect(parseExpiry(text), text).to.equal(undefined);
       }
     });

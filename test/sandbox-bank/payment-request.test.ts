@@ -39,7 +39,7 @@ describe('sandbox bank: payment requests', () => {
     expect(options).to.include.members(['Visa', 'Mastercard', 'American Express', 'Diners Club']);
     const buttons = page.querySelectorAll('button').map((b) => ({ text: b.text.trim(), value: b.getAttribute('value') }));
     expect(buttons).to.deep.equal([
-      { text: 'Pay', value: 'pay' },
+      { text: 'Pay €24.80', value: 'pay' },
       { text: 'Cancel', value: 'cancel' },
     ]);
     expect(page.querySelector('form')?.getAttribute('action')).to.equal(`http://bank.test${opened.cardPagePath}`);
@@ -58,7 +58,7 @@ describe('sandbox bank: payment requests', () => {
     expect(page.querySelector('html')?.getAttribute('lang')).to.equal('fr');
     expect(page.querySelectorAll('label').map((l) => l.text.trim())).to.include.members(['Numéro de carte', 'Date d’expiration (MM/AA)', 'Cryptogramme visuel', 'Type de carte']);
     expect(page.querySelector('dl.summary')?.text.replace(/\s/g, ' ')).to.match(/1 234,56 €/);
-    expect(page.querySelectorAll('button').map((b) => b.text.trim())).to.deep.equal(['Payer', 'Annuler']);
+    expect(page.querySelectorAll('button').map((b) => b.text.trim())).to.deep.equal(['Payer 1\u202f234,56\u00a0€', 'Annuler']);
   });
 
   it('formats amounts of currencies without minor units', async () => {

@@ -19,7 +19,8 @@ export function statusOf(codeRetour: string, testServer: boolean): 'authorised' 
       if (testServer) return 'authorised';
       throw new IgnoredBankMessage('test_payment_on_live_terminal');
     case 'Annulation':
-      // Refused; the buyer may try again (and the bank may still authorise this reference later).
+      // Refused or abandoned by the buyer: Monetico says the same for both. The buyer may try again
+      // (and the bank may still authorise this reference later).
       return 'refused';
     default:
       // Split-payment instalments (paiement_pfN, Annulation_pfN) and codes we do not know: we never
@@ -69,5 +70,6 @@ export function outcomeOf(fields: ReadonlyMap<string, string>, attemptRef: strin
     // motifrefus is free text: a card number in it is masked, not stored.
     responseCode: maskCardNumbers(printable(motif ? `${codeRetour}:${motif}` : codeRetour, 100)),
     ...(authentication !== undefined ? { authentication } : {}),
+    ...(codeRetour === 'Annulation' ? { refusedOrCancelled: true as const } : {}),
   };
 }

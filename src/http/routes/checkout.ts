@@ -3,7 +3,9 @@ import express from 'express';
 import type nunjucks from 'nunjucks';
 import { GatewayError, NotFoundError } from '../../core/errors.js';
 import { findCurrency, formatAmount } from '../../core/money.js';
-import { currentAttempt, isOpen, type Payment } from '../../core/payment.js';
+import { currentAttempt, isOpen, type CheckoutMode, type Payment } from '../../core/payment.js';
+import { dateTimeText, minutesLeft } from '../../i18n/buyer-dates.js';
+import { cardBrandLabel } from '../../i18n/card-brands.js';
 import { pickLocale } from '../../i18n/locale.js';
 import { intlLocale } from '../../i18n/messages.js';
 import type { Logger } from '../../logger.js';
@@ -21,8 +23,17 @@ export interface CheckoutOptions {
   views: nunjucks.Environment;
   session: RequestHandler;
   merchantName: string;
+  /** IANA zone the pages write times in. */
+  timeZone: string;
+  /** The gateway's CHECKOUT_MODE, for payments that did not choose. */
+  checkoutMode: CheckoutMode;
+  /** Where the merchant's logo is served, when one is configured. */
+  logoUrl: string | null;
+  /** The stylesheet carrying the merchant's accent colour. */
+  themeUrl: string;
   urls: GatewayUrls;
   logger: Logger;
+  clock?: () => Date;
 }
 
 function save(req: Request): Promise<void> {
@@ -41,7 +52,9 @@ function amountText(payment: Payment, locale: 'en' | 'fr'): string {
  * page shows only its outcome.
  */
 export function checkoutRoutes(options: CheckoutOptions): Router {
-  const { service, connectors, views, session, merchantName, urls } = options;
+  const { service, connectors, views, session, merchantName, urls, timeZone } = options;
+  const clock = options.clock ?? (() => new Date());
+  const branding = { merchantName, logoUrl: options.logoUrl, themeUrl: options.themeUrl };
   const router = Router();
   // Buyer forms have no business carrying card data: every field is checked.
   const form: RequestHandler[] = [
@@ -70,11 +83,21 @@ export function checkoutRoutes(options: CheckoutOptions): Router {
     await save(req);
     const locale = pickLocale(req, payment);
     res.set('Cache-Control', 'no-store');
+    // Direct mode sends the page's own POST form from a script: a link preview or a prefetch (a GET
+    // that runs no script) never opens an attempt. Only on a payment no attempt was made for yet, so a
+    // buyer back from the bank (Back button) or after a refusal chooses again.
+    const direct = (payment.checkout ?? options.checkoutMode) === 'direct' && payment.status === 'created';
     renderPage(views, res, 'checkout.njk', locale, {
-      merchantName,
+      ...branding,
       payment,
       amount: amountText(payment, locale),
+      direct,
+      expiresAt: payment.expiresAt,
+      expiresText: dateTimeText(payment.expiresAt, locale, timeZone),
+      minutesLeft: minutesLeft(payment.expiresAt, clock()),
+      cancelUrl: payment.cancelUrl ?? payment.returnUrl,
       previousRefused: payment.status === 'failed',
+      previousNotice: currentAttempt(payment)?.refusedOrCancelled ? 'checkout.previous_not_completed' : 'checkout.previous_refused',
       csrfField: CSRF_FIELD,
       csrfToken: token,
     });
@@ -103,7 +126,7 @@ export function checkoutRoutes(options: CheckoutOptions): Router {
       if (new URL(redirect.url).origin !== connector.bankOrigin) throw new GatewayError('internal', 'the bank redirect left the bank origin');
       return res.redirect(303, redirect.url);
     }
-    renderPage(views, res, 'redirect.njk', locale, { redirect });
+    renderPage(views, res, 'redirect.njk', locale, { redirect, themeUrl: options.themeUrl });
   });
 
   router.get(GATEWAY_ROUTES.result, session, async (req, res) => {
@@ -111,12 +134,17 @@ export function checkoutRoutes(options: CheckoutOptions): Router {
     const locale = pickLocale(req, payment);
     const attempt = currentAttempt(payment);
     res.set('Cache-Control', 'no-store');
+    const card = payment.status === 'succeeded' ? (attempt?.card ?? null) : null;
+    // A refusal the bank's protocol cannot tell from the buyer's own cancellation is not called a refusal.
+    const heading = payment.status === 'failed' && attempt?.refusedOrCancelled ? 'not_completed' : payment.status;
     renderPage(views, res, 'result.njk', locale, {
-      merchantName,
+      ...branding,
       status: payment.status,
+      heading,
       amount: amountText(payment, locale),
       reference: payment.reference,
-      card: payment.status === 'succeeded' ? (attempt?.card ?? null) : null,
+      card: card ? { brand: cardBrandLabel(card.brand), last4: card.last4 } : null,
+      date: payment.status === 'created' || payment.status === 'pending' ? null : dateTimeText(payment.updatedAt, locale, timeZone),
       returnUrl: payment.returnUrl,
       canRetry: payment.status === 'failed',
       checkoutUrl: urls.checkout(payment.id),

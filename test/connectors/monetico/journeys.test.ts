@@ -223,8 +223,13 @@ function journeys(kind: 'memory' | 'redis'): void {
       expect(api.status).to.equal('failed');
       expect(api.attempts[0]).to.include({ status: 'refused', responseCode: 'Annulation', card: null, authorisationCode: null });
       expect(await events(created.id)).to.deep.equal(['payment.created', 'payment.pending', 'payment.failed']);
+      // Annulation is a refusal and a cancellation alike: the buyer is not told the bank refused.
+      expect(page.doc.querySelector('h1')?.textContent).to.equal('Payment not completed');
+      expect(page.html).to.not.contain('The bank refused the payment');
       // The result page offers another try.
       expect(page.doc.querySelector('form'), page.html.slice(0, 800)).to.not.equal(null);
+      const checkout = await browser.get(created.checkoutUrl);
+      expect(checkout.html).to.contain('Your previous attempt was not completed.').and.not.contain('refused by the bank');
     });
 
     it('the older kit (positional MAC) end to end, in French', async () => {
