@@ -1,4 +1,4 @@
-import { bankHttp } from '../bank-http.js';
+import { callBank } from '../bank-http.js';
 import type { Logger } from '../../logger.js';
 import { LYRA_REST_PATH_PREFIX, lyraBasicAuthorization, type LyraRestError, type LyraRestService } from '../../protocols/lyra/rest-api.js';
 
@@ -27,11 +27,6 @@ export type LyraRestResult =
   | { kind: 'error'; error: LyraRestError }
   | { kind: 'no_answer'; reason: string };
 
-function networkReason(err: unknown): string {
-  const code = (err as { code?: unknown }).code;
-  if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_CANCELED') return 'timeout';
-  return 'network_error';
-}
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -69,24 +64,16 @@ export class LyraRestClient {
 
   async call(service: LyraRestService, body: Record<string, unknown>): Promise<LyraRestResult> {
     const timeout = this.options.timeoutMs ?? DEFAULT_REST_TIMEOUT_MS;
-    let response;
-    try {
-      response = await bankHttp.post<string>(`${this.options.baseUrl}${LYRA_REST_PATH_PREFIX}${service}`, JSON.stringify(body), {
-        headers: { Authorization: this.authorization, 'Content-Type': 'application/json', Accept: 'application/json' },
-        transformRequest: [(data: unknown) => data],
-        transformResponse: [(data: unknown) => data],
-        responseType: 'text',
-        validateStatus: () => true,
-        maxRedirects: 0,
-        maxContentLength: MAX_ANSWER_BYTES,
-        timeout,
-        signal: AbortSignal.timeout(timeout),
-      });
-    } catch (err) {
-      return this.noAnswer(service, networkReason(err));
-    }
+    const response = await callBank({
+      url: `${this.options.baseUrl}${LYRA_REST_PATH_PREFIX}${service}`,
+      body: JSON.stringify(body),
+      headers: { Authorization: this.authorization, 'Content-Type': 'application/json', Accept: 'application/json' },
+      maxAnswerBytes: MAX_ANSWER_BYTES,
+      timeoutMs: timeout,
+    });
+    if (response.kind === 'no_answer') return this.noAnswer(service, response.reason);
     if (response.status >= 500) return this.noAnswer(service, `http_${response.status}`);
-    const result = readEnvelope(typeof response.data === 'string' ? response.data : '', service);
+    const result = readEnvelope(response.body, service);
     if (result.kind === 'no_answer') return this.noAnswer(service, result.reason);
     if (result.kind === 'error') this.options.logger?.info({ connector: 'lyra', service, errorCode: result.error.errorCode }, 'Lyra REST error answer');
     return result;

@@ -1,4 +1,4 @@
-import { bankHttp } from '../bank-http.js';
+import { callBank } from '../bank-http.js';
 import type { BankCapabilities, BankOperations, OperationAnswer, OperationTarget } from '../bank-operations.js';
 import { computeMac, fieldsSeal, macMatches } from '../../protocols/monetico/mac.js';
 import { CAPTURE_SCRIPT, parseOperationReply, RECREDIT_SCRIPT } from '../../protocols/monetico/operations.js';
@@ -48,11 +48,6 @@ export interface MoneticoOperationsOptions {
 type Exchange = { kind: 'reply'; fields: Map<string, string> } | { kind: 'no_answer'; reason: string };
 
 /** A short fixed word from an axios error: never its message or config, which hold the MAC'd form. */
-function networkReason(err: unknown): string {
-  const code = (err as { code?: unknown }).code;
-  if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_CANCELED') return 'timeout';
-  return 'network_error';
-}
 
 /**
  * Capture, cancel and refund over Monetico's own API. Monetico has no idempotency key; what keeps a
@@ -106,25 +101,17 @@ export class MoneticoOperations implements BankOperations {
   }
 
   private async post(script: string, form: Record<string, string>): Promise<Exchange> {
-    let response;
-    try {
-      response = await bankHttp.post<string>(new URL(script, this.options.operationsUrl).toString(), new URLSearchParams(form).toString(), {
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'text/plain' },
-        transformResponse: [(data: unknown) => data],
-        responseType: 'text',
-        validateStatus: () => true,
-        maxRedirects: 0,
-        maxContentLength: MAX_ANSWER_BYTES,
-        timeout: this.timeoutMs,
-        // axios' timeout is an idle timeout on the socket; the signal bounds the whole exchange.
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-    } catch (err) {
-      return { kind: 'no_answer', reason: networkReason(err) };
-    }
+    const response = await callBank({
+      url: new URL(script, this.options.operationsUrl).toString(),
+      body: new URLSearchParams(form).toString(),
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'text/plain' },
+      maxAnswerBytes: MAX_ANSWER_BYTES,
+      timeoutMs: this.timeoutMs,
+    });
+    if (response.kind === 'no_answer') return { kind: 'no_answer', reason: response.reason };
     // Anything but a 200 with a body proves nothing either way: the request may have been done.
-    if (response.status !== 200 || typeof response.data !== 'string') return { kind: 'no_answer', reason: `http_${response.status}` };
-    const fields = parseOperationReply(response.data);
+    if (response.status !== 200) return { kind: 'no_answer', reason: `http_${response.status}` };
+    const fields = parseOperationReply(response.body);
     if (!this.authentic(fields)) return { kind: 'no_answer', reason: 'bad_answer_mac' };
     return { kind: 'reply', fields };
   }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { bankHttp } from '../bank-http.js';
+import { callBank } from '../bank-http.js';
 import { errors, SignJWT, type JWTVerifyGetKey } from 'jose';
 import type { GatewayKeystore } from '../../keys/keystore.js';
 import type { Logger } from '../../logger.js';
@@ -45,11 +45,6 @@ export type OperationExchangeResult =
   | { kind: 'no_answer'; reason: string };
 
 /** A short fixed word from an axios error's code: never its message or config, which hold the token. */
-function networkReason(err: unknown): string {
-  const code = (err as { code?: unknown }).code;
-  if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_CANCELED') return 'timeout';
-  return 'network_error';
-}
 
 function unverifiedReason(err: unknown): string {
   if (err instanceof errors.JWTExpired) return 'expired';
@@ -86,28 +81,17 @@ export class OperationExchange {
   async send(op: OperationRequest): Promise<OperationExchangeResult> {
     const jti = randomUUID();
     const token = await this.sign(op, jti);
-    let response;
-    try {
-      response = await bankHttp.post<string>(this.options.operationsUrl, token, {
-        headers: { 'Content-Type': OPERATION_CONTENT_TYPE, Accept: OPERATION_CONTENT_TYPE },
-        transformRequest: [(data: unknown) => data],
-        transformResponse: [(data: unknown) => data],
-        responseType: 'text',
-        validateStatus: () => true,
-        // Section 11.1: the bank never redirects, and we never follow.
-        maxRedirects: 0,
-        maxContentLength: MAX_ANSWER_BYTES,
-        timeout: this.options.timeoutMs,
-        // axios' timeout is an idle timeout on the socket; the signal bounds the whole exchange.
-        signal: AbortSignal.timeout(this.options.timeoutMs),
-      });
-    } catch (err) {
-      return this.noAnswer(op, networkReason(err));
-    }
+    // Section 11.1: the bank never redirects, and we never follow (callBank never does).
+    const response = await callBank({
+      url: this.options.operationsUrl,
+      body: token,
+      headers: { 'Content-Type': OPERATION_CONTENT_TYPE, Accept: OPERATION_CONTENT_TYPE },
+      maxAnswerBytes: MAX_ANSWER_BYTES,
+      timeoutMs: this.options.timeoutMs,
+    });
+    if (response.kind === 'no_answer') return this.noAnswer(op, response.reason);
 
-    const status = response.status;
-    const body = typeof response.data === 'string' ? response.data : '';
-    const contentType = String(response.headers['content-type'] ?? '');
+    const { status, body, contentType } = response;
     if (status >= 500) return this.noAnswer(op, `http_${status}`);
     if (!contentType.toLowerCase().startsWith(OPERATION_CONTENT_TYPE)) {
       // An unsigned refusal: this request was not processed, and an earlier try may have been.

@@ -1,4 +1,4 @@
-import { bankHttp } from '../bank-http.js';
+import { callBank } from '../bank-http.js';
 import type { Logger } from '../../logger.js';
 import { computeOfficeSeal, OFFICE_PATHS, officeSealMatches, type OfficeDocument, type OfficeFunction } from '../../protocols/sips/office.js';
 import { KEY_VERSION_PATTERN } from '../../protocols/sips/protocol.js';
@@ -29,11 +29,6 @@ export type OfficeExchangeResult =
   | { kind: 'no_answer'; reason: string };
 
 /** A short fixed word from an axios error's code: never its message or config, which hold the seal. */
-function networkReason(err: unknown): string {
-  const code = (err as { code?: unknown }).code;
-  if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_CANCELED') return 'timeout';
-  return 'network_error';
-}
 
 /**
  * One call to one Sips Office JSON function: the request is sealed with the key of our keyVersion
@@ -56,26 +51,17 @@ export class OfficeExchange {
 
   async call(fn: OfficeFunction, fields: OfficeDocument): Promise<OfficeExchangeResult> {
     const body = JSON.stringify(this.sealedRequest(fields));
-    let response;
-    try {
-      response = await bankHttp.post<string>(new URL(OFFICE_PATHS[fn], this.options.officeUrl).toString(), body, {
-        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-        transformRequest: [(data: unknown) => data],
-        transformResponse: [(data: unknown) => data],
-        responseType: 'text',
-        validateStatus: () => true,
-        maxRedirects: 0,
-        maxContentLength: MAX_ANSWER_BYTES,
-        timeout: this.options.timeoutMs,
-        // axios' timeout is an idle timeout on the socket; the signal bounds the whole exchange.
-        signal: AbortSignal.timeout(this.options.timeoutMs),
-      });
-    } catch (err) {
-      return this.noAnswer(fn, networkReason(err));
-    }
+    const response = await callBank({
+      url: new URL(OFFICE_PATHS[fn], this.options.officeUrl).toString(),
+      body,
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      maxAnswerBytes: MAX_ANSWER_BYTES,
+      timeoutMs: this.options.timeoutMs,
+    });
+    if (response.kind === 'no_answer') return this.noAnswer(fn, response.reason);
     if (response.status >= 500) return this.noAnswer(fn, `http_${response.status}`);
     if (response.status !== 200) return this.noAnswer(fn, `unsealed_http_${response.status}`);
-    const answer = this.verify(typeof response.data === 'string' ? response.data : '');
+    const answer = this.verify(response.body);
     if (typeof answer === 'string') return this.noAnswer(fn, answer);
     return { kind: 'answer', fields: answer };
   }

@@ -1,4 +1,4 @@
-import { bankHttp } from '../bank-http.js';
+import { callBank } from '../bank-http.js';
 import { BankUnavailableError, GatewayError } from '../../core/errors.js';
 import { shortId, type Logger } from '../../logger.js';
 import { formEncode, type FormValue } from './form-encoding.js';
@@ -71,11 +71,6 @@ function safeWord(value: unknown): string | undefined {
 }
 
 /** A short, fixed text from an axios error's code only: the error object carries our Authorization header. */
-function describe(err: unknown): string {
-  const code = (err as { code?: unknown }).code;
-  if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_CANCELED') return 'timeout';
-  return typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code) ? `network error (${code})` : 'network error';
-}
 
 function parseJson(text: unknown): unknown {
   if (typeof text !== 'string') return undefined;
@@ -142,29 +137,18 @@ export class StripeClient {
     }
     const url = `${this.#apiBase}${req.path}${req.method === 'GET' && encoded ? `?${encoded}` : ''}`;
     const timeoutMs = req.timeoutMs ?? this.#timeoutMs;
-    let response;
-    try {
-      response = await bankHttp.request<string>({
-        method: req.method,
-        url,
-        headers,
-        data: req.method === 'POST' ? encoded : undefined,
-        transformRequest: [(data: unknown) => data],
-        transformResponse: [(data: unknown) => data],
-        responseType: 'text',
-        validateStatus: () => true,
-        maxRedirects: 0,
-        maxContentLength: MAX_RESPONSE_BYTES,
-        timeout: timeoutMs,
-        // axios' timeout is an idle timeout on the socket; the signal bounds the whole exchange.
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-    } catch (err) {
-      return { ok: false, retryable: true, reason: describe(err) };
-    }
+    const response = await callBank({
+      method: req.method,
+      url,
+      headers,
+      ...(req.method === 'POST' ? { body: encoded } : {}),
+      maxAnswerBytes: MAX_RESPONSE_BYTES,
+      timeoutMs,
+    });
+    if (response.kind === 'no_answer') return { ok: false, retryable: true, reason: response.reason === 'timeout' ? 'timeout' : response.code ? `network error (${response.code})` : 'network error' };
 
     const status = response.status;
-    const body = parseJson(response.data);
+    const body = parseJson(response.body);
     if (status >= 200 && status < 300) {
       if (body === undefined || body === null || typeof body !== 'object') return { ok: false, retryable: true, reason: `unreadable answer (HTTP ${status})` };
       return { ok: true, body };
