@@ -30,6 +30,11 @@ export class BenchRedis {
     return new BenchRedis(url, prefix, client, server);
   }
 
+  /** The pid of the benchmark's own redis-server; undefined on REDIS_URL. */
+  get serverPid(): number | undefined {
+    return this.server?.pid;
+  }
+
   get ownServer(): boolean {
     return this.server !== null;
   }

@@ -37,7 +37,8 @@ export interface BenchResult {
   baseline: Record<BaselinePath, PathFigures>;
   gateway: Record<GatewayPath, PathFigures>;
   ratios: Ratio[];
-  cleanup: { processesRunning: number; redisKeysLeft: number; tempDirRemoved: boolean };
+  /** The processes the run started (by pid, Redis's own server included) and what was left of them. */
+  cleanup: { pids: number[]; processesRunning: number; redisKeysLeft: number; tempDirRemoved: boolean };
 }
 
 export function ratiosOf(baseline: Record<BaselinePath, PathFigures>, gateway: Record<GatewayPath, PathFigures>): Ratio[] {

@@ -69,7 +69,8 @@ class Cleanup {
     for (const p of this.processes.slice().reverse()) await p.stop().catch(() => undefined);
     if (this.redis) this.redisKeysLeft = (await this.redis.remove()).keysLeft;
     await rm(dir, { recursive: true, force: true });
-    return { processesRunning: this.processes.filter((p) => p.running).length, redisKeysLeft: this.redisKeysLeft, tempDirRemoved: !existsSync(dir) };
+    const pids = [...this.processes.map((p) => p.pid), ...(this.redis?.serverPid !== undefined ? [this.redis.serverPid] : [])];
+    return { pids, processesRunning: this.processes.filter((p) => p.running).length, redisKeysLeft: this.redisKeysLeft, tempDirRemoved: !existsSync(dir) };
   }
 }
 
