@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from './core/random-bytes.js';
 
 /**
  * The id of the request being served, kept in an AsyncLocalStorage for everything that runs on its

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from './random-bytes.js';
 
 /**
  * Identifiers carry 128 random bits (base64url, 22 characters) behind a type prefix.

@@ -19,6 +19,11 @@ export interface DeliveryWorkerOptions {
   /** Pause between rounds when there was nothing to do. */
   idleMs?: number;
   /**
+   * How long after a state change's poke the next round starts: the commits of that window share one
+   * claim instead of waking the worker one by one (each wake-up was a claim script for one delivery).
+   */
+  pokeCoalesceMs?: number;
+  /**
    * After a real delivery, how many of that target's queues waiting for a retry are made due now
    * (Outbox.complete): the endpoint answers again, so its backlog goes without waiting out each
    * back-off. Every later success brings the next ones forward.
@@ -38,6 +43,7 @@ export class DeliveryWorker extends BackgroundLoop {
   private readonly channels: Map<string, NotificationChannel>;
   /** Set while rounds fail because the store cannot be reached, so an outage is logged once, not each round. */
   private storeDown = false;
+  private pokeTimer: NodeJS.Timeout | null = null;
 
   constructor(options: DeliveryWorkerOptions) {
     // A worker process is kept alive by its store connection; the pause between rounds holds nothing.
@@ -47,6 +53,7 @@ export class DeliveryWorker extends BackgroundLoop {
       batchSize: 20,
       leaseMs: 60_000,
       idleMs: 500,
+      pokeCoalesceMs: 10,
       catchUp: 100,
       clock: () => new Date(),
       ...options,
@@ -54,9 +61,23 @@ export class DeliveryWorker extends BackgroundLoop {
     this.channels = new Map(options.channels.map((c) => [c.target, c]));
   }
 
-  /** Starts the next round now instead of after the idle pause (called after a state change). */
+  /**
+   * Starts the next round soon instead of after the idle pause (called after a state change); pokes
+   * within pokeCoalesceMs of the first make one wake-up.
+   */
   poke(): void {
-    this.wake();
+    if (this.pokeTimer !== null) return;
+    this.pokeTimer = setTimeout(() => {
+      this.pokeTimer = null;
+      this.wake();
+    }, this.options.pokeCoalesceMs);
+    this.pokeTimer.unref();
+  }
+
+  override async stop(): Promise<void> {
+    if (this.pokeTimer !== null) clearTimeout(this.pokeTimer);
+    this.pokeTimer = null;
+    await super.stop();
   }
 
   /** One round: claim, deliver in parallel, settle. Returns how many deliveries were handled. */

@@ -24,7 +24,8 @@ export const RULES: Record<string, readonly string[]> = {
   'src/logger.ts': ['src/core/', 'src/pretty-log.ts', 'src/request-context.ts'],
   'src/pretty-log.ts': [],
   // The id of the request being served, read by whatever runs for it (log lines, bank and webhook calls).
-  'src/request-context.ts': [],
+  // It draws fresh ids from the core's pooled random bytes, like every other id.
+  'src/request-context.ts': ['src/core/'],
   'src/background-loop.ts': [],
   'src/service/': ['src/core/', 'src/store/', 'src/connectors/', 'src/logger.ts', 'src/background-loop.ts'],
   'src/connectors/': ['src/core/', 'src/protocols/', 'src/keys/', 'src/logger.ts', 'src/request-context.ts'],

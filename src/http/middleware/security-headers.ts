@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../../core/random-bytes.js';
 import type { RequestHandler } from 'express';
 import helmet from 'helmet';
 

@@ -1,0 +1,49 @@
+/** One reading of the gateway process's memory, from its /metrics (prom-client's process metrics). */
+export interface MemorySample {
+  atSeconds: number;
+  rssBytes: number;
+  heapUsedBytes: number;
+}
+
+function metric(text: string, name: string): number {
+  const match = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, 'm').exec(text);
+  return match ? Number(match[1]) : NaN;
+}
+
+export async function readMemory(baseUrl: string, startedAt: number): Promise<MemorySample> {
+  const res = await fetch(`${baseUrl}/metrics`, { signal: AbortSignal.timeout(5000) });
+  const text = await res.text();
+  return {
+    atSeconds: Math.round((Date.now() - startedAt) / 100) / 10,
+    rssBytes: metric(text, 'process_resident_memory_bytes'),
+    heapUsedBytes: metric(text, 'nodejs_heap_size_used_bytes'),
+  };
+}
+
+export interface MemoryGrowth {
+  warmupSeconds: number;
+  afterWarmup: { rssBytes: number; heapUsedBytes: number };
+  atEnd: { rssBytes: number; heapUsedBytes: number };
+  rssGrowth: number;
+  heapGrowth: number;
+}
+
+const median = (values: number[]) => {
+  const sorted = values.slice().sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+};
+
+/**
+ * Growth after warm-up: the median of the samples of the first window after warm-up against the
+ * median of the last window (medians, because a sample can fall just before or after a collection).
+ */
+export function growthOf(samples: MemorySample[], warmupSeconds: number): MemoryGrowth {
+  const after = samples.filter((s) => s.atSeconds >= warmupSeconds);
+  const window = Math.max(1, Math.floor(after.length / 5));
+  const first = after.slice(0, window);
+  const last = after.slice(-window);
+  const afterWarmup = { rssBytes: median(first.map((s) => s.rssBytes)), heapUsedBytes: median(first.map((s) => s.heapUsedBytes)) };
+  const atEnd = { rssBytes: median(last.map((s) => s.rssBytes)), heapUsedBytes: median(last.map((s) => s.heapUsedBytes)) };
+  const growth = (a: number, b: number) => Math.round(((b - a) / a) * 1000) / 1000;
+  return { warmupSeconds, afterWarmup, atEnd, rssGrowth: growth(afterWarmup.rssBytes, atEnd.rssBytes), heapGrowth: growth(afterWarmup.heapUsedBytes, atEnd.heapUsedBytes) };
+}

@@ -1,0 +1,72 @@
+import type { CryptoRates } from './crypto-ceiling.js';
+import type { PathFigures } from './load.js';
+
+export type GatewayPath = 'create' | 'checkout' | 'pay' | 'notify';
+export type BaselinePath = 'json' | 'page' | 'pageSigned' | 'jsonVerified';
+
+export const GATEWAY_PATHS: Record<GatewayPath, { label: string; reference: BaselinePath; target: number }> = {
+  create: { label: 'POST /api/v1/payments', reference: 'json', target: 0.6 },
+  checkout: { label: 'GET /checkout/:id', reference: 'page', target: 0.5 },
+  pay: { label: 'POST /checkout/:id/pay', reference: 'pageSigned', target: 0.7 },
+  notify: { label: 'POST /bank/native/notify', reference: 'jsonVerified', target: 0.7 },
+};
+
+export const BASELINE_LABELS: Record<BaselinePath, string> = {
+  json: 'bare JSON POST',
+  page: 'bare page',
+  pageSigned: 'bare page + one sign',
+  jsonVerified: 'bare JSON + one verify',
+};
+
+export interface Ratio {
+  path: GatewayPath;
+  gateway: number;
+  reference: BaselinePath;
+  referenceRequestsPerSecond: number;
+  ratio: number;
+  target: number;
+  met: boolean;
+}
+
+export interface BenchResult {
+  date: string;
+  mode: 'full' | 'quick';
+  machine: { cpus: number; model: string; node: string; platform: string; loadAverage: number[] };
+  settings: { connections: number; durationSeconds: number; warmupSeconds: number; store: 'redis'; redis: 'own server' | 'REDIS_URL' };
+  crypto: CryptoRates;
+  baseline: Record<BaselinePath, PathFigures>;
+  gateway: Record<GatewayPath, PathFigures>;
+  ratios: Ratio[];
+  /** The processes the run started (by pid, Redis's own server included) and what was left of them. */
+  cleanup: { pids: number[]; processesRunning: number; redisKeysLeft: number; tempDirRemoved: boolean };
+}
+
+export function ratiosOf(baseline: Record<BaselinePath, PathFigures>, gateway: Record<GatewayPath, PathFigures>): Ratio[] {
+  return (Object.keys(GATEWAY_PATHS) as GatewayPath[]).map((path) => {
+    const { reference, target } = GATEWAY_PATHS[path];
+    const ref = baseline[reference].requestsPerSecond;
+    const ratio = ref > 0 ? Math.round((gateway[path].requestsPerSecond / ref) * 1000) / 1000 : 0;
+    return { path, gateway: gateway[path].requestsPerSecond, reference, referenceRequestsPerSecond: ref, ratio, target, met: ratio >= target };
+  });
+}
+
+const pct = (x: number) => `${Math.round(x * 100)} %`;
+
+/** The side-by-side table, as text for the terminal and as Markdown for the README. */
+export function printTable(result: BenchResult): string {
+  const rows: string[] = [];
+  rows.push('| path | req/s | p50 ms | p99 ms | Redis cmds/req | against | its req/s | ratio | target |');
+  rows.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const r of result.ratios) {
+    const g = result.gateway[r.path];
+    const reused = g.reused ? ` (${g.reused} reused)` : '';
+    rows.push(`| \`${GATEWAY_PATHS[r.path].label}\` | ${g.requestsPerSecond}${reused} | ${g.p50Ms} | ${g.p99Ms} | ${g.redisCommandsPerRequest ?? 'n/a'} | ${BASELINE_LABELS[r.reference]} | ${r.referenceRequestsPerSecond} | ${pct(r.ratio)} | ≥ ${pct(r.target)} ${r.met ? 'met' : 'missed'} |`);
+  }
+  for (const [name, label] of Object.entries(BASELINE_LABELS) as Array<[BaselinePath, string]>) {
+    const b = result.baseline[name];
+    rows.push(`| ${label} (baseline) | ${b.requestsPerSecond} | ${b.p50Ms} | ${b.p99Ms} | | | | | |`);
+  }
+  rows.push('');
+  rows.push(`jose EdDSA on one core: ${result.crypto.signPerSecond} signs/s, ${result.crypto.verifyPerSecond} verifies/s.`);
+  return rows.join('\n');
+}
