@@ -1,3 +1,4 @@
+import type { Cluster } from 'ioredis';
 import type { PaymentEvent } from '../core/events.js';
 import { awaitsBankAnswer, expiryDueAt, type Payment } from '../core/payment.js';
 import { assertListLimit, decodeCursor, encodeCursor, type ListPosition } from './list-cursor.js';
@@ -278,7 +279,7 @@ export class RedisPaymentStore implements GatewayStore {
    * script that adds those still as read and still awaiting the bank (backfill-reconciliations.lua).
    */
   async backfillReconciliation(cursor: string, count: number): Promise<ReconcileBackfillStep> {
-    const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${globEscaped(this.prefix)}p:*`, 'COUNT', count);
+    const { next, keys } = await this.scanPayments(cursor, count);
     if (keys.length === 0) return { cursor: next, added: 0 };
     const replies = (await this.redis.pipeline(keys.map((key) => ['hget', key, 'json'])).exec()) ?? [];
     const rows: (string | number)[] = [];
@@ -290,6 +291,28 @@ export class RedisPaymentStore implements GatewayStore {
     }
     const added = rows.length === 0 ? 0 : await this.scripts.hppBackfillReconciliations(this.key('rec'), this.prefix, ...rows);
     return { cursor: next, added: Number(added) };
+  }
+
+  /**
+   * One SCAN step over the payment keys. On one Redis the cursor is Redis's own. A Cluster's SCAN
+   * answers for one node only, and the store's keys sit on whichever primary holds its hash tag's
+   * slot: each primary is scanned in turn (the others hold none of them), the cursor carrying
+   * `<primary index>:<that primary's cursor>`, and "0" once the last one is done.
+   */
+  private async scanPayments(cursor: string, count: number): Promise<{ next: string; keys: string[] }> {
+    const match = `${globEscaped(this.prefix)}p:*`;
+    if (!this.redis.isCluster) {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', match, 'COUNT', count);
+      return { next, keys };
+    }
+    const primaries = (this.redis as Cluster).nodes('master');
+    const [nodeText, nodeCursor] = cursor === '0' ? ['0', '0'] : cursor.split(':');
+    const index = Number(nodeText);
+    const node = primaries[index];
+    if (node === undefined || nodeCursor === undefined) return { next: '0', keys: [] };
+    const [next, keys] = await node.scan(nodeCursor, 'MATCH', match, 'COUNT', count);
+    if (next !== '0') return { next: `${index}:${next}`, keys };
+    return { next: index + 1 < primaries.length ? `${index + 1}:0` : '0', keys };
   }
 
   /** One round trip (SET NX PXAT): the first writer wins, so two instances cannot both accept a message. */
