@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import type { Browser } from 'playwright-core';
 import { createDemoShop } from '../../demo/shop/app.js';
+import { seriousAxeViolations } from '../support/axe.js';
 import { launchChromium } from '../support/chromium.js';
 
 /**
@@ -86,4 +87,19 @@ describe('the demo shop on a phone and a desktop (Chromium)', function () {
       await context.close();
     }
   });
+
+  for (const [width, height] of [[390, 844], [1280, 800]] as const) {
+    for (const locale of ['en-GB', 'fr-FR']) {
+      it(`${width}×${height}, ${locale}: axe-core finds no serious or critical violation on the products and orders pages`, async () => {
+        const { context, page } = await open({ width, height }, locale);
+        try {
+          expect(await seriousAxeViolations(page), 'products page').to.deep.equal([]);
+          await page.goto(`${shopUrl}/orders`);
+          expect(await seriousAxeViolations(page), 'orders page').to.deep.equal([]);
+        } finally {
+          await context.close();
+        }
+      });
+    }
+  }
 });
