@@ -22,6 +22,10 @@ export interface LyraRequestMemory {
   /** Tells a resubmitted form (same fields) from another form that reuses its vads_trans_id. */
   requestDigest: string;
   orderId?: string;
+  /** vads_order_info, vads_order_info2, vads_order_info3: returned as sent, in the result and over REST. */
+  orderInfo?: string;
+  orderInfo2?: string;
+  orderInfo3?: string;
   language?: string;
   urlSuccess?: string;
   urlRefused?: string;
@@ -31,7 +35,21 @@ export interface LyraRequestMemory {
   captureDelay?: string;
 }
 
-const OPTIONAL_MEMORY = ['orderId', 'language', 'urlSuccess', 'urlRefused', 'urlCancel', 'urlError', 'captureDelay'] as const;
+const OPTIONAL_MEMORY = ['orderId', 'orderInfo', 'orderInfo2', 'orderInfo3', 'language', 'urlSuccess', 'urlRefused', 'urlCancel', 'urlError', 'captureDelay'] as const;
+
+/** The order information fields of a request, echoed as sent, and the memory each is kept under. */
+export const ORDER_INFO_FIELDS = [
+  ['vads_order_info', 'orderInfo'],
+  ['vads_order_info2', 'orderInfo2'],
+  ['vads_order_info3', 'orderInfo3'],
+] as const;
+
+/** A transaction's order information as the REST API V4 returns it: `metadata.orderInfo` and so on. */
+export function lyraOrderMetadataOf(data: Readonly<Record<string, string>>): Record<string, string> {
+  const metadata: Record<string, string> = {};
+  for (const [, key] of ORDER_INFO_FIELDS) if (data[key] !== undefined) metadata[key] = data[key];
+  return metadata;
+}
 
 export function rememberLyraRequest(memory: LyraRequestMemory): Record<string, string> {
   const out: Record<string, string> = {};
@@ -145,6 +163,10 @@ export function signedLyraResult(ctx: BankContext, transaction: DecidedBankTrans
   }
   Object.assign(fields, lyraAuthenticationFields(transaction.authentication));
   if (memory.orderId !== undefined) fields.vads_order_id = memory.orderId;
+  for (const [name, key] of ORDER_INFO_FIELDS) {
+    const sent = memory[key];
+    if (sent !== undefined) fields[name] = sent;
+  }
   if (memory.language !== undefined) fields.vads_language = memory.language;
   if (purpose === 'ipn') {
     fields.vads_url_check_src = 'PAY';

@@ -4,7 +4,7 @@ import type { RegisteredMerchant } from '../merchants.js';
 import { testEffectOf, type TestEffect } from '../operations/test-behaviour.js';
 import type { BankTransaction, TransactionBook } from '../transaction-book.js';
 import { amountCaptured, cancel, capture, captureStatusOf, refund, settleRefunds, type MoneyChange } from '../transaction-money.js';
-import { transUuid } from './lyra-response.js';
+import { lyraOrderMetadataOf, transUuid } from './lyra-response.js';
 
 /** What one REST call answers: the V4 envelope's status and answer, and how the answer leaves. */
 export interface LyraRestOutcome {
@@ -187,7 +187,8 @@ export class LyraRestDesk {
       status,
       detailedStatus,
       orderDetails: { orderId: t.protocolData.orderId ?? null },
-      metadata: null,
+      // The form's vads_order_info fields, as Lyra returns them over REST.
+      metadata: Object.keys(lyraOrderMetadataOf(t.protocolData)).length > 0 ? lyraOrderMetadataOf(t.protocolData) : null,
       transactionDetails: { parentTransactionUuid: null, cardDetails: { expectedCaptureDate: t.captureBefore ?? null, manualValidation: t.captureMode === 'manual' ? 'YES' : 'NO' } },
       _type: 'V4/PaymentTransaction',
     };

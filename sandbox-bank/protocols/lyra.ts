@@ -5,7 +5,7 @@ import type { MerchantRegistration, RegisteredMerchant } from '../merchants.js';
 import { PaymentRequestRefusal } from '../request-refusal.js';
 import type { BankTransaction } from '../transaction-book.js';
 import { lyraAlgorithmOf, lyraKeyFor, type LyraCtxMode, type LyraMerchantCredentials } from './lyra-credentials.js';
-import { lyraReturnForm, rememberLyraRequest, signedLyraResult, type LyraReturnMode } from './lyra-response.js';
+import { lyraReturnForm, ORDER_INFO_FIELDS, rememberLyraRequest, signedLyraResult, type LyraReturnMode } from './lyra-response.js';
 import { LYRA_SIGNATURE_ALGORITHMS, SIGNATURE_FIELD, signatureMatches, signedFields, type LyraSignatureAlgorithm } from '../../src/protocols/lyra/signature.js';
 
 
@@ -29,6 +29,8 @@ const NUMERIC_CURRENCY = /^\d{3}$/;
 const LANGUAGE = /^[a-z]{2}$/;
 const ORDER_ID_MAX_LENGTH = 64;
 const ORDER_INFO_MAX_LENGTH = 255;
+// vads_order_id: letters, digits, `-` and `_` (the data dictionary's ans..64).
+const ORDER_ID_CHARACTERS = /^[A-Za-z0-9_-]*$/;
 const URL_MAX_LENGTH = 2048;
 // Base64 of HMAC-SHA-256 is 44 characters, hex SHA-1 40.
 const MAX_SIGNATURE_LENGTH = 128;
@@ -206,8 +208,15 @@ export const lyraProtocol: SandboxProtocol = {
     if (language !== undefined && !LANGUAGE.test(language)) throw new PaymentRequestRefusal('invalid_claims', 'vads_language');
     const orderId = optional(fields, 'vads_order_id');
     if (orderId !== undefined && orderId.length > ORDER_ID_MAX_LENGTH) throw new PaymentRequestRefusal('invalid_claims', 'vads_order_id');
-    const orderInfo = optional(fields, 'vads_order_info');
-    if (orderInfo !== undefined && orderInfo.length > ORDER_INFO_MAX_LENGTH) throw new PaymentRequestRefusal('invalid_claims', 'vads_order_info');
+    if (orderId !== undefined && !ORDER_ID_CHARACTERS.test(orderId)) throw new PaymentRequestRefusal('invalid_claims', 'vads_order_id');
+    const orderInfos: Partial<Record<(typeof ORDER_INFO_FIELDS)[number][1], string>> = {};
+    for (const [name, key] of ORDER_INFO_FIELDS) {
+      const info = optional(fields, name);
+      if (info === undefined) continue;
+      if (info.length > ORDER_INFO_MAX_LENGTH) throw new PaymentRequestRefusal('invalid_claims', name);
+      orderInfos[key] = info;
+    }
+    const orderInfo = orderInfos.orderInfo;
 
     // vads_validation_mode=1: manual validation, the merchant validates (captures) through the REST API.
     const validationMode = optional(fields, 'vads_validation_mode') ?? '0';
@@ -246,6 +255,7 @@ export const lyraProtocol: SandboxProtocol = {
         paymentConfig: fields.vads_payment_config!,
         requestDigest,
         ...(orderId !== undefined ? { orderId } : {}),
+        ...orderInfos,
         ...(language !== undefined ? { language } : {}),
         ...outcomeUrls,
         ...(captureDelay !== undefined ? { captureDelay } : {}),

@@ -78,6 +78,8 @@ export type Command =
   | { type: 'bank_outcome'; outcome: BankOutcome; captureWindowMs?: number }
   | { type: 'cancel' }
   | { type: 'expire' }
+  /** The buyer went back to the shop from the checkout page; the payment stays payable. */
+  | { type: 'abandon_checkout' }
   | CaptureCommand
   | VoidCommand
   | RequestRefundCommand

@@ -11,6 +11,7 @@ export type PaymentEventType =
   | 'payment.voided'
   | 'payment.expired'
   | 'payment.anomaly'
+  | 'payment.checkout_abandoned'
   | 'refund.created'
   | 'refund.succeeded'
   | 'refund.failed';

@@ -69,6 +69,8 @@ export function paymentJson(payment: Payment, checkoutUrl: string, events?: Paym
     // Shown only when the merchant gave them, so other payments read exactly as before.
     ...(payment.checkout !== undefined ? { checkout: payment.checkout } : {}),
     ...(payment.cancelUrl !== undefined ? { cancelUrl: payment.cancelUrl } : {}),
+    ...(payment.notifyCheckoutAbandoned ? { notifyCheckoutAbandoned: true } : {}),
+    ...(payment.checkoutAbandonedAt !== undefined ? { checkoutAbandonedAt: payment.checkoutAbandonedAt } : {}),
     ...(events ? { events: events.map(eventJson) } : {}),
   };
 }

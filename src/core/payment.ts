@@ -122,6 +122,13 @@ export interface Payment {
   checkout?: CheckoutMode;
   /** Where "Back to the shop" on the checkout page leads (allow-listed like returnUrl); absent: returnUrl. */
   cancelUrl?: string;
+  /**
+   * The merchant asked to be told when the buyer leaves the checkout page by "Back to the shop"
+   * (`payment.checkout_abandoned`). Absent: the link is a plain link and nothing is recorded.
+   */
+  notifyCheckoutAbandoned?: true;
+  /** When the buyer first left the checkout page by "Back to the shop" (recorded once, when asked for). */
+  checkoutAbandonedAt?: string;
 }
 
 export type CheckoutMode = 'confirm' | 'direct';

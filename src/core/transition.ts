@@ -28,6 +28,8 @@ export function transition(payment: Payment, command: Command, ctx: TransitionCo
       return cancel(payment, ctx);
     case 'expire':
       return expire(payment, ctx);
+    case 'abandon_checkout':
+      return abandonCheckout(payment, ctx);
     case 'capture':
       return capture(payment, command, ctx);
     case 'void':
@@ -255,6 +257,21 @@ function cancel(payment: Payment, ctx: TransitionContext): Transition {
     default:
       return assertNever(payment.status);
   }
+}
+
+/**
+ * The buyer left the checkout page for the shop. Nothing about the payment changes (it stays payable
+ * until it expires); the merchant who asked is told once per payment, however often the buyer leaves,
+ * so the way back cannot be used to flood the shop with events.
+ */
+function abandonCheckout(payment: Payment, ctx: TransitionContext): Transition {
+  if (!payment.notifyCheckoutAbandoned || !isOpen(payment.status)) return unchanged(payment, 'no_effect');
+  if (payment.checkoutAbandonedAt !== undefined) return unchanged(payment, 'duplicate');
+  const change = new Change(payment, ctx);
+  change.next.checkoutAbandonedAt = change.at;
+  const attempt = currentAttempt(payment);
+  change.emit('payment.checkout_abandoned', attempt ? { attemptRef: attempt.ref } : {});
+  return change.done('applied');
 }
 
 /**

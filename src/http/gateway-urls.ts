@@ -8,6 +8,8 @@ export const GATEWAY_ROUTES = {
   checkout: '/checkout/:id',
   pay: '/checkout/:id/pay',
   result: '/checkout/:id/result',
+  /** "Back to the shop" on the checkout page, when the merchant asked to be told of it. */
+  backToShop: '/checkout/:id/back',
   bankReturn: '/bank/:connector/return',
   bankNotify: '/bank/:connector/notify',
   /** The merchant console's page of a payment, linked from the merchant's emails. */
@@ -19,6 +21,8 @@ export interface GatewayUrls {
   checkout(paymentId: string): string;
   /** Where the checkout page's "Pay" form posts. */
   pay(paymentId: string): string;
+  /** Where "Back to the shop" leads when the merchant asked to be told (it records, then redirects). */
+  backToShop(paymentId: string): string;
   /** The result page a buyer is sent to once back, or when the payment is final. */
   result(paymentId: string): string;
   /** Where a connector's bank sends the buyer back. */
@@ -39,6 +43,7 @@ export function gatewayUrls(publicUrl: string): GatewayUrls {
     checkout: (paymentId) => publicUrl + fill(GATEWAY_ROUTES.checkout, 'id', paymentId),
     pay: (paymentId) => publicUrl + fill(GATEWAY_ROUTES.pay, 'id', paymentId),
     result: (paymentId) => publicUrl + fill(GATEWAY_ROUTES.result, 'id', paymentId),
+    backToShop: (paymentId) => publicUrl + fill(GATEWAY_ROUTES.backToShop, 'id', paymentId),
     bankReturn: (connector) => publicUrl + fill(GATEWAY_ROUTES.bankReturn, 'connector', connector),
     bankNotify: (connector) => publicUrl + fill(GATEWAY_ROUTES.bankNotify, 'connector', connector),
     consolePayment: (paymentId) => publicUrl + fill(GATEWAY_ROUTES.consolePayment, 'id', paymentId),

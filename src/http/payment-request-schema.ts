@@ -68,6 +68,7 @@ function buildSchema(rules: CreateRules) {
       .max(2048)
       .refine((u) => returnUrlAllowed(u, rules.returnUrlAllowlist), { message: 'cancelUrl must be an absolute URL on an allow-listed origin (RETURN_URL_ALLOWLIST)' })
       .optional(),
+    notifyCheckoutAbandoned: z.boolean({ message: 'notifyCheckoutAbandoned must be true (send payment.checkout_abandoned when the buyer goes back to the shop from the checkout page) or false' }).optional(),
     checkout: z.enum(['confirm', 'direct'], { message: 'checkout must be confirm (the buyer presses Pay on the checkout page) or direct (the checkout page goes straight on to the bank)' }).optional(),
     connector: z
       .string({ message: `connector must be one of: ${rules.connectors.join(', ')}` })
@@ -126,5 +127,6 @@ export function parseNewPayment(body: unknown, rules: CreateRules): NewPayment {
     ...(v.capture !== undefined ? { capture: v.capture } : {}),
     ...(v.checkout !== undefined ? { checkout: v.checkout } : {}),
     ...(v.cancelUrl !== undefined ? { cancelUrl: v.cancelUrl } : {}),
+    ...(v.notifyCheckoutAbandoned === true ? { notifyCheckoutAbandoned: true as const } : {}),
   };
 }

@@ -20,6 +20,7 @@ function reachedStatus(next: Payment, events: PaymentEvent[]): PaymentStatus | n
         if (next.amountCaptured === event.amount) return next.status;
         break;
       case 'payment.anomaly':
+      case 'payment.checkout_abandoned':
       case 'refund.created':
       case 'refund.succeeded':
       case 'refund.failed':

@@ -7,7 +7,7 @@ import type { EventSource, PaymentEvent } from '../core/events.js';
 import type { ListQuery, PaymentPage, PaymentStore } from '../store/payment-store.js';
 
 /** What the merchant asks for: the payment's own fields, and optionally which connector takes it. */
-export type NewPayment = Pick<Payment, 'amount' | 'currency' | 'reference' | 'description' | 'customer' | 'returnUrl' | 'metadata' | 'checkout' | 'cancelUrl'> & {
+export type NewPayment = Pick<Payment, 'amount' | 'currency' | 'reference' | 'description' | 'customer' | 'returnUrl' | 'metadata' | 'checkout' | 'cancelUrl' | 'notifyCheckoutAbandoned'> & {
   /** One of the configured connectors; absent, the default one. */
   connector?: string;
   /** Absent means `automatic` (the bank's yes takes the money); `manual` needs a connector that can capture. */
@@ -101,6 +101,7 @@ export class PaymentService {
       ...(input.capture === 'manual' ? { capture: 'manual' as const } : {}),
       ...(input.checkout !== undefined ? { checkout: input.checkout } : {}),
       ...(input.cancelUrl !== undefined ? { cancelUrl: input.cancelUrl } : {}),
+      ...(input.notifyCheckoutAbandoned ? { notifyCheckoutAbandoned: true as const } : {}),
     };
     const event = { id: newId('evt'), type: 'payment.created' as const, paymentId: payment.id, paymentVersion: 1, occurredAt: at };
     const outcome = await this.store.createPayment({
@@ -236,6 +237,11 @@ export class PaymentService {
       moved += batch.moved;
       if (batch.claimed < limit) return moved;
     }
+  }
+
+  /** The buyer left the checkout page for the shop: payment.checkout_abandoned, once, when the merchant asked. */
+  async abandonCheckout(id: string, known?: Payment): Promise<Transition> {
+    return this.apply(id, { type: 'abandon_checkout' }, known);
   }
 
   /**

@@ -77,6 +77,59 @@ describe('checkout page', () => {
     });
   });
 
+  describe('way back to the shop, told to the merchant (notifyCheckoutAbandoned)', () => {
+    const eventTypes = async (gw: TestGateway, id: string): Promise<string[]> => (await gw.app.gateway.store.listEvents(id)).map((e) => e.type);
+
+    it('links through the gateway, which records payment.checkout_abandoned once, redirects to the shop, and leaves the payment payable', async () => {
+      gw = await testGateway();
+      const { status, body } = await create(gw, { cancelUrl: `${SHOP}/cart?cancelled=1`, notifyCheckoutAbandoned: true });
+      expect(status).to.equal(201);
+      expect(body.notifyCheckoutAbandoned).to.equal(true);
+      const page = await request(gw.app).get(`/checkout/${body.id}`);
+      const link = /<a href="([^"]+)" rel="noreferrer" id="back-to-shop">Back to the shop<\/a>/.exec(page.text)?.[1];
+      expect(new URL(link!).pathname).to.equal(`/checkout/${body.id}/back`);
+
+      // A HEAD (a link checker) records nothing.
+      expect((await request(gw.app).head(`/checkout/${body.id}/back`)).status).to.equal(303);
+      expect(await eventTypes(gw, body.id)).to.deep.equal(['payment.created']);
+
+      for (let i = 0; i < 3; i += 1) {
+        const back = await request(gw.app).get(`/checkout/${body.id}/back`);
+        expect(back.status).to.equal(303);
+        expect(back.headers.location).to.equal(`${SHOP}/cart?cancelled=1`);
+      }
+      expect(await eventTypes(gw, body.id)).to.deep.equal(['payment.created', 'payment.checkout_abandoned']);
+      const after = await request(gw.app).get(`/api/v1/payments/${body.id}`).set('Authorization', `Bearer ${API_KEY}`);
+      expect(after.body.status).to.equal('created');
+      expect(after.body.checkoutAbandonedAt).to.be.a('string');
+
+      // Still payable: the buyer comes back and goes to the bank; leaving again tells nothing new.
+      await gw.app.gateway.service.startAttempt(body.id, 'native');
+      expect((await request(gw.app).get(`/checkout/${body.id}/back`)).status).to.equal(303);
+      expect(await eventTypes(gw, body.id)).to.deep.equal(['payment.created', 'payment.checkout_abandoned', 'payment.pending']);
+    });
+
+    it('not asked for: the plain link, and the gateway route records nothing; a final payment records nothing either', async () => {
+      gw = await testGateway();
+      const plain = (await create(gw)).body;
+      expect(plain).to.not.have.property('notifyCheckoutAbandoned');
+      const back = await request(gw.app).get(`/checkout/${plain.id}/back`);
+      expect(back.status).to.equal(303);
+      expect(back.headers.location).to.equal(`${SHOP}/orders/1`);
+      expect(await eventTypes(gw, plain.id)).to.deep.equal(['payment.created']);
+
+      const cancelled = (await create(gw, { notifyCheckoutAbandoned: true })).body;
+      await request(gw.app).post(`/api/v1/payments/${cancelled.id}/cancel`).set('Authorization', `Bearer ${API_KEY}`).expect(200);
+      expect((await request(gw.app).get(`/checkout/${cancelled.id}/back`)).status).to.equal(303);
+      expect(await eventTypes(gw, cancelled.id)).to.deep.equal(['payment.created', 'payment.cancelled']);
+
+      const bad = await create(gw, { notifyCheckoutAbandoned: 'yes' });
+      expect(bad.status).to.equal(400);
+      expect(JSON.stringify(bad.body)).to.contain('notifyCheckoutAbandoned must be true');
+      expect((await request(gw.app).get('/checkout/pay_notapaymentid/back')).status).to.equal(404);
+    });
+  });
+
   describe('time left and expiry', () => {
     it('says the minutes left and the expiry time in the buyer\'s language and the merchant\'s time zone', async () => {
       gw = await testGateway({ env: { MERCHANT_TIME_ZONE: 'Europe/Paris', PAYMENT_TTL: '30m' } });

@@ -150,6 +150,12 @@ describe('OpenAPI: the real API answers as docs/openapi.yaml says', () => {
     await expectStatus(400, 'POST', '/api/v1/payments', { body: validPayment({ description: 'card 4242 4242 4242 4242' }) });
     await expectStatus(400, 'POST', '/api/v1/payments', { body: validPayment(), headers: { 'Idempotency-Key': 'has a space' } });
 
+    // The buyer leaves the checkout page of a payment whose merchant asked to be told: the payment shows when.
+    const leaving = await created({ notifyCheckoutAbandoned: true });
+    await request(gw.app).get(`/checkout/${leaving.id}/back`).expect(303);
+    const left = await expectStatus(200, 'GET', `/api/v1/payments/${leaving.id}`);
+    expect(left.body).to.include({ notifyCheckoutAbandoned: true, status: 'created' }).and.to.have.property('checkoutAbandonedAt');
+
     await created({ reference: 'listed-1' });
     const page = await expectStatus(200, 'GET', '/api/v1/payments?limit=1');
     const cursor = (page.body as { nextCursor: string }).nextCursor;
@@ -297,7 +303,7 @@ describe('OpenAPI: the real API answers as docs/openapi.yaml says', () => {
       expect(headers['hpp-event-id']).to.equal(event.id);
       types.add(event.type);
     }
-    expect([...types]).to.include.members(['payment.created', 'payment.authorized', 'payment.captured', 'payment.voided', 'refund.succeeded', 'refund.failed']);
+    expect([...types]).to.include.members(['payment.created', 'payment.authorized', 'payment.captured', 'payment.voided', 'refund.succeeded', 'refund.failed', 'payment.checkout_abandoned']);
   });
 
   it('the document describes every endpoint of the API, and no other; every documented answer was seen above', () => {

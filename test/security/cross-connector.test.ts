@@ -30,6 +30,7 @@ function lyraRequest(ref: string, ctxMode: LyraCtxMode): Record<string, string> 
     vads_ctx_mode: ctxMode,
     vads_currency: '978',
     vads_order_id: ref,
+    vads_order_info2: ref,
     vads_site_id: SITE_ID,
     vads_trans_date: '20261201083000',
     vads_trans_id: '000001',

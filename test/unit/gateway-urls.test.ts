@@ -8,6 +8,7 @@ describe('gateway URLs', () => {
     expect(urls.checkout('pay_abc')).to.equal('https://pay.shop.example/gateway/checkout/pay_abc');
     expect(urls.pay('pay_abc')).to.equal('https://pay.shop.example/gateway/checkout/pay_abc/pay');
     expect(urls.result('pay_abc')).to.equal('https://pay.shop.example/gateway/checkout/pay_abc/result');
+    expect(urls.backToShop('pay_abc')).to.equal('https://pay.shop.example/gateway/checkout/pay_abc/back');
     expect(urls.bankReturn('sips')).to.equal('https://pay.shop.example/gateway/bank/sips/return');
     expect(urls.bankNotify('sips')).to.equal('https://pay.shop.example/gateway/bank/sips/notify');
   });
@@ -17,6 +18,7 @@ describe('gateway URLs', () => {
     expect(path(urls.checkout('ID'))).to.equal(GATEWAY_ROUTES.checkout.replace(':id', 'ID'));
     expect(path(urls.pay('ID'))).to.equal(GATEWAY_ROUTES.pay.replace(':id', 'ID'));
     expect(path(urls.result('ID'))).to.equal(GATEWAY_ROUTES.result.replace(':id', 'ID'));
+    expect(path(urls.backToShop('ID'))).to.equal(GATEWAY_ROUTES.backToShop.replace(':id', 'ID'));
     expect(path(urls.bankReturn('C'))).to.equal(GATEWAY_ROUTES.bankReturn.replace(':connector', 'C'));
     expect(path(urls.bankNotify('C'))).to.equal(GATEWAY_ROUTES.bankNotify.replace(':connector', 'C'));
   });

@@ -616,3 +616,31 @@ function catchError(fn: () => unknown): unknown {
   }
   throw new Error('expected an error');
 }
+
+describe('transition: the buyer leaves the checkout page (abandon_checkout)', () => {
+  const ABANDON: Command = { type: 'abandon_checkout' };
+
+  it('asked for, on an open payment: recorded once with its event, and the payment keeps its status', () => {
+    for (const status of ['created', 'pending', 'failed'] as const) {
+      const before = deepFreeze({ ...paymentIn(status), notifyCheckoutAbandoned: true as const });
+      const first = transition(before, ABANDON, fixedContext());
+      expect(first.verdict, status).to.equal('applied');
+      expect(first.payment.status).to.equal(status);
+      expect(first.payment.checkoutAbandonedAt).to.equal(NOW.toISOString());
+      expect(first.payment.version).to.equal(before.version + 1);
+      expect(first.events.map((e) => e.type)).to.deep.equal(['payment.checkout_abandoned']);
+      const again = transition(first.payment, ABANDON, fixedContext(minutesFromNow(1)));
+      expect(again).to.include({ verdict: 'duplicate', changed: false });
+      expect(again.events).to.deep.equal([]);
+    }
+  });
+
+  it('not asked for, or on a final payment: nothing recorded', () => {
+    expect(transition(deepFreeze(paymentIn('created')), ABANDON, fixedContext())).to.include({ verdict: 'no_effect', changed: false });
+    for (const status of ['succeeded', 'cancelled', 'expired', 'authorized'] as const) {
+      const result = transition(deepFreeze({ ...paymentIn(status), notifyCheckoutAbandoned: true as const }), ABANDON, fixedContext());
+      expect(result, status).to.include({ verdict: 'no_effect', changed: false });
+      expect(result.events).to.deep.equal([]);
+    }
+  });
+});

@@ -14,6 +14,7 @@ import {
 } from '../bank-connector.js';
 import type { ConnectorServices } from '../connector-module.js';
 import { AttemptStamps, DEFAULT_STAMP_LIFETIME_MS } from './attempt-stamps.js';
+import { ATTEMPT_FIELD, lyraOrderIdOf, lyraOrderInfoOf } from './order-fields.js';
 import { readOutcome } from './response.js';
 import { unknownResponseField } from './response-fields.js';
 import type { LyraCtxMode } from './settings.js';
@@ -122,7 +123,8 @@ export class LyraConnector implements BankConnector {
       vads_ctx_mode: this.options.ctxMode,
       vads_currency: currency.numeric,
       vads_language: input.locale,
-      vads_order_id: attempt.ref,
+      vads_order_id: lyraOrderIdOf(payment, attempt),
+      [ATTEMPT_FIELD]: attempt.ref,
       vads_page_action: 'PAYMENT',
       vads_payment_config: 'SINGLE',
       vads_return_mode: 'POST',
@@ -144,6 +146,8 @@ export class LyraConnector implements BankConnector {
       fields.vads_validation_mode = '1';
       fields.vads_capture_delay = String(this.captureDelayDays);
     }
+    const orderInfo = lyraOrderInfoOf(payment);
+    if (orderInfo !== undefined) fields.vads_order_info = orderInfo;
     const email = payment.customer?.email;
     if (email && email.length <= MAX_EMAIL_LENGTH) fields.vads_cust_email = email;
     fields[SIGNATURE_FIELD] = computeSignature(fields, this.options.key, this.options.signatureAlgorithm);

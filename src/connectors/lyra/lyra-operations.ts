@@ -1,11 +1,12 @@
 import type { BankOutcome } from '../../core/bank-outcome.js';
 import { BankUnavailableError, InvalidBankMessageError } from '../../core/errors.js';
-import type { Attempt } from '../../core/payment.js';
+import type { Attempt, Payment } from '../../core/payment.js';
 import type { BankCapabilities, BankOperations, OperationAnswer, OperationTarget } from '../bank-operations.js';
 import { LYRA_ERROR, LYRA_OPERATION_METADATA_KEY, type LyraRestError } from '../../protocols/lyra/rest-api.js';
 import type { LyraRestClient, LyraRestResult } from './rest-client.js';
 import { readRestTransaction, type RestTransaction } from './rest-transaction.js';
 import { outcomeStatusOf } from './trans-status.js';
+import { ATTEMPT_METADATA_KEY, lyraOrderIdOf } from './order-fields.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 /** Lyra's `comment` is a free text; a long reason is cut the same way on every try. */
@@ -132,7 +133,7 @@ export class LyraOperations implements BankOperations {
 
   /** The refund sent for this operation, found by its metadata among the order's transactions (Order/Get). */
   async refundStatus(target: OperationTarget): Promise<OperationAnswer> {
-    const result = await this.client.call('Order/Get', { orderId: target.attempt.ref });
+    const result = await this.client.call('Order/Get', { orderId: lyraOrderIdOf(target.payment, target.attempt) });
     if (result.kind === 'no_answer') return unknown(result.reason);
     // No order yet is not a refusal of the refund: the first request may still be on its way.
     if (result.kind === 'error') return unknown(`lyra_${result.error.errorCode.toLowerCase()}`);
@@ -142,7 +143,8 @@ export class LyraOperations implements BankOperations {
 
   /**
    * Transaction/Get by the uuid; an attempt whose notification never came has no uuid yet, so its
-   * order is read instead (Order/Get by vads_order_id, the attempt's reference) and its payment taken.
+   * order is read instead (Order/Get by vads_order_id) and the payment of this attempt taken: the
+   * attempts of one payment share the order id, and each carries its reference in its metadata.
    */
   async status(target: Omit<OperationTarget, 'operationId'>): Promise<BankOutcome | null> {
     const { attempt } = target;
@@ -154,13 +156,13 @@ export class LyraOperations implements BankOperations {
       transaction = readRestTransaction(result.answer);
       if (transaction.uuid !== attempt.bankTransactionId) throw new InvalidBankMessageError('answer_for_another_transaction');
     } else {
-      const result = await this.client.call('Order/Get', { orderId: attempt.ref });
+      const result = await this.client.call('Order/Get', { orderId: lyraOrderIdOf(target.payment, attempt) });
       if (result.kind === 'error' && result.error.errorCode === LYRA_ERROR.TRANSACTION_NOT_FOUND) return null;
       if (result.kind !== 'success') throw new BankUnavailableError();
-      transaction = transactionsOf(result.answer).find((t) => t.operationType === 'DEBIT');
+      transaction = transactionsOf(result.answer).find((t) => t.operationType === 'DEBIT' && t.metadata?.[ATTEMPT_METADATA_KEY] === attempt.ref);
       if (!transaction) return null;
     }
-    return outcomeOf(transaction, attempt);
+    return outcomeOf(transaction, target.payment, attempt);
   }
 
   /**
@@ -210,8 +212,10 @@ function transactionsOf(answer: Record<string, unknown>): RestTransaction[] {
 }
 
 /** A Lyra transaction as a bank outcome about the attempt, read like an IPN's vads_trans_status. */
-function outcomeOf(t: RestTransaction, attempt: Attempt): BankOutcome {
-  if (t.orderId !== undefined && t.orderId !== attempt.ref) throw new InvalidBankMessageError('answer_for_another_transaction');
+function outcomeOf(t: RestTransaction, payment: Payment, attempt: Attempt): BankOutcome {
+  if (t.orderId !== undefined && t.orderId !== lyraOrderIdOf(payment, attempt)) throw new InvalidBankMessageError('answer_for_another_transaction');
+  const ref = t.metadata?.[ATTEMPT_METADATA_KEY];
+  if (ref !== undefined && ref !== attempt.ref) throw new InvalidBankMessageError('answer_for_another_transaction');
   const outcome: BankOutcome = { attemptRef: attempt.ref, status: outcomeStatusOf(t.detailedStatus), amount: t.amount, currency: t.currency, bankTransactionId: t.uuid, responseCode: t.detailedStatus };
   if (t.detailedStatus === 'AUTHORISED_TO_VALIDATE') {
     outcome.capture = 'manual';

@@ -4,6 +4,7 @@ import type { MaskedCard } from '../../core/payment.js';
 import type { BankOutcome } from '../../core/transition.js';
 import { lyraAuthenticationOf } from './authentication.js';
 import { refuseCardNumber } from '../card-number-refusal.js';
+import { ATTEMPT_FIELD } from './order-fields.js';
 import { outcomeStatusOf } from './trans-status.js';
 
 /**
@@ -11,8 +12,8 @@ import { outcomeStatusOf } from './trans-status.js';
  * checked for shape before it is used; a response that does not fit is refused rather than guessed at.
  */
 
-// Our attempt references are [A-Za-z0-9]; vads_order_id allows up to 64 characters.
-const ORDER_ID = /^[A-Za-z0-9]{1,64}$/;
+// Our attempt references are [A-Za-z0-9], carried in ATTEMPT_FIELD (an..255 in the dictionary).
+const ATTEMPT_REF = /^[A-Za-z0-9]{1,64}$/;
 const AMOUNT = /^\d{1,12}$/;
 const NUMERIC_CURRENCY = /^\d{3}$/;
 const TRANS_STATUS = /^[A-Z_]{1,40}$/;
@@ -68,8 +69,10 @@ export function bankTransactionIdOf(fields: Readonly<Record<string, string>>): s
 
 /** The outcome a verified response reports. Throws InvalidBankMessageError when a needed field is malformed. */
 export function readOutcome(fields: Readonly<Record<string, string>>): BankOutcome {
-  const attemptRef = value(fields, 'vads_order_id');
-  if (!ORDER_ID.test(attemptRef)) throw new InvalidBankMessageError('malformed_order_id');
+  // vads_order_id is the shop's reference, shared by the payment's attempts: the attempt is told by
+  // the field we set to its reference, and a message without one names no attempt of ours.
+  const attemptRef = value(fields, ATTEMPT_FIELD);
+  if (!ATTEMPT_REF.test(attemptRef)) throw new InvalidBankMessageError('unknown_attempt');
   const transStatus = value(fields, 'vads_trans_status');
   if (!TRANS_STATUS.test(transStatus)) throw new InvalidBankMessageError('malformed_trans_status');
   const amount = value(fields, 'vads_amount');

@@ -42,6 +42,11 @@ function save(req: Request): Promise<void> {
 
 const PAYMENT_ID = /^pay_[A-Za-z0-9_-]{22}$/;
 
+/** Where "Back to the shop" ends: the merchant's cancelUrl, else the returnUrl (allow-listed both). */
+function shopUrlOf(payment: Payment): string | null {
+  return payment.cancelUrl ?? payment.returnUrl;
+}
+
 function amountText(payment: Payment, locale: 'en' | 'fr'): string {
   const currency = findCurrency(payment.currency);
   return currency ? formatAmount(payment.amount, currency, intlLocale(locale)) : `${payment.amount} ${payment.currency}`;
@@ -95,7 +100,9 @@ export function checkoutRoutes(options: CheckoutOptions): Router {
       expiresAt: payment.expiresAt,
       expiresText: dateTimeText(payment.expiresAt, locale, timeZone),
       minutesLeft: minutesLeft(payment.expiresAt, clock()),
-      cancelUrl: payment.cancelUrl ?? payment.returnUrl,
+      cancelUrl: shopUrlOf(payment),
+      // Told of: the link goes through the gateway, which records the event and sends the buyer on.
+      backUrl: payment.notifyCheckoutAbandoned ? urls.backToShop(payment.id) : shopUrlOf(payment),
       previousRefused: payment.status === 'failed',
       previousNotice: currentAttempt(payment)?.refusedOrCancelled ? 'checkout.previous_not_completed' : 'checkout.previous_refused',
       csrfField: CSRF_FIELD,
@@ -127,6 +134,23 @@ export function checkoutRoutes(options: CheckoutOptions): Router {
       return res.redirect(303, redirect.url);
     }
     renderPage(views, res, 'redirect.njk', locale, { redirect, themeUrl: options.themeUrl });
+  });
+
+  /**
+   * "Back to the shop" for a merchant who asked to be told: a plain link (a form's redirect to the
+   * shop would need the shop in the page's form-action), so it must be harmless as a bare GET. It
+   * records payment.checkout_abandoned at most once per payment, whoever follows it however often,
+   * changes nothing else (the payment stays payable), and always ends at the shop. A HEAD (a link
+   * checker) records nothing.
+   */
+  router.get(GATEWAY_ROUTES.backToShop, async (req, res) => {
+    const payment = await load(String(req.params.id));
+    const shop = shopUrlOf(payment);
+    res.set('Cache-Control', 'no-store');
+    if (req.method === 'GET' && payment.notifyCheckoutAbandoned && isOpen(payment.status) && payment.checkoutAbandonedAt === undefined) {
+      await service.abandonCheckout(payment.id, payment);
+    }
+    res.redirect(303, shop ?? urls.checkout(payment.id));
   });
 
   router.get(GATEWAY_ROUTES.result, session, async (req, res) => {

@@ -17,6 +17,7 @@ const EVENT_TYPE_SET: Record<PaymentEventType, true> = {
   'payment.voided': true,
   'payment.expired': true,
   'payment.anomaly': true,
+  'payment.checkout_abandoned': true,
   'refund.created': true,
   'refund.succeeded': true,
   'refund.failed': true,

@@ -90,7 +90,10 @@ describe('Lyra form API through the gateway', () => {
         vads_url_cancel: `${GATEWAY}/bank/lyra/return`,
         vads_url_check: `${GATEWAY}/bank/lyra/notify`,
       });
-      expect(rest.vads_order_id).to.match(/^A[A-Z2-7]{26}$/);
+      // The shop's order number where the back office is searched; the attempt in a field Lyra returns.
+      expect(rest.vads_order_id).to.match(/^order-[a-z0-9]+$/);
+      expect(rest.vads_order_info).to.equal('A T-shirt');
+      expect(rest.vads_order_info2).to.match(/^A[A-Z2-7]{26}$/);
     });
 
     it('IPN AUTHORISED: the payment succeeds, Lyra gets 200 OK in plain text, only the last four digits are kept', async () => {
@@ -101,7 +104,7 @@ describe('Lyra form API through the gateway', () => {
       const { payment, events } = await snapshot();
       expect(payment!.status).to.equal('succeeded');
       expect(payment!.attempts[0]).to.include({
-        ref: sent.vads_order_id,
+        ref: sent.vads_order_info2,
         status: 'authorised',
         bankTransactionId: 'a3c1e0f25b7d4c6e9f8a7b6c5d4e3f21',
         authorisationCode: '3fb0de',
@@ -143,6 +146,7 @@ describe('Lyra form API through the gateway', () => {
       const ipn = lyra({ status: 'AUTHORISED' });
       await expectRefusedWithoutChange({ ...ipn, vads_amount: '1' }, 'bad_signature');
       await expectRefusedWithoutChange({ ...ipn, vads_order_id: 'AOTHERATTEMPT' }, 'bad_signature');
+      await expectRefusedWithoutChange({ ...ipn, vads_order_info2: 'AOTHERATTEMPT' }, 'bad_signature');
       await expectRefusedWithoutChange({ ...lyra({ status: 'REFUSED' }), vads_trans_status: 'AUTHORISED' }, 'bad_signature');
       const { signature, ...unsigned } = ipn;
       expect(signature).to.be.a('string');
@@ -197,8 +201,35 @@ describe('Lyra form API through the gateway', () => {
       expect(events.map((e) => e.type)).to.deep.equal(['payment.created', 'payment.pending', 'payment.anomaly', 'payment.anomaly']);
     });
 
-    it('an unknown vads_order_id, correctly signed: refused, nothing changed', async () => {
-      await expectRefusedWithoutChange(lyra({ status: 'AUTHORISED', overrides: { vads_order_id: 'AUNKNOWNATTEMPT000000000001' } }), 'unknown_attempt');
+    it('an unknown attempt in vads_order_info2, correctly signed: refused, nothing changed', async () => {
+      await expectRefusedWithoutChange(lyra({ status: 'AUTHORISED', overrides: { vads_order_info2: 'AUNKNOWNATTEMPT000000000001' } }), 'unknown_attempt');
+    });
+
+    it('no vads_order_info2, correctly signed: names no attempt, refused, nothing changed', async () => {
+      const { vads_order_info2: dropped, ...request } = sent;
+      expect(dropped).to.be.a('string');
+      await expectRefusedWithoutChange(lyraResponse(request, { status: 'AUTHORISED' }), 'unknown_attempt');
+    });
+
+    it('two attempts of one payment share the order id, and each IPN reaches its own attempt', async () => {
+      const first = sent;
+      expect((await notify(lyra({ status: 'REFUSED' }))).status).to.equal(200);
+      const agent = request.agent(gw.app);
+      const page = await agent.get(`/checkout/${paymentId}`);
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
+      const second = formFields((await agent.post(`/checkout/${paymentId}/pay`).type('form').send({ _csrf: csrf })).text);
+      expect(second.vads_order_id).to.equal(first.vads_order_id);
+      expect(second.vads_order_info2).not.to.equal(first.vads_order_info2);
+
+      expect((await notify(lyraResponse(second, { status: 'AUTHORISED' }))).text).to.equal('OK');
+      // The first attempt's IPN again (a Lyra retry) still lands on the first attempt, not the paid one.
+      expect((await notify(lyraResponse(first, { status: 'REFUSED' }))).text).to.equal('OK');
+      const { payment } = await snapshot();
+      expect(payment!.status).to.equal('succeeded');
+      expect(payment!.attempts.map((a) => [a.ref, a.status])).to.deep.equal([
+        [first.vads_order_info2, 'refused'],
+        [second.vads_order_info2, 'authorised'],
+      ]);
     });
 
     it('a refusal after success: the payment stays succeeded, an anomaly is recorded and notified once', async () => {
@@ -261,6 +292,7 @@ describe('Lyra form API through the gateway', () => {
       const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
       const again = formFields((await agent.post(`/checkout/${paymentId}/pay`).type('form').send({ _csrf: csrf })).text);
       expect(again.vads_order_id).to.equal(sent.vads_order_id);
+      expect(again.vads_order_info2).to.equal(sent.vads_order_info2);
       expect(again.vads_trans_id).to.equal(sent.vads_trans_id);
       expect(again.vads_trans_date).to.equal(sent.vads_trans_date);
     });

@@ -60,6 +60,9 @@ export function lyraResponse(request: Record<string, string>, options: ResponseO
     vads_language: request.vads_language ?? 'en',
     vads_operation_type: 'DEBIT',
     vads_order_id: request.vads_order_id!,
+    // Lyra returns the order information fields as the form sent them.
+    ...(request.vads_order_info !== undefined ? { vads_order_info: request.vads_order_info } : {}),
+    ...(request.vads_order_info2 !== undefined ? { vads_order_info2: request.vads_order_info2 } : {}),
     vads_page_action: 'PAYMENT',
     vads_payment_config: 'SINGLE',
     vads_result: authorised ? '00' : refused ? '05' : options.status === 'ABANDONED' ? '' : '17',

@@ -39,8 +39,9 @@ function transaction(overrides: Record<string, unknown> = {}) {
     operationType: 'DEBIT',
     status: 'PAID',
     detailedStatus: 'CAPTURED',
-    orderDetails: { orderId: 'ATESTATTEMPTREF0000000000001' },
-    metadata: null,
+    // The form's vads_order_id (the shop's reference) and vads_order_info fields, as Order/Get returns them.
+    orderDetails: { orderId: 'order-1' },
+    metadata: { orderInfo: 'A T-shirt', orderInfo2: 'ATESTATTEMPTREF0000000000001' },
     transactionDetails: { parentTransactionUuid: null, cardDetails: { manualValidation: 'NO', expectedCaptureDate: '2024-03-05T10:20:44+00:00' } },
     _type: 'V4/PaymentTransaction',
     ...overrides,
@@ -85,9 +86,32 @@ describe('Lyra REST API V4 operations', () => {
   });
 
   it('an attempt whose notification was lost (no uuid yet) is asked about by Order/Get with its vads_order_id (Order/Get playground, OrderTransactions)', async () => {
-    nock(REST).post('/api-payment/V4/Order/Get', { orderId: 'ATESTATTEMPTREF0000000000001' }).reply(200, envelope('Order/Get', { orderId: 'ATESTATTEMPTREF0000000000001', transactions: [transaction()], _type: 'V4/OrderTransactions' }));
+    nock(REST).post('/api-payment/V4/Order/Get', { orderId: 'order-1' }).reply(200, envelope('Order/Get', { orderId: 'order-1', transactions: [transaction()], _type: 'V4/OrderTransactions' }));
     const outcome = await connector().operations!.status!(target({}, {}));
     expect(outcome).to.deep.include({ status: 'authorised', bankTransactionId: UUID });
+  });
+
+  it('Order/Get with two attempts of one payment: the transaction whose metadata names this attempt is taken, in either order', async () => {
+    const earlier = transaction({ uuid: 'e'.repeat(32), status: 'UNPAID', detailedStatus: 'REFUSED', metadata: { orderInfo: 'A T-shirt', orderInfo2: 'AEARLIERATTEMPT000000000001' } });
+    for (const transactions of [[earlier, transaction()], [transaction(), earlier]]) {
+      nock(REST).post('/api-payment/V4/Order/Get', { orderId: 'order-1' }).reply(200, envelope('Order/Get', { orderId: 'order-1', transactions, _type: 'V4/OrderTransactions' }));
+      expect(await connector().operations!.status!(target({}, {}))).to.deep.include({ attemptRef: 'ATESTATTEMPTREF0000000000001', status: 'authorised', bankTransactionId: UUID });
+    }
+    // Only another attempt's transaction: this attempt has none yet.
+    nock(REST).post('/api-payment/V4/Order/Get').reply(200, envelope('Order/Get', { orderId: 'order-1', transactions: [earlier], _type: 'V4/OrderTransactions' }));
+    expect(await connector().operations!.status!(target({}, {}))).to.equal(null);
+  });
+
+  it('a shop reference Lyra does not accept as an order id: Order/Get asks by the attempt reference sent in its place', async () => {
+    nock(REST).post('/api-payment/V4/Order/Get', { orderId: 'ATESTATTEMPTREF0000000000001' }).reply(200, envelope('Order/Get', { orderId: 'ATESTATTEMPTREF0000000000001', transactions: [transaction({ orderDetails: { orderId: 'ATESTATTEMPTREF0000000000001' } })], _type: 'V4/OrderTransactions' }));
+    expect(await connector().operations!.status!(target({ reference: 'commande n°42' }, {}))).to.deep.include({ status: 'authorised', bankTransactionId: UUID });
+  });
+
+  it('Transaction/Get answering with another attempt\'s transaction is not believed', async () => {
+    nock(REST).post('/api-payment/V4/Transaction/Get').reply(200, envelope('Transaction/Get', transaction({ metadata: { orderInfo2: 'AEARLIERATTEMPT000000000001' } })));
+    let reason: string | undefined;
+    await connector().operations!.status!(target()).catch((err: { reason?: string }) => { reason = err.reason; });
+    expect(reason).to.equal('answer_for_another_transaction');
   });
 
   it('a partial capture lowers the amount with Transaction/Update (cardUpdate.amount, downward only) then validates (Transaction/Update and Transaction/Validate playground)', async () => {

@@ -16,7 +16,7 @@ const SANDBOX_RESULT_FIELDS = [
   'vads_extra_result', 'vads_operation_type', 'vads_page_action', 'vads_payment_config', 'vads_result', 'vads_site_id',
   'vads_trans_date', 'vads_trans_id', 'vads_trans_status', 'vads_trans_uuid', 'vads_validation_mode', 'vads_version',
   'vads_auth_mode', 'vads_auth_result', 'vads_auth_number', 'vads_capture_delay', 'vads_card_brand', 'vads_card_number',
-  'vads_order_id', 'vads_language', 'vads_url_check_src', 'vads_hash',
+  'vads_order_id', 'vads_order_info', 'vads_order_info2', 'vads_order_info3', 'vads_language', 'vads_url_check_src', 'vads_hash',
 ];
 
 function message(fields: Record<string, string>): IncomingBankMessage {
@@ -45,7 +45,7 @@ describe('Lyra responses: verification and reading', () => {
     const request = await requestFields();
     const { outcome, messageId } = await lyraConnector().verifyNotification(message(lyraResponse(request, { status: 'AUTHORISED' })));
     expect(outcome).to.deep.equal({
-      attemptRef: request.vads_order_id,
+      attemptRef: request.vads_order_info2,
       status: 'authorised',
       amount: 2480,
       currency: 'EUR',
@@ -115,7 +115,7 @@ describe('Lyra responses: verification and reading', () => {
     const request = await requestFields();
     const { outcome } = await lyraConnector().verifyReturn(message(lyraResponse(request, { status: 'ABANDONED' })));
     expect(outcome).to.deep.equal({
-      attemptRef: request.vads_order_id,
+      attemptRef: request.vads_order_info2,
       status: 'cancelled',
       amount: 2480,
       currency: 'EUR',
@@ -236,8 +236,8 @@ describe('Lyra responses: verification and reading', () => {
     const request = await requestFields();
     const connector = lyraConnector();
     const signed = (overrides: Record<string, string>) => message(lyraResponse(request, { status: 'AUTHORISED', overrides }));
-    expect(await refusal(connector.verifyNotification(signed({ vads_order_id: '' })))).to.equal('malformed_order_id');
-    expect(await refusal(connector.verifyNotification(signed({ vads_order_id: 'A-1' })))).to.equal('malformed_order_id');
+    expect(await refusal(connector.verifyNotification(signed({ vads_order_info2: '' })))).to.equal('unknown_attempt');
+    expect(await refusal(connector.verifyNotification(signed({ vads_order_info2: 'A-1' })))).to.equal('unknown_attempt');
     expect(await refusal(connector.verifyNotification(signed({ vads_amount: '24.80' })))).to.equal('malformed_amount');
     expect(await refusal(connector.verifyNotification(signed({ vads_amount: '-1' })))).to.equal('malformed_amount');
     expect(await refusal(connector.verifyNotification(signed({ vads_currency: '999' })))).to.equal('unknown_currency');

@@ -195,8 +195,16 @@ describe('sandbox bank: Lyra form API', () => {
     expect(res.text).to.not.contain('424242');
   });
 
+  it('returns vads_order_info, vads_order_info2 and vads_order_info3 as sent, in the IPN and the return', async () => {
+    const info = { vads_order_id: 'SHOP_42-B', vads_order_info: 'Deux tasses', vads_order_info2: 'AATTEMPTREF2', vads_order_info3: 'x' };
+    const { cardPagePath } = await open(signed(info));
+    const res = await pay(cardPagePath, { cardNumber: '4242 4242 4242 4242' }).expect(200);
+    expect(fieldsOf(gateway.notifications[0]!)).to.include(info);
+    expect(returnFormOf(res).fields).to.include(info);
+  });
+
   it('what it sends is what the gateway connector accepts (IPN and return)', async () => {
-    const fields = signed({ vads_order_id: 'ATTEMPTINTEROP1' });
+    const fields = signed({ vads_order_id: 'order-interop', vads_order_info2: 'ATTEMPTINTEROP1' });
     const { cardPagePath } = await open(fields);
     const res = await pay(cardPagePath, { cardNumber: '5555 5555 5555 4444', cardType: 'mastercard' }).expect(200);
     const connector = new LyraConnector({
@@ -400,6 +408,8 @@ describe('sandbox bank: Lyra form API', () => {
         [{ vads_url_success: 'not a url' }, 'vads_url_success'],
         [{ vads_language: 'english' }, 'vads_language'],
         [{ vads_order_id: 'x'.repeat(65) }, 'vads_order_id'],
+        [{ vads_order_id: 'commande 42' }, 'vads_order_id'],
+        [{ vads_order_info2: 'x'.repeat(256) }, 'vads_order_info2'],
       ];
       for (const [overrides, field] of cases) await expectRefused(signed(overrides), 'invalid_claims', field);
     });

@@ -48,9 +48,9 @@ describe('sandbox bank: Lyra REST API V4 back office', () => {
   });
 
   /** A Lyra payment paid with Visa; its vads_trans_uuid from the IPN. */
-  async function paid(amount: number, manual = false): Promise<{ uuid: string; orderId: string }> {
+  async function paid(amount: number, manual = false, order: Record<string, string> = {}): Promise<{ uuid: string; orderId: string }> {
     const transDate = now.toISOString().replace(/[-:T]/g, '').slice(0, 14);
-    const orderId = `ORDER${nextTransId}`;
+    const orderId = order.vads_order_id ?? `ORDER${nextTransId}`;
     const fields = signForm(
       {
         vads_action_mode: 'INTERACTIVE',
@@ -68,6 +68,7 @@ describe('sandbox bank: Lyra REST API V4 back office', () => {
         vads_url_return: gateway.returnUrl,
         vads_version: 'V2',
         ...(manual ? { vads_validation_mode: '1', vads_capture_delay: '6' } : {}),
+        ...order,
       },
       TEST_KEY,
       'HMAC-SHA-256',
@@ -137,6 +138,18 @@ describe('sandbox bank: Lyra REST API V4 back office', () => {
     expect((await call('Transaction/Update', { uuid, cardUpdate: { amount: 600, currency: 'EUR' } })).body.answer.amount).to.equal(600);
     expect((await call('Transaction/Validate', { uuid })).body.answer).to.include({ amount: 600, detailedStatus: 'CAPTURED' });
     expect(bank.transactions().at(-1)!.captures.map((c) => c.amount)).to.deep.equal([600]);
+  });
+
+  it('Order/Get lists every transaction of one vads_order_id, each with its vads_order_info fields as metadata', async () => {
+    const order = { vads_order_id: `SHOP-${nextTransId}`, vads_order_info: 'Two mugs' };
+    const first = await paid(1500, false, { ...order, vads_order_info2: 'AFIRSTATTEMPT' });
+    const second = await paid(1500, false, { ...order, vads_order_info2: 'ASECONDATTEMPT' });
+    const res = await call('Order/Get', { orderId: order.vads_order_id }).expect(200);
+    const debits = res.body.answer.transactions.map((t: { uuid: string; metadata: unknown; orderDetails: unknown }) => ({ uuid: t.uuid, metadata: t.metadata, orderDetails: t.orderDetails }));
+    expect(debits).to.have.deep.members([
+      { uuid: first.uuid, metadata: { orderInfo: 'Two mugs', orderInfo2: 'AFIRSTATTEMPT' }, orderDetails: { orderId: order.vads_order_id } },
+      { uuid: second.uuid, metadata: { orderInfo: 'Two mugs', orderInfo2: 'ASECONDATTEMPT' }, orderDetails: { orderId: order.vads_order_id } },
+    ]);
   });
 
   it('a test amount ending in 52 does the refund and answers 504 once; Order/Get then lists it with its metadata', async () => {
