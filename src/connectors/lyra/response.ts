@@ -67,11 +67,23 @@ export function bankTransactionIdOf(fields: Readonly<Record<string, string>>): s
   return uuid.toLowerCase();
 }
 
+/**
+ * The attempt a response is about. Attempts opened by earlier versions sent their reference as
+ * vads_order_id and no ATTEMPT_FIELD: their late IPNs (Lyra retries for days) and status answers
+ * must still find them, so an order id shaped like an attempt reference counts when the field is
+ * absent. Never when it is present: then it alone names the attempt.
+ */
+function attemptRefOf(fields: Readonly<Record<string, string>>): string {
+  if (Object.hasOwn(fields, ATTEMPT_FIELD)) return value(fields, ATTEMPT_FIELD);
+  const orderId = value(fields, 'vads_order_id');
+  return ATTEMPT_REF.test(orderId) ? orderId : '';
+}
+
 /** The outcome a verified response reports. Throws InvalidBankMessageError when a needed field is malformed. */
 export function readOutcome(fields: Readonly<Record<string, string>>): BankOutcome {
   // vads_order_id is the shop's reference, shared by the payment's attempts: the attempt is told by
   // the field we set to its reference, and a message without one names no attempt of ours.
-  const attemptRef = value(fields, ATTEMPT_FIELD);
+  const attemptRef = attemptRefOf(fields);
   if (!ATTEMPT_REF.test(attemptRef)) throw new InvalidBankMessageError('unknown_attempt');
   const transStatus = value(fields, 'vads_trans_status');
   if (!TRANS_STATUS.test(transStatus)) throw new InvalidBankMessageError('malformed_trans_status');

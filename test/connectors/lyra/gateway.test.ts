@@ -211,6 +211,14 @@ describe('Lyra form API through the gateway', () => {
       await expectRefusedWithoutChange(lyraResponse(request, { status: 'AUTHORISED' }), 'unknown_attempt');
     });
 
+    it('an attempt opened before vads_order_info2 existed (its reference as vads_order_id, no vads_order_info2): its IPN still lands on it', async () => {
+      const { vads_order_info2: attemptRef, ...request } = sent;
+      expect((await notify(lyraResponse({ ...request, vads_order_id: attemptRef! }, { status: 'AUTHORISED' }))).text).to.equal('OK');
+      const { payment } = await snapshot();
+      expect(payment!.status).to.equal('succeeded');
+      expect(payment!.attempts.map((a) => [a.ref, a.status])).to.deep.equal([[attemptRef, 'authorised']]);
+    });
+
     it('two attempts of one payment share the order id, and each IPN reaches its own attempt', async () => {
       const first = sent;
       expect((await notify(lyra({ status: 'REFUSED' }))).status).to.equal(200);
