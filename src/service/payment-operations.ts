@@ -74,7 +74,7 @@ export class PaymentOperations {
     this.refuseEarly(payment, command);
     const amount = request.amount ?? amountCapturableOf(payment);
     const answer = await this.ask(payment, 'capture', () => operations.capture!(this.target(payment, begun.operationId), amount));
-    const captured = await this.settle(payment, 'capture', answer, (bank) => ({ ...command, amount, bankAnswer: bank }));
+    const captured = await this.settle(payment, 'capture', answer, (bank) => ({ ...command, amount, bankAnswer: bank, operationId: begun.operationId }));
     return this.answered(idempotency, begun, captured);
   }
 
