@@ -1,30 +1,12 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import request from 'supertest';
-import { StoreUnavailableError } from '../../../src/core/errors.js';
 import type { GatewayStore } from '../../../src/store/gateway-store.js';
 import { MemoryPaymentStore } from '../../../src/store/memory-store.js';
 import { RedisPaymentStore } from '../../../src/store/redis-store.js';
 import { API_KEY, outboxDrained, testGateway, validPayment, type TestGateway } from '../../support/gateway.js';
+import { failingCommits } from '../../support/failing-commits.js';
 import { randomPrefix, requireRedis } from '../../support/redis-server.js';
-
-/** The store given, whose next `failures.left` commits fail as during a Redis failover. */
-function failingCommits(store: GatewayStore, failures: { left: number }): GatewayStore {
-  return new Proxy(store, {
-    get(inner, property) {
-      const value: unknown = Reflect.get(inner, property, inner);
-      if (typeof value !== 'function') return value;
-      if (property !== 'commit') return (value as (...a: unknown[]) => unknown).bind(inner);
-      return (...args: unknown[]) => {
-        if (failures.left > 0) {
-          failures.left -= 1;
-          return Promise.reject(new StoreUnavailableError());
-        }
-        return (value as (...a: unknown[]) => unknown).apply(inner, args);
-      };
-    },
-  });
-}
 
 /**
  * A bank message id is kept by the commit that applies the message: when that write fails, the bank
