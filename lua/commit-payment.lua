@@ -9,7 +9,9 @@
 --       7 expiry due ms (expiresAt, or captureBefore while authorized), 8 reconcile-from ms ('' unless
 --       the payment awaits the bank, see index_payment), 9 event count (n), then per
 --       event: occurredAt ms, json; then outbox targets (comma-joined), now ms, now ISO; then the
---       index keys without the prefix (att:{ref} per attempt, rf:{id} per refund).
+--       bank message id this change applies ('' when none) and until when it is remembered (PXAT
+--       ms), so the id is kept only if the change is written; then the index keys without the
+--       prefix (att:{ref} per attempt, rf:{id} per refund).
 -- Returns: 1 when written, 0 when the stored version differed (nothing written).
 
 -- @include index-payment.lua
@@ -27,5 +29,9 @@ if not stored or tonumber(stored) ~= tonumber(ARGV[3]) then
 end
 redis.call('HSET', KEYS[1], 'v', ARGV[4], 's', ARGV[5], 'json', ARGV[6])
 record_events(ARGV[1], KEYS[2], events, ARGV[outbox_arg], ARGV[outbox_arg + 1], ARGV[outbox_arg + 2])
-index_payment(ARGV[1], ARGV[2], ARGV[5], ARGV[7], ARGV[8], outbox_arg + 3)
+local message_id = ARGV[outbox_arg + 3]
+if message_id ~= '' then
+  redis.call('SET', ARGV[1] .. 'msg:' .. message_id, '1', 'PXAT', ARGV[outbox_arg + 4])
+end
+index_payment(ARGV[1], ARGV[2], ARGV[5], ARGV[7], ARGV[8], outbox_arg + 5)
 return 1

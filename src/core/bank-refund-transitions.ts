@@ -61,7 +61,7 @@ export function applyBankRefund(payment: Payment, command: BankRefundCommand, ct
   change.emit('refund.created', { refundId: refund.id, amount: refund.amount });
   if (command.status === 'succeeded') change.emit('refund.succeeded', { refundId: refund.id, amount: refund.amount });
   if (refund.amount > refundable) {
-    change.flag('refunds_exceed_captured', { refundId: refund.id });
+    change.flagOperation('refunds_exceed_captured', refund.id, { refundId: refund.id });
     return change.done('anomaly', { refund });
   }
   return change.done('applied', { refund });

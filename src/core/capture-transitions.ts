@@ -36,7 +36,7 @@ export function capture(payment: Payment, command: CaptureCommand, ctx: Transiti
   if (amount > capturable) throw new AmountNotCapturableError(amount, capturable);
 
   const change = new Change(payment, ctx);
-  if (command.bankAnswer && mismatch(change, payment, command.bankAnswer, amount)) return change.done('rejected');
+  if (command.bankAnswer && mismatch(change, payment, command.bankAnswer, amount, command.operationId)) return change.done('rejected');
   const next = change.next;
   next.status = 'succeeded';
   next.amountCaptured = amountCapturedOf(payment) + amount;
@@ -71,14 +71,20 @@ export function voidAuthorization(payment: Payment, ctx: TransitionContext): Tra
 }
 
 /** A bank that confirms another amount or currency than asked: flagged, and the capture not recorded. */
-function mismatch(change: Change, payment: Payment, answer: OperationAnswer, amount: number): boolean {
+function mismatch(change: Change, payment: Payment, answer: OperationAnswer, amount: number, operationId: string | undefined): boolean {
   if (answer.currency !== payment.currency) {
-    change.flag('currency_mismatch', { operation: 'capture' });
+    flagCapture(change, 'currency_mismatch', operationId);
     return true;
   }
   if (answer.amount !== amount) {
-    change.flag('amount_mismatch', { operation: 'capture' });
+    flagCapture(change, 'amount_mismatch', operationId);
     return true;
   }
   return false;
+}
+
+/** Once per capture operation when the command names it; once per payment otherwise. */
+function flagCapture(change: Change, kind: 'currency_mismatch' | 'amount_mismatch', operationId: string | undefined): void {
+  if (operationId === undefined) change.flag(kind, { operation: 'capture' });
+  else change.flagOperation(kind, operationId, { operation: 'capture' });
 }

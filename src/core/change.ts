@@ -34,6 +34,7 @@ export class Change {
       updatedAt: at,
       attempts: original.attempts.map((a) => ({ ...a })),
       anomalies: [...original.anomalies],
+      ...(original.operationAnomalies ? { operationAnomalies: [...original.operationAnomalies] } : {}),
       ...(original.refunds ? { refunds: original.refunds.map((r) => ({ ...r })) } : {}),
     };
   }
@@ -58,6 +59,20 @@ export class Change {
   flag(kind: AnomalyKind, about: Omit<EventDetails, 'amount'> = {}): void {
     if (this.next.anomalies.includes(kind)) return;
     this.next.anomalies.push(kind);
+    this.emit('payment.anomaly', { anomaly: kind, ...about });
+  }
+
+  /**
+   * An anomaly of one operation (`operationId`: a refund's id, a capture's operation id) is recorded
+   * and notified once per operation: a second refund answered with the same mismatch is another
+   * anomaly, while the same refund asked about again is not. The payment lists the kind once.
+   */
+  flagOperation(kind: AnomalyKind, operationId: string, about: Omit<EventDetails, 'amount'> = {}): void {
+    const key = `${operationId}:${kind}`;
+    const flagged = this.next.operationAnomalies ?? [];
+    if (flagged.includes(key)) return;
+    this.next.operationAnomalies = [...flagged, key];
+    if (!this.next.anomalies.includes(kind)) this.next.anomalies.push(kind);
     this.emit('payment.anomaly', { anomaly: kind, ...about });
   }
 

@@ -21,6 +21,8 @@ export interface CaptureCommand {
   currency?: string;
   multipleCaptures: boolean;
   bankAnswer?: OperationAnswer;
+  /** The capture operation sent to the bank (its answer's anomalies are recorded once per operation). */
+  operationId?: string;
 }
 
 /** The bank released the reservation of an authorized payment. */

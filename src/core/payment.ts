@@ -94,6 +94,13 @@ export interface Payment {
   attempts: Attempt[];
   anomalies: AnomalyKind[];
   /**
+   * The anomalies already recorded about one operation (a refund, a capture), as
+   * `{operation id}:{kind}`: such an anomaly is recorded and notified once per operation, where
+   * `anomalies` lists each kind once for the payment. Absent until the first one; not part of the
+   * merchant API's view (the payment.anomaly events carry each one).
+   */
+  operationAnomalies?: string[];
+  /**
    * The fields below are absent on an automatic payment nothing was refunded from, so payments stored
    * before manual capture and refunds existed read the same, and today's API answers do not change.
    * Read them through the functions of payment-money.ts, which give an automatic payment's implied values.

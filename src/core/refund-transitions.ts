@@ -55,11 +55,11 @@ export function applyRefundOutcome(payment: Payment, command: RefundOutcomeComma
 
   const change = new Change(payment, ctx);
   if (command.currency !== undefined && command.currency !== stored.currency) {
-    change.flag('currency_mismatch', { refundId: stored.id, operation: 'refund' });
+    change.flagOperation('currency_mismatch', stored.id, { refundId: stored.id, operation: 'refund' });
     return change.done('rejected', { refund: stored });
   }
   if (command.amount !== undefined && command.amount !== stored.amount) {
-    change.flag('amount_mismatch', { refundId: stored.id, operation: 'refund' });
+    change.flagOperation('amount_mismatch', stored.id, { refundId: stored.id, operation: 'refund' });
     return change.done('rejected', { refund: stored });
   }
 
@@ -88,7 +88,7 @@ export function applyRefundOutcome(payment: Payment, command: RefundOutcomeComma
     change.next.amountRefunded = refunded + refund.amount;
     change.emit('refund.succeeded', { refundId: refund.id, amount: refund.amount });
     if (before === 'failed') {
-      change.flag('refund_after_failure', { refundId: refund.id });
+      change.flagOperation('refund_after_failure', refund.id, { refundId: refund.id });
       return change.done('anomaly', { refund });
     }
     return change.done('applied', { refund });

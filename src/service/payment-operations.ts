@@ -53,7 +53,7 @@ export class PaymentOperations {
 
   constructor(
     private readonly payments: PaymentService,
-    private readonly store: Pick<PaymentStore, 'getPayment' | 'getPaymentByRefund' | 'rememberOnce' | 'replaceRemembered' | 'rememberMessage'>,
+    private readonly store: Pick<PaymentStore, 'getPayment' | 'getPaymentByRefund' | 'rememberOnce' | 'replaceRemembered' | 'rememberMessage' | 'knowsMessage'>,
     private readonly options: PaymentOperationsOptions,
   ) {
     this.idempotency = new OperationIdempotency(store);
@@ -74,7 +74,7 @@ export class PaymentOperations {
     this.refuseEarly(payment, command);
     const amount = request.amount ?? amountCapturableOf(payment);
     const answer = await this.ask(payment, 'capture', () => operations.capture!(this.target(payment, begun.operationId), amount));
-    const captured = await this.settle(payment, 'capture', answer, (bank) => ({ ...command, amount, bankAnswer: bank }));
+    const captured = await this.settle(payment, 'capture', answer, (bank) => ({ ...command, amount, bankAnswer: bank, operationId: begun.operationId }));
     return this.answered(idempotency, begun, captured);
   }
 
@@ -224,13 +224,16 @@ export class PaymentOperations {
    */
   async receiveRefundMessage(connector: string, verified: VerifiedRefundMessage): Promise<{ payment: Payment; transitions: Transition[] }> {
     let payment = await this.paymentOfRefunds(connector, verified);
-    if (verified.messageId) {
-      const expires = verified.messageExpiresAt ?? new Date(this.clock().getTime() + 3600_000);
-      if (!(await this.store.rememberMessage(verified.messageId, expires))) throw new ReplayedBankMessageError(payment.id);
-    }
+    const message = this.payments.messageOf(verified);
+    if (message && (await this.store.knowsMessage(message.id))) throw new ReplayedBankMessageError(payment.id);
+    // A message reporting nothing has no effect to lose: its id is kept at once.
+    if (message && verified.refunds.length === 0 && !(await this.store.rememberMessage(message.id, message.expiresAt))) throw new ReplayedBankMessageError(payment.id);
     const transitions: Transition[] = [];
-    for (const report of verified.refunds) {
-      const applied = await this.payments.apply(payment.id, bankRefund(report), payment);
+    for (const [index, report] of verified.refunds.entries()) {
+      // The last report's commit keeps the message id: a write failing before it leaves the resend
+      // free to come again, and the reports already applied are acknowledged then without effect.
+      const last = index === verified.refunds.length - 1;
+      const applied = await this.payments.apply(payment.id, bankRefund(report), payment, undefined, last ? message : undefined);
       transitions.push(applied);
       payment = applied.payment;
     }

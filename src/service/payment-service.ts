@@ -4,7 +4,7 @@ import { newAttemptReference, newId } from '../core/ids.js';
 import type { CaptureMode, Payment } from '../core/payment.js';
 import { isDueForExpiry, isExpiryDue, transition, type Command, type Transition } from '../core/transition.js';
 import type { EventSource, PaymentEvent } from '../core/events.js';
-import type { ListQuery, PaymentPage, PaymentStore } from '../store/payment-store.js';
+import type { ListQuery, PaymentPage, PaymentStore, RememberedMessage } from '../store/payment-store.js';
 
 /** What the merchant asks for: the payment's own fields, and optionally which connector takes it. */
 export type NewPayment = Pick<Payment, 'amount' | 'currency' | 'reference' | 'description' | 'customer' | 'returnUrl' | 'metadata' | 'checkout' | 'cancelUrl' | 'notifyCheckoutAbandoned'> & {
@@ -199,17 +199,23 @@ export class PaymentService {
   async receiveBankMessage(connector: string, verified: VerifiedBankMessage, source?: EventSource): Promise<{ paymentId: string; transition: Transition }> {
     const payment = await this.findByBankAttempt(connector, verified.outcome.attemptRef);
     if (!payment) throw new InvalidBankMessageError('unknown_attempt');
-    if (verified.messageId) {
-      // Remembered for as long as the message could verify (an hour when it says nothing).
-      const expires = verified.messageExpiresAt ?? new Date(this.clock().getTime() + 3600_000);
-      if (!(await this.store.rememberMessage(verified.messageId, expires))) throw new ReplayedBankMessageError(payment.id);
-    }
+    const message = this.messageOf(verified);
     // A manual payment's yes reserves the money for as long as its connector's bank keeps it.
     const captureWindowMs = this.captureWindowOf(connector);
     const command: Command = { type: 'bank_outcome', outcome: verified.outcome, ...(captureWindowMs !== undefined ? { captureWindowMs } : {}) };
-    const transition = await this.apply(payment.id, command, payment, source);
+    const transition = await this.apply(payment.id, command, payment, source, message);
     if (transition.verdict === 'rejected') throw new InvalidBankMessageError(transition.events.find((e) => e.anomaly)?.anomaly ?? 'mismatch');
     return { paymentId: payment.id, transition };
+  }
+
+  /**
+   * The single-use id a verified bank message carries, remembered for as long as the message could
+   * verify (an hour when it says nothing). It is kept by the commit that applies the message, never
+   * before: a write that fails leaves the bank's resend of the same bytes free to be applied.
+   */
+  messageOf(verified: { messageId?: string; messageExpiresAt?: Date }): RememberedMessage | undefined {
+    if (!verified.messageId) return undefined;
+    return { id: verified.messageId, expiresAt: verified.messageExpiresAt ?? new Date(this.clock().getTime() + 3600_000) };
   }
 
   /**
@@ -248,11 +254,13 @@ export class PaymentService {
    * Read → decide → compare-and-set, until the commit wins. `known` saves the first read when the
    * caller already holds the payment; `source` is stamped on the command's events (how it was learned).
    */
-  async apply(id: string, command: Command, known?: Payment, source?: EventSource): Promise<Transition> {
+  async apply(id: string, command: Command, known?: Payment, source?: EventSource, message?: RememberedMessage): Promise<Transition> {
     let payment: Payment | null = known ?? null;
     for (let round = 0; round < MAX_COMMIT_ROUNDS; round += 1) {
       payment ??= await this.store.getPayment(id);
       if (!payment) throw new NotFoundError('No payment with this id.');
+      // Asked again each round: a copy of the message that lost the race to another finds it stored here.
+      if (message && (await this.store.knowsMessage(message.id))) throw new ReplayedBankMessageError(payment.id);
       const now = this.clock();
       // Commands from the merchant or buyer meet an overdue payment as expired; bank outcomes
       // are facts about money and are applied whatever the clock says.
@@ -266,8 +274,12 @@ export class PaymentService {
         payment = expired.payment;
       }
       const result = transition(payment, command, { now, newEventId: () => newId('evt'), ...(source ? { source } : {}) });
-      if (!result.changed) return result;
-      if (await this.store.commit({ expectedVersion: payment.version, next: result.payment, events: result.events })) {
+      if (!result.changed) {
+        // Nothing to write, so nothing a failure could lose: the id is kept at once, first copy wins.
+        if (message && !(await this.store.rememberMessage(message.id, message.expiresAt))) throw new ReplayedBankMessageError(payment.id);
+        return result;
+      }
+      if (await this.store.commit({ expectedVersion: payment.version, next: result.payment, events: result.events, ...(message ? { message } : {}) })) {
         this.options.onChange?.();
         return result;
       }

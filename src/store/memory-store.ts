@@ -143,6 +143,7 @@ export class MemoryPaymentStore implements GatewayStore {
     this.events.set(next.id, log);
     this.queue.record(input.events);
     this.index(next);
+    if (input.message) this.messages.set(input.message.id, { value: true, expiresAtMs: input.message.expiresAt.getTime() });
     return true;
   }
 
@@ -229,6 +230,10 @@ export class MemoryPaymentStore implements GatewayStore {
     if (this.live(this.messages, messageId, nowMs)) return false;
     this.messages.set(messageId, { value: true, expiresAtMs: expiresAt.getTime() });
     return true;
+  }
+
+  async knowsMessage(messageId: string): Promise<boolean> {
+    return this.live(this.messages, messageId, this.clock().getTime()) !== undefined;
   }
 
   async rememberOnce(key: string, value: string, ttlSeconds: number): Promise<string> {

@@ -31,6 +31,18 @@ export interface CommitInput {
   expectedVersion: number;
   next: Payment;
   events: PaymentEvent[];
+  /**
+   * The single-use bank message this change applies, remembered until `expiresAt` by the same atomic
+   * step: a message id is kept only once its effect is stored, so a bank resending the same bytes
+   * after a failed write is heard again. The version check keeps two racing copies to one change.
+   */
+  message?: RememberedMessage;
+}
+
+/** A bank message id and how long it must be refused after its effect was stored. */
+export interface RememberedMessage {
+  id: string;
+  expiresAt: Date;
 }
 
 /** What claimDueForExpiry hands back. */
@@ -150,6 +162,8 @@ export interface PaymentStore {
    * Used to refuse replays of single-use bank messages.
    */
   rememberMessage(messageId: string, expiresAt: Date): Promise<boolean>;
+  /** Whether a bank message id is remembered (by rememberMessage or a commit's `message`) and live. */
+  knowsMessage(messageId: string): Promise<boolean>;
   /** Replaces the live value rememberOnce kept under `key`, keeping its expiry; false when none is live. Atomic. */
   replaceRemembered(key: string, value: string): Promise<boolean>;
   /** The next value (from 1) of a counter that lives `ttlSeconds` after its first use; atomic across instances. */

@@ -69,7 +69,8 @@ const LIST_SCAN_BUDGET = 1000;
  * - `rec` ZSET of payments awaiting the bank's word (a pending attempt or refund), scored by when the
  *   next ask is due less RECONCILE_AFTER; `recn` HASH id → asks claimed (claim-reconciliations.lua)
  * - `idem:{key}` idempotency record json, with a TTL
- * - `msg:{id}` remembered bank message ids, expiring at the message's own expiry
+ * - `msg:{id}` remembered bank message ids, expiring at the message's own expiry; written by the commit
+ *   script that applies the message (or by rememberMessage when it changes nothing)
  * - the outbox: `evt:`, `events`, `evp:`, `dlv:`, `obq:`, `obdue`, `lease:`, `obpending`
  *   (described in redis-outbox.ts), written by the same create and commit scripts
  *
@@ -194,6 +195,9 @@ export class RedisPaymentStore implements GatewayStore {
       expiryScore(next),
       reconcileFrom(next),
       ...this.queue.recordArgs(events),
+      input.message?.id ?? '',
+      // PXAT must be positive, as in rememberMessage.
+      input.message ? Math.max(1, input.message.expiresAt.getTime()) : '',
       ...indexKeys(next),
     ));
     return written === 1;
@@ -320,6 +324,11 @@ export class RedisPaymentStore implements GatewayStore {
     // PXAT must be positive; a time already past still counts the message once and keeps nothing.
     const reply = await this.durable.confirmed(this.redis.set(this.key(`msg:${messageId}`), '1', 'PXAT', Math.max(1, expiresAt.getTime()), 'NX'));
     return reply === 'OK';
+  }
+
+  /** One round trip (EXISTS). */
+  async knowsMessage(messageId: string): Promise<boolean> {
+    return (await this.redis.exists(this.key(`msg:${messageId}`))) === 1;
   }
 
   /** One round trip (one script): the read and the conditional write must not be separable. */

@@ -718,6 +718,21 @@ export function paymentStoreContract(setup: (ctx: Mocha.Context) => Promise<Stor
       expect(await store.rememberMessage(id, new Date(fx.now().getTime() + 60_000))).to.equal(true);
     });
 
+    it('is kept by a commit that carries it, and only when the commit is written, until it expires', async () => {
+      const stored = await startAttempt(await created());
+      const kept = newId('msg');
+      const lost = newId('msg');
+      const expiresAt = new Date(fx.now().getTime() + 1000);
+      const cancel = transition(stored, { type: 'cancel' }, { now: fx.now(), newEventId: () => newId('evt') });
+      expect(await store.commit({ expectedVersion: stored.version - 1, next: cancel.payment, events: cancel.events, message: { id: lost, expiresAt } })).to.equal(false);
+      expect(await store.knowsMessage(lost), 'a lost compare-and-set keeps no message id').to.equal(false);
+      expect(await store.commit({ expectedVersion: stored.version, next: cancel.payment, events: cancel.events, message: { id: kept, expiresAt } })).to.equal(true);
+      expect(await store.knowsMessage(kept)).to.equal(true);
+      expect(await store.rememberMessage(kept, expiresAt), 'one id space with rememberMessage').to.equal(false);
+      await fx.elapse(1200);
+      expect(await store.knowsMessage(kept)).to.equal(false);
+    });
+
     it('lets only one of many concurrent callers claim a message id', async () => {
       const id = newId('msg');
       const expiresAt = new Date(fx.now().getTime() + 60_000);

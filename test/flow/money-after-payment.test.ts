@@ -84,6 +84,32 @@ for (const kind of ['memory', 'redis'] as const) {
       ]);
     });
 
+    it('an anomaly of an operation is recorded once per operation: two refunds and two captures answered with another amount are four, the same refund asked again none', async () => {
+      const id = await authorised();
+      bank.answer('capture', { outcome: 'succeeded', amount: 2000, currency: 'EUR', bankReference: 'cap-odd-1' }, { outcome: 'succeeded', amount: 2100, currency: 'EUR', bankReference: 'cap-odd-2' });
+      expectProblem(await post(`/payments/${id}/capture`, {}), 502, 'bank_error');
+      expectProblem(await post(`/payments/${id}/capture`, {}), 502, 'bank_error');
+      expect((await post(`/payments/${id}/capture`, {})).status, 'the bank answers as asked this time').to.equal(200);
+
+      bank.answer('refund', { outcome: 'succeeded', amount: 600, currency: 'EUR', bankReference: 'rf-odd-1' }, { outcome: 'succeeded', amount: 700, currency: 'EUR', bankReference: 'rf-odd-2' });
+      const first = await post(`/payments/${id}/refunds`, { amount: 500 });
+      const second = await post(`/payments/${id}/refunds`, { amount: 400 });
+      expect([first.body.status, second.body.status]).to.deep.equal(['pending', 'pending']);
+      // The same refund asked about again, answered with the same wrong amount: already recorded.
+      bank.answer('refundStatus', { outcome: 'succeeded', amount: 600, currency: 'EUR', bankReference: 'rf-odd-1' }, { outcome: 'succeeded', amount: 700, currency: 'EUR', bankReference: 'rf-odd-2' });
+      expect((await post(`/payments/${id}/sync`)).status).to.equal(200);
+      expect(bank.callsOf('refundStatus')).to.have.length(2);
+
+      const after = await getPayment(id);
+      expect(after.anomalies, 'the payment lists the kind once').to.deep.equal(['amount_mismatch']);
+      expect(after.events.filter((e: { type: string }) => e.type === 'payment.anomaly').map((e: Record<string, unknown>) => [e.anomaly, e.operation, e.refundId ?? null])).to.deep.equal([
+        ['amount_mismatch', 'capture', null],
+        ['amount_mismatch', 'capture', null],
+        ['amount_mismatch', 'refund', first.body.id],
+        ['amount_mismatch', 'refund', second.body.id],
+      ]);
+    });
+
     it('manual payment: authorized by the notification, captured in part, refunded twice, over-refund refused, refunds listed', async () => {
       const id = await authorised();
       const held = await getPayment(id);

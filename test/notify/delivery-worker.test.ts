@@ -25,6 +25,7 @@ describe('delivery worker', () => {
   let service: PaymentService;
   let worker: DeliveryWorker;
   let keystore: GatewayKeystore;
+  let channel: WebhookChannel;
   const logLines: string[] = [];
 
   beforeEach(async () => {
@@ -35,7 +36,7 @@ describe('delivery worker', () => {
     keystore = await GatewayKeystore.ephemeral();
     worker = new DeliveryWorker({
       store,
-      channels: [new WebhookChannel({ target: 'webhook:0', url: `${ENDPOINT}/hooks`, keys: keystore, secrets: [SECRET], timeoutMs: 200, checkoutUrl: (id) => `https://gw.example/checkout/${id}`, clock })],
+      channels: [(channel = new WebhookChannel({ target: 'webhook:0', url: `${ENDPOINT}/hooks`, keys: keystore, secrets: [SECRET], timeoutMs: 200, checkoutUrl: (id) => `https://gw.example/checkout/${id}`, clock }))],
       logger: createLogger('info', new Writable({ write: (c: Buffer, _e, done) => (logLines.push(c.toString()), done()) })),
       schedule: { baseMs: 1_000, maxDelayMs: 60_000, maxAgeMs: 3_600_000, random: () => 0.5 },
       leaseMs: 30_000,
@@ -159,24 +160,62 @@ describe('delivery worker', () => {
     const { attempt } = await service.startAttempt(a.id, 'native');
     await service.receiveBankMessage('native', { outcome: { attemptRef: attempt!.ref, status: 'refused', amount: 2480, currency: 'EUR' } });
     await service.startAttempt(a.id, 'native');
-    const seen: Array<{ payment: string; type: string; version: number }> = [];
+    const seen: Array<{ payment: string; event: string; type: string; version: number }> = [];
+    // Two tries of one event at the same time (a lease lost while a try runs, one entry claimed
+    // twice) would be a double delivery of the worker's own: the channel counts its tries in flight.
+    const inFlight = new Set<string>();
+    const overlapping: string[] = [];
+    const deliver = channel.deliver.bind(channel);
+    channel.deliver = async (event, payment) => {
+      if (inFlight.has(event.id)) overlapping.push(event.type);
+      inFlight.add(event.id);
+      try {
+        return await deliver(event, payment);
+      } finally {
+        inFlight.delete(event.id);
+      }
+    };
+    let answeredLate = false;
     nock(ENDPOINT)
       .post('/hooks')
       .times(100)
-      .reply(function (_uri, body) {
+      .reply(function (_uri, body, answer) {
         const e = typeof body === 'string' ? JSON.parse(body) : body;
+        const settle = (ms: number, status: number, text: string) => setTimeout(() => answer(null, [status, text]), ms);
         // Payment A's endpoint is down for its first event: B still goes through.
         if (e.data.payment.id === a.id && e.type === 'payment.created' && !seen.some((s) => s.type === 'refusedOnce')) {
-          seen.push({ payment: a.id, type: 'refusedOnce', version: 0 });
-          return [500, 'no'];
+          seen.push({ payment: a.id, event: e.id, type: 'refusedOnce', version: 0 });
+          return settle(0, 500, 'no');
         }
-        seen.push({ payment: e.data.payment.id, type: e.type, version: e.data.paymentVersion });
-        return [200, 'ok'];
+        seen.push({ payment: e.data.payment.id, event: e.id, type: e.type, version: e.data.paymentVersion });
+        // The endpoint takes the first payment.failed but answers after the worker's timeout (as on
+        // a loaded machine): the worker cannot know it arrived, so it tries it again, by design.
+        if (e.type === 'payment.failed' && !answeredLate) {
+          answeredLate = true;
+          return settle(400, 200, 'ok');
+        }
+        return settle(0, 200, 'ok');
       });
     await drain(10, 60_000);
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    expect(overlapping, 'no two tries of one event at the same time').to.deep.equal([]);
     const forA = seen.filter((s) => s.payment === a.id && s.type !== 'refusedOnce');
-    expect(forA.map((s) => s.type)).to.deep.equal(['payment.created', 'payment.pending', 'payment.failed', 'payment.pending']);
-    expect(forA.map((s) => s.version)).to.deep.equal([1, 2, 3, 4]);
+    // At least once, in order: a copy comes again only right after itself, never after a later event.
+    const once = forA.filter((s, i) => i === 0 || forA[i - 1]!.event !== s.event);
+    expect(once.map((s) => s.type)).to.deep.equal(['payment.created', 'payment.pending', 'payment.failed', 'payment.pending']);
+    expect(once.map((s) => s.version)).to.deep.equal([1, 2, 3, 4]);
+    expect(new Set(once.map((s) => s.event)).size, 'each event in one run of copies').to.equal(4);
+    // Every copy the endpoint got is a try the outbox recorded, and each try before the last failed
+    // (500 or timeout): a second copy is a retry of a try the worker saw fail, never a second send.
+    for (const event of new Set(seen.filter((s) => s.payment === a.id).map((s) => s.event))) {
+      const delivery = (await store.outbox.getEvent(event))!.deliveries[0]!;
+      const tries = delivery.attempts.map((t) => t.status ?? t.error);
+      expect(seen.filter((s) => s.event === event), `copies of ${event}: ${tries.join(', ')}`).to.have.length(tries.length);
+      expect(delivery.state).to.equal('delivered');
+      expect(tries.slice(0, -1).every((t) => t === 'timeout' || (typeof t === 'number' && t >= 500)), tries.join(', ')).to.equal(true);
+    }
+    const failedTries = (await store.outbox.getEvent(forA.find((s) => s.type === 'payment.failed')!.event))!.deliveries[0]!.attempts;
+    expect(failedTries[0]!.error, 'the late answer is a timeout, tried again').to.equal('timeout');
     const firstB = seen.findIndex((s) => s.payment === b.id);
     const firstA = seen.findIndex((s) => s.payment === a.id && s.type === 'payment.created');
     expect(firstB).to.be.lessThan(firstA);

@@ -3,6 +3,8 @@ import nock from 'nock';
 import request from 'supertest';
 import { StripeConnector } from '../../../src/connectors/stripe/stripe-connector.js';
 import type { Payment } from '../../../src/core/payment.js';
+import { MemoryPaymentStore } from '../../../src/store/memory-store.js';
+import { failingCommits } from '../../support/failing-commits.js';
 import { API_KEY, testGateway, validPayment, type TestGateway } from '../../support/gateway.js';
 import { API, connectorOptions, eventPayload, expandedPaymentIntent, nowSeconds, PI_ID, session, SESSION_ID, signatureHeader } from './fixtures.js';
 import { listOf, refundObject } from './operation-fixtures.js';
@@ -37,11 +39,13 @@ describe('Stripe refund webhooks through the gateway (API reference "Types of ev
   let gw: TestGateway;
   let paymentId: string;
   let attemptRef: string;
+  const failures = { left: 0 };
 
   beforeEach(async () => {
     nock.disableNetConnect();
     nock.enableNetConnect(/127\.0\.0\.1/);
-    gw = await testGateway({ connectors: () => [new StripeConnector(connectorOptions())] });
+    failures.left = 0;
+    gw = await testGateway({ store: (outboxTargets) => failingCommits(new MemoryPaymentStore({ outboxTargets }), failures), connectors: () => [new StripeConnector(connectorOptions())] });
     const res = await request(gw.app).post('/api/v1/payments').set(auth).send(validPayment());
     expect(res.status).to.equal(201);
     paymentId = res.body.id;
@@ -102,6 +106,21 @@ describe('Stripe refund webhooks through the gateway (API reference "Types of ev
     expect((await webhook(eventPayload('refund.created', refund.stripe({ status: 'pending' })))).status).to.equal(200);
     expect(await stored(), 'nothing moved').to.deep.equal(settled);
     expect(await eventTypes()).to.deep.equal(events);
+  });
+
+  it('a refund.updated whose write failed is answered "retry", and the same signed bytes sent again settle the refund once', async () => {
+    const refund = await pendingRefund(1000, 're_3PourRefund000004');
+    const payload = eventPayload('refund.updated', refund.stripe({ status: 'succeeded' }));
+    const header = signatureHeader(payload, undefined, nowSeconds() - 20);
+    failures.left = 1;
+    const failed = await webhook(payload, header);
+    expect(failed.status, JSON.stringify(failed.body)).to.equal(503);
+    expect((await stored()).refunds![0]).to.include({ status: 'pending' });
+
+    expect((await webhook(payload, header)).status, 'the same bytes, not a replay').to.equal(200);
+    expect((await stored()).refunds![0]).to.include({ id: refund.id, status: 'succeeded' });
+    expect((await webhook(payload, header)).status, 'now a replay').to.equal(400);
+    expect((await eventTypes()).filter((t) => t === 'refund.succeeded')).to.have.length(1);
   });
 
   it('refund.failed (failure_reason, "Refunds: failed refunds") fails our refund and releases its amount, refundable again', async () => {
