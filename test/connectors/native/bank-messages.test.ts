@@ -54,14 +54,14 @@ describe('bank messages (native protocol)', () => {
     const res = await notify(token);
     expect(res.status).to.equal(400);
     expect(res.body).to.deep.equal({ status: 'rejected', reason });
-    expect(logEntries(gw.logs, notifyLogged), 'notification log lines').to.deep.equal([refusal('notification', reason, attempt)]);
+    expect(logEntries(gw.logs, notifyLogged, [res.headers['x-request-id']]), 'notification log lines').to.deep.equal([refusal('notification', reason, attempt)]);
     const returnLogged = gw.logs.length;
     const page = await browserReturn(token);
     expect(page.status).to.equal(400);
     expect(page.headers['content-type']).to.contain('text/html');
     expect(page.text).to.contain('could not confirm');
     expect(page.text).not.to.contain(token.slice(-20));
-    expect(logEntries(gw.logs, returnLogged), 'return log lines').to.deep.equal([refusal('return', reason, attempt)]);
+    expect(logEntries(gw.logs, returnLogged, [page.headers['x-request-id']]), 'return log lines').to.deep.equal([refusal('return', reason, attempt)]);
     expect(await snapshot()).to.deep.equal(before);
   }
 
@@ -148,7 +148,7 @@ describe('bank messages (native protocol)', () => {
       const res = await send();
       expect(res.status).to.equal(400);
       expect(res.body).to.deep.equal({ status: 'rejected', reason: 'missing_response' });
-      expect(logEntries(gw.logs, logged)).to.deep.equal([refusal('notification', 'missing_response')]);
+      expect(logEntries(gw.logs, logged, [res.headers['x-request-id']])).to.deep.equal([refusal('notification', 'missing_response')]);
     }
     expect(await snapshot()).to.deep.equal(before);
   });
@@ -161,7 +161,7 @@ describe('bank messages (native protocol)', () => {
     const cur = await notify(await gw.bank.sign({ ...txn, currency: 'USD' }));
     expect(cur.status).to.equal(400);
     expect(cur.body).to.deep.equal({ status: 'rejected', reason: 'currency_mismatch' });
-    expect(logEntries(gw.logs, logged)).to.deep.equal([refusal('notification', 'amount_mismatch', txn.ref), refusal('notification', 'currency_mismatch', txn.ref)]);
+    expect(logEntries(gw.logs, logged, [res.headers['x-request-id'], cur.headers['x-request-id']])).to.deep.equal([refusal('notification', 'amount_mismatch', txn.ref), refusal('notification', 'currency_mismatch', txn.ref)]);
     const { payment, events } = await snapshot();
     expect(payment!.status).to.equal('pending');
     expect(payment!.attempts[0]!.status).to.equal('pending');
@@ -180,13 +180,13 @@ describe('bank messages (native protocol)', () => {
     const replay = await notify(token);
     expect(replay.status).to.equal(400);
     expect(replay.body).to.deep.equal({ status: 'rejected', reason: 'replay' });
-    expect(logEntries(gw.logs, replayLogged)).to.deep.equal([refusal('notification', 'replay', txn.ref)]);
+    expect(logEntries(gw.logs, replayLogged, [replay.headers['x-request-id']])).to.deep.equal([refusal('notification', 'replay', txn.ref)]);
     // The same token as a browser return is not applied either: the buyer sees the current status.
     const returnLogged = gw.logs.length;
     const page = await browserReturn(token);
     expect(page.status).to.equal(303);
     expect(page.headers.location).to.equal(`http://gateway.test/checkout/${paymentId}/result`);
-    expect(logEntries(gw.logs, returnLogged)).to.deep.equal([{ level: 40, service: 'hpp-gateway', connector: 'native', attempt: txn.ref, msg: 'replayed bank return refused' }]);
+    expect(logEntries(gw.logs, returnLogged, [page.headers['x-request-id']])).to.deep.equal([{ level: 40, service: 'hpp-gateway', connector: 'native', attempt: txn.ref, msg: 'replayed bank return refused' }]);
     // The bank's retry is freshly signed (new jti) with the same facts: acknowledged, still one transition.
     expect((await notify(await gw.bank.sign(txn))).status).to.equal(200);
     const { events, payment } = await snapshot();
