@@ -14,6 +14,7 @@ import { accountRoutes } from './account-routes.js';
 import { consoleErrorHandler, renderConsole } from './console-pages.js';
 import { paymentsPages } from './payments-pages.js';
 import { auditPage } from './audit-page.js';
+import { deliveriesPages } from './deliveries-pages.js';
 import { paymentActions } from './payment-actions.js';
 import { requireAction, requireSignedIn } from './signed-in-user.js';
 import { signInLimits } from './sign-in-limits.js';
@@ -69,6 +70,7 @@ export function consoleRouter(options: ConsoleOptions): Router {
   signedIn.get('/console/audit', requireAction('audit.read'), auditPage({ audit: options.audit, views }));
   signedIn.use(paymentsPages({ service: options.service, events: options.events, connectors: options.connectors, views, logger }));
   signedIn.use(paymentActions({ service: options.service, operations: options.operations, events: options.events, audit: options.audit, views, form, logger }));
+  signedIn.use(deliveriesPages({ events: options.events, audit: options.audit, views, form, logger }));
   signedIn.use(usersPages({ users, views, form, logger }));
   signedIn.use((_req, _res, next) => next(new NotFoundError()));
   router.use(signedIn);
