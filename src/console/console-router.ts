@@ -14,6 +14,7 @@ import { accountRoutes } from './account-routes.js';
 import { consoleErrorHandler, renderConsole } from './console-pages.js';
 import { paymentsPages } from './payments-pages.js';
 import { auditPage } from './audit-page.js';
+import { dashboardPage } from './dashboard-page.js';
 import { deliveriesPages } from './deliveries-pages.js';
 import { paymentActions } from './payment-actions.js';
 import { requireAction, requireSignedIn } from './signed-in-user.js';
@@ -65,7 +66,7 @@ export function consoleRouter(options: ConsoleOptions): Router {
   // Mounted at the root (its routes name their whole path): anything outside /console passes by.
   signedIn.use((req, _res, next) => (req.path === '/console' || req.path.startsWith('/console/') ? next() : next('router')));
   signedIn.use(requireSignedIn(users, options.inactivityMs, clock));
-  signedIn.get('/console', (_req, res) => res.redirect(303, '/console/payments'));
+  signedIn.get('/console', requireAction('payments.read'), dashboardPage({ service: options.service, views, clock }));
   signedIn.use(accountRoutes({ users, views, form, logger }));
   signedIn.get('/console/audit', requireAction('audit.read'), auditPage({ audit: options.audit, views }));
   signedIn.use(paymentsPages({ service: options.service, events: options.events, connectors: options.connectors, views, logger }));
