@@ -72,7 +72,7 @@ export function consoleRouter(options: ConsoleOptions): Router {
   signedIn.use(paymentsPages({ service: options.service, events: options.events, connectors: options.connectors, views, logger }));
   signedIn.use(paymentActions({ service: options.service, operations: options.operations, events: options.events, audit: options.audit, views, form, logger }));
   signedIn.use(deliveriesPages({ events: options.events, audit: options.audit, views, form, logger }));
-  signedIn.use(usersPages({ users, views, form, logger }));
+  signedIn.use(usersPages({ users, audit: options.audit, views, form, logger }));
   signedIn.use((_req, _res, next) => next(new NotFoundError()));
   router.use(signedIn);
   router.use('/console', consoleErrorHandler(views, logger));

@@ -80,7 +80,7 @@ describe('the console in a real browser (Chromium)', function () {
   async function seriousViolations(page: Page): Promise<string[]> {
     await page.evaluate(AXE);
     const found = await page.evaluate(async () => {
-      const results = await (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe.run();
+      const results = await (globalThis as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe.run();
       return results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
     });
     return found.map((v) => `${page.url()}: ${v}`);
@@ -231,7 +231,7 @@ describe('the console in a real browser (Chromium)', function () {
       await darkPage.goto(`${base}${path}`);
       violations.push(...(await seriousViolations(darkPage)));
     }
-    await shot(darkPage, 'dashboard-dark');
+    await shot(darkPage, 'payment-dark');
     await dark.close();
     expect(violations, violations.join('\n')).to.deep.equal([]);
     expect(csp).to.deep.equal([]);
