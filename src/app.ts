@@ -52,6 +52,11 @@ import { ConsoleUserService } from './service/console/console-users.js';
 import type { ConsoleUserStore } from './store/console-user-store.js';
 import { MemoryConsoleUserStore } from './store/memory-console-user-store.js';
 import { RedisConsoleUserStore } from './store/redis-console-user-store.js';
+import type { AuditStore } from './store/audit-store.js';
+import { MemoryAuditStore } from './store/memory-audit-store.js';
+import { RedisAuditStore } from './store/redis-audit-store.js';
+import { AuditTrail } from './service/audit-trail.js';
+import { apiAudit } from './http/middleware/api-audit.js';
 
 /** Everything the gateway is built from; each part can be handed in (tests, a shop mounting the gateway). */
 export interface GatewayDeps {
@@ -69,6 +74,8 @@ export interface GatewayDeps {
   consoleSessionStore?: session.Store;
   /** Console users (default: on the gateway's Redis, or in memory). */
   consoleUsers?: ConsoleUserStore;
+  /** Where the audit log lives (default: Redis under `{prefix}audit`, or in memory). */
+  auditStore?: AuditStore;
   /**
    * The longest pause of the expiry sweeper (it wakes sooner when a payment falls due sooner, and
    * goes on at once after a full batch); 0 turns the sweeper off.
@@ -98,6 +105,8 @@ export interface GatewayHandle {
   metrics: GatewayMetrics;
   /** The merchant console's users (the demo adds its admin here). */
   consoleUsers: ConsoleUserService;
+  /** Who did what: console actions and API operations. */
+  audit: AuditTrail;
   close(): Promise<void>;
 }
 
@@ -181,6 +190,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     deps.consoleUsers ?? (redis ? new RedisConsoleUserStore(redis, config.redisPrefix) : new MemoryConsoleUserStore()),
     deps.clock,
   );
+  const audit = new AuditTrail(deps.auditStore ?? (redis ? new RedisAuditStore(redis, config.redisPrefix) : new MemoryAuditStore()), logger, deps.clock);
   const consoleSessionStore = deps.consoleSessionStore ?? (redis ? redisSessionStore(redis, consoleSessionKeyPrefix(config.redisPrefix)) : undefined);
   const sessionMiddleware = session({
     name: 'hpp.sid',
@@ -229,6 +239,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
       service,
       operations,
       events,
+      audit,
       connectors: connectors.names(),
       views,
       session: consoleSession({ secret: config.sessionSecret, inactivityMs: config.console.inactivityMs, ...(consoleSessionStore ? { store: consoleSessionStore } : {}) }),
@@ -246,6 +257,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
 
   const api = Router();
   api.use(apiKeyAuth(config.apiKeys));
+  api.use(apiAudit(audit));
   api.use(limits.api);
   api.use(jsonBody(config.bodyLimit));
   api.use(cardDataGuard(isMerchantFreeText, (finding) => logger.warn(finding, 'request with card data refused')));
@@ -319,6 +331,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     logger,
     metrics,
     consoleUsers,
+    audit,
     async close() {
       await sweeper?.stop();
       await reconciler?.stop();

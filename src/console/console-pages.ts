@@ -30,6 +30,7 @@ export function renderConsole(views: nunjucks.Environment, req: Request, res: Re
     can: {
       operate: user ? roleAllows(user.role, 'payments.operate') : false,
       manageUsers: user ? roleAllows(user.role, 'users.manage') : false,
+      readAudit: user ? roleAllows(user.role, 'audit.read') : false,
     },
   });
   res.status(status).type('html').set('Cache-Control', 'no-store').send(html);
@@ -43,6 +44,16 @@ function messageFor(code: string): ConsoleMessageKey {
       return 'console.error.csrf';
     case 'not_found':
       return 'console.error.not_found';
+    case 'amount_not_capturable':
+    case 'amount_not_refundable':
+    case 'illegal_transition':
+    case 'capture_window_closed':
+    case 'bank_refused':
+    case 'bank_unavailable':
+    case 'idempotency_mismatch':
+    case 'validation_failed':
+    case 'operation_not_supported':
+      return `console.error.${code}`;
     default:
       return 'console.error.generic';
   }
@@ -58,7 +69,8 @@ export function consoleErrorHandler(views: nunjucks.Environment, logger: Logger)
     // As on the buyer pages: the error page must not write the session to the store that has just failed.
     if (error.code === 'store_unavailable') delete (req as { session?: unknown }).session;
     // A refused form says which field and why; other refusals say only the page's message.
-    const detail = error instanceof ValidationError ? error.errors.map((e) => e.message).join(' ') : null;
+    // An operation's refusal (more than refundable, the wrong status) says the service's own words too.
+    const detail = error instanceof ValidationError ? error.errors.map((e) => e.message).join(' ') : error.expose && error.code !== 'not_found' && error.code !== 'forbidden' && error.code !== 'csrf_failed' ? error.message : null;
     renderConsole(views, req, res, 'error.njk', { message: consoleTranslator(locale)(messageFor(error.code)), detail }, error.status);
   };
 }

@@ -6,13 +6,18 @@ import { consoleTranslator } from '../i18n/console-messages.js';
 import { pickLocale } from '../i18n/locale.js';
 import type { Logger } from '../logger.js';
 import type { ConsoleUserService } from '../service/console/console-users.js';
+import type { AuditTrail } from '../service/audit-trail.js';
 import type { EventService } from '../service/event-service.js';
 import type { PaymentOperations } from '../service/payment-operations.js';
 import type { PaymentService } from '../service/payment-service.js';
 import { accountRoutes } from './account-routes.js';
 import { consoleErrorHandler, renderConsole } from './console-pages.js';
 import { paymentsPages } from './payments-pages.js';
-import { requireSignedIn } from './signed-in-user.js';
+import { auditPage } from './audit-page.js';
+import { dashboardPage } from './dashboard-page.js';
+import { deliveriesPages } from './deliveries-pages.js';
+import { paymentActions } from './payment-actions.js';
+import { requireAction, requireSignedIn } from './signed-in-user.js';
 import { signInLimits } from './sign-in-limits.js';
 import { signInRoutes } from './sign-in-routes.js';
 import { usersPages } from './users-pages.js';
@@ -22,6 +27,7 @@ export interface ConsoleOptions {
   service: PaymentService;
   operations: PaymentOperations;
   events: EventService;
+  audit: AuditTrail;
   connectors: readonly string[];
   views: nunjucks.Environment;
   /** The console's own session middleware (console-session.ts). */
@@ -60,10 +66,13 @@ export function consoleRouter(options: ConsoleOptions): Router {
   // Mounted at the root (its routes name their whole path): anything outside /console passes by.
   signedIn.use((req, _res, next) => (req.path === '/console' || req.path.startsWith('/console/') ? next() : next('router')));
   signedIn.use(requireSignedIn(users, options.inactivityMs, clock));
-  signedIn.get('/console', (_req, res) => res.redirect(303, '/console/payments'));
+  signedIn.get('/console', requireAction('payments.read'), dashboardPage({ service: options.service, views, clock }));
   signedIn.use(accountRoutes({ users, views, form, logger }));
-  signedIn.use(paymentsPages({ service: options.service, operations: options.operations, events: options.events, connectors: options.connectors, views, form, logger }));
-  signedIn.use(usersPages({ users, views, form, logger }));
+  signedIn.get('/console/audit', requireAction('audit.read'), auditPage({ audit: options.audit, views }));
+  signedIn.use(paymentsPages({ service: options.service, events: options.events, connectors: options.connectors, views, logger }));
+  signedIn.use(paymentActions({ service: options.service, operations: options.operations, events: options.events, audit: options.audit, views, form, logger }));
+  signedIn.use(deliveriesPages({ events: options.events, audit: options.audit, views, form, logger }));
+  signedIn.use(usersPages({ users, audit: options.audit, views, form, logger }));
   signedIn.use((_req, _res, next) => next(new NotFoundError()));
   router.use(signedIn);
   router.use('/console', consoleErrorHandler(views, logger));

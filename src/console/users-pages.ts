@@ -4,6 +4,7 @@ import { CONSOLE_ROLES, isConsoleRole } from '../core/console-role.js';
 import { ValidationError } from '../core/errors.js';
 import { verifyCsrf } from '../http/middleware/csrf.js';
 import type { Logger } from '../logger.js';
+import type { AuditTrail } from '../service/audit-trail.js';
 import type { ConsoleUserService } from '../service/console/console-users.js';
 import { MIN_PASSWORD_LENGTH } from '../service/console/password-hash.js';
 import { renderConsole } from './console-pages.js';
@@ -11,6 +12,7 @@ import { requireAction, signedInUser } from './signed-in-user.js';
 
 export interface UsersPagesOptions {
   users: ConsoleUserService;
+  audit: AuditTrail;
   views: nunjucks.Environment;
   form: RequestHandler;
   logger: Logger;
@@ -18,7 +20,7 @@ export interface UsersPagesOptions {
 
 /** Admins manage console users here as with the `console-user` command. */
 export function usersPages(options: UsersPagesOptions): Router {
-  const { users, views, form, logger } = options;
+  const { users, audit, views, form, logger } = options;
   const router = Router();
   const manage = requireAction('users.manage');
 
@@ -31,7 +33,19 @@ export function usersPages(options: UsersPagesOptions): Router {
     const role = body.role;
     if (!isConsoleRole(role)) throw new ValidationError([{ field: 'role', message: `One of ${CONSOLE_ROLES.join(', ')}.` }]);
     const added = await users.add(typeof body.email === 'string' ? body.email : '', role, typeof body.password === 'string' ? body.password : '');
+    await audit.record({ actor: { kind: 'console_user', email: signedInUser(res).email }, action: 'console.user.add', detail: { user: added.email, role } });
     logger.info({ consoleUser: signedInUser(res).email, added: added.email, role }, 'console user added');
+    res.redirect(303, '/console/users');
+  });
+
+  router.post('/console/users/reset-password', form, verifyCsrf, manage, async (req, res) => {
+    const body = req.body as Record<string, unknown>;
+    const email = typeof body.email === 'string' ? body.email : '';
+    // As with the command: the new password ends the user's sessions everywhere.
+    await users.resetPassword(email, typeof body.password === 'string' ? body.password : '');
+    const by = signedInUser(res).email;
+    await audit.record({ actor: { kind: 'console_user', email: by }, action: 'console.user.reset_password', detail: { user: email.trim().toLowerCase() } });
+    logger.info({ consoleUser: by, reset: email }, 'console user password reset');
     res.redirect(303, '/console/users');
   });
 
@@ -39,6 +53,7 @@ export function usersPages(options: UsersPagesOptions): Router {
     const email = typeof (req.body as Record<string, unknown>).email === 'string' ? ((req.body as Record<string, string>).email ?? '') : '';
     if (email.trim().toLowerCase() === signedInUser(res).email) throw new ValidationError([{ field: 'email', message: 'You cannot remove yourself.' }]);
     await users.remove(email);
+    await audit.record({ actor: { kind: 'console_user', email: signedInUser(res).email }, action: 'console.user.remove', detail: { user: email.trim().toLowerCase() } });
     logger.info({ consoleUser: signedInUser(res).email, removed: email }, 'console user removed');
     res.redirect(303, '/console/users');
   });

@@ -11,13 +11,15 @@ export type ConsoleAction =
   | 'payments.read'
   /** Capture, void, refund, sync a payment; redeliver its events. */
   | 'payments.operate'
+  /** Read the audit log (who did what): operators answer for operations, admins for everyone. */
+  | 'audit.read'
   /** Add, remove and reset console users. */
   | 'users.manage';
 
 const GRANTS: Readonly<Record<ConsoleRole, readonly ConsoleAction[]>> = {
   viewer: ['payments.read'],
-  operator: ['payments.read', 'payments.operate'],
-  admin: ['payments.read', 'payments.operate', 'users.manage'],
+  operator: ['payments.read', 'payments.operate', 'audit.read'],
+  admin: ['payments.read', 'payments.operate', 'audit.read', 'users.manage'],
 };
 
 export function roleAllows(role: ConsoleRole, action: ConsoleAction): boolean {

@@ -5,7 +5,7 @@ import { randomBytes } from './random-bytes.js';
  * Payment ids double as the checkout capability, so they must be unguessable.
  */
 /** `re_` names a refund (also its operation id at the bank); `op_` a capture or void sent to a bank. */
-export function newId(prefix: 'pay' | 'evt' | 'att' | 'msg' | 're' | 'op'): string {
+export function newId(prefix: 'pay' | 'evt' | 'att' | 'msg' | 're' | 'op' | 'aud'): string {
   return `${prefix}_${randomBytes(16).toString('base64url')}`;
 }
 

@@ -87,6 +87,24 @@ describe('console payments pages and roles', () => {
     expect(await gw.app.gateway.consoleUsers.get('new@shop.example')).to.equal(null);
   });
 
+  it('lets an admin reset a user\'s password from the users page (the old one stops working, the user is signed out), recorded in the audit log', async () => {
+    await addConsoleUser(gw, 'reset@shop.example', 'viewer');
+    const user = request.agent(gw.app);
+    await signIn(user, 'reset@shop.example');
+    expect((await user.get('/console/payments')).status).to.equal(200);
+    const page = await admin.get('/console/users');
+    const short = await admin.post('/console/users/reset-password').type('form').send({ _csrf: csrfOf(page), email: 'reset@shop.example', password: 'short' });
+    expect(short.status).to.equal(400);
+    expect((await admin.post('/console/users/reset-password').type('form').send({ _csrf: csrfOf(page), email: 'reset@shop.example', password: 'a brand new long password' })).status).to.equal(303);
+    expect((await user.get('/console/payments')).headers.location).to.equal('/console/sign-in?ended=1');
+    expect(await gw.app.gateway.consoleUsers.authenticate('reset@shop.example', 'correct horse battery')).to.equal(null);
+    expect(await gw.app.gateway.consoleUsers.authenticate('reset@shop.example', 'a brand new long password')).to.not.equal(null);
+    const audit = await gw.app.gateway.audit.list({ limit: 10 });
+    expect(audit.items[0]).to.deep.include({ action: 'console.user.reset_password', actor: { kind: 'console_user', email: 'admin@shop.example' }, detail: { user: 'reset@shop.example' } });
+    const viewerCsrf = csrfOf(await viewer.get('/console/payments'));
+    expect((await viewer.post('/console/users/reset-password').type('form').send({ _csrf: viewerCsrf, email: 'reset@shop.example', password: 'a third long password' })).status).to.equal(403);
+  });
+
   it('searches by reference, payment id, buyer email, card last four and bank reference; filters by status, bank, date and amount', async () => {
     const a = await authorised({ amount: 1111, reference: 'search-a', customer: { email: 'Alice@Example.com', locale: 'en' } });
     const created = await request(gw.app).post('/api/v1/payments').set(auth).send(validPayment({ amount: 9999, reference: 'search-b' }));

@@ -81,7 +81,7 @@ describe('Lua script loader', () => {
   describe('the scripts of lua/', () => {
     const scriptFiles = readdirSync(LUA_ROOT).filter((name) => name.endsWith('.lua'));
     const pieceFiles = readdirSync(path.join(LUA_ROOT, 'include')).filter((name) => name.endsWith('.lua'));
-    const storeSources = ['redis-store.ts', 'redis-outbox.ts', 'redis-rate-limit-store.ts', 'redis-console-user-store.ts'].map((file) => readFileSync(path.join(REPO_ROOT, 'src', 'store', file), 'utf8')).join('\n');
+    const storeSources = ['redis-store.ts', 'redis-outbox.ts', 'redis-rate-limit-store.ts', 'redis-console-user-store.ts', 'redis-audit-store.ts'].map((file) => readFileSync(path.join(REPO_ROOT, 'src', 'store', file), 'utf8')).join('\n');
 
     it('lives at the package root, beside views/', () => {
       expect(LUA_ROOT).to.equal(path.join(REPO_ROOT, 'lua'));

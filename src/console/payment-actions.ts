@@ -1,0 +1,181 @@
+import { createHash } from 'node:crypto';
+import { Router, type Request, type RequestHandler } from 'express';
+import type nunjucks from 'nunjucks';
+import { NotFoundError, ValidationError } from '../core/errors.js';
+import { amountCapturableOf, amountRefundableOf } from '../core/payment-money.js';
+import { assertNever, type Payment } from '../core/payment.js';
+import { pickLocale } from '../i18n/locale.js';
+import { verifyCsrf } from '../http/middleware/csrf.js';
+import type { Logger } from '../logger.js';
+import type { AuditTrail } from '../service/audit-trail.js';
+import type { EventService } from '../service/event-service.js';
+import type { PaymentOperations } from '../service/payment-operations.js';
+import type { PaymentService } from '../service/payment-service.js';
+import { renderConsole } from './console-pages.js';
+import { moneyText } from './money-text.js';
+import { requireAction, signedInUser } from './signed-in-user.js';
+
+export interface PaymentActionsOptions {
+  service: PaymentService;
+  operations: PaymentOperations;
+  events: EventService;
+  audit: AuditTrail;
+  views: nunjucks.Environment;
+  form: RequestHandler;
+  logger: Logger;
+}
+
+export type PaymentAction = 'capture' | 'void' | 'refund' | 'sync' | 'redeliver';
+const ACTIONS: readonly PaymentAction[] = ['capture', 'void', 'refund', 'sync', 'redeliver'];
+
+export const PAYMENT_ID = /^pay_[A-Za-z0-9_-]{22}$/;
+const EVENT_ID = /^evt_[A-Za-z0-9_-]{1,64}$/;
+const FORM_KEY = /^[A-Za-z0-9_-]{16,64}$/;
+
+/** The money operations the payment's status can take (a redelivery is offered whenever it has events). */
+export function offeredOperations(payment: Payment): PaymentAction[] {
+  switch (payment.status) {
+    case 'authorized':
+      return ['capture', 'void', 'sync'];
+    case 'succeeded':
+      return amountRefundableOf(payment) > 0 ? ['refund', 'sync'] : ['sync'];
+    case 'pending':
+      return ['sync'];
+    case 'created':
+    case 'failed':
+    case 'cancelled':
+    case 'expired':
+      return [];
+    default:
+      return assertNever(payment.status);
+  }
+}
+
+function field(body: Record<string, unknown>, name: string): string {
+  const value = body[name];
+  return typeof value === 'string' ? value.trim() : '';
+}
+
+function optionalAmount(body: Record<string, unknown>): number | undefined {
+  const text = field(body, 'amount');
+  if (!text) return undefined;
+  if (!/^\d{1,15}$/.test(text) || Number(text) < 1) throw new ValidationError([{ field: 'amount', message: 'A whole number of minor units, or empty for all.' }]);
+  return Number(text);
+}
+
+function reasonOf(body: Record<string, unknown>): string | undefined {
+  const reason = field(body, 'reason');
+  return reason ? reason.slice(0, 200) : undefined;
+}
+
+/**
+ * The same form sent twice (a double click, a reload of the answer, the back button) is one
+ * operation: each rendering of the payment page carries its own key, passed on by the confirmation
+ * page, and the service's Idempotency-Key machinery replays the first answer.
+ */
+function formIdempotency(req: Request, operation: string, id: string): { key: string; fingerprint: string } | undefined {
+  const body = req.body as Record<string, unknown>;
+  const key = typeof body.formKey === 'string' && FORM_KEY.test(body.formKey) ? body.formKey : null;
+  if (!key) return undefined;
+  const fingerprint = createHash('sha256').update(JSON.stringify([operation, id, body.amount ?? '', body.reason ?? ''])).digest('base64url');
+  return { key: `console:${key}`, fingerprint };
+}
+
+function actionOf(text: string): PaymentAction {
+  if (!(ACTIONS as readonly string[]).includes(text)) throw new NotFoundError();
+  return text as PaymentAction;
+}
+
+/**
+ * The operations on a payment from its console page: a GET shows what the form would do (the
+ * amount, what remains capturable or refundable, the event and target) with a button that POSTs it,
+ * so every operation has a confirmation step that needs no script. The POST goes through the same
+ * services as the API, so a refusal is the same error (shown as a page) and a replay is one operation.
+ */
+export function paymentActions(options: PaymentActionsOptions): Router {
+  const { service, operations, events, audit, views, form, logger } = options;
+  const router = Router();
+  const operate = requireAction('payments.operate');
+
+  /** The event named by a redelivery form, checked to be one of this payment's, and its target. */
+  async function redeliveryOf(id: string, body: Record<string, unknown>): Promise<{ eventId: string; eventType: string; target: string }> {
+    const eventId = field(body, 'event');
+    const target = field(body, 'target');
+    const found = EVENT_ID.test(eventId) ? await events.get(eventId) : null;
+    if (!found || found.event.paymentId !== id) throw new ValidationError([{ field: 'event', message: 'Not an event of this payment.' }]);
+    if (!events.targets.includes(target)) throw new ValidationError([{ field: 'target', message: `One of ${events.targets.join(', ')}.` }]);
+    return { eventId, eventType: found.event.type, target };
+  }
+
+  router.get('/console/payments/:id/:operation', operate, async (req, res) => {
+    const id = req.params.id as string;
+    const operation = actionOf(req.params.operation as string);
+    if (!PAYMENT_ID.test(id)) throw new NotFoundError();
+    const query = req.query as Record<string, unknown>;
+    const payment = await service.get(id);
+    const locale = pickLocale(req);
+    const money = (amount: number) => moneyText(amount, payment.currency, locale);
+    const amount = operation === 'capture' || operation === 'refund' ? optionalAmount(query) : undefined;
+    const remaining = operation === 'capture' ? amountCapturableOf(payment) : operation === 'refund' ? amountRefundableOf(payment) : undefined;
+    const redelivery = operation === 'redeliver' ? await redeliveryOf(id, query) : undefined;
+    const formKey = field(query, 'formKey');
+    renderConsole(views, req, res, 'confirm.njk', {
+      operation,
+      payment: { id, reference: payment.reference, status: payment.status, amount: money(payment.amount) },
+      amount: amount === undefined ? '' : String(amount),
+      amountText: amount === undefined ? (remaining === undefined ? null : money(remaining)) : money(amount),
+      remainingText: remaining === undefined ? null : money(remaining),
+      reason: reasonOf(query) ?? '',
+      redelivery,
+      formKey: FORM_KEY.test(formKey) ? formKey : '',
+    });
+  });
+
+  router.post('/console/payments/:id/:operation', form, verifyCsrf, operate, async (req, res) => {
+    const id = req.params.id as string;
+    const operation = actionOf(req.params.operation as string);
+    if (!PAYMENT_ID.test(id)) throw new NotFoundError();
+    const body = req.body as Record<string, unknown>;
+    const idempotency = formIdempotency(req, operation, id);
+    const user = signedInUser(res);
+    const detail: Record<string, string | number> = {};
+    // A replayed form did nothing new: it is not recorded twice.
+    let replayed = false;
+    switch (operation) {
+      case 'capture': {
+        const amount = optionalAmount(body);
+        const done = await operations.capture(id, amount === undefined ? {} : { amount }, idempotency);
+        detail.amount = amount ?? done.payment.amountCaptured ?? done.payment.amount;
+        replayed = done.replayed;
+        break;
+      }
+      case 'void':
+        replayed = (await operations.void(id, idempotency)).replayed;
+        break;
+      case 'refund': {
+        const amount = optionalAmount(body);
+        const reason = reasonOf(body);
+        const { refund, replayed: again } = await operations.refund(id, { ...(amount === undefined ? {} : { amount }), ...(reason ? { reason } : {}) }, idempotency);
+        Object.assign(detail, { refund: refund.id, amount: refund.amount, status: refund.status }, reason ? { reason } : {});
+        replayed = again;
+        break;
+      }
+      case 'sync':
+        replayed = (await operations.sync(id, idempotency)).replayed;
+        break;
+      case 'redeliver': {
+        const { eventId, target } = await redeliveryOf(id, body);
+        await events.redeliver(eventId, target);
+        Object.assign(detail, { event: eventId, target });
+        break;
+      }
+      default:
+        assertNever(operation);
+    }
+    if (!replayed) await audit.record({ actor: { kind: 'console_user', email: user.email }, action: `console.${operation}`, paymentId: id, detail });
+    logger.info({ consoleUser: user.email, paymentId: id, operation }, 'console operation');
+    res.redirect(303, `/console/payments/${id}?done=1`);
+  });
+
+  return router;
+}

@@ -1,0 +1,47 @@
+import type { AuditActor, AuditEntry } from '../core/audit-entry.js';
+import { newId } from '../core/ids.js';
+import type { Logger } from '../logger.js';
+import type { AuditPage, AuditStore } from '../store/audit-store.js';
+
+export type { AuditPage } from '../store/audit-store.js';
+
+export interface AuditRecord {
+  actor: AuditActor;
+  action: string;
+  paymentId?: string;
+  detail?: Record<string, string | number>;
+}
+
+/**
+ * Who did what and when, for the console's audit page: every console action and every merchant API
+ * operation is recorded here once it has been done. A record that cannot be written is logged
+ * (with what it would have said) rather than thrown: the operation it describes has already
+ * happened, and answering it as failed would invite the user to do it again.
+ */
+export class AuditTrail {
+  constructor(
+    private readonly store: AuditStore,
+    private readonly logger: Logger,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  async record(record: AuditRecord): Promise<void> {
+    const entry: AuditEntry = {
+      id: newId('aud'),
+      at: this.clock().toISOString(),
+      actor: record.actor,
+      action: record.action,
+      ...(record.paymentId ? { paymentId: record.paymentId } : {}),
+      detail: record.detail ?? {},
+    };
+    try {
+      await this.store.append(entry);
+    } catch (err) {
+      this.logger.error({ audit: entry, err: err instanceof Error ? err.message : String(err) }, 'audit entry not stored');
+    }
+  }
+
+  list(query: { limit: number; cursor?: string }): Promise<AuditPage> {
+    return this.store.list(query);
+  }
+}

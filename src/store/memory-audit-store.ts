@@ -1,0 +1,24 @@
+import type { AuditEntry } from '../core/audit-entry.js';
+import { AUDIT_LOG_LIMIT, type AuditPage, type AuditStore } from './audit-store.js';
+
+/** The audit log in this process (demo and tests): a sequence number per entry, the cursor is one. */
+export class MemoryAuditStore implements AuditStore {
+  private readonly entries: { seq: number; entry: AuditEntry }[] = [];
+  private seq = 0;
+
+  constructor(private readonly limit = AUDIT_LOG_LIMIT) {}
+
+  async append(entry: AuditEntry): Promise<void> {
+    this.seq += 1;
+    this.entries.push({ seq: this.seq, entry: structuredClone(entry) });
+    if (this.entries.length > this.limit) this.entries.splice(0, this.entries.length - this.limit);
+  }
+
+  async list(query: { limit: number; cursor?: string }): Promise<AuditPage> {
+    const before = query.cursor ? Number(query.cursor) : Infinity;
+    const older = this.entries.filter((e) => e.seq < before).reverse();
+    const page = older.slice(0, query.limit);
+    const last = page.at(-1);
+    return { items: page.map((e) => structuredClone(e.entry)), nextCursor: older.length > query.limit && last ? String(last.seq) : null };
+  }
+}

@@ -1,0 +1,65 @@
+import { expect } from 'chai';
+import request from 'supertest';
+import { API_KEY, outboxDrained, testGateway, validPayment, type TestGateway } from '../support/gateway.js';
+import { addConsoleUser, csrfOf, signIn } from '../support/console.js';
+
+const auth = { Authorization: `Bearer ${API_KEY}` };
+
+describe('console deliveries page', () => {
+  let gw: TestGateway;
+  let viewer: ReturnType<typeof request.agent>;
+  let operator: ReturnType<typeof request.agent>;
+
+  before(async () => {
+    // A webhook endpoint nobody listens on, and a retry window shorter than the first retry: each
+    // webhook delivery is dead after its first try.
+    gw = await testGateway({ env: { MERCHANT_WEBHOOK_URL: 'http://127.0.0.1:9/hooks', MERCHANT_WEBHOOK_SECRET: 'whsec_console_deliveries_0001', WEBHOOK_MAX_AGE: '1s' } });
+    await addConsoleUser(gw, 'viewer@shop.example', 'viewer');
+    await addConsoleUser(gw, 'operator@shop.example', 'operator');
+    viewer = request.agent(gw.app);
+    operator = request.agent(gw.app);
+    await signIn(viewer, 'viewer@shop.example');
+    await signIn(operator, 'operator@shop.example');
+  });
+  after(() => gw.close());
+
+  const deadEventsOf = async (id: string) => {
+    const { items } = await gw.app.gateway.store.outbox.listEventsWithDeliveries({ paymentId: id, limit: 10 });
+    return items.filter((e) => e.deliveries.some((d) => d.target === 'webhook:0' && d.state === 'dead'));
+  };
+
+  it('lists dead webhook deliveries with the last error; an operator redelivers one, then all of the endpoint\'s dead ones; a viewer sees no button', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 2; i++) ids.push((await request(gw.app).post('/api/v1/payments').set(auth).send(validPayment())).body.id as string);
+    await outboxDrained(gw);
+    for (const id of ids) expect(await deadEventsOf(id)).to.have.length(1);
+    const page = await viewer.get('/console/deliveries');
+    expect(page.status).to.equal(200);
+    for (const id of ids) expect(page.text).to.contain(`/console/payments/${id}`);
+    expect(page.text).to.contain('webhook:0').and.match(/ECONNREFUSED|connect/i);
+    expect(page.text).to.not.contain('/console/deliveries/redeliver');
+    const csrf = csrfOf(page);
+    expect((await viewer.post('/console/deliveries/redeliver-dead').type('form').send({ _csrf: csrf, target: 'webhook:0' })).status).to.equal(403);
+
+    const operatorPage = await operator.get('/console/deliveries');
+    const [first] = await deadEventsOf(ids[0]!);
+    expect(operatorPage.text).to.contain('action="/console/deliveries/redeliver-dead"');
+    const one = await operator.post('/console/deliveries/redeliver').type('form').send({ _csrf: csrfOf(operatorPage), event: first!.event.id, target: 'webhook:0' });
+    expect(one.status).to.equal(303);
+    await outboxDrained(gw);
+    const retried = (await gw.app.gateway.store.outbox.getEvent(first!.event.id))!.deliveries.find((d) => d.target === 'webhook:0')!;
+    expect(retried.attempts).to.have.length(2);
+    // The other payment's delivery was left alone.
+    const [second] = await deadEventsOf(ids[1]!);
+    expect(second!.deliveries.find((d) => d.target === 'webhook:0')!.attempts).to.have.length(1);
+
+    const all = await operator.post('/console/deliveries/redeliver-dead').type('form').send({ _csrf: csrfOf(operatorPage), target: 'webhook:0' });
+    expect(all.status).to.equal(303);
+    expect(Number(/redelivered=(\d+)/.exec(all.headers.location!)![1])).to.be.at.least(2);
+    await outboxDrained(gw);
+    const secondAfter = (await gw.app.gateway.store.outbox.getEvent(second!.event.id))!.deliveries.find((d) => d.target === 'webhook:0')!;
+    expect(secondAfter.attempts).to.have.length(2);
+    const audit = await gw.app.gateway.audit.list({ limit: 20 });
+    expect(audit.items.map((e) => e.action)).to.include('console.redeliver_dead').and.include('console.redeliver');
+  });
+});
