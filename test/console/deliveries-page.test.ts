@@ -11,9 +11,10 @@ describe('console deliveries page', () => {
   let operator: ReturnType<typeof request.agent>;
 
   before(async () => {
-    // A webhook endpoint nobody listens on, and a retry window shorter than the first retry: each
-    // webhook delivery is dead after its first try.
-    gw = await testGateway({ env: { MERCHANT_WEBHOOK_URL: 'http://127.0.0.1:9/hooks', MERCHANT_WEBHOOK_SECRET: 'whsec_console_deliveries_0001', WEBHOOK_MAX_AGE: '1s' } });
+    // A webhook endpoint nobody listens on, and a retry window of 1 ms: the first retry is drawn in
+    // [0, 10 s) (full jitter), so a window of 1 s still let about one try in ten be retried; a try
+    // always ends more than 1 ms after its delivery was queued, so each is dead after its first try.
+    gw = await testGateway({ env: { MERCHANT_WEBHOOK_URL: 'http://127.0.0.1:9/hooks', MERCHANT_WEBHOOK_SECRET: 'whsec_console_deliveries_0001', WEBHOOK_MAX_AGE: '1ms' } });
     await addConsoleUser(gw, 'viewer@shop.example', 'viewer');
     await addConsoleUser(gw, 'operator@shop.example', 'operator');
     viewer = request.agent(gw.app);
