@@ -54,7 +54,10 @@ describe('bench: npm run bench -- --quick', function () {
     for (const name of ['create', 'checkout', 'pay', 'notify']) {
       const figures = result.gateway[name];
       expect(figures.requestsPerSecond, name).to.be.above(0);
-      expect(figures.non2xx, `${name}: every answer a success`).to.equal(0);
+      // A notification reused once the prepared ones ran out (the bench counts them as `reused`) is a
+      // replay, which the gateway must refuse (400); every other answer is a success.
+      const replays = name === 'notify' ? (figures.reused as number) : 0;
+      expect(figures.non2xx, `${name}: every answer a success, but for the replays of reused notifications`).to.be.at.most(replays);
       expect(figures.errors, name).to.equal(0);
       expect(figures.redisCommandsPerRequest, name).to.be.above(0);
       expect(figures).to.have.all.keys('requestsPerSecond', 'p50Ms', 'p99Ms', 'requests', 'non2xx', 'errors', 'redisCommandsPerRequest', ...(name === 'create' ? [] : ['reused']));
