@@ -203,7 +203,9 @@ describe('processes: WEB_CONCURRENCY runs several gateway processes behind one p
           await request.done;
         }
       });
-      await waitFor('load under way', () => sent.filter((s) => s.status === 201).length >= 100, { timeoutMs: 60_000, intervalMs: 20 });
+      // The signal goes while requests are connected and not yet answered: those are what it must not drop.
+      const inFlightNow = () => sent.some((s) => s.connectedAt !== null && s.status === null && s.error === null);
+      await waitFor('load under way', () => sent.filter((s) => s.status === 201).length >= 100 && inFlightNow(), { timeoutMs: 60_000, intervalMs: 1 });
       const signalAt = Date.now();
       handle.child.kill('SIGTERM');
       signalled = true;
