@@ -2,6 +2,8 @@ import { matchesFilter } from '../core/payment-filter.js';
 import type { PaymentEvent } from '../core/events.js';
 import { awaitsBankAnswer, expiryDueAt, holdsOpenSlot, type Payment } from '../core/payment.js';
 import { assertListLimit, decodeCursor, encodeCursor } from './list-cursor.js';
+import type { AuditStore } from './audit-store.js';
+import { MemoryAuditStore } from './memory-audit-store.js';
 import { MemoryOutbox } from './memory-outbox.js';
 import type { Outbox } from './outbox.js';
 import { assertClaimArguments, checkOutboxTargets } from './outbox-checks.js';
@@ -65,6 +67,8 @@ export class MemoryPaymentStore implements GatewayStore {
   readonly outbox: Outbox;
   /** The same outbox, with the synchronous write the sections below call. */
   private readonly queue: MemoryOutbox;
+  /** Who did what; each entry's audit.recorded event is queued in the outbox as it is appended. */
+  readonly auditLog: AuditStore;
   /** payment id → end of the expiry claim on it (ms); a commit of the payment ends it, as in Redis. */
   private readonly expiryClaims = new Map<string, number>();
   /**
@@ -81,6 +85,7 @@ export class MemoryPaymentStore implements GatewayStore {
     this.clock = options.clock ?? (() => new Date());
     this.queue = new MemoryOutbox(checkOutboxTargets(options.outboxTargets ?? []), this.clock);
     this.outbox = this.queue;
+    this.auditLog = new MemoryAuditStore(undefined, this.queue);
   }
 
   async createPayment(input: CreatePaymentInput): Promise<CreateOutcome> {

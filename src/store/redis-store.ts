@@ -19,6 +19,8 @@ import type {
   ReconcileClaim,
 } from './payment-store.js';
 import { RedisOutbox } from './redis-outbox.js';
+import type { AuditStore } from './audit-store.js';
+import { RedisAuditStore } from './redis-audit-store.js';
 import { luaScript } from './lua-scripts.js';
 import type { RedisClient } from './redis-connection.js';
 import { storeKeyPrefix } from './redis-key-space.js';
@@ -100,6 +102,8 @@ export class RedisPaymentStore implements GatewayStore {
   readonly outbox: Outbox;
   /** The same outbox, with the script arguments the create and commit scripts take. */
   private readonly queue: RedisOutbox;
+  /** Who did what; each entry's audit.recorded event is queued by the script that appends it. */
+  readonly auditLog: AuditStore;
   /** Every write the gateway acknowledges goes through it (WAIT for the replicas, when asked for). */
   private readonly durable: ReplicaAcknowledgement;
 
@@ -115,6 +119,7 @@ export class RedisPaymentStore implements GatewayStore {
       durable: this.durable,
     });
     this.outbox = this.queue;
+    this.auditLog = new RedisAuditStore(redis, this.prefix, undefined, this.queue);
     // Defining again on a shared connection is harmless: same name, same source.
     redis.defineCommand('hppCreatePayment', { lua: luaScript('create-payment') });
     redis.defineCommand('hppCommitPayment', { lua: luaScript('commit-payment'), numberOfKeys: 7 });
