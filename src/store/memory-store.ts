@@ -1,3 +1,4 @@
+import { REFUSED_MESSAGES_KEPT, type RefusedBankMessage } from '../core/refused-bank-message.js';
 import { matchesFilter } from '../core/payment-filter.js';
 import type { PaymentEvent } from '../core/events.js';
 import { awaitsBankAnswer, expiryDueAt, holdsOpenSlot, type Payment } from '../core/payment.js';
@@ -63,6 +64,8 @@ export class MemoryPaymentStore implements GatewayStore {
   private readonly succeededSlots = new Map<string, string>();
   private readonly idempotency = new Map<string, Expiring<IdempotencyRecord>>();
   private readonly messages = new Map<string, Expiring<true>>();
+  /** payment id → its verified bank messages refused, newest first, at most REFUSED_MESSAGES_KEPT. */
+  private readonly refusals = new Map<string, RefusedBankMessage[]>();
   /** Where the writes below queue each event for delivery; the worker and the events API read and settle it. */
   readonly outbox: Outbox;
   /** The same outbox, with the synchronous write the sections below call. */
@@ -239,6 +242,15 @@ export class MemoryPaymentStore implements GatewayStore {
 
   async knowsMessage(messageId: string): Promise<boolean> {
     return this.live(this.messages, messageId, this.clock().getTime()) !== undefined;
+  }
+
+  async recordRefusedMessage(paymentId: string, refusal: RefusedBankMessage): Promise<void> {
+    const kept = [{ ...refusal }, ...(this.refusals.get(paymentId) ?? [])].slice(0, REFUSED_MESSAGES_KEPT);
+    this.refusals.set(paymentId, kept);
+  }
+
+  async refusedMessages(paymentId: string): Promise<RefusedBankMessage[]> {
+    return structuredClone(this.refusals.get(paymentId) ?? []);
   }
 
   async rememberOnce(key: string, value: string, ttlSeconds: number): Promise<string> {
