@@ -53,8 +53,6 @@ import type { ConsoleUserStore } from './store/console-user-store.js';
 import { MemoryConsoleUserStore } from './store/memory-console-user-store.js';
 import { RedisConsoleUserStore } from './store/redis-console-user-store.js';
 import type { AuditStore } from './store/audit-store.js';
-import { MemoryAuditStore } from './store/memory-audit-store.js';
-import { RedisAuditStore } from './store/redis-audit-store.js';
 import { AuditTrail } from './service/audit-trail.js';
 import { apiAudit } from './http/middleware/api-audit.js';
 
@@ -190,7 +188,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     deps.consoleUsers ?? (redis ? new RedisConsoleUserStore(redis, config.redisPrefix) : new MemoryConsoleUserStore()),
     deps.clock,
   );
-  const audit = new AuditTrail(deps.auditStore ?? (redis ? new RedisAuditStore(redis, config.redisPrefix) : new MemoryAuditStore()), logger, deps.clock);
+  const audit = new AuditTrail(deps.auditStore ?? store.auditLog, logger, deps.clock);
   const consoleSessionStore = deps.consoleSessionStore ?? (redis ? redisSessionStore(redis, consoleSessionKeyPrefix(config.redisPrefix)) : undefined);
   const sessionMiddleware = session({
     name: 'hpp.sid',

@@ -21,6 +21,11 @@ export interface WebhookEndpointOptions {
   logger: WebhookLogger;
 }
 
+/** An audit.recorded body: an entry of the gateway's audit log, about no payment. */
+function isAuditEvent(body: unknown): body is { id: string; type: 'audit.recorded' } {
+  return typeof body === 'object' && body !== null && (body as { type?: unknown }).type === 'audit.recorded' && typeof (body as { id?: unknown }).id === 'string';
+}
+
 /** A webhook body is one event with one payment: far below this. */
 export const WEBHOOK_BODY_LIMIT = '64kb';
 
@@ -56,6 +61,11 @@ export function webhookEndpoint(options: WebhookEndpointOptions): Router {
       return void res.status(503).set('Retry-After', '10').json({ error: 'verification_unavailable' });
     }
 
+    if (isAuditEvent(verified.event)) {
+      // The gateway's audit log, for the shop to archive: this demo keeps only the log line.
+      logger.info({ eventId: verified.event.id, type: 'audit.recorded', verifiedBy: verified.verifiedBy }, 'audit entry received');
+      return void res.status(200).json({ received: true });
+    }
     const event = parseWebhookEvent(verified.event);
     if (!event) {
       logger.error({ verifiedBy: verified.verifiedBy }, 'webhook verified but not readable as an event');

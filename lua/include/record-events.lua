@@ -7,7 +7,8 @@
 -- `read_events(first_arg, count)` takes the ARGV index of the first event; each event has two:
 -- occurredAt ms, json. It returns the events, or an error reply.
 -- `record_events(prefix, events_key, events, joined_targets, now_ms, now_iso)` stores each event
--- and queues it for every target. A queue that already exists keeps its due time (ZADD NX): its
+-- and queues it for every target. With events_key false (audit events, which are no payment's) the
+-- events are stored and queued but not appended to a payment's list nor indexed for listing. A queue that already exists keeps its due time (ZADD NX): its
 -- head may be leased or waiting for a retry, and the new event simply waits behind it.
 
 -- @include split-targets.lua
@@ -30,10 +31,12 @@ local function record_events(prefix, events_key, events, joined_targets, now_ms,
   local targets = split_targets(joined_targets)
   for _, event in ipairs(events) do
     local id, payment_id = event.id, event.payment_id
-    redis.call('RPUSH', events_key, event.json)
     redis.call('HSET', prefix .. 'evt:' .. id, 'json', event.json, 'pid', payment_id, 'targets', joined_targets)
-    redis.call('ZADD', prefix .. 'events', event.occurred_ms, id)
-    redis.call('ZADD', prefix .. 'evp:' .. payment_id, event.occurred_ms, id)
+    if events_key then
+      redis.call('RPUSH', events_key, event.json)
+      redis.call('ZADD', prefix .. 'events', event.occurred_ms, id)
+      redis.call('ZADD', prefix .. 'evp:' .. payment_id, event.occurred_ms, id)
+    end
     for _, target in ipairs(targets) do
       redis.call('HSET', prefix .. 'dlv:' .. id .. ':' .. target,
         'state', 'pending', 'attempts', '[]', 'tries', 0, 'next', now_iso, 'queued', now_iso, 'delivered', '')

@@ -1,8 +1,9 @@
 import type { PaymentEvent } from '../core/events.js';
 import type { Payment } from '../core/payment.js';
+import type { RefusedBankMessage } from '../core/refused-bank-message.js';
 import type { EventWithDeliveries } from '../service/event-service.js';
 
-export type TimelineKind = 'event' | 'attempt' | 'bank_answer' | 'refund' | 'delivery';
+export type TimelineKind = 'event' | 'attempt' | 'bank_answer' | 'bank_refusal' | 'refund' | 'delivery';
 
 /** One line of a payment's history on its console page. */
 export interface TimelineEntry {
@@ -27,12 +28,16 @@ function eventFacts(event: PaymentEvent): [string, string][] {
 /**
  * What happened to a payment, newest first, from what the store keeps: its events, each attempt
  * (sent, and the bank's verified answer with its code), its refunds, and every webhook or email
- * delivery try with its time, status or error and duration. Bank messages that failed verification
- * are refused before they reach a payment and are not stored, so they are not here (the logs and
- * the `hpp_bank_messages_total` metric have them).
+ * delivery try with its time, status or error and duration, and the verified bank messages refused
+ * for it (a replay, a mismatch), each with its reason. Bank messages that failed verification name no
+ * payment we can trust and are not stored, so they are not here (the logs and the
+ * `hpp_bank_messages_total` metric have them).
  */
-export function paymentTimeline(payment: Payment, events: PaymentEvent[], deliveries: EventWithDeliveries[]): TimelineEntry[] {
+export function paymentTimeline(payment: Payment, events: PaymentEvent[], deliveries: EventWithDeliveries[], refusals: RefusedBankMessage[] = []): TimelineEntry[] {
   const entries: TimelineEntry[] = [];
+  for (const refusal of refusals) {
+    entries.push({ at: refusal.at, kind: 'bank_refusal', what: `bank message refused: ${refusal.reason}`, facts: [['bank', refusal.connector], ['channel', refusal.channel]] });
+  }
   for (const event of events) entries.push({ at: event.occurredAt, kind: 'event', what: event.type, facts: eventFacts(event) });
   for (const attempt of payment.attempts) {
     entries.push({ at: attempt.createdAt, kind: 'attempt', what: 'sent_to_bank', facts: [['attempt', attempt.ref], ['bank', attempt.connector]] });

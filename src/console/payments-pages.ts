@@ -77,11 +77,11 @@ export function paymentsPages(options: PaymentsPagesOptions): Router {
     const id = req.params.id as string;
     if (!PAYMENT_ID.test(id)) throw new NotFoundError();
     const payment = await service.get(id);
-    const [paymentEvents, deliveries] = await Promise.all([service.events(id), events.list({ paymentId: id, limit: 100 })]);
+    const [paymentEvents, deliveries, refusals] = await Promise.all([service.events(id), events.list({ paymentId: id, limit: 100 }), service.refusedMessages(id)]);
     const locale = pickLocale(req);
     renderConsole(views, req, res, 'payment.njk', {
       payment: { ...row(payment, locale), currency: payment.currency, capture: payment.capture ?? 'automatic', amountCaptured: payment.amountCaptured ?? 0, amountRefunded: payment.amountRefunded ?? 0 },
-      timeline: paymentTimeline(payment, paymentEvents, deliveries.items),
+      timeline: paymentTimeline(payment, paymentEvents, deliveries.items, refusals),
       formKey: randomBytes(18).toString('base64url'),
       // Only the operations the payment's status can take; the service still refuses any other.
       offered: offeredOperations(payment),

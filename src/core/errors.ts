@@ -200,6 +200,16 @@ export class InvalidBankMessageError extends GatewayError {
   }
 }
 
+/**
+ * A verified bank message that does not match the payment it names (amount, currency …): refused
+ * with the anomaly's word, and tied to that payment, since its signature proved where it came from.
+ */
+export class MismatchedBankMessageError extends InvalidBankMessageError {
+  constructor(reason: string, readonly paymentId: string) {
+    super(reason);
+  }
+}
+
 /** A bank message whose single-use id was seen before: refused, never applied again. */
 export class ReplayedBankMessageError extends InvalidBankMessageError {
   constructor(readonly paymentId: string) {

@@ -1,3 +1,4 @@
+import type { AuditEntry } from './audit-entry.js';
 import type { AnomalyKind } from './payment.js';
 
 export type PaymentEventType =
@@ -16,6 +17,9 @@ export type PaymentEventType =
   | 'refund.succeeded'
   | 'refund.failed';
 
+/** The outbox's one event that is about no payment: an audit entry, queued for the merchant to archive. */
+export type AuditEventType = 'audit.recorded';
+
 /**
  * How the gateway learned what the event records, when not from the usual channel (the bank's own
  * message, the merchant's or buyer's request): `status_query`, the gateway asked the bank (a sync,
@@ -32,7 +36,8 @@ export type AnsweredOperation = 'capture' | 'refund';
  */
 export interface PaymentEvent {
   id: string;
-  type: PaymentEventType;
+  type: PaymentEventType | AuditEventType;
+  /** The payment, or on audit.recorded the audit queue (AUDIT_QUEUE_ID): events leave one queue in order. */
   paymentId: string;
   paymentVersion: number;
   occurredAt: string;
@@ -51,4 +56,6 @@ export interface PaymentEvent {
   operation?: AnsweredOperation;
   /** Set when the change was learned by asking the bank (see EventSource). */
   source?: EventSource;
+  /** Present on audit.recorded events: the entry, as the audit log keeps it. */
+  audit?: AuditEntry;
 }

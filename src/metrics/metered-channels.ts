@@ -10,14 +10,16 @@ import type { WebhookDeliveryResult } from './labels.js';
 export function meteredChannels(built: NotificationChannels, count: (result: WebhookDeliveryResult) => void): NotificationChannels {
   const channels = built.channels.map((channel): NotificationChannel => {
     if (!channel.target.startsWith('webhook:')) return channel;
+    const counted = (outcome: Awaited<ReturnType<NotificationChannel['deliver']>>) => {
+      count(outcome.delivered ? 'delivered' : outcome.record.status !== undefined ? 'rejected' : 'unreachable');
+      return outcome;
+    };
+    const deliverAudit = channel.deliverAudit?.bind(channel);
     return {
       target: channel.target,
       wants: (event, payment) => channel.wants(event, payment),
-      async deliver(event, payment) {
-        const outcome = await channel.deliver(event, payment);
-        count(outcome.delivered ? 'delivered' : outcome.record.status !== undefined ? 'rejected' : 'unreachable');
-        return outcome;
-      },
+      deliver: async (event, payment) => counted(await channel.deliver(event, payment)),
+      ...(deliverAudit ? { deliverAudit: async (event) => counted(await deliverAudit(event)) } : {}),
     };
   });
   return { ...built, channels };

@@ -12,4 +12,6 @@ export interface NotificationChannel {
   /** Events this channel has nothing to say about are settled at once without a try. */
   wants(event: PaymentEvent, payment: Payment): boolean;
   deliver(event: PaymentEvent, payment: Payment): Promise<{ record: DeliveryAttemptRecord; delivered: boolean }>;
+  /** Sends an audit.recorded event (about no payment); a channel without it has nothing to say about them. */
+  deliverAudit?(event: PaymentEvent): Promise<{ record: DeliveryAttemptRecord; delivered: boolean }>;
 }

@@ -1,7 +1,8 @@
 import { BackgroundLoop } from '../background-loop.js';
 import type { Logger } from '../logger.js';
 import type { GatewayStore } from '../store/gateway-store.js';
-import type { ClaimedDelivery } from '../store/outbox.js';
+import type { ClaimedDelivery, DeliveryAttemptRecord } from '../store/outbox.js';
+import { isAuditEvent } from '../core/audit-event.js';
 import { isStoreFailure } from '../core/store-failure.js';
 import type { NotificationChannel } from './channel.js';
 import { DEFAULT_RETRY_SCHEDULE, nextRetryAt, type RetryScheduleOptions } from './retry-schedule.js';
@@ -109,19 +110,9 @@ export class DeliveryWorker extends BackgroundLoop {
 
   private async handle(claim: ClaimedDelivery): Promise<void> {
     const { store, logger, clock, schedule } = this.options;
-    const started = clock();
-    const channel = this.channels.get(claim.target);
-    const payment = await store.getPayment(claim.event.paymentId);
-    if (!channel || !payment) {
-      // A target removed from the configuration, or an event whose payment is gone: nothing can deliver it.
-      await store.outbox.fail(claim, { at: started.toISOString(), durationMs: 0, error: channel ? 'payment not found' : 'target not configured' }, null);
-      return;
-    }
-    if (!channel.wants(claim.event, payment)) {
-      await store.outbox.complete(claim, { at: started.toISOString(), durationMs: 0, status: 204 });
-      return;
-    }
-    const { record, delivered } = await channel.deliver(claim.event, payment);
+    const attempt = isAuditEvent(claim.event) ? await this.tryAudit(claim) : await this.tryPaymentEvent(claim);
+    if (!attempt) return;
+    const { record, delivered } = attempt;
     if (delivered) {
       if (!(await store.outbox.complete(claim, record, { catchUp: this.options.catchUp }))) logger.warn({ event: claim.event.id, target: claim.target }, 'delivery lease lost before completion');
       return;
@@ -132,5 +123,39 @@ export class DeliveryWorker extends BackgroundLoop {
       { event: claim.event.id, type: claim.event.type, target: claim.target, attempt: claim.attemptNumber, status: record.status, error: record.error, retryAt: retryAt?.toISOString() ?? null },
       retryAt ? 'delivery failed, will retry' : 'delivery dead after its retry window',
     );
+  }
+
+  /** A payment's event: what its channel sent, or null when it was settled without a try. */
+  private async tryPaymentEvent(claim: ClaimedDelivery): Promise<{ record: DeliveryAttemptRecord; delivered: boolean } | null> {
+    const { store, clock } = this.options;
+    const started = clock();
+    const channel = this.channels.get(claim.target);
+    const payment = await store.getPayment(claim.event.paymentId);
+    if (!channel || !payment) {
+      // A target removed from the configuration, or an event whose payment is gone: nothing can deliver it.
+      await store.outbox.fail(claim, { at: started.toISOString(), durationMs: 0, error: channel ? 'payment not found' : 'target not configured' }, null);
+      return null;
+    }
+    if (!channel.wants(claim.event, payment)) {
+      await store.outbox.complete(claim, { at: started.toISOString(), durationMs: 0, status: 204 });
+      return null;
+    }
+    return channel.deliver(claim.event, payment);
+  }
+
+  /** An audit event, about no payment: sent by the channels that archive them (webhooks), settled at once by the others. */
+  private async tryAudit(claim: ClaimedDelivery): Promise<{ record: DeliveryAttemptRecord; delivered: boolean } | null> {
+    const { store, clock } = this.options;
+    const started = clock();
+    const channel = this.channels.get(claim.target);
+    if (!channel) {
+      await store.outbox.fail(claim, { at: started.toISOString(), durationMs: 0, error: 'target not configured' }, null);
+      return null;
+    }
+    if (!channel.deliverAudit) {
+      await store.outbox.complete(claim, { at: started.toISOString(), durationMs: 0, status: 204 });
+      return null;
+    }
+    return channel.deliverAudit(claim.event);
   }
 }

@@ -53,7 +53,7 @@ export interface VerifyWebhookInput {
 }
 
 export interface VerifiedWebhook {
-  /** The parsed body: `{ id, type, createdAt, data: { payment, paymentVersion, attemptRef?, anomaly?, amount?, refund? } }`, whatever the event type. */
+  /** The parsed body: `{ id, type, createdAt, data: { payment, paymentVersion, attemptRef?, anomaly?, amount?, refund? } }`, or `data: { audit }` on audit.recorded. */
   event: unknown;
   verifiedBy: 'hmac' | 'jws';
 }

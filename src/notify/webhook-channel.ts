@@ -1,7 +1,7 @@
 import type { PaymentEvent } from '../core/events.js';
 import type { Payment } from '../core/payment.js';
 import type { NotificationChannel } from './channel.js';
-import { webhookBody } from './webhook-payload.js';
+import { auditWebhookBody, webhookBody } from './webhook-payload.js';
 import { isDelivered, sendWebhook } from './webhook-sender.js';
 import { signWebhookHmac, signWebhookJws, WEBHOOK_HMAC_HEADER, WEBHOOK_JWS_HEADER, type WebhookSigningKeys } from './webhook-signature.js';
 
@@ -32,8 +32,15 @@ export class WebhookChannel implements NotificationChannel {
   }
 
   async deliver(event: PaymentEvent, payment: Payment) {
+    return this.send(event, webhookBody(event, payment, this.options.checkoutUrl(payment.id)));
+  }
+
+  async deliverAudit(event: PaymentEvent) {
+    return this.send(event, auditWebhookBody(event));
+  }
+
+  private async send(event: PaymentEvent, body: string) {
     const now = this.options.clock?.() ?? new Date();
-    const body = webhookBody(event, payment, this.options.checkoutUrl(payment.id));
     const headers: Record<string, string> = {
       [WEBHOOK_JWS_HEADER]: await signWebhookJws(body, this.options.keys, now),
       'Hpp-Event-Id': event.id,

@@ -31,3 +31,12 @@ export function webhookBody(event: PaymentEvent, payment: Payment, checkoutUrl: 
     },
   });
 }
+
+/**
+ * The bytes POSTed for an audit.recorded event: `data.audit` is the entry as the audit log keeps it
+ * (who, by the user's email or the API key's name, never the key; what; when; which payment).
+ */
+export function auditWebhookBody(event: PaymentEvent): string {
+  if (!event.audit) throw new Error(`event ${event.id} carries no audit entry`);
+  return JSON.stringify({ id: event.id, type: event.type, createdAt: event.occurredAt, data: { audit: event.audit } });
+}

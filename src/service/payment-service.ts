@@ -1,9 +1,10 @@
 import type { BankConnector, VerifiedBankMessage } from '../connectors/bank-connector.js';
-import { GatewayError, IdempotencyMismatchError, InvalidBankMessageError, NotFoundError, OperationNotSupportedError, ReferenceConflictError, ReplayedBankMessageError, ValidationError } from '../core/errors.js';
+import { GatewayError, IdempotencyMismatchError, InvalidBankMessageError, MismatchedBankMessageError, NotFoundError, OperationNotSupportedError, ReferenceConflictError, ReplayedBankMessageError, ValidationError } from '../core/errors.js';
 import { newAttemptReference, newId } from '../core/ids.js';
 import type { CaptureMode, Payment } from '../core/payment.js';
 import { isDueForExpiry, isExpiryDue, transition, type Command, type Transition } from '../core/transition.js';
 import type { EventSource, PaymentEvent } from '../core/events.js';
+import type { RefusedBankMessage } from '../core/refused-bank-message.js';
 import type { ListQuery, PaymentPage, PaymentStore, RememberedMessage } from '../store/payment-store.js';
 
 /** What the merchant asks for: the payment's own fields, and optionally which connector takes it. */
@@ -169,6 +170,20 @@ export class PaymentService {
     return this.store.listEvents(paymentId);
   }
 
+  /**
+   * Keeps, beside the payment, that a bank message tied to it was refused. Only for a refusal whose
+   * payment the message's verified content named (MismatchedBankMessageError, ReplayedBankMessageError):
+   * an unverified message must never write to the payment it claims.
+   */
+  recordRefusedMessage(paymentId: string, refusal: Omit<RefusedBankMessage, 'at'>): Promise<void> {
+    return this.store.recordRefusedMessage(paymentId, { at: this.clock().toISOString(), ...refusal });
+  }
+
+  /** The verified bank messages refused for a payment, newest first (at most REFUSED_MESSAGES_KEPT). */
+  refusedMessages(paymentId: string): Promise<RefusedBankMessage[]> {
+    return this.store.refusedMessages(paymentId);
+  }
+
   startAttempt(id: string, connector: string): Promise<Transition> {
     return this.apply(id, { type: 'start_attempt', attemptRef: newAttemptReference(), connector, reuseWindowMs: this.options.attemptReuseMs });
   }
@@ -204,7 +219,7 @@ export class PaymentService {
     const captureWindowMs = this.captureWindowOf(connector);
     const command: Command = { type: 'bank_outcome', outcome: verified.outcome, ...(captureWindowMs !== undefined ? { captureWindowMs } : {}) };
     const transition = await this.apply(payment.id, command, payment, source, message);
-    if (transition.verdict === 'rejected') throw new InvalidBankMessageError(transition.events.find((e) => e.anomaly)?.anomaly ?? 'mismatch');
+    if (transition.verdict === 'rejected') throw new MismatchedBankMessageError(transition.events.find((e) => e.anomaly)?.anomaly ?? 'mismatch', payment.id);
     return { paymentId: payment.id, transition };
   }
 

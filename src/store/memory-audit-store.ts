@@ -1,14 +1,24 @@
 import type { AuditEntry } from '../core/audit-entry.js';
+import { auditEvent } from '../core/audit-event.js';
+import type { MemoryOutbox } from './memory-outbox.js';
 import { AUDIT_LOG_LIMIT, type AuditPage, type AuditStore } from './audit-store.js';
 
-/** The audit log in this process (demo and tests): a sequence number per entry, the cursor is one. */
+/**
+ * The audit log in this process (demo and tests): a sequence number per entry, the cursor is one.
+ * With the store's outbox, each entry's audit.recorded event is queued in the same synchronous
+ * section that appends it, so neither is ever stored without the other.
+ */
 export class MemoryAuditStore implements AuditStore {
   private readonly entries: { seq: number; entry: AuditEntry }[] = [];
   private seq = 0;
 
-  constructor(private readonly limit = AUDIT_LOG_LIMIT) {}
+  constructor(
+    private readonly limit = AUDIT_LOG_LIMIT,
+    private readonly outbox?: MemoryOutbox,
+  ) {}
 
   async append(entry: AuditEntry): Promise<void> {
+    this.outbox?.record([auditEvent(entry)], { listed: false });
     this.seq += 1;
     this.entries.push({ seq: this.seq, entry: structuredClone(entry) });
     if (this.entries.length > this.limit) this.entries.splice(0, this.entries.length - this.limit);

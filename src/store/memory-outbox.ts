@@ -17,6 +17,8 @@ interface StoredEvent {
   occurredMs: number;
   /** The targets the event has deliveries for, in configured order. */
   targets: string[];
+  /** False for audit events: delivered like the others, but not in the events list (they are no payment's). */
+  listed: boolean;
 }
 
 /** One (target, payment) queue: event ids, oldest first, the head being the one to deliver. */
@@ -54,11 +56,14 @@ export class MemoryOutbox implements Outbox {
     private readonly clock: () => Date,
   ) {}
 
-  /** Stores the events and queues each for every target, due now. Synchronous on purpose: see the class doc. */
-  record(events: readonly PaymentEvent[]): void {
+  /**
+   * Stores the events and queues each for every target, due now; unlisted ones (audit events) are left
+   * out of listEventsWithDeliveries. Synchronous on purpose: see the class doc.
+   */
+  record(events: readonly PaymentEvent[], options: { listed: boolean } = { listed: true }): void {
     const now = this.clock();
     for (const event of events) {
-      this.events.set(event.id, { event: structuredClone(event), occurredMs: Date.parse(event.occurredAt), targets: [...this.targets] });
+      this.events.set(event.id, { event: structuredClone(event), occurredMs: Date.parse(event.occurredAt), targets: [...this.targets], listed: options.listed });
       for (const target of this.targets) {
         this.deliveries.set(deliveryKey(event.id, target), {
           eventId: event.id,
@@ -151,6 +156,7 @@ export class MemoryOutbox implements Outbox {
     const after = query.cursor === undefined ? null : decodeCursor(query.cursor);
     const afterMs = after === null ? 0 : Number(after.score);
     const matching = [...this.events.values()]
+      .filter(({ listed }) => listed)
       .filter(({ event }) => query.paymentId === undefined || event.paymentId === query.paymentId)
       .filter(({ event }) => query.type === undefined || event.type === query.type)
       .filter(

@@ -1,7 +1,10 @@
+import { REFUSED_MESSAGES_KEPT, type RefusedBankMessage } from '../core/refused-bank-message.js';
 import { matchesFilter } from '../core/payment-filter.js';
 import type { PaymentEvent } from '../core/events.js';
 import { awaitsBankAnswer, expiryDueAt, holdsOpenSlot, type Payment } from '../core/payment.js';
 import { assertListLimit, decodeCursor, encodeCursor } from './list-cursor.js';
+import type { AuditStore } from './audit-store.js';
+import { MemoryAuditStore } from './memory-audit-store.js';
 import { MemoryOutbox } from './memory-outbox.js';
 import type { Outbox } from './outbox.js';
 import { assertClaimArguments, checkOutboxTargets } from './outbox-checks.js';
@@ -61,10 +64,14 @@ export class MemoryPaymentStore implements GatewayStore {
   private readonly succeededSlots = new Map<string, string>();
   private readonly idempotency = new Map<string, Expiring<IdempotencyRecord>>();
   private readonly messages = new Map<string, Expiring<true>>();
+  /** payment id → its verified bank messages refused, newest first, at most REFUSED_MESSAGES_KEPT. */
+  private readonly refusals = new Map<string, RefusedBankMessage[]>();
   /** Where the writes below queue each event for delivery; the worker and the events API read and settle it. */
   readonly outbox: Outbox;
   /** The same outbox, with the synchronous write the sections below call. */
   private readonly queue: MemoryOutbox;
+  /** Who did what; each entry's audit.recorded event is queued in the outbox as it is appended. */
+  readonly auditLog: AuditStore;
   /** payment id → end of the expiry claim on it (ms); a commit of the payment ends it, as in Redis. */
   private readonly expiryClaims = new Map<string, number>();
   /**
@@ -81,6 +88,7 @@ export class MemoryPaymentStore implements GatewayStore {
     this.clock = options.clock ?? (() => new Date());
     this.queue = new MemoryOutbox(checkOutboxTargets(options.outboxTargets ?? []), this.clock);
     this.outbox = this.queue;
+    this.auditLog = new MemoryAuditStore(undefined, this.queue);
   }
 
   async createPayment(input: CreatePaymentInput): Promise<CreateOutcome> {
@@ -234,6 +242,15 @@ export class MemoryPaymentStore implements GatewayStore {
 
   async knowsMessage(messageId: string): Promise<boolean> {
     return this.live(this.messages, messageId, this.clock().getTime()) !== undefined;
+  }
+
+  async recordRefusedMessage(paymentId: string, refusal: RefusedBankMessage): Promise<void> {
+    const kept = [{ ...refusal }, ...(this.refusals.get(paymentId) ?? [])].slice(0, REFUSED_MESSAGES_KEPT);
+    this.refusals.set(paymentId, kept);
+  }
+
+  async refusedMessages(paymentId: string): Promise<RefusedBankMessage[]> {
+    return structuredClone(this.refusals.get(paymentId) ?? []);
   }
 
   async rememberOnce(key: string, value: string, ttlSeconds: number): Promise<string> {

@@ -1,3 +1,4 @@
+import type { RefusedBankMessage } from '../core/refused-bank-message.js';
 import type { PaymentEvent } from '../core/events.js';
 import type { Payment, PaymentStatus } from '../core/payment.js';
 import type { PaymentFilter } from '../core/payment-filter.js';
@@ -164,6 +165,13 @@ export interface PaymentStore {
   rememberMessage(messageId: string, expiresAt: Date): Promise<boolean>;
   /** Whether a bank message id is remembered (by rememberMessage or a commit's `message`) and live. */
   knowsMessage(messageId: string): Promise<boolean>;
+  /**
+   * Keeps a verified bank message's refusal beside the payment, the newest REFUSED_MESSAGES_KEPT only.
+   * Its own record, written in one atomic step apart from the payment, so it never races a transition.
+   */
+  recordRefusedMessage(paymentId: string, refusal: RefusedBankMessage): Promise<void>;
+  /** The refusals kept for a payment, newest first. */
+  refusedMessages(paymentId: string): Promise<RefusedBankMessage[]>;
   /** Replaces the live value rememberOnce kept under `key`, keeping its expiry; false when none is live. Atomic. */
   replaceRemembered(key: string, value: string): Promise<boolean>;
   /** The next value (from 1) of a counter that lives `ttlSeconds` after its first use; atomic across instances. */

@@ -3,24 +3,34 @@ import { storeKeyPrefix } from './redis-key-space.js';
 import type { AuditEntry } from '../core/audit-entry.js';
 import { AUDIT_LOG_LIMIT, type AuditPage, type AuditStore } from './audit-store.js';
 import { luaScript } from './lua-scripts.js';
+import { auditEvent } from '../core/audit-event.js';
+import type { RedisOutbox } from './redis-outbox.js';
 
 interface AuditCommands {
-  hppAppendAudit(logKey: string, seqKey: string, json: string, limit: string): Promise<number>;
+  hppAppendAudit(logKey: string, seqKey: string, json: string, limit: string, prefix: string, ...outboxArgs: (string | number)[]): Promise<number>;
 }
 
 /**
  * The audit log in Redis: a sorted set `{prefix}audit` scored by a sequence `{prefix}audit:seq`.
  * An append is one script call; a page is one ZREVRANGEBYSCORE below the cursor (a sequence number),
- * so pages stay put while entries are appended.
+ * so pages stay put while entries are appended. With the store's outbox, the same script queues the
+ * entry's audit.recorded event (lua/append-audit.lua): the outbox's keys share the log's prefix.
  */
 export class RedisAuditStore implements AuditStore {
   private readonly logKey: string;
   private readonly seqKey: string;
   private readonly commands: AuditCommands;
+  private readonly keyPrefix: string;
 
-  constructor(private readonly redis: RedisClient, prefix: string, private readonly limit = AUDIT_LOG_LIMIT) {
-    // One script touches both keys: on a Cluster they share the store's hash tag (one slot).
+  constructor(
+    private readonly redis: RedisClient,
+    prefix: string,
+    private readonly limit = AUDIT_LOG_LIMIT,
+    private readonly outbox?: Pick<RedisOutbox, 'recordArgs'>,
+  ) {
+    // One script touches the log's keys and the outbox's: on a Cluster they share the store's hash tag (one slot).
     const keyPrefix = storeKeyPrefix(prefix, redis);
+    this.keyPrefix = keyPrefix;
     this.logKey = `${keyPrefix}audit`;
     this.seqKey = `${keyPrefix}audit:seq`;
     if (!('hppAppendAudit' in redis)) redis.defineCommand('hppAppendAudit', { lua: luaScript('append-audit'), numberOfKeys: 2 });
@@ -28,7 +38,8 @@ export class RedisAuditStore implements AuditStore {
   }
 
   async append(entry: AuditEntry): Promise<void> {
-    await this.commands.hppAppendAudit(this.logKey, this.seqKey, JSON.stringify(entry), String(this.limit));
+    const outboxArgs = this.outbox ? this.outbox.recordArgs([auditEvent(entry)]) : [0, '', 0, ''];
+    await this.commands.hppAppendAudit(this.logKey, this.seqKey, JSON.stringify(entry), String(this.limit), this.keyPrefix, ...outboxArgs);
   }
 
   async list(query: { limit: number; cursor?: string }): Promise<AuditPage> {

@@ -1,3 +1,4 @@
+import { REFUSED_MESSAGES_KEPT, type RefusedBankMessage } from '../core/refused-bank-message.js';
 import type { Cluster } from 'ioredis';
 import type { PaymentEvent } from '../core/events.js';
 import { awaitsBankAnswer, expiryDueAt, type Payment } from '../core/payment.js';
@@ -19,6 +20,8 @@ import type {
   ReconcileClaim,
 } from './payment-store.js';
 import { RedisOutbox } from './redis-outbox.js';
+import type { AuditStore } from './audit-store.js';
+import { RedisAuditStore } from './redis-audit-store.js';
 import { luaScript } from './lua-scripts.js';
 import type { RedisClient } from './redis-connection.js';
 import { storeKeyPrefix } from './redis-key-space.js';
@@ -71,6 +74,8 @@ const LIST_SCAN_BUDGET = 1000;
  * - `idem:{key}` idempotency record json, with a TTL
  * - `msg:{id}` remembered bank message ids, expiring at the message's own expiry; written by the commit
  *   script that applies the message (or by rememberMessage when it changes nothing)
+ * - `brf:{paymentId}` LIST of the payment's verified bank messages refused (JSON), newest first,
+ *   trimmed to REFUSED_MESSAGES_KEPT by the same transaction that pushes one
  * - the outbox: `evt:`, `events`, `evp:`, `dlv:`, `obq:`, `obdue`, `lease:`, `obpending`
  *   (described in redis-outbox.ts), written by the same create and commit scripts
  *
@@ -100,6 +105,8 @@ export class RedisPaymentStore implements GatewayStore {
   readonly outbox: Outbox;
   /** The same outbox, with the script arguments the create and commit scripts take. */
   private readonly queue: RedisOutbox;
+  /** Who did what; each entry's audit.recorded event is queued by the script that appends it. */
+  readonly auditLog: AuditStore;
   /** Every write the gateway acknowledges goes through it (WAIT for the replicas, when asked for). */
   private readonly durable: ReplicaAcknowledgement;
 
@@ -115,6 +122,7 @@ export class RedisPaymentStore implements GatewayStore {
       durable: this.durable,
     });
     this.outbox = this.queue;
+    this.auditLog = new RedisAuditStore(redis, this.prefix, undefined, this.queue);
     // Defining again on a shared connection is harmless: same name, same source.
     redis.defineCommand('hppCreatePayment', { lua: luaScript('create-payment') });
     redis.defineCommand('hppCommitPayment', { lua: luaScript('commit-payment'), numberOfKeys: 7 });
@@ -329,6 +337,20 @@ export class RedisPaymentStore implements GatewayStore {
   /** One round trip (EXISTS). */
   async knowsMessage(messageId: string): Promise<boolean> {
     return (await this.redis.exists(this.key(`msg:${messageId}`))) === 1;
+  }
+
+  /** One round trip (MULTI: LPUSH and LTRIM of one key), so the list never holds more than its bound. */
+  async recordRefusedMessage(paymentId: string, refusal: RefusedBankMessage): Promise<void> {
+    const key = this.key(`brf:${paymentId}`);
+    const replies = await this.redis.multi().lpush(key, JSON.stringify(refusal)).ltrim(key, 0, REFUSED_MESSAGES_KEPT - 1).exec();
+    const failed = replies?.find(([err]) => err);
+    if (!replies || failed) throw failed?.[0] ?? new Error('refused bank message not recorded');
+  }
+
+  /** One round trip (LRANGE). */
+  async refusedMessages(paymentId: string): Promise<RefusedBankMessage[]> {
+    const rows = await this.redis.lrange(this.key(`brf:${paymentId}`), 0, REFUSED_MESSAGES_KEPT - 1);
+    return rows.map((row) => JSON.parse(row) as RefusedBankMessage);
   }
 
   /** One round trip (one script): the read and the conditional write must not be separable. */

@@ -153,7 +153,9 @@ describe('the console in a real browser (Chromium)', function () {
     expect(webhookLines[0]).to.contain('status: 200');
     await shot(page, 'payment-en');
 
-    const hooksBefore = hooks.filter((h) => h.includes(refundedEvent.id)).length;
+    // The event's own deliveries, not the audit.recorded webhook of the redelivery (which names it too).
+    const deliveriesOf = (eventId: string) => hooks.filter((h) => (JSON.parse(h) as { id: string }).id === eventId).length;
+    const hooksBefore = deliveriesOf(refundedEvent.id);
     await page.selectOption('form.redeliver select[name=event]', refundedEvent.id);
     await page.selectOption('form.redeliver select[name=target]', 'webhook:0');
     await page.click('form.redeliver button');
@@ -162,7 +164,9 @@ describe('the console in a real browser (Chromium)', function () {
     await page.click('form.confirm button[type=submit]');
     await page.waitForURL(`${base}/console/payments/${id}?done=1`);
     await outboxDrained(gw);
-    expect(hooks.filter((h) => h.includes(refundedEvent.id)).length).to.equal(hooksBefore + 1);
+    expect(deliveriesOf(refundedEvent.id)).to.equal(hooksBefore + 1);
+    const audited = hooks.map((h) => JSON.parse(h) as { type: string; data: { audit?: { action: string; detail: Record<string, unknown> } } });
+    expect(audited.filter((h) => h.type === 'audit.recorded' && h.data.audit?.action === 'console.redeliver').map((h) => h.data.audit!.detail)).to.deep.equal([{ event: refundedEvent.id, target: 'webhook:0' }]);
     await page.reload();
     expect((await page.locator('ol.timeline li').allTextContents()).filter((l) => l.includes('webhook:0') && l.includes(refundedEvent.id))).to.have.length(2);
 

@@ -4,6 +4,9 @@ import type { AuditEntry } from '../../src/core/audit-entry.js';
 import type { AuditStore } from '../../src/store/audit-store.js';
 import { MemoryAuditStore } from '../../src/store/memory-audit-store.js';
 import { RedisAuditStore } from '../../src/store/redis-audit-store.js';
+import type { GatewayStore } from '../../src/store/gateway-store.js';
+import { MemoryPaymentStore } from '../../src/store/memory-store.js';
+import { RedisPaymentStore } from '../../src/store/redis-store.js';
 import { randomPrefix, requireRedis } from '../support/redis-server.js';
 
 function entry(i: number): AuditEntry {
@@ -42,6 +45,48 @@ for (const kind of ['memory', 'redis'] as const) {
       expect(all.items).to.have.length(7);
       expect(all.items[0]).to.deep.equal(entry(11));
       expect(all.nextCursor).to.equal(null);
+    });
+  });
+}
+
+for (const kind of ['memory', 'redis'] as const) {
+  describe(`audit log and its events in the outbox (${kind})`, () => {
+    let redis: Redis | undefined;
+    let store: GatewayStore;
+    const now = new Date('2031-03-01T10:00:01.000Z');
+
+    beforeEach(async function () {
+      const outboxTargets = ['webhook:0', 'email:merchant'];
+      if (kind === 'redis') {
+        redis = new Redis(await requireRedis(this));
+        store = new RedisPaymentStore(redis, { prefix: randomPrefix(), outboxTargets, clock: () => now });
+      } else {
+        store = new MemoryPaymentStore({ outboxTargets, clock: () => now });
+      }
+    });
+    afterEach(async () => {
+      await redis?.quit();
+      redis = undefined;
+    });
+
+    it('queues each appended entry as an audit.recorded event for every target, in order, in one queue apart from the payments', async () => {
+      await store.auditLog.append(entry(1));
+      await store.auditLog.append(entry(2));
+      expect((await store.auditLog.list({ limit: 10 })).items.map((e) => e.id)).to.deep.equal(['aud_2', 'aud_1']);
+      expect(await store.outbox.pendingCount()).to.equal(4);
+
+      const first = await store.outbox.claim(now, 10, 60_000);
+      // One queue per target: the second entry waits behind the first, whichever payment each names.
+      expect(first.map((c) => [c.target, c.event.id]).sort()).to.deep.equal([['email:merchant', 'evt_1'], ['webhook:0', 'evt_1']]);
+      const claimed = first.find((c) => c.target === 'webhook:0')!;
+      expect(claimed.event).to.deep.equal({ id: 'evt_1', type: 'audit.recorded', paymentId: 'audit', paymentVersion: 0, occurredAt: entry(1).at, audit: entry(1) });
+      for (const c of first) expect(await store.outbox.complete(c, { at: now.toISOString(), durationMs: 1, status: 204 })).to.equal(true);
+      const second = await store.outbox.claim(now, 10, 60_000);
+      expect(second.map((c) => c.event.audit?.id)).to.deep.equal(['aud_2', 'aud_2']);
+
+      // Kept for delivery and redelivery by id, but not listed with the payments' events.
+      expect((await store.outbox.getEvent('evt_1'))?.deliveries.map((d) => d.state)).to.deep.equal(['delivered', 'delivered']);
+      expect((await store.outbox.listEventsWithDeliveries({ limit: 10 })).items).to.deep.equal([]);
     });
   });
 }

@@ -1,3 +1,4 @@
+import { expect } from 'chai';
 import { createLogger } from '../../src/logger.js';
 import { openRedis, type RedisTarget } from '../../src/store/redis-connection.js';
 import { RedisPaymentStore } from '../../src/store/redis-store.js';
@@ -46,6 +47,21 @@ function topology(name: string, start: () => Promise<{ target: RedisTarget; stop
         const nowMs = Date.now();
         const clock = (): Date => new Date(nowMs);
         return { store: open({ clock, outboxTargets: TARGETS }), storeWithoutTargets: () => open({ clock }), now: clock };
+      });
+    });
+
+    describe('audit log', () => {
+      it('appends an entry and queues its audit.recorded event in one script, every key in the store\'s slot', async () => {
+        const store = open({ outboxTargets: TARGETS });
+        try {
+          const entry = { id: 'aud_topology', at: new Date().toISOString(), actor: { kind: 'api_key' as const, name: 'key-0' }, action: 'api.payment.capture', paymentId: 'pay_x', detail: {} };
+          await store.auditLog.append(entry);
+          expect((await store.auditLog.list({ limit: 5 })).items).to.deep.equal([entry]);
+          const claims = await store.outbox.claim(new Date(Date.now() + 1000), 10, 60_000);
+          expect(claims.map((c) => c.event.audit)).to.deep.equal(TARGETS.map(() => entry));
+        } finally {
+          await store.close();
+        }
       });
     });
   });

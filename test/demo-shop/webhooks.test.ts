@@ -294,6 +294,21 @@ describe('demo shop: POST /webhooks', () => {
       expect(await stateOf(app, reference)).to.equal('awaiting_payment');
     });
 
+    it('acknowledges a signed audit.recorded event (the gateway\'s audit log) without touching any order, and refuses one unsigned', async () => {
+      const { app, logs } = shop({ webhookSecret: SECRET });
+      const reference = await buy(app);
+      const body = JSON.stringify({
+        id: 'evt_Qw8mZr2LxT5vN1cB7dKs0A',
+        type: 'audit.recorded',
+        createdAt: '2031-03-02T09:15:00.000Z',
+        data: { audit: { id: 'aud_Qw8mZr2LxT5vN1cB7dKs0A', at: '2031-03-02T09:15:00.000Z', actor: { kind: 'api_key', name: 'key-1' }, action: 'api.payment.create', detail: {} } },
+      });
+      await post(app, body, hmacHeaders(body, SECRET)).expect(200, { received: true });
+      expect(logs.find((l) => l.obj.type === 'audit.recorded')?.obj).to.include({ eventId: 'evt_Qw8mZr2LxT5vN1cB7dKs0A', verifiedBy: 'hmac' });
+      await post(app, body, hmacHeaders(body, 'whsec_another_secret_0123456789')).expect(400);
+      expect(await stateOf(app, reference)).to.equal('awaiting_payment');
+    });
+
     it('a signed body that is not an event is refused without touching any order', async () => {
       const { app } = shop({ webhookSecret: SECRET });
       const reference = await buy(app);

@@ -156,8 +156,9 @@ describe('operations endpoints: health, readiness, metrics, the landing page', (
       expect((await request(gw.app).post('/bank/native/notify').type('form').send({ response: 'not-a-token' })).status).to.equal(400);
       await request(gw.app).get(`/api/v1/payments/${paymentId}`).set('Authorization', `Bearer ${API_KEY}`).expect(200);
 
-      // Three events: created, pending, succeeded.
-      await until('the webhooks', () => received.length >= 3);
+      // Three events (created, pending, succeeded) and the API's create in the audit log (audit.recorded).
+      await until('the webhooks', () => received.length >= 4);
+      expect([...received].sort()).to.deep.equal(['audit.recorded', 'payment.created', 'payment.pending', 'payment.succeeded']);
       const text = (await request(gw.app).get('/metrics')).text;
       expect(sample(text, 'hpp_payments_total', { connector: 'native', status: 'created' })).to.equal(1);
       expect(sample(text, 'hpp_payments_total', { connector: 'native', status: 'pending' })).to.equal(1);
@@ -166,7 +167,7 @@ describe('operations endpoints: health, readiness, metrics, the landing page', (
       expect(sample(text, 'hpp_bank_messages_total', { connector: 'native', channel: 'notify', result: 'refused_replay' })).to.equal(1);
       expect(sample(text, 'hpp_bank_messages_total', { connector: 'native', channel: 'return', result: 'duplicate' })).to.equal(1);
       expect(text).to.match(/hpp_bank_messages_total\{connector="native",channel="notify",result="refused_[a-z_]+"\} 1/);
-      expect(sample(text, 'hpp_webhook_deliveries_total', { result: 'delivered' })).to.equal(3);
+      expect(sample(text, 'hpp_webhook_deliveries_total', { result: 'delivered' })).to.equal(4);
       expect(sample(text, 'hpp_webhook_deliveries_total', { result: 'rejected' })).to.equal(0);
       expect(sample(text, 'hpp_outbox_pending', {})).to.equal(0);
       expect(sample(text, 'hpp_http_request_duration_seconds_count', { route: '/api/v1/payments', status_class: '2xx' })).to.equal(1);
@@ -184,8 +185,9 @@ describe('operations endpoints: health, readiness, metrics, the landing page', (
       gw = await testGateway({ env: { MERCHANT_WEBHOOK_URL: `${WEBHOOK}/hooks`, BUYER_RECEIPTS: 'off' } });
       await request(gw.app).post('/api/v1/payments').set('Authorization', `Bearer ${API_KEY}`).send(validPayment()).expect(201);
       await request(gw.app).post('/api/v1/payments').set('Authorization', `Bearer ${API_KEY}`).send(validPayment()).expect(201);
-      await until('two tries', async () => sample((await request(gw.app).get('/metrics')).text, 'hpp_webhook_deliveries_total', { result: 'rejected' }) >= 2);
-      expect(sample((await request(gw.app).get('/metrics')).text, 'hpp_outbox_pending', {})).to.equal(2);
+      // Each create queues its payment.created and the audit entry's audit.recorded.
+      await until('four tries', async () => sample((await request(gw.app).get('/metrics')).text, 'hpp_webhook_deliveries_total', { result: 'rejected' }) >= 4);
+      expect(sample((await request(gw.app).get('/metrics')).text, 'hpp_outbox_pending', {})).to.equal(4);
     });
   });
 });

@@ -166,11 +166,14 @@ describe('processes: WEB_CONCURRENCY runs several gateway processes behind one p
     console.log(`      ${crossProcess} of ${ROUNDS} races had the return and the notification in different processes`);
 
     // Every event delivered exactly once: one delivery worker drained the outbox.
-    await waitFor('the 60 webhooks', () => receiver!.received.length >= ROUNDS * 3, { timeoutMs: 30_000, intervalMs: 200 });
+    // Three events a payment, and the audit.recorded of each API create.
+    await waitFor('the 80 webhooks', () => receiver!.received.length >= ROUNDS * 4, { timeoutMs: 30_000, intervalMs: 200 });
     await delay(1500);
-    const ids = receiver!.received.map((w) => (JSON.parse(w.body.toString('utf8')) as { id: string }).id);
-    expect(ids).to.have.length(ROUNDS * 3);
-    expect(new Set(ids).size).to.equal(ROUNDS * 3);
+    const bodies = receiver!.received.map((w) => JSON.parse(w.body.toString('utf8')) as { id: string; type: string });
+    const ids = bodies.map((b) => b.id);
+    expect(ids).to.have.length(ROUNDS * 4);
+    expect(new Set(ids).size).to.equal(ROUNDS * 4);
+    expect(bodies.filter((b) => b.type === 'audit.recorded')).to.have.length(ROUNDS);
   });
 
   it('the background process, killed, is replaced by one that takes over its role', async function () {

@@ -19,7 +19,8 @@ import {
 import { randomPrefix, requireRedis } from '../support/redis-server.js';
 
 const PAYMENTS = 40;
-const EVENTS = PAYMENTS * 2;
+// A payment's created and cancelled, and the audit.recorded of each of the two API calls.
+const EVENTS = PAYMENTS * 4;
 // Long enough that every queue has failed two or three times: its next try is then up to 20-40 s away.
 const OUTAGE_MS = 12_000;
 // Each queue waiting out its own back-off takes up to tens of seconds after the endpoint is back;
@@ -35,6 +36,8 @@ class FlakyEndpoint {
   readonly inFlight = new Set<string>();
   readonly concurrentDuplicates: string[] = [];
   readonly badSignatures: string[] = [];
+  /** The audit.recorded events' actions, in the order received (one queue: the order they were recorded). */
+  readonly auditActions: string[] = [];
   local!: LocalServer;
 
   async start(): Promise<this> {
@@ -55,11 +58,15 @@ class FlakyEndpoint {
     }
     try {
       const { event } = await verifyWebhook({ body, headers: req.headers, secret: PROCESS_WEBHOOK_SECRET });
-      const e = event as { id: string; data: { payment: { id: string }; paymentVersion: number } };
+      const e = event as { id: string; type: string; data: { payment: { id: string }; paymentVersion: number; audit: { action: string } } };
       this.delivered.set(e.id, (this.delivered.get(e.id) ?? 0) + 1);
-      const order = this.orderByPayment.get(e.data.payment.id) ?? [];
-      order.push(e.data.paymentVersion);
-      this.orderByPayment.set(e.data.payment.id, order);
+      if (e.type === 'audit.recorded') {
+        this.auditActions.push(e.data.audit.action);
+      } else {
+        const order = this.orderByPayment.get(e.data.payment.id) ?? [];
+        order.push(e.data.paymentVersion);
+        this.orderByPayment.set(e.data.payment.id, order);
+      }
     } catch (err) {
       this.badSignatures.push(`${eventId}: ${(err as Error).message}`);
     }
@@ -119,5 +126,6 @@ describe('processes: a webhook endpoint back after an outage gets its backlog at
     expect([...endpoint.delivered.values()].filter((n) => n !== 1), 'events delivered more than once').to.deep.equal([]);
     expect(endpoint.orderByPayment.size).to.equal(PAYMENTS);
     for (const [paymentId, order] of endpoint.orderByPayment) expect(order, paymentId).to.deep.equal([1, 2]);
+    expect(endpoint.auditActions).to.deep.equal(Array.from({ length: PAYMENTS }, () => ['api.payment.create', 'api.payment.cancel']).flat());
   });
 });

@@ -33,7 +33,8 @@ export class CountingWebhookReceiver {
       const { event } = await verifyWebhook({ body, headers: req.headers, secret: PROCESS_WEBHOOK_SECRET });
       const e = event as { id: string; type: string; data: { payment: { id: string } } };
       this.deliveries.set(e.id, (this.deliveries.get(e.id) ?? 0) + 1);
-      const key = `${e.data.payment.id}|${e.type}`;
+      // An audit.recorded event is no payment's: it is counted under the audit queue.
+      const key = `${e.type === 'audit.recorded' ? 'audit' : e.data.payment.id}|${e.type}`;
       const ids = this.eventsByPayment.get(key) ?? new Set<string>();
       ids.add(e.id);
       this.eventsByPayment.set(key, ids);

@@ -1,5 +1,5 @@
 import express, { Router, type Request } from 'express';
-import { BankUnavailableError, GatewayError, InvalidBankMessageError, NotFoundError, ReplayedBankMessageError } from '../../core/errors.js';
+import { BankUnavailableError, GatewayError, InvalidBankMessageError, MismatchedBankMessageError, NotFoundError, ReplayedBankMessageError } from '../../core/errors.js';
 import { IgnoredBankMessage, isRefundMessage, type BankConnector, type IncomingBankMessage, type VerifiedBankMessage, type VerifiedRefundMessage } from '../../connectors/bank-connector.js';
 import type { ConnectorRegistry } from '../../connectors/registry.js';
 import type { Logger } from '../../logger.js';
@@ -43,6 +43,14 @@ function attemptOf(verified: VerifiedBankMessage | VerifiedRefundMessage | undef
   return { attempt: verified.outcome.attemptRef };
 }
 
+/**
+ * The payment a refusal can be tied to: only one the verified message named (a replay of it, or a
+ * mismatch found once it was verified). A message that failed verification names nothing we trust.
+ */
+function refusedPaymentOf(err: InvalidBankMessageError): string | undefined {
+  return err instanceof ReplayedBankMessageError || err instanceof MismatchedBankMessageError ? err.paymentId : undefined;
+}
+
 function connectorFor(connectors: ConnectorRegistry, name: unknown): BankConnector {
   if (typeof name !== 'string' || !connectors.has(name)) throw new NotFoundError();
   return connectors.get(name);
@@ -50,6 +58,17 @@ function connectorFor(connectors: ConnectorRegistry, name: unknown): BankConnect
 
 export function bankCallbackRoutes({ service, operations, connectors, urls, logger, metrics }: BankCallbackOptions): Router {
   const router = Router();
+
+  /** Keeps the refusal in the payment's timeline when it can be tied to one; a failed write is logged, the answer stays the protocol's. */
+  const keepRefusal = async (err: InvalidBankMessageError, connector: string, channel: 'notify' | 'return') => {
+    const paymentId = refusedPaymentOf(err);
+    if (!paymentId) return;
+    try {
+      await service.recordRefusedMessage(paymentId, { connector, channel, reason: err.reason });
+    } catch (writeErr) {
+      logger.warn({ connector, channel, reason: err.reason, err: writeErr instanceof Error ? writeErr.message : String(writeErr) }, 'refused bank message not kept for the timeline');
+    }
+  };
 
   // The buyer's browser back from the bank: usually a cross-site POST, so no session cookie comes
   // with it. The payment is found from the verified message alone, then the buyer is sent with
@@ -69,11 +88,13 @@ export function bankCallbackRoutes({ service, operations, connectors, urls, logg
       if (err instanceof ReplayedBankMessageError) {
         metrics?.bankMessageRefused(connector.name, 'return', err.reason);
         logger.warn({ connector: connector.name, attempt: verified?.outcome.attemptRef }, 'replayed bank return refused');
+        await keepRefusal(err, connector.name, 'return');
         paymentId = err.paymentId;
       } else {
         if (err instanceof InvalidBankMessageError) {
           metrics?.bankMessageRefused(connector.name, 'return', err.reason);
           logger.warn({ connector: connector.name, reason: err.reason, ...attemptOf(verified) }, 'bank return refused');
+          await keepRefusal(err, connector.name, 'return');
         } else metrics?.bankMessage(connector.name, 'return', err instanceof BankUnavailableError ? 'unavailable' : 'failed');
         throw err;
       }
@@ -113,6 +134,7 @@ export function bankCallbackRoutes({ service, operations, connectors, urls, logg
         // A replay is refused like any unverifiable message, under its own reason.
         metrics?.bankMessageRefused(connector.name, 'notify', err.reason);
         logger.warn({ connector: connector.name, reason: err.reason, ...attemptOf(verified) }, 'bank notification refused');
+        await keepRefusal(err, connector.name, 'notify');
         ack = connector.acknowledge('rejected', err.reason);
       } else {
         metrics?.bankMessage(connector.name, 'notify', 'failed');
