@@ -13,7 +13,7 @@ import { isFinal, newOrderReference, ORDER_REFERENCE, OrderBook, tookMoney, type
 import { awaitsConfirmation, canPay, cardOf, cardText, orderStateText, statusText, waitingText } from './order-status.js';
 import { findProduct, PRODUCTS, type Product } from './products.js';
 import { dateForPeople } from './shop-dates.js';
-import { fill, shopTexts } from './shop-texts.js';
+import { fill, problemText, shopTexts } from './shop-texts.js';
 import { webhookEndpoint } from './webhooks.js';
 
 /** The shop's own templates and stylesheet, beside its code. */
@@ -327,7 +327,9 @@ function amountOf(payment: GatewayPayment, price: (amount: number, currency?: Cu
 function page(views: nunjucks.Environment, res: Response, template: string, context: Record<string, unknown>, status = 200): void {
   const locale = (context.locale as Locale | undefined) ?? buyerLocale(res.req);
   const t = shopTexts(locale);
-  res.status(status).type('html').send(views.render(template, { ...context, t, fill }));
+  // Error pages: the shop's own titles and details in the buyer's language.
+  const translated = template === 'error.njk' ? { title: problemText(locale, String(context.title ?? '')), detail: problemText(locale, String(context.detail ?? '')) } : {};
+  res.status(status).type('html').send(views.render(template, { ...context, ...translated, t, fill }));
 }
 
 function problemPage(views: nunjucks.Environment, res: Response, status: number, title: string, detail: string): void {

@@ -121,3 +121,39 @@ export function shopTexts(locale: Locale): ShopTexts {
 export function fill(text: string, values: Record<string, string | number>): string {
   return text.replace(/\{(\w+)\}/g, (whole, name: string) => (values[name] === undefined ? whole : String(values[name])));
 }
+
+/**
+ * The shop's own error pages (and its words for a payment service it cannot reach), by their English
+ * text: each must have its French one, which a French buyer reads.
+ */
+const FRENCH_PROBLEMS: Readonly<Record<string, string>> = {
+  'Unknown product': 'Produit inconnu',
+  'We do not sell this product. Please pick one from the shop.': 'Nous ne vendons pas ce produit. Choisissez-en un dans la boutique.',
+  'Unknown language': 'Langue inconnue',
+  'Please choose English or French.': 'Choisissez l’anglais ou le français.',
+  'Unknown bank': 'Banque inconnue',
+  'Please pick one of the banks offered.': 'Choisissez l’une des banques proposées.',
+  'Unknown payment option': 'Option de paiement inconnue',
+  'Please choose to pay now, or to pay now and ship later.': 'Choisissez de payer maintenant, ou de payer maintenant et d’être débité à l’expédition.',
+  'Please check your email address': 'Vérifiez votre adresse e-mail',
+  'It does not look like an email address. You can also leave it empty.': 'Ce n’est pas une adresse e-mail. Vous pouvez aussi laisser le champ vide.',
+  'No such order': 'Commande introuvable',
+  'We have no order with this reference.': 'Nous n’avons aucune commande avec cette référence.',
+  'Page not found': 'Page introuvable',
+  'There is nothing at this address.': 'Il n’y a rien à cette adresse.',
+  'We could not read this request': 'Nous n’avons pas pu lire cette demande',
+  'Please go back to the shop and try again.': 'Revenez à la boutique et réessayez.',
+  'Something went wrong': 'Un problème est survenu',
+  'Unexpected answer from the payment service': 'Réponse inattendue du service de paiement',
+  'Please try again in a moment.': 'Réessayez dans un instant.',
+  'The payment service cannot be reached': 'Le service de paiement est injoignable',
+  'The payment service did not answer in time': 'Le service de paiement n’a pas répondu à temps',
+};
+
+/** A text of the shop's error pages in the buyer's language (a text from elsewhere, such as the gateway's own detail, as it is). */
+export function problemText(locale: Locale, english: string): string {
+  return locale === 'fr' ? (FRENCH_PROBLEMS[english] ?? english) : english;
+}
+
+/** The English texts that have their French one (for tests). */
+export const TRANSLATED_PROBLEMS: readonly string[] = Object.keys(FRENCH_PROBLEMS);

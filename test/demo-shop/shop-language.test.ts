@@ -115,3 +115,29 @@ describe('demo shop: the buyer’s language, dates for people, anomalies in word
     expect(flag?.textContent).to.equal('Paid after the payment had expired: check before shipping. succeeded_after_expiry');
   });
 });
+
+describe('the demo shop\'s error pages in the buyer\'s language', () => {
+  it('a French buyer reads the shop\'s own error pages in French, an English one in English', async () => {
+    const app = shop();
+    const missingFr = await request(app).get('/orders/order-nothere1').set('Accept-Language', 'fr-FR,fr;q=0.9');
+    expect(missingFr.status).to.equal(404);
+    expect(parse(missingFr.text).querySelector('main')!.text).to.contain('Commande introuvable').and.contain('Nous n’avons aucune commande avec cette référence.');
+    const lostFr = await request(app).get('/nowhere').set('Accept-Language', 'fr');
+    expect(lostFr.status).to.equal(404);
+    expect(parse(lostFr.text).querySelector('main')!.text).to.contain('Page introuvable').and.not.contain('Page not found');
+    const lostEn = await request(app).get('/nowhere').set('Accept-Language', 'en-GB');
+    expect(parse(lostEn.text).querySelector('main')!.text).to.contain('Page not found');
+  });
+
+  it('every title and detail the shop writes on an error page has its French text', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { TRANSLATED_PROBLEMS } = await import('../../demo/shop/shop-texts.js');
+    const sources = (await Promise.all(['demo/shop/app.ts', 'demo/shop/gateway-client.ts'].map((f) => readFile(f, 'utf8')))).join('\n');
+    const written = [
+      ...[...sources.matchAll(/problemPage\(views, res, \d+, '([^']+)', '([^']+)'\)/g)].flatMap((m) => [m[1]!, m[2]!]),
+      ...[...sources.matchAll(/title: '([^']+)', detail: '([^']+)'/g)].flatMap((m) => [m[1]!, m[2]!]),
+    ];
+    expect(written.length).to.be.at.least(20);
+    expect(written.filter((text) => !TRANSLATED_PROBLEMS.includes(text))).to.deep.equal([]);
+  });
+});
