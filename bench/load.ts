@@ -62,7 +62,8 @@ export class Pool<T> {
 
 /** Runs `requests` `count` times without measuring anything: preparation. */
 export async function produce(url: string, requests: AutocannonRequest[], count: number): Promise<void> {
-  if (count > 0) await autocannon({ url, connections: CONNECTIONS, amount: count, requests, timeout: 20 });
+  // autocannon refuses more connections than requests: a small top-up runs on fewer connections.
+  if (count > 0) await autocannon({ url, connections: Math.min(CONNECTIONS, count), amount: count, requests, timeout: 20 });
 }
 
 function run(plan: LoadPlan, seconds: number): Promise<Result> {
