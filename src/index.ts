@@ -5,6 +5,7 @@
  */
 export { createGateway, type GatewayApp, type GatewayDeps, type GatewayHandle } from './app.js';
 export { loadConfig, ConfigError, type GatewayConfig } from './config.js';
+export { knownCardBrand } from './i18n/card-brands.js';
 export { createLogger, type Logger } from './logger.js';
 export { GatewayKeystore } from './keys/keystore.js';
 export type { BankConnector, RedirectForm } from './connectors/bank-connector.js';

@@ -1,4 +1,4 @@
-import { assertNever, type Locale, type PaymentStatus } from '../../src/index.js';
+import { assertNever, knownCardBrand, type Locale, type PaymentStatus } from '../../src/index.js';
 import type { GatewayPayment } from './gateway-client.js';
 import { tookMoney, type OrderCard, type OrderState } from './order-book.js';
 import type { StatusText } from './order-state-texts.js';
@@ -84,17 +84,6 @@ export function canPay(status: PaymentStatus): boolean {
   }
 }
 
-const BRANDS: Record<string, string> = {
-  visa: 'Visa',
-  mastercard: 'Mastercard',
-  amex: 'American Express',
-  cb: 'CB',
-  diners: 'Diners Club',
-  discover: 'Discover',
-  jcb: 'JCB',
-  maestro: 'Maestro',
-};
-
 export interface CardText {
   brand: string;
   last4: string;
@@ -102,7 +91,7 @@ export interface CardText {
 
 /** A card as the buyer reads it: `{ brand: 'Visa', last4: '4242' }`. */
 export function cardText(card: OrderCard): CardText {
-  return { brand: BRANDS[card.brand.toLowerCase()] ?? card.brand, last4: card.last4 };
+  return { brand: knownCardBrand(card.brand) ?? card.brand, last4: card.last4 };
 }
 
 /** The card of the authorised attempt, or else of the latest attempt that names one. */

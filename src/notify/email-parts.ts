@@ -1,3 +1,4 @@
+import { knownCardBrand } from '../i18n/card-brands.js';
 import type { Attempt, Payment } from '../core/payment.js';
 import { findCurrency, formatAmount } from '../core/money.js';
 import { escapeHtml } from './html-escape.js';
@@ -10,19 +11,8 @@ export interface EmailContent {
   html: string;
 }
 
-const BRAND_NAMES: Record<string, string> = {
-  visa: 'Visa',
-  mastercard: 'Mastercard',
-  amex: 'American Express',
-  cb: 'CB',
-  diners: 'Diners Club',
-  discover: 'Discover',
-  jcb: 'JCB',
-  maestro: 'Maestro',
-};
-
 export function brandName(brand: string): string {
-  return BRAND_NAMES[brand.toLowerCase()] ?? brand;
+  return knownCardBrand(brand) ?? brand;
 }
 
 /** Only brand and last four digits ever leave the bank; nothing else of a card is shown. */
