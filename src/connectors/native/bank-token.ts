@@ -1,4 +1,4 @@
-import { jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { ALLOWED_ALGORITHMS, CLOCK_TOLERANCE_SECONDS } from '../../protocols/native.js';
 
 /** Who the bank is to us, and which of its keys verify: the same for every token it signs. */
@@ -34,4 +34,18 @@ export async function verifyBankToken(
     currentDate: expected.now,
   });
   return payload;
+}
+
+/**
+ * Why verifyBankToken refused a token, as a short fixed word (logged and answered; never the error's
+ * message, which can quote the token). `otherwise` names a failure that is no JOSE error.
+ */
+export function bankTokenRefusal(err: unknown, otherwise: string): string {
+  if (err instanceof errors.JWTExpired) return 'expired';
+  if (err instanceof errors.JWTClaimValidationFailed) return `claim_${err.claim}`;
+  if (err instanceof errors.JOSEAlgNotAllowed) return 'algorithm_not_allowed';
+  if (err instanceof errors.JWKSNoMatchingKey) return 'unknown_key';
+  if (err instanceof errors.JWSSignatureVerificationFailed) return 'bad_signature';
+  if (err instanceof errors.JOSEError) return err.code.toLowerCase();
+  return otherwise;
 }

@@ -23,7 +23,7 @@ import {
   type PaymentRequestClaims,
 } from '../../protocols/native.js';
 import type { Logger } from '../../logger.js';
-import { verifyBankToken } from './bank-token.js';
+import { bankTokenRefusal, verifyBankToken } from './bank-token.js';
 import { NativeOperations, type NativeOperationsOptions } from './native-operations.js';
 import { DEFAULT_OPERATION_TIMEOUT_MS, OperationExchange } from './operation-exchange.js';
 import { outcomeOf, transactionFacts } from './transaction-outcome.js';
@@ -67,15 +67,6 @@ function isKeySourceUnavailable(err: unknown): boolean {
   return err instanceof TypeError;
 }
 
-function reasonFor(err: unknown): string {
-  if (err instanceof errors.JWTExpired) return 'expired';
-  if (err instanceof errors.JWTClaimValidationFailed) return `claim_${err.claim}`;
-  if (err instanceof errors.JOSEAlgNotAllowed) return 'algorithm_not_allowed';
-  if (err instanceof errors.JWKSNoMatchingKey) return 'unknown_key';
-  if (err instanceof errors.JWSSignatureVerificationFailed) return 'bad_signature';
-  if (err instanceof errors.JOSEError) return err.code.toLowerCase();
-  return 'malformed';
-}
 
 /**
  * The gateway's own protocol (docs/protocol.md): a JWS payment request through the buyer's browser,
@@ -166,7 +157,7 @@ export class NativeConnector implements BankConnector {
       });
     } catch (err) {
       if (isKeySourceUnavailable(err)) throw new BankUnavailableError();
-      throw new InvalidBankMessageError(reasonFor(err));
+      throw new InvalidBankMessageError(bankTokenRefusal(err, 'malformed'));
     }
 
     const parsed = responseClaims.safeParse(payload);

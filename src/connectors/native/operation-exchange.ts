@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { callBank } from '../bank-http.js';
-import { errors, SignJWT, type JWTVerifyGetKey } from 'jose';
+import { SignJWT, type JWTVerifyGetKey } from 'jose';
 import type { GatewayKeystore } from '../../keys/keystore.js';
 import type { Logger } from '../../logger.js';
 import { MAX_REQUEST_LIFETIME_SECONDS } from '../../protocols/native.js';
@@ -12,7 +12,7 @@ import {
   OPERATION_TYP,
   type OperationRequest,
 } from '../../protocols/native-operations.js';
-import { verifyBankToken } from './bank-token.js';
+import { bankTokenRefusal, verifyBankToken } from './bank-token.js';
 import { operationAnswerClaims, type OperationAnswerClaims } from './operation-answer-claims.js';
 
 /** Section 11.1: a merchant SHOULD give up a try after 10 seconds. */
@@ -44,17 +44,6 @@ export type OperationExchangeResult =
   | { kind: 'answer'; httpStatus: number; claims: OperationAnswerClaims }
   | { kind: 'no_answer'; reason: string };
 
-/** A short fixed word from an axios error's code: never its message or config, which hold the token. */
-
-function unverifiedReason(err: unknown): string {
-  if (err instanceof errors.JWTExpired) return 'expired';
-  if (err instanceof errors.JWTClaimValidationFailed) return `claim_${err.claim}`;
-  if (err instanceof errors.JOSEAlgNotAllowed) return 'algorithm_not_allowed';
-  if (err instanceof errors.JWKSNoMatchingKey) return 'unknown_key';
-  if (err instanceof errors.JWSSignatureVerificationFailed) return 'bad_signature';
-  if (err instanceof errors.JOSEError) return err.code.toLowerCase();
-  return 'bank_keys_unavailable';
-}
 
 /** The code of an unsigned refusal (section 11.4), when the body is one; never anything else of it. */
 function refusalCode(body: string): string {
@@ -128,7 +117,7 @@ export class OperationExchange {
         now: this.options.clock(),
       });
     } catch (err) {
-      return unverifiedReason(err);
+      return bankTokenRefusal(err, 'bank_keys_unavailable');
     }
     const parsed = operationAnswerClaims.safeParse(payload);
     if (!parsed.success) return 'malformed_claims';
