@@ -25,6 +25,8 @@ declare module 'autocannon' {
     body?: string;
     requests?: AutocannonRequest[];
     timeout?: number;
+    /** Requests per second over all connections: holds the load at a rate instead of as fast as answered. */
+    overallRate?: number;
   }
   interface Result {
     requests: Histogram & { total: number; sent: number };

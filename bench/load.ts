@@ -13,6 +13,15 @@ export interface PathFigures {
   redisCommandsPerRequest: number | null;
   /** Requests that had to reuse a prepared item (the prepared ones ran out), 0 when none. */
   reused?: number;
+  /**
+   * Seconds after the measured run until the outbox had delivered every webhook and email the run
+   * caused (the delivery worker runs in the gateway process, on the same cores), when measured.
+   */
+  drainSeconds?: number;
+  /** The requests over the run and its drain: what the gateway sustains with its notifications sent. */
+  sustainedRequestsPerSecond?: number;
+  /** Latency with the load held at 80 % of the measured peak (autocannon's overall rate), when run. */
+  at80?: { requestsPerSecond: number; p50Ms: number; p99Ms: number; non2xx: number; errors: number };
 }
 
 export interface LoadPlan {
@@ -22,6 +31,22 @@ export interface LoadPlan {
   seconds: number;
   /** Read before and after the measured run (not the warm-up): Redis commands executed so far. */
   commands?: () => Promise<number>;
+  /** Deliveries still waiting in the outbox: waited down to 0 after the run (drainSeconds). */
+  pending?: () => Promise<number>;
+  /** Also run at 80 % of the peak rate for `seconds`, after the drain (p99 at 80 %). */
+  at80?: boolean;
+}
+
+const DRAIN_LIMIT_MS = 180_000;
+
+/** Waits until nothing is pending; the seconds it took (the limit, if it never got there). */
+async function drain(pending: () => Promise<number>): Promise<number> {
+  const started = Date.now();
+  while (Date.now() - started < DRAIN_LIMIT_MS) {
+    if ((await pending()) === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return Math.round((Date.now() - started) / 100) / 10;
 }
 
 /**
@@ -66,8 +91,8 @@ export async function produce(url: string, requests: AutocannonRequest[], count:
   if (count > 0) await autocannon({ url, connections: Math.min(CONNECTIONS, count), amount: count, requests, timeout: 20 });
 }
 
-function run(plan: LoadPlan, seconds: number): Promise<Result> {
-  return autocannon({ url: plan.url, connections: CONNECTIONS, duration: seconds, requests: plan.requests, timeout: 20 });
+function run(plan: LoadPlan, seconds: number, overallRate?: number): Promise<Result> {
+  return autocannon({ url: plan.url, connections: CONNECTIONS, duration: seconds, requests: plan.requests, timeout: 20, ...(overallRate ? { overallRate } : {}) });
 }
 
 /** A warm-up run (JIT, connection pools, caches), then the measured run of a fixed duration. */
@@ -75,9 +100,11 @@ export async function measure(plan: LoadPlan): Promise<PathFigures> {
   if (plan.warmupSeconds > 0) await run(plan, plan.warmupSeconds);
   const before = plan.commands ? await plan.commands() : 0;
   const result = await run(plan, plan.seconds);
+  // The commands of the drain are the run's too: the deliveries its requests caused.
+  const drainSeconds = plan.pending ? await drain(plan.pending) : undefined;
   const after = plan.commands ? await plan.commands() : 0;
   const requests = result.requests.total;
-  return {
+  const figures: PathFigures = {
     requestsPerSecond: Math.round(requests / result.duration),
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
@@ -86,4 +113,14 @@ export async function measure(plan: LoadPlan): Promise<PathFigures> {
     errors: result.errors + result.timeouts,
     redisCommandsPerRequest: plan.commands && requests > 0 ? Math.round(((after - before) / requests) * 100) / 100 : null,
   };
+  if (drainSeconds !== undefined) {
+    figures.drainSeconds = drainSeconds;
+    figures.sustainedRequestsPerSecond = Math.round(requests / (result.duration + drainSeconds));
+  }
+  if (plan.at80) {
+    const held = await run(plan, plan.seconds, Math.max(1, Math.round(0.8 * (figures.sustainedRequestsPerSecond ?? figures.requestsPerSecond))));
+    if (plan.pending) await drain(plan.pending);
+    figures.at80 = { requestsPerSecond: Math.round(held.requests.total / held.duration), p50Ms: held.latency.p50, p99Ms: held.latency.p99, non2xx: held.non2xx, errors: held.errors + held.timeouts };
+  }
+  return figures;
 }

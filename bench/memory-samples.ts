@@ -20,6 +20,14 @@ export async function readMemory(baseUrl: string, startedAt: number): Promise<Me
   };
 }
 
+/** Deliveries waiting in the gateway's outbox (hpp_outbox_pending on its /metrics). */
+export async function readOutboxPending(baseUrl: string): Promise<number> {
+  const res = await fetch(`${baseUrl}/metrics`, { signal: AbortSignal.timeout(5000) });
+  const pending = metric(await res.text(), 'hpp_outbox_pending');
+  if (Number.isNaN(pending)) throw new Error('the gateway\'s /metrics has no hpp_outbox_pending');
+  return pending;
+}
+
 export interface MemoryGrowth {
   warmupSeconds: number;
   afterWarmup: { rssBytes: number; heapUsedBytes: number };

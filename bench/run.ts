@@ -23,7 +23,7 @@ import { measureCrypto } from './crypto-ceiling.js';
 import { startGateway, type BenchGateway } from './gateway-process.js';
 import { GatewayPaths } from './gateway-paths.js';
 import { CONNECTIONS, measure, type PathFigures } from './load.js';
-import { growthOf, readMemory, type MemorySample } from './memory-samples.js';
+import { growthOf, readMemory, readOutboxPending, type MemorySample } from './memory-samples.js';
 import { printTable, ratiosOf, type BaselinePath, type BenchResult, type GatewayPath } from './report.js';
 
 interface Options {
@@ -110,12 +110,21 @@ async function startStack(cleanup: Cleanup, dir: string): Promise<{ gateway: Ben
 }
 
 async function measureGateway(options: Options, gateway: BenchGateway, redis: BenchRedis, paths: GatewayPaths): Promise<Record<GatewayPath, PathFigures>> {
-  const plan = (requests: Parameters<typeof measure>[0]['requests']) => ({ url: gateway.baseUrl, requests, warmupSeconds: options.warmupSeconds, seconds: options.seconds, commands: () => redis.commandsExecuted() });
-  // What the next path needs to do fresh work throughout: twice the fastest rate seen so far, bounded.
+  const plan = (requests: Parameters<typeof measure>[0]['requests']) => ({
+    url: gateway.baseUrl,
+    requests,
+    warmupSeconds: options.warmupSeconds,
+    seconds: options.seconds,
+    commands: () => redis.commandsExecuted(),
+    pending: () => readOutboxPending(gateway.baseUrl),
+    at80: options.mode === 'full',
+  });
+  // What the next path needs to do fresh work throughout (warm-up, peak and the run at 80 %): twice
+  // the fastest rate seen so far, bounded.
   let fastest = 0;
   const needed = (figures: PathFigures) => {
     fastest = Math.max(fastest, figures.requestsPerSecond);
-    return Math.min(options.prepareMax, Math.ceil(fastest * 2 * (options.warmupSeconds + options.seconds)));
+    return Math.min(options.prepareMax, Math.ceil(fastest * 2 * (options.warmupSeconds + 2 * options.seconds)));
   };
   const create = await measure(plan(paths.create()));
   await paths.ensureIds(needed(create));

@@ -12,6 +12,7 @@ import { cardDataGuard, isMerchantFreeText } from './http/middleware/card-data-g
 import { jsonBody } from './http/middleware/json-body.js';
 import { securityHeaders } from './http/middleware/security-headers.js';
 import { redisSessionStore } from './http/session-store.js';
+import { mintSessionId } from './http/session-id.js';
 import { requireBankClientCertificate, webhookAgent } from './http/tls.js';
 import { rateLimits } from './http/middleware/rate-limits.js';
 import { RedisRateLimitStore } from './store/redis-rate-limit-store.js';
@@ -193,6 +194,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
   const sessionMiddleware = session({
     name: 'hpp.sid',
     secret: config.sessionSecret,
+    genid: mintSessionId,
     resave: false,
     saveUninitialized: false,
     ...(sessionStore ? { store: sessionStore } : {}),

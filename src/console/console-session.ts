@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import session from 'express-session';
 import 'express-session';
+import { mintSessionId } from '../http/session-id.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -41,6 +42,7 @@ export function consoleSession(options: ConsoleSessionOptions): RequestHandler {
     resave: false,
     saveUninitialized: false,
     rolling: true,
+    genid: mintSessionId,
     ...(options.store ? { store: options.store } : {}),
   };
   const cookie = { httpOnly: true, sameSite: 'strict' as const, path: '/', maxAge: options.inactivityMs };

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Request } from 'express';
 import 'express-session';
+import { isMintedHere } from './session-id.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -24,11 +25,13 @@ function regenerate(req: Request): Promise<void> {
  * is replaced by one with an id of our own making and no CSRF token yet. A session already on this
  * payment is kept as it is, with its CSRF token: a second tab, or the page loaded again, shows the
  * same token, so Pay works from every tab, and the state machine turns a second Pay into the same
- * attempt, as with a double click.
+ * attempt, as with a double click. A session made during this request (a first visit) already has an
+ * id of our own making, which nobody has seen: it is used as it is, without a destroy and a second
+ * write of the store.
  */
 export async function startJourney(req: Request, paymentId: string): Promise<void> {
   const mark = journeyMark(paymentId);
   if (req.session.journey === mark) return;
-  await regenerate(req);
+  if (!isMintedHere(req)) await regenerate(req);
   req.session.journey = mark;
 }

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import type session from 'express-session';
+import { MemoryStore } from 'express-session';
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import { redisSessionStore } from '../../src/http/session-store.js';
@@ -50,6 +51,35 @@ for (const kind of ['memory', 'redis'] as const) {
       // So is a cookie the gateway never issued.
       const forged = await request(gw.app).get(`/checkout/${first}`).set('Cookie', 'hpp.sid=s%3Aforged-by-someone.AAAA');
       expect(sidOf(forged)).to.match(/^hpp\.sid=/).and.not.equal('hpp.sid=s%3Aforged-by-someone.AAAA');
+    });
+
+    it('opens a first visit\'s session with one store write and no destroy: its id, made in this request, needs no regeneration', async function () {
+      // A counting store of this kind, in a gateway of its own.
+      const store: session.Store = kind === 'redis' ? redisSessionStore(redis!, `${randomPrefix()}sess:`) : new MemoryStore();
+      const calls = { set: 0, destroy: 0 };
+      const set = store.set.bind(store);
+      const destroy = store.destroy.bind(store);
+      store.set = (sid, data, cb) => {
+        calls.set += 1;
+        set(sid, data, cb);
+      };
+      store.destroy = (sid, cb) => {
+        calls.destroy += 1;
+        destroy(sid, cb);
+      };
+      const counted = await testGateway({ sessionStore: store });
+      try {
+        const id = (await request(counted.app).post('/api/v1/payments').set('Authorization', `Bearer ${API_KEY}`).send(validPayment())).body.id as string;
+        const opened = await request(counted.app).get(`/checkout/${id}`);
+        expect(opened.status).to.equal(200);
+        expect(sidOf(opened)).to.match(/^hpp\.sid=s%3A[A-Za-z0-9_-]{32}\./);
+        expect(calls).to.deep.equal({ set: 1, destroy: 0 });
+        // The page's token is the stored one: Pay works.
+        const paid = await request(counted.app).post(`/checkout/${id}/pay`).set('Cookie', sidOf(opened)!).type('form').send({ _csrf: csrfOf(opened) });
+        expect(paid.status).to.equal(200);
+      } finally {
+        await counted.close();
+      }
     });
 
     it('lets a buyer with two tabs on one payment pay from either: same session, one attempt at the bank', async () => {

@@ -2,7 +2,7 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { expect } from 'chai';
 import nock from 'nock';
-import { isDelivered, sendWebhook, WEBHOOK_USER_AGENT } from '../../src/notify/webhook-sender.js';
+import { DRAINED_ANSWER_BYTES, isDelivered, sendWebhook, WEBHOOK_USER_AGENT } from '../../src/notify/webhook-sender.js';
 
 const MERCHANT = 'https://merchant.test';
 const BODY = '{"id":"evt_1",  "type":"payment.succeeded","note":"é€ unchanged spacing"}';
@@ -65,6 +65,75 @@ describe('sendWebhook', () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
+  });
+
+  describe('with the real network stack (nock lifted: its interceptor hides connection reuse)', () => {
+    before(() => nock.restore());
+    after(() => nock.activate());
+
+  it('keeps the connection for the next delivery to the same endpoint, and closes it after an oversized answer', async () => {
+    let connections = 0;
+    let oversized = false;
+    const server = createHttpServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        if (!oversized) return void res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok');
+        // More than the sender reads away: it must hang up rather than download it.
+        res.writeHead(200, { 'Content-Type': 'text/plain' });
+        res.end(Buffer.alloc(DRAINED_ANSWER_BYTES * 4, 0x61));
+      });
+    });
+    server.on('connection', () => (connections += 1));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as { port: number };
+      const url = `http://127.0.0.1:${port}/hooks`;
+      for (let i = 0; i < 3; i += 1) {
+        expect((await sendWebhook(url, BODY, HEADERS, { timeoutMs: 2000 })).status).to.equal(200);
+        // The body is read away after the record is made: give it a turn to go back to the pool.
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(connections).to.equal(1);
+      oversized = true;
+      expect((await sendWebhook(url, BODY, HEADERS, { timeoutMs: 2000 })).status).to.equal(200);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      oversized = false;
+      expect((await sendWebhook(url, BODY, HEADERS, { timeoutMs: 2000 })).status).to.equal(200);
+      expect(connections).to.equal(2);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it('tries once more on a new connection when a kept one was closed by the endpoint meanwhile', async () => {
+    let requests = 0;
+    const served = new WeakMap<object, number>();
+    const server = createHttpServer((req, res) => {
+      requests += 1;
+      const onThisConnection = (served.get(req.socket) ?? 0) + 1;
+      served.set(req.socket, onThisConnection);
+      // An endpoint that drops a kept connection at the moment it is used again (as one whose idle
+      // timeout just ran out does): the request dies unanswered, with nothing read.
+      if (onThisConnection > 1) return void req.socket.destroy();
+      req.resume();
+      req.on('end', () => res.writeHead(200).end('ok'));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as { port: number };
+      const url = `http://127.0.0.1:${port}/hooks`;
+      expect((await sendWebhook(url, BODY, HEADERS, { timeoutMs: 2000 })).status).to.equal(200);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const record = await sendWebhook(url, BODY, HEADERS, { timeoutMs: 2000 });
+      expect(record.error).to.equal(undefined);
+      expect(record.status).to.equal(200);
+      expect(requests).to.equal(3);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
   });
 
   it('records a 200 from a mocked endpoint', async () => {

@@ -41,6 +41,22 @@ describe('rate limits', () => {
     for (let i = 0; i < 5; i += 1) expect((await request(gw.app).post('/bank/native/notify').type('form').send({ response: 'x' })).status).to.equal(400);
   });
 
+  it('counts a buyer on IPv6 by the /56 it holds, and each IPv4 address on its own', async () => {
+    gw = await testGateway({ env: { RATE_LIMIT_BUYER: '2', TRUST_PROXY: 'loopback' } });
+    const p = (await request(gw.app).post('/api/v1/payments').set('Authorization', `Bearer ${API_KEY}`).send(validPayment())).body;
+    const page = (ip: string) => request(gw.app).get(`/checkout/${p.id}`).set('X-Forwarded-For', ip);
+    // Two addresses of one /56 share its budget; the next /56 has its own.
+    expect((await page('2001:db8:0:1::1')).status).to.equal(200);
+    expect((await page('2001:db8:0:ff::2')).status).to.equal(200);
+    expect((await page('2001:db8:0:1::3')).status).to.equal(429);
+    expect((await page('2001:db8:0:100::1')).status).to.equal(200);
+    // IPv4 addresses side by side are different buyers.
+    expect((await page('198.51.100.7')).status).to.equal(200);
+    expect((await page('198.51.100.7')).status).to.equal(200);
+    expect((await page('198.51.100.7')).status).to.equal(429);
+    expect((await page('198.51.100.8')).status).to.equal(200);
+  });
+
   it('shares counters between instances through Redis', async function () {
     const url = await requireRedis(this);
     const redis = new Redis(url);

@@ -1,4 +1,5 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { randomBytes } from '../../core/random-bytes.js';
 import type { Request, RequestHandler } from 'express';
 import { CsrfError } from '../../core/errors.js';
 import 'express-session';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { rateLimit, ipKeyGenerator, type Store } from 'express-rate-limit';
 import { GatewayError } from '../../core/errors.js';
 
@@ -10,6 +10,18 @@ export interface RateLimitOptions {
   buyerPerMinute: number;
   /** Counters shared across instances (Redis) for the limiter named `api` or `buyer`; in-process counters when absent. */
   counters?: (limiter: 'api' | 'buyer') => Store;
+}
+
+const IPV4 = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
+
+/**
+ * An IPv4 address counts as itself; an IPv6 one by its /56 (ipKeyGenerator), since one client holds a
+ * whole prefix. ipKeyGenerator parses every address with a full IPv6 library, so the common IPv4 case
+ * skips it: it would give back the same string.
+ */
+function clientKey(req: Request): string {
+  const ip = req.ip ?? 'unknown';
+  return IPV4.test(ip) ? ip : ipKeyGenerator(ip);
 }
 
 const tooMany = (): GatewayError => new GatewayError('rate_limited', 'Too many requests; slow down and retry after the time in the RateLimit headers.');
@@ -45,7 +57,7 @@ export function rateLimits(options: RateLimitOptions): { api: RequestHandler; bu
       ...common,
       limit: options.buyerPerMinute,
       ...(buyerStore ? { store: buyerStore } : {}),
-      keyGenerator: (req) => ipKeyGenerator(req.ip ?? 'unknown'),
+      keyGenerator: clientKey,
     }),
   };
 }
