@@ -1,5 +1,6 @@
 import { Router, type RequestHandler } from 'express';
 import type nunjucks from 'nunjucks';
+import { isAuditEvent } from '../core/audit-event.js';
 import { ValidationError } from '../core/errors.js';
 import { verifyCsrf } from '../http/middleware/csrf.js';
 import type { Logger } from '../logger.js';
@@ -24,7 +25,8 @@ const EVENT_ID = /^evt_[A-Za-z0-9_-]{1,64}$/;
 export interface DeliveryRow {
   eventId: string;
   eventType: string;
-  paymentId: string;
+  /** Null for an audit event, which is no payment's (the page names the audit log instead of linking). */
+  paymentId: string | null;
   target: string;
   state: string;
   tries: number;
@@ -42,7 +44,7 @@ export function deliveryRows(items: EventWithDeliveries[], state: 'pending' | 'd
       rows.push({
         eventId: event.id,
         eventType: event.type,
-        paymentId: event.paymentId,
+        paymentId: isAuditEvent(event) ? null : event.paymentId,
         target: delivery.target,
         state: delivery.state,
         tries: delivery.attempts.length,
@@ -54,6 +56,11 @@ export function deliveryRows(items: EventWithDeliveries[], state: 'pending' | 'd
   return rows;
 }
 
+/** The rows of both listings (payments' events and audit events) in one order: last try newest first. */
+function newestFirst(rows: DeliveryRow[]): DeliveryRow[] {
+  return rows.sort((a, b) => (a.lastAt < b.lastAt ? 1 : a.lastAt > b.lastAt ? -1 : 0));
+}
+
 /** Webhook and email deliveries that are dead or still failing, and their redelivery (one, or an endpoint's dead ones). */
 export function deliveriesPages(options: DeliveriesPagesOptions): Router {
   const { events, audit, views, form, logger } = options;
@@ -62,13 +69,19 @@ export function deliveriesPages(options: DeliveriesPagesOptions): Router {
   const operate = requireAction('payments.operate');
 
   router.get('/console/deliveries', read, async (req, res) => {
-    const [dead, pending] = await Promise.all([events.list({ deliveryState: 'dead', limit: SHOWN }), events.list({ deliveryState: 'pending', limit: SHOWN })]);
-    const deadRows = deliveryRows(dead.items, 'dead');
+    // The store lists the payments' events and the audit events apart: four listings.
+    const [dead, pending, deadAudit, pendingAudit] = await Promise.all([
+      events.list({ deliveryState: 'dead', limit: SHOWN }),
+      events.list({ deliveryState: 'pending', limit: SHOWN }),
+      events.list({ deliveryState: 'dead', audit: true, limit: SHOWN }),
+      events.list({ deliveryState: 'pending', audit: true, limit: SHOWN }),
+    ]);
+    const deadRows = newestFirst([...deliveryRows(dead.items, 'dead'), ...deliveryRows(deadAudit.items, 'dead')]);
     renderConsole(views, req, res, 'deliveries.njk', {
       dead: deadRows,
-      failing: deliveryRows(pending.items, 'pending'),
+      failing: newestFirst([...deliveryRows(pending.items, 'pending'), ...deliveryRows(pendingAudit.items, 'pending')]),
       deadTargets: [...new Set(deadRows.map((r) => r.target))],
-      more: dead.nextCursor !== null || pending.nextCursor !== null,
+      more: [dead, pending, deadAudit, pendingAudit].some((page) => page.nextCursor !== null),
       redelivered: typeof req.query.redelivered === 'string' && /^\d{1,5}$/.test(req.query.redelivered) ? req.query.redelivered : null,
     });
   });
@@ -79,7 +92,12 @@ export function deliveriesPages(options: DeliveriesPagesOptions): Router {
     const target = typeof body.target === 'string' ? body.target : '';
     if (!EVENT_ID.test(eventId)) throw new ValidationError([{ field: 'event', message: 'Not an event id.' }]);
     const done = await events.redeliver(eventId, target);
-    await audit.record({ actor: { kind: 'console_user', email: signedInUser(res).email }, action: 'console.redeliver', paymentId: done.event.paymentId, detail: { event: eventId, target } });
+    await audit.record({
+      actor: { kind: 'console_user', email: signedInUser(res).email },
+      action: 'console.redeliver',
+      ...(isAuditEvent(done.event) ? {} : { paymentId: done.event.paymentId }),
+      detail: { event: eventId, target },
+    });
     res.redirect(303, '/console/deliveries?redelivered=1');
   });
 
@@ -88,12 +106,14 @@ export function deliveriesPages(options: DeliveriesPagesOptions): Router {
     if (!events.targets.includes(target)) throw new ValidationError([{ field: 'target', message: `One of ${events.targets.join(', ')}.` }]);
     // Collected first, then redelivered: a redelivered event leaves the dead list, which would move a cursor under our feet.
     const dead: string[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await events.list({ deliveryState: 'dead', limit: 200, ...(cursor ? { cursor } : {}) });
-      for (const { event, deliveries } of page.items) if (deliveries.some((d) => d.target === target && d.state === 'dead')) dead.push(event.id);
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor && dead.length < REDELIVER_ALL_MAX);
+    for (const ofAudit of [false, true]) {
+      let cursor: string | undefined;
+      do {
+        const page = await events.list({ deliveryState: 'dead', audit: ofAudit, limit: 200, ...(cursor ? { cursor } : {}) });
+        for (const { event, deliveries } of page.items) if (deliveries.some((d) => d.target === target && d.state === 'dead')) dead.push(event.id);
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor && dead.length < REDELIVER_ALL_MAX);
+    }
     for (const eventId of dead.slice(0, REDELIVER_ALL_MAX)) await events.redeliver(eventId, target);
     const count = Math.min(dead.length, REDELIVER_ALL_MAX);
     const user = signedInUser(res).email;

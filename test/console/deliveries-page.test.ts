@@ -63,4 +63,28 @@ describe('console deliveries page', () => {
     const audit = await gw.app.gateway.audit.list({ limit: 20 });
     expect(audit.items.map((e) => e.action)).to.include('console.redeliver_dead').and.include('console.redeliver');
   });
+
+  it('lists a dead audit.recorded delivery under the audit log, without a payment link, and an operator redelivers it', async () => {
+    await gw.app.gateway.audit.record({ actor: { kind: 'api_key', name: 'shop' }, action: 'api.payment.capture', detail: { amount: 1 } });
+    await outboxDrained(gw);
+    const { items } = await gw.app.gateway.store.outbox.listEventsWithDeliveries({ audit: true, deliveryState: 'dead', limit: 100 });
+    const auditEvent = items.find((e) => e.event.audit?.action === 'api.payment.capture')!;
+    expect(auditEvent.deliveries.find((d) => d.target === 'webhook:0')!.state).to.equal('dead');
+
+    const page = await operator.get('/console/deliveries');
+    const row = page.text.split('<tr>').find((r) => r.includes(auditEvent.event.id))!;
+    expect(row).to.contain('audit.recorded').and.contain('Audit log (no payment)').and.contain('webhook:0');
+    expect(row).to.not.contain('/console/payments/');
+    expect(page.text).to.not.contain('/console/payments/audit');
+    const french = await operator.get('/console/deliveries').set('Accept-Language', 'fr');
+    expect(french.text).to.contain('Journal d’audit (aucun paiement)');
+
+    const redelivered = await operator.post('/console/deliveries/redeliver').type('form').send({ _csrf: csrfOf(page), event: auditEvent.event.id, target: 'webhook:0' });
+    expect(redelivered.status).to.equal(303);
+    await outboxDrained(gw);
+    const after = (await gw.app.gateway.store.outbox.getEvent(auditEvent.event.id))!.deliveries.find((d) => d.target === 'webhook:0')!;
+    expect(after.attempts).to.have.length(2);
+    const recorded = (await gw.app.gateway.audit.list({ limit: 5 })).items.find((e) => e.action === 'console.redeliver' && e.detail.event === auditEvent.event.id)!;
+    expect(recorded).to.not.have.property('paymentId');
+  });
 });
