@@ -17,6 +17,7 @@ import { auditPage } from './audit-page.js';
 import { dashboardPage } from './dashboard-page.js';
 import { deliveriesPages } from './deliveries-pages.js';
 import { paymentActions } from './payment-actions.js';
+import { consoleRequestLimits, type ConsoleRequestLimitOptions } from './console-request-limits.js';
 import { requireAction, requireSignedIn } from './signed-in-user.js';
 import { signInLimits } from './sign-in-limits.js';
 import { signInRoutes } from './sign-in-routes.js';
@@ -34,18 +35,24 @@ export interface ConsoleOptions {
   session: RequestHandler;
   inactivityMs: number;
   signInLimits: { perAccount: number; perIp: number; windowMs: number; counters?: (limiter: 'console-account' | 'console-ip') => Store };
+  /** Every console request, per client IP and per signed-in user (beside the failed sign-ins' own limits). */
+  requestLimits: ConsoleRequestLimitOptions;
   clock: () => Date;
   logger: Logger;
 }
 
 /**
  * The merchant console under /console: its own session and CSRF tokens, sign-in with failed attempts
- * limited, every page behind the signed-in check and each action behind its role.
+ * limited, every request limited per IP and per user, every page behind the signed-in check and each
+ * action behind its role.
  */
 export function consoleRouter(options: ConsoleOptions): Router {
   const { users, views, logger, clock } = options;
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 });
+  const requestLimits = consoleRequestLimits(options.requestLimits);
+  // Counted before the session is read: a flood from one address costs no store round trip.
+  router.use('/console', requestLimits.perIp);
   router.use('/console', options.session);
   router.use(
     signInRoutes({
@@ -66,6 +73,7 @@ export function consoleRouter(options: ConsoleOptions): Router {
   // Mounted at the root (its routes name their whole path): anything outside /console passes by.
   signedIn.use((req, _res, next) => (req.path === '/console' || req.path.startsWith('/console/') ? next() : next('router')));
   signedIn.use(requireSignedIn(users, options.inactivityMs, clock));
+  signedIn.use(requestLimits.perUser);
   signedIn.get('/console', requireAction('payments.read'), dashboardPage({ service: options.service, views, clock }));
   signedIn.use(accountRoutes({ users, views, form, logger }));
   signedIn.get('/console/audit', requireAction('audit.read'), auditPage({ audit: options.audit, views }));

@@ -129,6 +129,7 @@ const en = {
   'console.error.forbidden': 'Your role does not allow this action.',
   'console.error.csrf': 'This form has expired. Go back, reload the page and try again.',
   'console.error.not_found': 'Nothing here.',
+  'console.error.rate_limited': 'Too many requests in a short time. Wait a minute, then reload the page.',
   'console.error.generic': 'Something went wrong. Please try again in a moment.',
 } as const;
 
@@ -262,6 +263,7 @@ const fr: Record<ConsoleMessageKey, string> = {
   'console.error.forbidden': 'Votre rôle ne permet pas cette action.',
   'console.error.csrf': 'Ce formulaire a expiré. Revenez en arrière, rechargez la page et réessayez.',
   'console.error.not_found': 'Rien ici.',
+  'console.error.rate_limited': 'Trop de requêtes en peu de temps. Attendez une minute, puis rechargez la page.',
   'console.error.generic': 'Une erreur est survenue. Réessayez dans un instant.',
 };
 
