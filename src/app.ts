@@ -47,6 +47,7 @@ import { operationsRoutes } from './http/routes/operations.js';
 import { openApiRoutes } from './http/routes/openapi.js';
 import { loadOpenApiJson } from './http/openapi-document.js';
 import { consoleRouter } from './console/console-router.js';
+import { SingleSubmission } from './service/console/single-submission.js';
 import type { ConsoleRequestLimiter } from './console/console-request-limits.js';
 import { consoleSession } from './console/console-session.js';
 import { ConsoleUserService } from './service/console/console-users.js';
@@ -239,6 +240,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
       operations,
       events,
       audit,
+      submissions: new SingleSubmission(store),
       connectors: connectors.names(),
       views,
       session: consoleSession({ secret: config.sessionSecret, inactivityMs: config.console.inactivityMs, ...(consoleSessionStore ? { store: consoleSessionStore } : {}) }),

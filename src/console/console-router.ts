@@ -6,6 +6,7 @@ import { consoleTranslator } from '../i18n/console-messages.js';
 import { pickLocale } from '../i18n/locale.js';
 import type { Logger } from '../logger.js';
 import type { ConsoleUserService } from '../service/console/console-users.js';
+import type { SingleSubmission } from '../service/console/single-submission.js';
 import type { AuditTrail } from '../service/audit-trail.js';
 import type { EventService } from '../service/event-service.js';
 import type { PaymentOperations } from '../service/payment-operations.js';
@@ -29,6 +30,8 @@ export interface ConsoleOptions {
   operations: PaymentOperations;
   events: EventService;
   audit: AuditTrail;
+  /** Makes a double submit of a redelivery's confirmation one redelivery. */
+  submissions: SingleSubmission;
   connectors: readonly string[];
   views: nunjucks.Environment;
   /** The console's own session middleware (console-session.ts). */
@@ -79,7 +82,7 @@ export function consoleRouter(options: ConsoleOptions): Router {
   signedIn.get('/console/audit', requireAction('audit.read'), auditPage({ audit: options.audit, views }));
   signedIn.use(paymentsPages({ service: options.service, events: options.events, connectors: options.connectors, views, logger }));
   signedIn.use(paymentActions({ service: options.service, operations: options.operations, events: options.events, audit: options.audit, views, form, logger }));
-  signedIn.use(deliveriesPages({ events: options.events, audit: options.audit, views, form, logger }));
+  signedIn.use(deliveriesPages({ events: options.events, audit: options.audit, submissions: options.submissions, views, form, logger }));
   signedIn.use(usersPages({ users, audit: options.audit, views, form, logger }));
   signedIn.use((_req, _res, next) => next(new NotFoundError()));
   router.use(signedIn);
