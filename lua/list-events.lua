@@ -2,7 +2,7 @@
 -- paging.lua's, as for the payment listing). A script so a page costs one round trip whatever the
 -- filters skip.
 --
--- KEYS: 1 the sorted set (events or evp:{paymentId})
+-- KEYS: 1 the sorted set (events, evp:{paymentId} or evaudit)
 -- ARGV: 1 prefix, 2 type or '', 3 delivery state or '', 4 score to start at ('+inf' or the
 --       cursor's), 5 cursor id or '', 6 matches wanted, 7 most entries to examine
 -- Returns: {'done' | 'more', last examined score, last examined id, then per match: score, id,

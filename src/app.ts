@@ -48,6 +48,8 @@ import { operationsRoutes } from './http/routes/operations.js';
 import { openApiRoutes } from './http/routes/openapi.js';
 import { loadOpenApiJson } from './http/openapi-document.js';
 import { consoleRouter } from './console/console-router.js';
+import { SingleSubmission } from './service/console/single-submission.js';
+import type { ConsoleRequestLimiter } from './console/console-request-limits.js';
 import { consoleSession } from './console/console-session.js';
 import { ConsoleUserService } from './service/console/console-users.js';
 import type { ConsoleUserStore } from './store/console-user-store.js';
@@ -240,6 +242,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
       operations,
       events,
       audit,
+      submissions: new SingleSubmission(store),
       connectors: connectors.names(),
       views,
       session: consoleSession({ secret: config.sessionSecret, inactivityMs: config.console.inactivityMs, ...(consoleSessionStore ? { store: consoleSessionStore } : {}) }),
@@ -249,6 +252,11 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
         perIp: config.console.signInFailuresPerIp,
         windowMs: 15 * 60_000,
         ...(redis ? { counters: (limiter: 'console-account' | 'console-ip') => new RedisRateLimitStore(redis, rateLimitKeyPrefix(config.redisPrefix, limiter)) } : {}),
+      },
+      requestLimits: {
+        perUserPerMinute: config.console.requestsPerUserPerMinute,
+        perIpPerMinute: config.console.requestsPerIpPerMinute,
+        ...(redis ? { counters: (limiter: ConsoleRequestLimiter) => new RedisRateLimitStore(redis, rateLimitKeyPrefix(config.redisPrefix, limiter)) } : {}),
       },
       clock: deps.clock ?? (() => new Date()),
       logger,

@@ -56,8 +56,11 @@ export interface GatewayConfig {
   metricsToken?: string;
   notifications: NotificationConfig;
   rateLimits: { apiPerMinute: number; buyerPerMinute: number };
-  /** The merchant console: session inactivity limit, failed sign-ins allowed per 15 minutes per account and per IP. */
-  console: { inactivityMs: number; signInFailuresPerAccount: number; signInFailuresPerIp: number };
+  /**
+   * The merchant console: session inactivity limit, failed sign-ins allowed per 15 minutes per account
+   * and per IP, and console requests allowed per minute per signed-in user and per IP.
+   */
+  console: { inactivityMs: number; signInFailuresPerAccount: number; signInFailuresPerIp: number; requestsPerUserPerMinute: number; requestsPerIpPerMinute: number };
   /** HTTPS served by the gateway itself, and the CA whose client certificates the bank must present on notifications. */
   tls?: { certFile: string; keyFile: string; bankClientCaFile?: string };
   /** TLS for merchant webhook endpoints: the client certificate presented (mutual TLS) and/or a private CA trusted. */
@@ -256,6 +259,8 @@ const schema = z.object({
   CONSOLE_SIGNIN_FAILURES_ACCOUNT: z.coerce.number({ message: 'CONSOLE_SIGNIN_FAILURES_ACCOUNT must be a whole number of failed sign-ins per 15 minutes' }).int({ message: 'CONSOLE_SIGNIN_FAILURES_ACCOUNT must be a whole number of failed sign-ins per 15 minutes' }).positive({ message: 'CONSOLE_SIGNIN_FAILURES_ACCOUNT must be a whole number of failed sign-ins per 15 minutes' }).default(5),
   CONSOLE_SIGNIN_FAILURES_IP: z.coerce.number({ message: 'CONSOLE_SIGNIN_FAILURES_IP must be a whole number of failed sign-ins per 15 minutes' }).int({ message: 'CONSOLE_SIGNIN_FAILURES_IP must be a whole number of failed sign-ins per 15 minutes' }).positive({ message: 'CONSOLE_SIGNIN_FAILURES_IP must be a whole number of failed sign-ins per 15 minutes' }).default(20),
   RATE_LIMIT_BUYER: z.coerce.number({ message: 'RATE_LIMIT_BUYER must be a whole number of requests per minute' }).int().positive().default(120),
+  RATE_LIMIT_CONSOLE_USER: z.coerce.number({ message: 'RATE_LIMIT_CONSOLE_USER must be a whole number of requests per minute' }).int().positive().default(300),
+  RATE_LIMIT_CONSOLE_IP: z.coerce.number({ message: 'RATE_LIMIT_CONSOLE_IP must be a whole number of requests per minute' }).int().positive().default(600),
   TLS_CERT: z.string().optional(),
   TLS_KEY: z.string().optional(),
   BANK_CLIENT_CA: z.string().optional(),
@@ -475,7 +480,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logFormat: e.LOG_FORMAT,
     ...(e.METRICS_TOKEN ? { metricsToken: e.METRICS_TOKEN } : {}),
     rateLimits: { apiPerMinute: e.RATE_LIMIT_API, buyerPerMinute: e.RATE_LIMIT_BUYER },
-    console: { inactivityMs: e.CONSOLE_INACTIVITY, signInFailuresPerAccount: e.CONSOLE_SIGNIN_FAILURES_ACCOUNT, signInFailuresPerIp: e.CONSOLE_SIGNIN_FAILURES_IP },
+    console: {
+      inactivityMs: e.CONSOLE_INACTIVITY,
+      signInFailuresPerAccount: e.CONSOLE_SIGNIN_FAILURES_ACCOUNT,
+      signInFailuresPerIp: e.CONSOLE_SIGNIN_FAILURES_IP,
+      requestsPerUserPerMinute: e.RATE_LIMIT_CONSOLE_USER,
+      requestsPerIpPerMinute: e.RATE_LIMIT_CONSOLE_IP,
+    },
     ...(e.TLS_CERT && e.TLS_KEY ? { tls: { certFile: e.TLS_CERT, keyFile: e.TLS_KEY, ...(e.BANK_CLIENT_CA ? { bankClientCaFile: e.BANK_CLIENT_CA } : {}) } } : {}),
     ...((e.WEBHOOK_CLIENT_CERT && e.WEBHOOK_CLIENT_KEY) || e.WEBHOOK_CA
       ? {

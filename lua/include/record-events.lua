@@ -8,7 +8,8 @@
 -- occurredAt ms, json. It returns the events, or an error reply.
 -- `record_events(prefix, events_key, events, joined_targets, now_ms, now_iso)` stores each event
 -- and queues it for every target. With events_key false (audit events, which are no payment's) the
--- events are stored and queued but not appended to a payment's list nor indexed for listing. A queue that already exists keeps its due time (ZADD NX): its
+-- events are stored and queued but not appended to a payment's list nor indexed with the payments'
+-- events: they are indexed apart, in `evaudit`, for the listing of audit deliveries. A queue that already exists keeps its due time (ZADD NX): its
 -- head may be leased or waiting for a retry, and the new event simply waits behind it.
 
 -- @include split-targets.lua
@@ -36,6 +37,8 @@ local function record_events(prefix, events_key, events, joined_targets, now_ms,
       redis.call('RPUSH', events_key, event.json)
       redis.call('ZADD', prefix .. 'events', event.occurred_ms, id)
       redis.call('ZADD', prefix .. 'evp:' .. payment_id, event.occurred_ms, id)
+    else
+      redis.call('ZADD', prefix .. 'evaudit', event.occurred_ms, id)
     end
     for _, target in ipairs(targets) do
       redis.call('HSET', prefix .. 'dlv:' .. id .. ':' .. target,

@@ -44,6 +44,8 @@ function messageFor(code: string): ConsoleMessageKey {
       return 'console.error.csrf';
     case 'not_found':
       return 'console.error.not_found';
+    case 'rate_limited':
+      return 'console.error.rate_limited';
     case 'amount_not_capturable':
     case 'amount_not_refundable':
     case 'illegal_transition':
@@ -59,6 +61,9 @@ function messageFor(code: string): ConsoleMessageKey {
   }
 }
 
+/** Refusals whose page message says it all (the error's own English words would add nothing). */
+const PAGE_MESSAGE_ONLY = new Set(['not_found', 'forbidden', 'csrf_failed', 'rate_limited']);
+
 /** Console errors as a page in the user's language; the status is the error's (403 for a role, a token). */
 export function consoleErrorHandler(views: nunjucks.Environment, logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
@@ -70,7 +75,7 @@ export function consoleErrorHandler(views: nunjucks.Environment, logger: Logger)
     if (error.code === 'store_unavailable') delete (req as { session?: unknown }).session;
     // A refused form says which field and why; other refusals say only the page's message.
     // An operation's refusal (more than refundable, the wrong status) says the service's own words too.
-    const detail = error instanceof ValidationError ? error.errors.map((e) => e.message).join(' ') : error.expose && error.code !== 'not_found' && error.code !== 'forbidden' && error.code !== 'csrf_failed' ? error.message : null;
+    const detail = error instanceof ValidationError ? error.errors.map((e) => e.message).join(' ') : error.expose && !PAGE_MESSAGE_ONLY.has(error.code) ? error.message : null;
     renderConsole(views, req, res, 'error.njk', { message: consoleTranslator(locale)(messageFor(error.code)), detail }, error.status);
   };
 }

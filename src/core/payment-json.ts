@@ -75,6 +75,16 @@ export function paymentJson(payment: Payment, checkoutUrl: string, events?: Paym
   };
 }
 
+/**
+ * An audit.recorded event as the events API shows it: it is no payment's, so it has no paymentId nor
+ * paymentVersion (its queue's name is not a payment id); `audit` is the entry, as the webhook body's
+ * `data.audit`.
+ */
+export function auditEventJson(event: PaymentEvent): Record<string, unknown> {
+  if (!event.audit) throw new Error(`event ${event.id} carries no audit entry`);
+  return { id: event.id, type: event.type, occurredAt: event.occurredAt, audit: event.audit };
+}
+
 export function eventJson(event: PaymentEvent): Record<string, unknown> {
   return {
     id: event.id,

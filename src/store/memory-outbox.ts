@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { PaymentEvent } from '../core/events.js';
 import { assertListLimit, decodeCursor, encodeCursor } from './list-cursor.js';
-import { assertClaimArguments, attemptRecord, redeliveryTargets } from './outbox-checks.js';
+import { assertClaimArguments, assertEventQuery, attemptRecord, redeliveryTargets } from './outbox-checks.js';
 import type {
   ClaimedDelivery,
   CompleteOptions,
@@ -17,7 +17,7 @@ interface StoredEvent {
   occurredMs: number;
   /** The targets the event has deliveries for, in configured order. */
   targets: string[];
-  /** False for audit events: delivered like the others, but not in the events list (they are no payment's). */
+  /** False for audit events: delivered like the others, but listed only when the audit events are asked for (they are no payment's). */
   listed: boolean;
 }
 
@@ -57,8 +57,8 @@ export class MemoryOutbox implements Outbox {
   ) {}
 
   /**
-   * Stores the events and queues each for every target, due now; unlisted ones (audit events) are left
-   * out of listEventsWithDeliveries. Synchronous on purpose: see the class doc.
+   * Stores the events and queues each for every target, due now; unlisted ones (audit events) are
+   * listed by listEventsWithDeliveries only when it is asked for the audit events. Synchronous on purpose: see the class doc.
    */
   record(events: readonly PaymentEvent[], options: { listed: boolean } = { listed: true }): void {
     const now = this.clock();
@@ -153,10 +153,11 @@ export class MemoryOutbox implements Outbox {
 
   async listEventsWithDeliveries(query: EventQuery): Promise<{ items: EventWithDeliveries[]; nextCursor: string | null }> {
     assertListLimit(query.limit);
+    assertEventQuery(query);
     const after = query.cursor === undefined ? null : decodeCursor(query.cursor);
     const afterMs = after === null ? 0 : Number(after.score);
     const matching = [...this.events.values()]
-      .filter(({ listed }) => listed)
+      .filter(({ listed }) => listed !== (query.audit === true))
       .filter(({ event }) => query.paymentId === undefined || event.paymentId === query.paymentId)
       .filter(({ event }) => query.type === undefined || event.type === query.type)
       .filter(

@@ -1,4 +1,4 @@
-import type { DeliveryAttemptRecord } from './outbox.js';
+import type { DeliveryAttemptRecord, EventQuery } from './outbox.js';
 
 /** Argument checks and normalising shared by both outbox adapters. */
 
@@ -44,4 +44,9 @@ export function attemptRecord(attempt: DeliveryAttemptRecord): DeliveryAttemptRe
     ...(attempt.status === undefined ? {} : { status: attempt.status }),
     ...(attempt.error === undefined ? {} : { error: attempt.error }),
   };
+}
+
+/** The audit events are no payment's: a listing of them cannot be narrowed to one payment. */
+export function assertEventQuery(query: EventQuery): void {
+  if (query.audit && query.paymentId !== undefined) throw new RangeError('an event listing is of one payment or of the audit events, not both');
 }

@@ -65,6 +65,11 @@ export interface EventQuery {
   type?: PaymentEventType;
   paymentId?: string;
   deliveryState?: DeliveryState;
+  /**
+   * True: the audit events (audit.recorded, no payment's), which are otherwise never listed, in place
+   * of the payments' events. Not with paymentId.
+   */
+  audit?: boolean;
   limit: number;
   cursor?: string;
 }

@@ -11,7 +11,7 @@ import type {
   EventWithDeliveries,
   Outbox,
 } from './outbox.js';
-import { assertClaimArguments, attemptRecord, redeliveryTargets } from './outbox-checks.js';
+import { assertClaimArguments, assertEventQuery, attemptRecord, redeliveryTargets } from './outbox-checks.js';
 import { luaScript } from './lua-scripts.js';
 import type { RedisClient } from './redis-connection.js';
 import { NO_REPLICA_ACK, ReplicaAcknowledgement } from './replica-ack.js';
@@ -50,7 +50,8 @@ const LIST_SCAN_BUDGET = 1000;
  * - `evt:{eventId}` HASH: `json` the event, `pid` its payment id, `targets` the targets it has
  *   deliveries for, comma-joined
  * - `events` ZSET of event ids, and `evp:{paymentId}` ZSET of one payment's event ids, scored by
- *   occurredAt ms, for listing
+ *   occurredAt ms, for listing; `evaudit` ZSET of the audit events' ids (no payment's, never in
+ *   `events`), scored the same way, for listing them apart
  * - `dlv:{eventId}:{target}` HASH: `state`, `attempts` (JSON array), `tries` (its length), `next`
  *   (nextAttemptAt ISO or ''), `queued` (queuedAt ISO), `delivered` (deliveredAt ISO or '')
  * - `obq:{target}:{paymentId}` LIST of event ids, oldest first: the head is the one being delivered
@@ -171,7 +172,8 @@ export class RedisOutbox implements Outbox {
    */
   async listEventsWithDeliveries(query: EventQuery): Promise<{ items: EventWithDeliveries[]; nextCursor: string | null }> {
     assertListLimit(query.limit);
-    const setKey = this.key(query.paymentId === undefined ? 'events' : `evp:${query.paymentId}`);
+    assertEventQuery(query);
+    const setKey = this.key(query.audit ? 'evaudit' : query.paymentId === undefined ? 'events' : `evp:${query.paymentId}`);
     let position: ListPosition | null = query.cursor === undefined ? null : decodeCursor(query.cursor);
     // One more than the page, to know whether a next page exists.
     const found: { position: ListPosition; item: EventWithDeliveries }[] = [];

@@ -240,4 +240,72 @@ describe('the console in a real browser (Chromium)', function () {
     expect(violations, violations.join('\n')).to.deep.equal([]);
     expect(csp).to.deep.equal([]);
   });
+
+  it('redelivers dead deliveries from the deliveries page through their confirmation pages, without a script, with no serious axe violation', async () => {
+    // A gateway of its own whose one webhook endpoint nobody listens on: each delivery is dead after its first try.
+    const dead = await testGateway({ env: { MERCHANT_WEBHOOK_URL: 'http://127.0.0.1:9/hooks', MERCHANT_WEBHOOK_SECRET: 'whsec_console_browser_0002', WEBHOOK_MAX_AGE: '1ms' } });
+    await addConsoleUser(dead, 'operator@shop.example', 'operator');
+    const deadServer = dead.app.listen(0, '127.0.0.1');
+    await new Promise<void>((r) => deadServer.once('listening', () => r()));
+    const at = `http://127.0.0.1:${(deadServer.address() as AddressInfo).port}`;
+    const context = await browser.newContext({ locale: 'en-GB', javaScriptEnabled: false });
+    const axeContext = await browser.newContext({ locale: 'en-GB' });
+    try {
+      const ids: string[] = [];
+      for (let i = 0; i < 2; i++) ids.push((await request(dead.app).post('/api/v1/payments').set({ Authorization: `Bearer ${API_KEY}` }).send(validPayment())).body.id as string);
+      await outboxDrained(dead);
+      const createdOf = async (id: string) => (await dead.app.gateway.store.outbox.listEventsWithDeliveries({ paymentId: id, limit: 10 })).items.find((e) => e.event.type === 'payment.created')!;
+      const first = (await createdOf(ids[0]!)).event.id;
+      const triesOf = async (eventId: string) => (await dead.app.gateway.store.outbox.getEvent(eventId))!.deliveries.find((d) => d.target === 'webhook:0')!.attempts.length;
+
+      const page = await context.newPage();
+      await page.goto(`${at}/console/sign-in`);
+      await page.fill('#email', 'operator@shop.example');
+      await page.fill('#password', PASSWORD);
+      await page.click('button[type=submit].primary');
+      await page.waitForURL(`${at}/console/payments`);
+      await page.goto(`${at}/console/deliveries`);
+      await page.click(`button[aria-label="Redeliver ${first} → webhook:0"]`);
+      await page.waitForURL(`${at}/console/deliveries/redeliver?**`);
+      const confirmOne = page.url();
+      expect(await page.textContent('h1')).to.equal('Redeliver this event?');
+      expect(await page.textContent('[data-target]')).to.equal('webhook:0');
+      expect(await page.textContent('[data-count]')).to.equal('1');
+      expect(await page.textContent('table.deliveries')).to.contain(first).and.contain('payment.created');
+      expect(await triesOf(first)).to.equal(1);
+      await page.click('form.confirm button[type=submit]');
+      await page.waitForURL(`${at}/console/deliveries?redelivered=1`);
+      await outboxDrained(dead);
+      expect(await triesOf(first)).to.equal(2);
+
+      await page.click('form[action="/console/deliveries/redeliver-dead"] button');
+      await page.waitForURL(`${at}/console/deliveries/redeliver-dead?**`);
+      const confirmAll = page.url();
+      expect(await page.textContent('h1')).to.equal('Redeliver every dead delivery to this endpoint?');
+      const count = Number(await page.textContent('[data-count]'));
+      expect(count).to.be.at.least(2);
+      await page.click('form.confirm button[type=submit]');
+      await page.waitForURL(`${at}/console/deliveries?redelivered=${count}`);
+      await outboxDrained(dead);
+      expect(await triesOf(first)).to.equal(3);
+      expect(await triesOf((await createdOf(ids[1]!)).event.id)).to.equal(2);
+
+      // The same pages, read by axe-core (which needs the script the first tab went without).
+      const axePage = await axeContext.newPage();
+      await axePage.context().addCookies(await context.cookies());
+      const violations: string[] = [];
+      for (const url of [`${at}/console/deliveries`, confirmOne, confirmAll]) {
+        await axePage.goto(url);
+        expect(await axePage.locator('h1').count(), url).to.equal(1);
+        violations.push(...(await seriousViolations(axePage)));
+      }
+      await shot(axePage, 'deliveries-confirm-en');
+      expect(violations, violations.join('\n')).to.deep.equal([]);
+    } finally {
+      await context.close();
+      await axeContext.close();
+      deadServer.close();
+      await dead.close();
+    }
+  });
 });

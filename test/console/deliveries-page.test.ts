@@ -42,25 +42,77 @@ describe('console deliveries page', () => {
     const csrf = csrfOf(page);
     expect((await viewer.post('/console/deliveries/redeliver-dead').type('form').send({ _csrf: csrf, target: 'webhook:0' })).status).to.equal(403);
 
+    expect((await viewer.get('/console/deliveries/redeliver-dead?target=webhook:0')).status).to.equal(403);
+
     const operatorPage = await operator.get('/console/deliveries');
     const [first] = await deadEventsOf(ids[0]!);
-    expect(operatorPage.text).to.contain('action="/console/deliveries/redeliver-dead"');
-    const one = await operator.post('/console/deliveries/redeliver').type('form').send({ _csrf: csrfOf(operatorPage), event: first!.event.id, target: 'webhook:0' });
-    expect(one.status).to.equal(303);
+    // Each redelivery is first a confirmation page (a plain GET form, no script needed).
+    expect(operatorPage.text).to.contain('action="/console/deliveries/redeliver-dead"').and.contain('action="/console/deliveries/redeliver"');
+    const confirmOne = await operator.get(`/console/deliveries/redeliver?event=${first!.event.id}&target=webhook:0`);
+    expect(confirmOne.status).to.equal(200);
+    expect(confirmOne.text).to.contain('Redeliver this event?').and.contain(first!.event.id).and.contain('payment.created').and.contain(`/console/payments/${ids[0]}`);
+    expect(/data-target>([^<]+)</.exec(confirmOne.text)![1]).to.equal('webhook:0');
+    expect(/data-count>([^<]+)</.exec(confirmOne.text)![1]).to.equal('1');
+    // Seeing it does nothing.
+    expect((await gw.app.gateway.store.outbox.getEvent(first!.event.id))!.deliveries.find((d) => d.target === 'webhook:0')!.state).to.equal('dead');
+    const formOne = { _csrf: csrfOf(confirmOne), formKey: /name="formKey" value="([^"]+)"/.exec(confirmOne.text)![1]!, event: first!.event.id, target: 'webhook:0' };
+    // A double submit: the two posts at once are one redelivery.
+    const [one, twice] = await Promise.all([operator.post('/console/deliveries/redeliver').type('form').send(formOne), operator.post('/console/deliveries/redeliver').type('form').send(formOne)]);
+    expect([one.status, twice.status]).to.deep.equal([303, 303]);
+    expect([one.headers.location, twice.headers.location].sort()).to.deep.equal(['/console/deliveries?already=1', '/console/deliveries?redelivered=1']);
     await outboxDrained(gw);
     const retried = (await gw.app.gateway.store.outbox.getEvent(first!.event.id))!.deliveries.find((d) => d.target === 'webhook:0')!;
     expect(retried.attempts).to.have.length(2);
+    // Sent once more after the worker went through it: still nothing more.
+    expect((await operator.post('/console/deliveries/redeliver').type('form').send(formOne)).headers.location).to.equal('/console/deliveries?already=1');
+    await outboxDrained(gw);
+    expect((await gw.app.gateway.store.outbox.getEvent(first!.event.id))!.deliveries.find((d) => d.target === 'webhook:0')!.attempts).to.have.length(2);
     // The other payment's delivery was left alone.
     const [second] = await deadEventsOf(ids[1]!);
     expect(second!.deliveries.find((d) => d.target === 'webhook:0')!.attempts).to.have.length(1);
 
-    const all = await operator.post('/console/deliveries/redeliver-dead').type('form').send({ _csrf: csrfOf(operatorPage), target: 'webhook:0' });
+    const confirmAll = await operator.get('/console/deliveries/redeliver-dead?target=webhook:0');
+    expect(confirmAll.status).to.equal(200);
+    expect(confirmAll.text).to.contain('Redeliver every dead delivery to this endpoint?').and.contain(second!.event.id);
+    const count = Number(/data-count>([^<]+)</.exec(confirmAll.text)![1]);
+    expect(count).to.be.at.least(2);
+    const formAll = { _csrf: csrfOf(confirmAll), formKey: /name="formKey" value="([^"]+)"/.exec(confirmAll.text)![1]!, target: 'webhook:0' };
+    const all = await operator.post('/console/deliveries/redeliver-dead').type('form').send(formAll);
     expect(all.status).to.equal(303);
-    expect(Number(/redelivered=(\d+)/.exec(all.headers.location!)![1])).to.be.at.least(2);
+    expect(Number(/redelivered=(\d+)/.exec(all.headers.location!)![1])).to.equal(count);
+    expect((await operator.post('/console/deliveries/redeliver-dead').type('form').send(formAll)).headers.location).to.equal('/console/deliveries?already=1');
     await outboxDrained(gw);
     const secondAfter = (await gw.app.gateway.store.outbox.getEvent(second!.event.id))!.deliveries.find((d) => d.target === 'webhook:0')!;
     expect(secondAfter.attempts).to.have.length(2);
+    // The same key with another form is refused, not acted on.
+    expect((await operator.post('/console/deliveries/redeliver-dead').type('form').send({ ...formAll, target: gw.app.gateway.store.outbox.targets.find((t) => t !== 'webhook:0')! })).status).to.equal(422);
     const audit = await gw.app.gateway.audit.list({ limit: 20 });
     expect(audit.items.map((e) => e.action)).to.include('console.redeliver_dead').and.include('console.redeliver');
+  });
+
+  it('lists a dead audit.recorded delivery under the audit log, without a payment link, and an operator redelivers it', async () => {
+    await gw.app.gateway.audit.record({ actor: { kind: 'api_key', name: 'shop' }, action: 'api.payment.capture', detail: { amount: 1 } });
+    await outboxDrained(gw);
+    const { items } = await gw.app.gateway.store.outbox.listEventsWithDeliveries({ audit: true, deliveryState: 'dead', limit: 100 });
+    const auditEvent = items.find((e) => e.event.audit?.action === 'api.payment.capture')!;
+    expect(auditEvent.deliveries.find((d) => d.target === 'webhook:0')!.state).to.equal('dead');
+
+    const page = await operator.get('/console/deliveries');
+    const row = page.text.split('<tr>').find((r) => r.includes(auditEvent.event.id))!;
+    expect(row).to.contain('audit.recorded').and.contain('Audit log (no payment)').and.contain('webhook:0');
+    expect(row).to.not.contain('/console/payments/');
+    expect(page.text).to.not.contain('/console/payments/audit');
+    const french = await operator.get('/console/deliveries').set('Accept-Language', 'fr');
+    expect(french.text).to.contain('Journal d’audit (aucun paiement)');
+
+    const confirm = await operator.get(`/console/deliveries/redeliver?event=${auditEvent.event.id}&target=webhook:0`);
+    expect(confirm.text).to.contain('audit.recorded').and.contain('Audit log (no payment)').and.not.contain('/console/payments/audit');
+    const redelivered = await operator.post('/console/deliveries/redeliver').type('form').send({ _csrf: csrfOf(confirm), formKey: /name="formKey" value="([^"]+)"/.exec(confirm.text)![1]!, event: auditEvent.event.id, target: 'webhook:0' });
+    expect(redelivered.status).to.equal(303);
+    await outboxDrained(gw);
+    const after = (await gw.app.gateway.store.outbox.getEvent(auditEvent.event.id))!.deliveries.find((d) => d.target === 'webhook:0')!;
+    expect(after.attempts).to.have.length(2);
+    const recorded = (await gw.app.gateway.audit.list({ limit: 5 })).items.find((e) => e.action === 'console.redeliver' && e.detail.event === auditEvent.event.id)!;
+    expect(recorded).to.not.have.property('paymentId');
   });
 });

@@ -8,6 +8,7 @@ import type { GatewayStore } from '../../src/store/gateway-store.js';
 import { MemoryPaymentStore } from '../../src/store/memory-store.js';
 import { RedisPaymentStore } from '../../src/store/redis-store.js';
 import { randomPrefix, requireRedis } from '../support/redis-server.js';
+import { freshPayment } from './fresh-payment.js';
 
 function entry(i: number): AuditEntry {
   // Every entry at the same instant: the order must come from the appends, not the clock.
@@ -87,6 +88,46 @@ for (const kind of ['memory', 'redis'] as const) {
       // Kept for delivery and redelivery by id, but not listed with the payments' events.
       expect((await store.outbox.getEvent('evt_1'))?.deliveries.map((d) => d.state)).to.deep.equal(['delivered', 'delivered']);
       expect((await store.outbox.listEventsWithDeliveries({ limit: 10 })).items).to.deep.equal([]);
+    });
+
+    it('lists the audit events apart, newest first, filtered by delivery state, so a dead one can be found and redelivered', async () => {
+      for (let i = 1; i <= 3; i++) await store.auditLog.append({ ...entry(i), at: `2031-03-01T10:00:0${i}.000Z` });
+      // A payment's event is not an audit one, and the other way round.
+      const payment = freshPayment();
+      await store.createPayment({ payment, events: [{ id: 'evt_payment', type: 'payment.created', paymentId: payment.id, paymentVersion: 1, occurredAt: payment.createdAt }] });
+      expect((await store.outbox.listEventsWithDeliveries({ limit: 10 })).items.map((e) => e.event.id)).to.deep.equal(['evt_payment']);
+      const all = await store.outbox.listEventsWithDeliveries({ audit: true, limit: 2 });
+      expect(all.items.map((e) => e.event.id)).to.deep.equal(['evt_3', 'evt_2']);
+      expect(all.items[0]!.deliveries.map((d) => d.target)).to.deep.equal(['webhook:0', 'email:merchant']);
+      const rest = await store.outbox.listEventsWithDeliveries({ audit: true, limit: 2, cursor: all.nextCursor! });
+      expect(rest.items.map((e) => e.event.id)).to.deep.equal(['evt_1']);
+      expect(rest.nextCursor).to.equal(null);
+
+      // The webhook gives up on the first entry's event: only that one is dead.
+      const [head] = (await store.outbox.claim(now, 10, 60_000)).filter((c) => c.target === 'webhook:0' && c.event.type === 'audit.recorded');
+      expect(head!.event.id).to.equal('evt_1');
+      expect(await store.outbox.fail(head!, { at: now.toISOString(), durationMs: 3, error: 'ECONNREFUSED' }, null)).to.equal(true);
+      const dead = await store.outbox.listEventsWithDeliveries({ audit: true, deliveryState: 'dead', limit: 10 });
+      expect(dead.items.map((e) => e.event.id)).to.deep.equal(['evt_1']);
+      expect(dead.items[0]!.deliveries.find((d) => d.target === 'webhook:0')).to.include({ state: 'dead' });
+      expect((await store.outbox.listEventsWithDeliveries({ deliveryState: 'dead', limit: 10 })).items).to.deep.equal([]);
+
+      expect(await store.outbox.redeliver('evt_1', now, ['webhook:0'])).to.equal(true);
+      expect((await store.outbox.listEventsWithDeliveries({ audit: true, deliveryState: 'dead', limit: 10 })).items).to.deep.equal([]);
+      // Queued again behind the entries still waiting, its first try kept.
+      const redelivered = (await store.outbox.getEvent('evt_1'))!.deliveries.find((d) => d.target === 'webhook:0')!;
+      expect(redelivered.state).to.equal('pending');
+      expect(redelivered.attempts.map((a) => a.error)).to.deep.equal(['ECONNREFUSED']);
+    });
+
+    it('refuses an audit listing narrowed to one payment', async () => {
+      let refused: unknown;
+      try {
+        await store.outbox.listEventsWithDeliveries({ audit: true, paymentId: 'pay_1', limit: 10 });
+      } catch (err) {
+        refused = err;
+      }
+      expect(refused).to.be.instanceOf(RangeError);
     });
   });
 }

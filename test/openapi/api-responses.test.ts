@@ -252,6 +252,26 @@ describe('OpenAPI: the real API answers as docs/openapi.yaml says', () => {
     await outboxDrained(gw);
   });
 
+  it('events: an audit.recorded event read by id and redelivered is no payment\'s, as the document and its webhook say', async () => {
+    const payment = await created();
+    await outboxDrained(gw);
+    const entry = (await gw.app.gateway.audit.list({ limit: 1 })).items[0]!;
+    expect(entry).to.include({ action: 'api.payment.create', paymentId: payment.id });
+    const id = `evt_${entry.id.slice('aud_'.length)}`;
+    const one = await expectStatus(200, 'GET', `/api/v1/events/${id}`);
+    const body = one.body as Record<string, unknown> & { deliveries: Array<{ target: string; attempts: unknown[] }> };
+    expect(body).to.not.have.any.keys('paymentId', 'paymentVersion');
+    expect(body).to.include({ id, type: 'audit.recorded', occurredAt: entry.at });
+    expect(body.audit).to.deep.equal(entry);
+    expect(body.deliveries.find((d) => d.target === 'webhook:0')!.attempts).to.have.length(1);
+    // The webhook that carried it says the same entry.
+    const sent = webhookBodies.map(({ body: raw }) => JSON.parse(raw) as { id: string; data: { audit?: unknown } }).find((w) => w.id === id);
+    expect(sent?.data.audit).to.deep.equal(entry);
+    const again = await expectStatus(202, 'POST', `/api/v1/events/${id}/redeliver`, { body: { target: 'webhook:0' } });
+    expect(again.body).to.not.have.property('paymentId');
+    await outboxDrained(gw);
+  });
+
   it('every endpoint: 401 without a key, 413 and 415 for bodies, 500 and 503 from the store, 429 over the rate limit', async () => {
     const payment = await authorised({});
     const refund = (await expectStatus(201, 'POST', `/api/v1/payments/${payment}/refunds`, { body: { amount: 100 } })).body as { id: string };

@@ -42,7 +42,14 @@ export function servicesOf(built: () => GatewayStore | undefined): ConnectorServ
 
 /** A gateway on the memory store (or the one given) with a FakeBank behind it: no network at all. */
 export async function testGateway(
-  options: { store?: StoreFor; env?: Record<string, string>; connectors?: (keystore: GatewayKeystore, bank: FakeBank) => BankConnector[]; sessionStore?: session.Store } = {},
+  options: {
+    store?: StoreFor;
+    env?: Record<string, string>;
+    connectors?: (keystore: GatewayKeystore, bank: FakeBank) => BankConnector[];
+    sessionStore?: session.Store;
+    /** A clock standing still at this instant (moved only by the test), instead of one running from now. */
+    fixedClock?: Date;
+  } = {},
 ): Promise<TestGateway> {
   const logs: string[] = [];
   const sink = new Writable({
@@ -52,12 +59,12 @@ export async function testGateway(
     },
   });
   const clock = {
-    now: new Date(),
+    now: options.fixedClock ?? new Date(),
     advance(ms: number) {
       this.now = new Date(this.now.getTime() + ms);
     },
   };
-  const now = () => new Date(clock.now.getTime() + (Date.now() - started));
+  const now = options.fixedClock ? () => new Date(clock.now.getTime()) : () => new Date(clock.now.getTime() + (Date.now() - started));
   const started = Date.now();
   const config = loadConfig({
     NODE_ENV: 'test',

@@ -1,7 +1,8 @@
 import { Router } from 'express';
 import { NotFoundError, ValidationError, type FieldError } from '../../core/errors.js';
 import type { PaymentEventType } from '../../core/events.js';
-import { eventJson } from '../../core/payment-json.js';
+import { isAuditEvent } from '../../core/audit-event.js';
+import { auditEventJson, eventJson } from '../../core/payment-json.js';
 import type { DeliveryState, EventService, EventWithDeliveries } from '../../service/event-service.js';
 import { parseRedeliveryTarget } from '../redelivery-request.js';
 
@@ -28,7 +29,8 @@ const EVENT_ID = /^evt_[A-Za-z0-9_-]{22}$/;
 
 function json({ event, deliveries }: EventWithDeliveries, withAttempts: boolean): Record<string, unknown> {
   return {
-    ...eventJson(event),
+    // Read by id, an audit event is shown as what it is: no payment's.
+    ...(isAuditEvent(event) ? auditEventJson(event) : eventJson(event)),
     deliveries: deliveries.map((d) => ({
       target: d.target,
       state: d.state,
