@@ -97,7 +97,10 @@ function run(plan: LoadPlan, seconds: number, overallRate?: number): Promise<Res
 
 /** A warm-up run (JIT, connection pools, caches), then the measured run of a fixed duration. */
 export async function measure(plan: LoadPlan): Promise<PathFigures> {
+  // What the preparation and the warm-up left in the outbox is theirs, not the measured run's.
+  if (plan.pending) await drain(plan.pending);
   if (plan.warmupSeconds > 0) await run(plan, plan.warmupSeconds);
+  if (plan.pending) await drain(plan.pending);
   const before = plan.commands ? await plan.commands() : 0;
   const result = await run(plan, plan.seconds);
   // The commands of the drain are the run's too: the deliveries its requests caused.

@@ -1,5 +1,6 @@
 import { BackgroundLoop } from '../background-loop.js';
 import type { Logger } from '../logger.js';
+import type { Payment } from '../core/payment.js';
 import type { GatewayStore } from '../store/gateway-store.js';
 import type { ClaimedDelivery, DeliveryAttemptRecord } from '../store/outbox.js';
 import { isAuditEvent } from '../core/audit-event.js';
@@ -13,8 +14,14 @@ export interface DeliveryWorkerOptions {
   channels: NotificationChannel[];
   logger: Logger;
   schedule?: RetryScheduleOptions;
-  /** Deliveries claimed per round. */
+  /** Deliveries claimed per round (one claim script). */
   batchSize?: number;
+  /**
+   * The most deliveries in flight at once. A round claims more as soon as there is room, without
+   * waiting for the slowest try of the previous round: one slow endpoint holds its own deliveries, not
+   * the others'. Each queue (one payment's events for one target) still has one delivery at a time.
+   */
+  concurrency?: number;
   /** A claim this old is considered abandoned (its worker died) and is handed to another. */
   leaseMs?: number;
   /** Pause between rounds when there was nothing to do. */
@@ -33,6 +40,24 @@ export interface DeliveryWorkerOptions {
   clock?: () => Date;
 }
 
+type PaymentReads = (paymentId: string) => Promise<Payment | null>;
+
+/**
+ * The payments of one claim, each read once: an event claimed for the webhook and for the emails is
+ * about one payment, and its deliveries need it at the same moment.
+ */
+function paymentsOf(store: GatewayStore): PaymentReads {
+  const reads = new Map<string, Promise<Payment | null>>();
+  return (paymentId) => {
+    let read = reads.get(paymentId);
+    if (!read) {
+      read = store.getPayment(paymentId);
+      reads.set(paymentId, read);
+    }
+    return read;
+  };
+}
+
 /**
  * Drains the outbox: claims due deliveries under a lease, sends them, and settles each as delivered,
  * to retry (exponential back-off with jitter) or dead. Any number of workers, in the gateway process
@@ -45,6 +70,7 @@ export class DeliveryWorker extends BackgroundLoop {
   /** Set while rounds fail because the store cannot be reached, so an outage is logged once, not each round. */
   private storeDown = false;
   private pokeTimer: NodeJS.Timeout | null = null;
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(options: DeliveryWorkerOptions) {
     // A worker process is kept alive by its store connection; the pause between rounds holds nothing.
@@ -52,6 +78,7 @@ export class DeliveryWorker extends BackgroundLoop {
     this.options = {
       schedule: DEFAULT_RETRY_SCHEDULE,
       batchSize: 20,
+      concurrency: 40,
       leaseMs: 60_000,
       idleMs: 500,
       pokeCoalesceMs: 10,
@@ -75,42 +102,74 @@ export class DeliveryWorker extends BackgroundLoop {
     this.pokeTimer.unref();
   }
 
+  /** Stops claiming, then waits for the deliveries in flight to be settled. */
   override async stop(): Promise<void> {
     if (this.pokeTimer !== null) clearTimeout(this.pokeTimer);
     this.pokeTimer = null;
     await super.stop();
+    await Promise.all(this.inFlight);
   }
 
-  /** One round: claim, deliver in parallel, settle. Returns how many deliveries were handled. */
+  /** One claim, every delivery of it sent and settled before it resolves. Returns how many were claimed. */
   async runOnce(): Promise<number> {
-    const { store, batchSize, leaseMs, clock } = this.options;
-    const claims = await store.outbox.claim(clock(), batchSize, leaseMs);
-    await Promise.all(claims.map((claim) => this.handle(claim)));
+    const claims = await this.claim(this.options.batchSize);
+    const payments = paymentsOf(this.options.store);
+    await Promise.all(claims.map((claim) => this.handle(claim, payments)));
     return claims.length;
   }
 
-  protected async round(): Promise<number> {
-    let handled = 0;
-    try {
-      handled = await this.runOnce();
-      if (this.storeDown) {
-        this.storeDown = false;
-        this.options.logger.warn('outbox deliveries resumed: the store answers again');
-      }
-    } catch (err) {
-      if (!isStoreFailure(err)) this.options.logger.error({ err: (err as Error).message }, 'outbox round failed');
-      else if (!this.storeDown) {
-        // Claimed deliveries not settled stay leased and come back when the lease runs out: none is lost.
-        this.storeDown = true;
-        this.options.logger.warn({ err: (err as Error).message }, 'outbox deliveries paused: the store is unavailable');
-      }
-    }
-    return handled === 0 ? this.options.idleMs : 0;
+  private async claim(limit: number): Promise<ClaimedDelivery[]> {
+    const { store, leaseMs, clock } = this.options;
+    return store.outbox.claim(clock(), limit, leaseMs);
   }
 
-  private async handle(claim: ClaimedDelivery): Promise<void> {
+  protected async round(): Promise<number> {
+    const { batchSize, concurrency, idleMs } = this.options;
+    if (this.inFlight.size >= concurrency) {
+      // Full: the next round starts when a delivery ends.
+      await Promise.race(this.inFlight);
+      return 0;
+    }
+    let claims: ClaimedDelivery[] = [];
+    try {
+      claims = await this.claim(Math.min(batchSize, concurrency - this.inFlight.size));
+      this.storeAnswered();
+    } catch (err) {
+      this.storeFailed(err);
+    }
+    const payments = paymentsOf(this.options.store);
+    for (const claim of claims) {
+      const settled: Promise<void> = this.handle(claim, payments)
+        .then(() => this.storeAnswered(), (err: unknown) => this.storeFailed(err))
+        .finally(() => {
+          this.inFlight.delete(settled);
+          // The queue may hold its next event, due now: claimed by a round soon, shared with the
+          // other deliveries ending meanwhile.
+          if (this.isRunning) this.poke();
+        });
+      this.inFlight.add(settled);
+    }
+    return claims.length === 0 ? idleMs : 0;
+  }
+
+  private storeAnswered(): void {
+    if (!this.storeDown) return;
+    this.storeDown = false;
+    this.options.logger.warn('outbox deliveries resumed: the store answers again');
+  }
+
+  private storeFailed(err: unknown): void {
+    if (!isStoreFailure(err)) this.options.logger.error({ err: (err as Error).message }, 'outbox round failed');
+    else if (!this.storeDown) {
+      // Claimed deliveries not settled stay leased and come back when the lease runs out: none is lost.
+      this.storeDown = true;
+      this.options.logger.warn({ err: (err as Error).message }, 'outbox deliveries paused: the store is unavailable');
+    }
+  }
+
+  private async handle(claim: ClaimedDelivery, payments: PaymentReads): Promise<void> {
     const { store, logger, clock, schedule } = this.options;
-    const attempt = isAuditEvent(claim.event) ? await this.tryAudit(claim) : await this.tryPaymentEvent(claim);
+    const attempt = isAuditEvent(claim.event) ? await this.tryAudit(claim) : await this.tryPaymentEvent(claim, payments);
     if (!attempt) return;
     const { record, delivered } = attempt;
     if (delivered) {
@@ -126,11 +185,11 @@ export class DeliveryWorker extends BackgroundLoop {
   }
 
   /** A payment's event: what its channel sent, or null when it was settled without a try. */
-  private async tryPaymentEvent(claim: ClaimedDelivery): Promise<{ record: DeliveryAttemptRecord; delivered: boolean } | null> {
+  private async tryPaymentEvent(claim: ClaimedDelivery, payments: PaymentReads): Promise<{ record: DeliveryAttemptRecord; delivered: boolean } | null> {
     const { store, clock } = this.options;
     const started = clock();
     const channel = this.channels.get(claim.target);
-    const payment = await store.getPayment(claim.event.paymentId);
+    const payment = await payments(claim.event.paymentId);
     if (!channel || !payment) {
       // A target removed from the configuration, or an event whose payment is gone: nothing can deliver it.
       await store.outbox.fail(claim, { at: started.toISOString(), durationMs: 0, error: channel ? 'payment not found' : 'target not configured' }, null);
