@@ -37,7 +37,7 @@ export type AnsweredOperation = 'capture' | 'refund';
 export interface PaymentEvent {
   id: string;
   type: PaymentEventType | AuditEventType;
-  /** The payment, or on audit.recorded the audit queue (AUDIT_QUEUE_ID): events leave one queue in order. */
+  /** The payment, or on audit.recorded one of the audit queues (auditQueueOf): events leave one queue in order. */
   paymentId: string;
   paymentVersion: number;
   occurredAt: string;

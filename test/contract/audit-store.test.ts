@@ -9,6 +9,7 @@ import { MemoryPaymentStore } from '../../src/store/memory-store.js';
 import { RedisPaymentStore } from '../../src/store/redis-store.js';
 import { randomPrefix, requireRedis } from '../support/redis-server.js';
 import { freshPayment } from './fresh-payment.js';
+import { AUDIT_QUEUES, auditQueueOf } from '../../src/core/audit-event.js';
 
 function entry(i: number): AuditEntry {
   // Every entry at the same instant: the order must come from the appends, not the clock.
@@ -70,24 +71,38 @@ for (const kind of ['memory', 'redis'] as const) {
       redis = undefined;
     });
 
-    it('queues each appended entry as an audit.recorded event for every target, in order, in one queue apart from the payments', async () => {
+    it('queues each appended entry as an audit.recorded event for every target, spread over the audit queues apart from the payments, each queue in order', async () => {
+      // aud_1 and a later entry of the same audit queue, and aud_2 in another.
+      const sameQueue = [...Array(200).keys()].map((i) => i + 3).find((i) => auditQueueOf(`aud_${i}`) === auditQueueOf('aud_1'))!;
+      expect(auditQueueOf('aud_2')).to.not.equal(auditQueueOf('aud_1'));
       await store.auditLog.append(entry(1));
+      await store.auditLog.append(entry(sameQueue));
       await store.auditLog.append(entry(2));
-      expect((await store.auditLog.list({ limit: 10 })).items.map((e) => e.id)).to.deep.equal(['aud_2', 'aud_1']);
-      expect(await store.outbox.pendingCount()).to.equal(4);
+      expect((await store.auditLog.list({ limit: 10 })).items.map((e) => e.id)).to.deep.equal(['aud_2', `aud_${sameQueue}`, 'aud_1']);
+      expect(await store.outbox.pendingCount()).to.equal(6);
 
       const first = await store.outbox.claim(now, 10, 60_000);
-      // One queue per target: the second entry waits behind the first, whichever payment each names.
-      expect(first.map((c) => [c.target, c.event.id]).sort()).to.deep.equal([['email:merchant', 'evt_1'], ['webhook:0', 'evt_1']]);
-      const claimed = first.find((c) => c.target === 'webhook:0')!;
-      expect(claimed.event).to.deep.equal({ id: 'evt_1', type: 'audit.recorded', paymentId: 'audit', paymentVersion: 0, occurredAt: entry(1).at, audit: entry(1) });
+      // Two queues go at once; in aud_1's queue the later entry waits behind it.
+      expect(first.map((c) => [c.target, c.event.id]).sort()).to.deep.equal([['email:merchant', 'evt_1'], ['email:merchant', 'evt_2'], ['webhook:0', 'evt_1'], ['webhook:0', 'evt_2']]);
+      const claimed = first.find((c) => c.target === 'webhook:0' && c.event.id === 'evt_1')!;
+      expect(claimed.event).to.deep.equal({ id: 'evt_1', type: 'audit.recorded', paymentId: auditQueueOf('aud_1'), paymentVersion: 0, occurredAt: entry(1).at, audit: entry(1) });
+      expect(claimed.event.paymentId).to.match(/^audit:\d+$/);
       for (const c of first) expect(await store.outbox.complete(c, { at: now.toISOString(), durationMs: 1, status: 204 })).to.equal(true);
       const second = await store.outbox.claim(now, 10, 60_000);
-      expect(second.map((c) => c.event.audit?.id)).to.deep.equal(['aud_2', 'aud_2']);
+      expect(second.map((c) => c.event.audit?.id)).to.deep.equal([`aud_${sameQueue}`, `aud_${sameQueue}`]);
 
       // Kept for delivery and redelivery by id, but not listed with the payments' events.
       expect((await store.outbox.getEvent('evt_1'))?.deliveries.map((d) => d.state)).to.deep.equal(['delivered', 'delivered']);
       expect((await store.outbox.listEventsWithDeliveries({ limit: 10 })).items).to.deep.equal([]);
+    });
+
+    it('spreads many entries over all the audit queues, so one claim takes many of them', async () => {
+      for (let i = 1; i <= 64; i++) await store.auditLog.append(entry(i));
+      const queues = new Set([...Array(64).keys()].map((i) => auditQueueOf(`aud_${i + 1}`)));
+      expect(queues.size).to.equal(AUDIT_QUEUES);
+      const claimed = (await store.outbox.claim(now, 100, 60_000)).filter((c) => c.target === 'webhook:0');
+      expect(claimed).to.have.length(AUDIT_QUEUES);
+      expect(new Set(claimed.map((c) => c.event.paymentId)).size).to.equal(AUDIT_QUEUES);
     });
 
     it('lists the audit events apart, newest first, filtered by delivery state, so a dead one can be found and redelivered', async () => {
@@ -104,8 +119,7 @@ for (const kind of ['memory', 'redis'] as const) {
       expect(rest.nextCursor).to.equal(null);
 
       // The webhook gives up on the first entry's event: only that one is dead.
-      const [head] = (await store.outbox.claim(now, 10, 60_000)).filter((c) => c.target === 'webhook:0' && c.event.type === 'audit.recorded');
-      expect(head!.event.id).to.equal('evt_1');
+      const head = (await store.outbox.claim(now, 10, 60_000)).find((c) => c.target === 'webhook:0' && c.event.id === 'evt_1');
       expect(await store.outbox.fail(head!, { at: now.toISOString(), durationMs: 3, error: 'ECONNREFUSED' }, null)).to.equal(true);
       const dead = await store.outbox.listEventsWithDeliveries({ audit: true, deliveryState: 'dead', limit: 10 });
       expect(dead.items.map((e) => e.event.id)).to.deep.equal(['evt_1']);
