@@ -11,7 +11,7 @@ import { answersPing } from './redis-server.js';
 const run = promisify(execFile);
 
 /**
- * A Redis Cluster of three primaries (and, when asked, one replica each) on loopback, from Debian's
+ * A Redis Cluster of three primaries (and, when asked, one or two replicas each) on loopback, from Debian's
  * redis-server and redis-cli (`--cluster create`), each node with its own port and folder. A primary
  * silent for a second is failed (cluster-node-timeout 1000), so its replica takes over within seconds.
  */
@@ -28,7 +28,7 @@ export class RedisClusterSet {
   ) {}
 
   /** Null when redis-cli is not installed (the caller skips, or fails under CI). */
-  static async start(options: { replicas: 0 | 1 } = { replicas: 0 }): Promise<RedisClusterSet | null> {
+  static async start(options: { replicas: 0 | 1 | 2 } = { replicas: 0 }): Promise<RedisClusterSet | null> {
     if (!(await installed('redis-cli'))) return null;
     const dir = await mkdtemp(path.join(tmpdir(), 'hpp-cluster-'));
     const ports: number[] = [];
@@ -83,6 +83,36 @@ export class RedisClusterSet {
       if (owner) return Number(owner[2][1]);
     }
     throw new Error(`no node of the cluster answers for ${key}`);
+  }
+
+  /** The ports of the replicas the primary on `primaryPort` streams its writes to (INFO replication). */
+  async replicaPortsOf(primaryPort: number): Promise<number[]> {
+    const info = await this.command(primaryPort, (c) => c.info('replication'));
+    return [...info.matchAll(/^slave\d+:.*\bport=(\d+)/gm)].map((m) => Number(m[1]));
+  }
+
+  /** How many times the node on `port` has run `command` since it started (INFO commandstats). */
+  async commandCount(port: number, command: string): Promise<number> {
+    const match = new RegExp(`^cmdstat_${command.toLowerCase()}:calls=(\\d+)`, 'm').exec(await this.command(port, (c) => c.info('commandstats')));
+    return match ? Number(match[1]) : 0;
+  }
+
+  /** A connection to a replica that may read its primary's slots (READONLY); the caller quits it. */
+  async replicaReader(port: number): Promise<Redis> {
+    const client = new Redis({ port, host: '127.0.0.1', retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    client.on('error', () => undefined);
+    await client.call('READONLY');
+    return client;
+  }
+
+  /** SIGSTOP: the node holds its connections but answers nothing, as a stalled machine. */
+  pause(port: number): void {
+    this.children.get(port)?.kill('SIGSTOP');
+  }
+
+  /** SIGCONT: a paused node carries on (a replica catches up with its primary). */
+  resume(port: number): void {
+    this.children.get(port)?.kill('SIGCONT');
   }
 
   /** SIGKILL: the node is gone without a word, as when its machine dies. */
