@@ -115,6 +115,32 @@ export class RedisClusterSet {
     this.children.get(port)?.kill('SIGCONT');
   }
 
+  /** The ports of the nodes that are primaries now. */
+  async primaryPorts(): Promise<number[]> {
+    const ports: number[] = [];
+    for (const port of this.children.keys()) if ((await this.role(port)) === 'master') ports.push(port);
+    return ports;
+  }
+
+  /**
+   * Gives a slot that holds no key to another primary (the migration procedure of CLUSTER SETSLOT,
+   * with nothing to migrate): a client that learned the slot map before still sends the slot's
+   * commands to the old primary, which answers MOVED.
+   */
+  async moveEmptySlot(slot: number, fromPort: number, toPort: number): Promise<void> {
+    const fromId = await this.command(fromPort, (c) => c.call('CLUSTER', 'MYID'));
+    const toId = await this.command(toPort, (c) => c.call('CLUSTER', 'MYID'));
+    await this.command(toPort, (c) => c.call('CLUSTER', 'SETSLOT', slot, 'IMPORTING', String(fromId)));
+    await this.command(fromPort, (c) => c.call('CLUSTER', 'SETSLOT', slot, 'MIGRATING', String(toId)));
+    await this.command(toPort, (c) => c.call('CLUSTER', 'SETSLOT', slot, 'NODE', String(toId)));
+    await this.command(fromPort, (c) => c.call('CLUSTER', 'SETSLOT', slot, 'NODE', String(toId)));
+  }
+
+  /** The hash slot of `key` (CLUSTER KEYSLOT). */
+  async slotOf(key: string): Promise<number> {
+    return Number(await this.command(this.ports[0]!, (c) => c.call('CLUSTER', 'KEYSLOT', key)));
+  }
+
   /** SIGKILL: the node is gone without a word, as when its machine dies. */
   kill(port: number): void {
     this.children.get(port)?.kill('SIGKILL');
