@@ -42,17 +42,21 @@ export class ClusterReplicaAcknowledgement implements WriteAcknowledgement {
     const sentTo = this.slotPrimary();
     const closesBefore = sentTo ? this.closesOf(sentTo) : 0;
     const result = await write;
-    const sameNode = () => sentTo !== undefined && this.slotPrimary() === sentTo && this.closesOf(sentTo) === closesBefore;
-    if (!sameNode()) throw new StoreUnavailableError();
+    if (!sentTo || !this.stillOn(sentTo, closesBefore)) throw new StoreUnavailableError();
     let acknowledged: number;
     try {
-      acknowledged = await sentTo!.wait(this.policy.replicas, this.policy.timeoutMs);
+      acknowledged = await sentTo.wait(this.policy.replicas, this.policy.timeoutMs);
     } catch {
       // The node's connection was lost, or the node is no primary any more (a replica refuses WAIT).
       throw new StoreUnavailableError();
     }
-    if (!sameNode() || acknowledged < this.policy.replicas) throw new StoreUnavailableError();
+    if (!this.stillOn(sentTo, closesBefore) || acknowledged < this.policy.replicas) throw new StoreUnavailableError();
     return result;
+  }
+
+  /** The slot's primary is still `node`, on the connection that was open when the write was sent. */
+  private stillOn(node: Redis, closesBefore: number): boolean {
+    return this.slotPrimary() === node && this.closesOf(node) === closesBefore;
   }
 
   /** The connection to the primary the client's slot map names for the store's slot, if it has one. */

@@ -48,6 +48,11 @@ export class RedisClusterSet {
         for (const port of ports) {
           const info = await set.command(port, (c) => c.info('replication'));
           if (info.includes('role:slave') && !info.includes('master_link_status:up')) return false;
+          // And each primary sees its replicas online (acknowledging what it streams), as WAIT needs.
+          if (info.includes('role:master')) {
+            const online = [...info.matchAll(/^slave\d+:.*\bstate=online\b/gm)].length;
+            if (online < options.replicas) return false;
+          }
         }
         return true;
       }, { timeoutMs: 30_000, intervalMs: 200 });
@@ -134,6 +139,19 @@ export class RedisClusterSet {
     await this.command(fromPort, (c) => c.call('CLUSTER', 'SETSLOT', slot, 'MIGRATING', String(toId)));
     await this.command(toPort, (c) => c.call('CLUSTER', 'SETSLOT', slot, 'NODE', String(toId)));
     await this.command(fromPort, (c) => c.call('CLUSTER', 'SETSLOT', slot, 'NODE', String(toId)));
+    // Until gossip reaches every node, one may still name the old primary, and a client refreshing
+    // its map from it would route there again.
+    await waitFor('every node naming the slot\'s new primary', async () => {
+      for (const port of this.children.keys()) if ((await this.ownerSeenBy(port, slot)) !== toPort) return false;
+      return true;
+    }, { timeoutMs: 30_000, intervalMs: 100 });
+  }
+
+  /** The port of the primary that the node on `port` names for `slot` (CLUSTER SLOTS). */
+  private async ownerSeenBy(port: number, slot: number): Promise<number | null> {
+    const shards = (await this.command(port, (c) => c.call('CLUSTER', 'SLOTS'))) as Array<[number, number, [string, number, string]]>;
+    const owner = shards.find(([from, to]) => slot >= from && slot <= to);
+    return owner ? Number(owner[2][1]) : null;
   }
 
   /** The hash slot of `key` (CLUSTER KEYSLOT). */
