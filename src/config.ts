@@ -309,9 +309,6 @@ function readRedisTopology(e: z.infer<typeof schema>): { sentinel?: RedisSentine
     if (e.REDIS_SENTINELS) problems.push('REDIS_SENTINELS and REDIS_CLUSTER_NODES: set one of them (a Cluster fails over by itself, without sentinels)');
     if (e.REDIS_SENTINEL_MASTER) problems.push('REDIS_SENTINEL_MASTER: needs REDIS_SENTINELS, not REDIS_CLUSTER_NODES');
     if (e.REDIS_SENTINEL_PASSWORD) problems.push('REDIS_SENTINEL_PASSWORD: needs REDIS_SENTINELS, not REDIS_CLUSTER_NODES');
-    // WAIT counts the writes of one connection to one primary: routing it to the primary of the
-    // store's slot is not done yet, so the promise could not be kept.
-    if (e.REDIS_MIN_REPLICAS_ACK > 0) problems.push('REDIS_MIN_REPLICAS_ACK: not supported with REDIS_CLUSTER_NODES yet (set 0; the Cluster\'s replicas still take every write asynchronously)');
     const nodes = hostPorts('REDIS_CLUSTER_NODES', e.REDIS_CLUSTER_NODES, problems);
     if (problems.length > 0) return { problems };
     return { cluster: { nodes, ...(e.REDIS_PASSWORD ? { password: e.REDIS_PASSWORD } : {}), ...(tls ? { tls } : {}) }, problems };

@@ -14,7 +14,7 @@ import type {
 import { assertClaimArguments, assertEventQuery, attemptRecord, redeliveryTargets } from './outbox-checks.js';
 import { luaScript } from './lua-scripts.js';
 import type { RedisClient } from './redis-connection.js';
-import { NO_REPLICA_ACK, ReplicaAcknowledgement } from './replica-ack.js';
+import { NO_REPLICA_ACK, ReplicaAcknowledgement, type WriteAcknowledgement } from './replica-ack.js';
 
 /** The outbox's scripts of lua/, as ioredis exposes them after defineCommand. */
 interface ScriptedRedis {
@@ -34,7 +34,7 @@ export interface RedisOutboxOptions {
   /** Stamps queuedAt and deliveredAt, and makes a queue due after a write or a settled claim. */
   clock: () => Date;
   /** The store's WAIT for replicas, shared because it watches the same connection; default none. */
-  durable?: ReplicaAcknowledgement;
+  durable?: WriteAcknowledgement;
 }
 
 // Entries one list script call may examine before handing back, as for payments.
@@ -77,7 +77,7 @@ export class RedisOutbox implements Outbox {
   private readonly joinedTargets: string;
   private readonly clock: () => Date;
   /** Settle and redeliver writes go through it: the worker moves on, the API answers, only once replicas hold them. */
-  private readonly durable: ReplicaAcknowledgement;
+  private readonly durable: WriteAcknowledgement;
 
   constructor(redis: RedisClient, options: RedisOutboxOptions) {
     this.redis = redis;

@@ -25,7 +25,8 @@ import { RedisAuditStore } from './redis-audit-store.js';
 import { luaScript } from './lua-scripts.js';
 import type { RedisClient } from './redis-connection.js';
 import { storeKeyPrefix } from './redis-key-space.js';
-import { NO_REPLICA_ACK, ReplicaAcknowledgement, type ReplicaAckPolicy } from './replica-ack.js';
+import { ClusterReplicaAcknowledgement } from './cluster-replica-ack.js';
+import { NO_REPLICA_ACK, ReplicaAcknowledgement, type ReplicaAckPolicy, type WriteAcknowledgement } from './replica-ack.js';
 
 export interface RedisPaymentStoreOptions {
   /** Put in front of every key, e.g. `hpp:`; on a Cluster with a hash tag added (redis-key-space.ts). */
@@ -90,6 +91,7 @@ const LIST_SCAN_BUDGET = 1000;
  * With a replica policy (REDIS_MIN_REPLICAS_ACK) every write whose success the gateway passes on
  * (create, commit, remembered messages and values, sequences; the outbox's settle and redeliver) costs
  * one more round trip, WAIT, and fails as a store failure when too few replicas confirm it in time.
+ * On a Cluster the WAIT goes to the primary of the store's slot (cluster-replica-ack.ts).
  * Claims (expiry, deliveries) are leases, not acknowledgements, and are not waited for.
  */
 export class RedisPaymentStore implements GatewayStore {
@@ -108,13 +110,17 @@ export class RedisPaymentStore implements GatewayStore {
   /** Who did what; each entry's audit.recorded event is queued by the script that appends it. */
   readonly auditLog: AuditStore;
   /** Every write the gateway acknowledges goes through it (WAIT for the replicas, when asked for). */
-  private readonly durable: ReplicaAcknowledgement;
+  private readonly durable: WriteAcknowledgement;
 
   constructor(redis: RedisClient, options: RedisPaymentStoreOptions) {
     this.redis = redis;
     this.prefix = storeKeyPrefix(options.prefix, redis);
     this.ownsConnection = options.ownsConnection ?? false;
-    this.durable = new ReplicaAcknowledgement(redis, options.replicaAck ?? NO_REPLICA_ACK);
+    const replicaAck = options.replicaAck ?? NO_REPLICA_ACK;
+    // On a Cluster the WAIT must reach the primary of the store's slot, not any node (cluster-replica-ack.ts).
+    this.durable = redis.isCluster
+      ? new ClusterReplicaAcknowledgement(redis as Cluster, this.key('p:'), replicaAck)
+      : new ReplicaAcknowledgement(redis, replicaAck);
     this.queue = new RedisOutbox(redis, {
       prefix: this.prefix,
       targets: checkOutboxTargets(options.outboxTargets ?? []),

@@ -12,7 +12,19 @@ export interface ReplicaAckPolicy {
 export const NO_REPLICA_ACK: ReplicaAckPolicy = { replicas: 0, timeoutMs: 0 };
 
 /**
- * Follows each acknowledged write with `WAIT n timeout` on the same connection, so a write the gateway
+ * What the store and its outbox put every acknowledged write through: one implementation per way of
+ * reaching Redis (one connection here, the slot's primary on a Cluster in cluster-replica-ack.ts),
+ * since where WAIT must go depends on where the write went.
+ */
+export interface WriteAcknowledgement {
+  readonly policy: ReplicaAckPolicy;
+  /** The write's own result once policy.replicas replicas hold it; StoreUnavailableError when that cannot be shown. */
+  confirmed<T>(write: Promise<T>): Promise<T>;
+}
+
+/**
+ * Follows each acknowledged write with `WAIT n timeout` on the same connection (one Redis, direct or
+ * through Sentinel), so a write the gateway
  * acknowledges is on n replicas as well as on the primary. Redis's WAIT counts the replicas that hold
  * every write this connection has sent, ours included since ioredis sends commands in order on one
  * connection.
@@ -23,7 +35,7 @@ export const NO_REPLICA_ACK: ReplicaAckPolicy = { replicas: 0, timeoutMs: 0 };
  * write may or may not survive, so the caller gets the retry answer (503, or the protocol's), which is
  * safe because every retry of these writes is idempotent.
  */
-export class ReplicaAcknowledgement {
+export class ReplicaAcknowledgement implements WriteAcknowledgement {
   private connectionsClosed = 0;
 
   constructor(

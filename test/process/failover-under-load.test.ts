@@ -129,13 +129,14 @@ failoverUnderLoad('Sentinel primary, two replicas, REDIS_MIN_REPLICAS_ACK=1', as
   };
 }, 'redis-sentinel');
 
-failoverUnderLoad('Cluster of three primaries with one replica each', async () => {
-  const set = await RedisClusterSet.start({ replicas: 1 });
+/** A Cluster whose primaries have `replicas` replicas each; the failover kills the one holding the store's slot. */
+async function clusterTopology(replicas: 1 | 2, replicaAck: { replicas: number; timeoutMs: number }): Promise<Topology | null> {
+  const set = await RedisClusterSet.start({ replicas });
   if (!set) return null;
   return {
     env: set.env,
     target: set.target,
-    replicaAck: { replicas: 0, timeoutMs: 500 },
+    replicaAck,
     failOver: async (prefix) => {
       const key = `${storeKeyPrefix(prefix, { isCluster: true })}p:x`;
       const primary = await set.primaryPortOf(key);
@@ -144,4 +145,9 @@ failoverUnderLoad('Cluster of three primaries with one replica each', async () =
     },
     stop: () => set.stop(),
   };
-}, 'redis-cli');
+}
+
+failoverUnderLoad('Cluster of three primaries with one replica each', () => clusterTopology(1, { replicas: 0, timeoutMs: 500 }), 'redis-cli');
+
+// Two replicas, as under Sentinel: after the promotion one is left to confirm every write.
+failoverUnderLoad('Cluster of three primaries with two replicas each, REDIS_MIN_REPLICAS_ACK=1', () => clusterTopology(2, { replicas: 1, timeoutMs: 500 }), 'redis-cli');

@@ -11,7 +11,7 @@ import { answersPing } from './redis-server.js';
 const run = promisify(execFile);
 
 /**
- * A Redis Cluster of three primaries (and, when asked, one replica each) on loopback, from Debian's
+ * A Redis Cluster of three primaries (and, when asked, one or two replicas each) on loopback, from Debian's
  * redis-server and redis-cli (`--cluster create`), each node with its own port and folder. A primary
  * silent for a second is failed (cluster-node-timeout 1000), so its replica takes over within seconds.
  */
@@ -28,7 +28,7 @@ export class RedisClusterSet {
   ) {}
 
   /** Null when redis-cli is not installed (the caller skips, or fails under CI). */
-  static async start(options: { replicas: 0 | 1 } = { replicas: 0 }): Promise<RedisClusterSet | null> {
+  static async start(options: { replicas: 0 | 1 | 2 } = { replicas: 0 }): Promise<RedisClusterSet | null> {
     if (!(await installed('redis-cli'))) return null;
     const dir = await mkdtemp(path.join(tmpdir(), 'hpp-cluster-'));
     const ports: number[] = [];
@@ -48,6 +48,11 @@ export class RedisClusterSet {
         for (const port of ports) {
           const info = await set.command(port, (c) => c.info('replication'));
           if (info.includes('role:slave') && !info.includes('master_link_status:up')) return false;
+          // And each primary sees its replicas online (acknowledging what it streams), as WAIT needs.
+          if (info.includes('role:master')) {
+            const online = [...info.matchAll(/^slave\d+:.*\bstate=online\b/gm)].length;
+            if (online < options.replicas) return false;
+          }
         }
         return true;
       }, { timeoutMs: 30_000, intervalMs: 200 });
@@ -83,6 +88,75 @@ export class RedisClusterSet {
       if (owner) return Number(owner[2][1]);
     }
     throw new Error(`no node of the cluster answers for ${key}`);
+  }
+
+  /** The ports of the replicas the primary on `primaryPort` streams its writes to (INFO replication). */
+  async replicaPortsOf(primaryPort: number): Promise<number[]> {
+    const info = await this.command(primaryPort, (c) => c.info('replication'));
+    return [...info.matchAll(/^slave\d+:.*\bport=(\d+)/gm)].map((m) => Number(m[1]));
+  }
+
+  /** How many times the node on `port` has run `command` since it started (INFO commandstats). */
+  async commandCount(port: number, command: string): Promise<number> {
+    const match = new RegExp(`^cmdstat_${command.toLowerCase()}:calls=(\\d+)`, 'm').exec(await this.command(port, (c) => c.info('commandstats')));
+    return match ? Number(match[1]) : 0;
+  }
+
+  /** A connection to a replica that may read its primary's slots (READONLY); the caller quits it. */
+  async replicaReader(port: number): Promise<Redis> {
+    const client = new Redis({ port, host: '127.0.0.1', retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    client.on('error', () => undefined);
+    await client.call('READONLY');
+    return client;
+  }
+
+  /** SIGSTOP: the node holds its connections but answers nothing, as a stalled machine. */
+  pause(port: number): void {
+    this.children.get(port)?.kill('SIGSTOP');
+  }
+
+  /** SIGCONT: a paused node carries on (a replica catches up with its primary). */
+  resume(port: number): void {
+    this.children.get(port)?.kill('SIGCONT');
+  }
+
+  /** The ports of the nodes that are primaries now. */
+  async primaryPorts(): Promise<number[]> {
+    const ports: number[] = [];
+    for (const port of this.children.keys()) if ((await this.role(port)) === 'master') ports.push(port);
+    return ports;
+  }
+
+  /**
+   * Gives a slot that holds no key to another primary (the migration procedure of CLUSTER SETSLOT,
+   * with nothing to migrate): a client that learned the slot map before still sends the slot's
+   * commands to the old primary, which answers MOVED.
+   */
+  async moveEmptySlot(slot: number, fromPort: number, toPort: number): Promise<void> {
+    const fromId = await this.command(fromPort, (c) => c.call('CLUSTER', 'MYID'));
+    const toId = await this.command(toPort, (c) => c.call('CLUSTER', 'MYID'));
+    await this.command(toPort, (c) => c.call('CLUSTER', 'SETSLOT', slot, 'IMPORTING', String(fromId)));
+    await this.command(fromPort, (c) => c.call('CLUSTER', 'SETSLOT', slot, 'MIGRATING', String(toId)));
+    await this.command(toPort, (c) => c.call('CLUSTER', 'SETSLOT', slot, 'NODE', String(toId)));
+    await this.command(fromPort, (c) => c.call('CLUSTER', 'SETSLOT', slot, 'NODE', String(toId)));
+    // Until gossip reaches every node, one may still name the old primary, and a client refreshing
+    // its map from it would route there again.
+    await waitFor('every node naming the slot\'s new primary', async () => {
+      for (const port of this.children.keys()) if ((await this.ownerSeenBy(port, slot)) !== toPort) return false;
+      return true;
+    }, { timeoutMs: 30_000, intervalMs: 100 });
+  }
+
+  /** The port of the primary that the node on `port` names for `slot` (CLUSTER SLOTS). */
+  private async ownerSeenBy(port: number, slot: number): Promise<number | null> {
+    const shards = (await this.command(port, (c) => c.call('CLUSTER', 'SLOTS'))) as Array<[number, number, [string, number, string]]>;
+    const owner = shards.find(([from, to]) => slot >= from && slot <= to);
+    return owner ? Number(owner[2][1]) : null;
+  }
+
+  /** The hash slot of `key` (CLUSTER KEYSLOT). */
+  async slotOf(key: string): Promise<number> {
+    return Number(await this.command(this.ports[0]!, (c) => c.call('CLUSTER', 'KEYSLOT', key)));
   }
 
   /** SIGKILL: the node is gone without a word, as when its machine dies. */

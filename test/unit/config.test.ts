@@ -223,10 +223,16 @@ describe('config', () => {
       expect(problemsOf({ NODE_ENV: 'production', REDIS_CLUSTER_NODES: 'a:7000' }).join('\n')).not.to.match(/REDIS_URL/);
     });
 
+    it('takes REDIS_MIN_REPLICAS_ACK with REDIS_CLUSTER_NODES (WAIT goes to the primary of the store\'s slot)', () => {
+      expect(problemsOf({ REDIS_CLUSTER_NODES: 'a:7000', REDIS_MIN_REPLICAS_ACK: '1' })).to.deep.equal([]);
+      const config = loadConfig({ REDIS_CLUSTER_NODES: 'a:7000', REDIS_MIN_REPLICAS_ACK: '1', REDIS_REPLICAS_ACK_TIMEOUT: '300ms' });
+      expect(config.redisCluster).to.deep.equal({ nodes: [{ host: 'a', port: 7000 }] });
+      expect(config.redisReplicaAck).to.deep.equal({ replicas: 1, timeoutMs: 300 });
+    });
+
     it('refuses a contradictory Cluster setting, one line each', () => {
       expect(problemsOf({ REDIS_CLUSTER_NODES: 'a:7000', REDIS_URL: 'redis://127.0.0.1:6379' }).join('\n')).to.match(/REDIS_URL and REDIS_CLUSTER_NODES: set one of them/);
       expect(problemsOf({ REDIS_CLUSTER_NODES: 'a:7000', REDIS_SENTINELS: 'a:26379', REDIS_SENTINEL_MASTER: 'g' }).join('\n')).to.match(/REDIS_SENTINELS and REDIS_CLUSTER_NODES: set one of them/);
-      expect(problemsOf({ REDIS_CLUSTER_NODES: 'a:7000', REDIS_MIN_REPLICAS_ACK: '1' }).join('\n')).to.match(/REDIS_MIN_REPLICAS_ACK: not supported with REDIS_CLUSTER_NODES/);
       expect(problemsOf({ REDIS_CLUSTER_NODES: 'a:7000,b,c:0' })).to.deep.equal(['REDIS_CLUSTER_NODES: "b" is not host:port', 'REDIS_CLUSTER_NODES: "c:0" is not host:port']);
     });
 

@@ -1,0 +1,76 @@
+import { Command, type Cluster, type Redis } from 'ioredis';
+import { StoreUnavailableError } from '../core/errors.js';
+import type { ReplicaAckPolicy, WriteAcknowledgement } from './replica-ack.js';
+
+/**
+ * REDIS_MIN_REPLICAS_ACK on a Redis Cluster: each acknowledged write is followed by `WAIT n timeout`
+ * on the connection of the primary that owns the store's one slot (redis-key-space.ts), the
+ * connection that carried the write.
+ *
+ * WAIT has no key, so the Cluster client would send it to any node, where it would count the replicas
+ * of writes that node's connection made, not ours. The client does not say which node answered a
+ * command, so the write is tied to a node by the slot map instead: the primary the map names for the
+ * slot when the write is sent is where the client sends it; if the map names another one by the time
+ * the write is answered (a MOVED, a failover, a fresh map), or that node's connection closed in
+ * between (the command was then sent again, perhaps to another node), the write may have been
+ * answered elsewhere, and the WAIT could confirm someone else's writes. Those cases, and a slot with
+ * no known primary, fail like too few replicas: the caller gets the retry answer (503, or the
+ * protocol's), which is safe because every retry of these writes is idempotent.
+ *
+ * Not seen: an ASK redirection while the store's slot is being migrated to another primary (the map
+ * changes only when the migration ends). Move the store's slot with the gateway stopped, or with
+ * REDIS_MIN_REPLICAS_ACK=0 for the time of the move.
+ */
+export class ClusterReplicaAcknowledgement implements WriteAcknowledgement {
+  private readonly slot: number;
+  /** Closes seen per node connection, counted from the first write sent to it. */
+  private readonly closes = new WeakMap<Redis, number>();
+
+  /** `storeKey`: any key of the store (all share one hash tag, so one slot). */
+  constructor(
+    private readonly cluster: Cluster,
+    storeKey: string,
+    readonly policy: ReplicaAckPolicy,
+  ) {
+    // The slot the client routes the store's keys to, computed the way the client does.
+    this.slot = new Command('get', [storeKey]).getSlot();
+  }
+
+  async confirmed<T>(write: Promise<T>): Promise<T> {
+    if (this.policy.replicas === 0) return write;
+    // Read in the turn the write was issued in: the client routes it with this same slot map.
+    const sentTo = this.slotPrimary();
+    const closesBefore = sentTo ? this.closesOf(sentTo) : 0;
+    const result = await write;
+    if (!sentTo || !this.stillOn(sentTo, closesBefore)) throw new StoreUnavailableError();
+    let acknowledged: number;
+    try {
+      acknowledged = await sentTo.wait(this.policy.replicas, this.policy.timeoutMs);
+    } catch {
+      // The node's connection was lost, or the node is no primary any more (a replica refuses WAIT).
+      throw new StoreUnavailableError();
+    }
+    if (!this.stillOn(sentTo, closesBefore) || acknowledged < this.policy.replicas) throw new StoreUnavailableError();
+    return result;
+  }
+
+  /** The slot's primary is still `node`, on the connection that was open when the write was sent. */
+  private stillOn(node: Redis, closesBefore: number): boolean {
+    return this.slotPrimary() === node && this.closesOf(node) === closesBefore;
+  }
+
+  /** The connection to the primary the client's slot map names for the store's slot, if it has one. */
+  private slotPrimary(): Redis | undefined {
+    const key = this.cluster.slots[this.slot]?.[0];
+    if (!key) return undefined;
+    return this.cluster.nodes('master').find((node) => `${node.options.host}:${node.options.port}` === key);
+  }
+
+  private closesOf(node: Redis): number {
+    const seen = this.closes.get(node);
+    if (seen !== undefined) return seen;
+    this.closes.set(node, 0);
+    node.on('close', () => this.closes.set(node, (this.closes.get(node) ?? 0) + 1));
+    return 0;
+  }
+}
