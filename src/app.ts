@@ -181,7 +181,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
 
   // One connection for buyer sessions and rate-limit counters; the payment store has its own.
   const redis = redisTarget ? openRedis(redisTarget, { name: 'sessions', logger }) : undefined;
-  const sessionStore = deps.sessionStore ?? (redis ? redisSessionStore(redis, sessionKeyPrefix(config.redisPrefix)) : undefined);
+  const sessionStore = deps.sessionStore ?? (redis ? redisSessionStore(redis, sessionKeyPrefix(config.redisPrefix), { touch: false }) : undefined);
   const limits = rateLimits({
     apiPerMinute: config.rateLimits.apiPerMinute,
     buyerPerMinute: config.rateLimits.buyerPerMinute,
@@ -192,7 +192,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     deps.clock,
   );
   const audit = new AuditTrail(deps.auditStore ?? store.auditLog, logger, deps.clock);
-  const consoleSessionStore = deps.consoleSessionStore ?? (redis ? redisSessionStore(redis, consoleSessionKeyPrefix(config.redisPrefix)) : undefined);
+  const consoleSessionStore = deps.consoleSessionStore ?? (redis ? redisSessionStore(redis, consoleSessionKeyPrefix(config.redisPrefix), { touch: true }) : undefined);
   const sessionMiddleware = session({
     name: 'hpp.sid',
     secret: config.sessionSecret,

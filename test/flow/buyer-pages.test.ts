@@ -25,7 +25,7 @@ for (const kind of ['memory', 'redis'] as const) {
       if (kind === 'redis') {
         redis = new Redis(await requireRedis(this), { maxRetriesPerRequest: 1 });
         sessionPrefix = `${randomPrefix()}sess:`;
-        sessionStore = redisSessionStore(redis, sessionPrefix);
+        sessionStore = redisSessionStore(redis, sessionPrefix, { touch: false });
       }
       gw = await testGateway(sessionStore ? { sessionStore } : {});
     });
@@ -55,7 +55,7 @@ for (const kind of ['memory', 'redis'] as const) {
 
     it('opens a first visit\'s session with one store write and no destroy: its id, made in this request, needs no regeneration', async function () {
       // A counting store of this kind, in a gateway of its own.
-      const store: session.Store = kind === 'redis' ? redisSessionStore(redis!, `${randomPrefix()}sess:`) : new MemoryStore();
+      const store: session.Store = kind === 'redis' ? redisSessionStore(redis!, `${randomPrefix()}sess:`, { touch: false }) : new MemoryStore();
       const calls = { set: 0, destroy: 0 };
       const set = store.set.bind(store);
       const destroy = store.destroy.bind(store);
@@ -80,6 +80,22 @@ for (const kind of ['memory', 'redis'] as const) {
       } finally {
         await counted.close();
       }
+    });
+
+    it('spends no round trip on an unchanged buyer session: Pay and the result page send no EXPIRE', async function () {
+      if (!redis) return this.skip();
+      const id = await newPayment();
+      const browser = request.agent(gw.app);
+      const opened = await browser.get(`/checkout/${id}`);
+      const expires = async () => Number(/cmdstat_expire:calls=(\d+)/.exec(await redis!.info('commandstats'))?.[1] ?? 0);
+      const before = await expires();
+      expect((await browser.post(`/checkout/${id}/pay`).type('form').send({ _csrf: csrfOf(opened) })).status).to.equal(200);
+      expect((await browser.post(`/checkout/${id}/pay`).type('form').send({ _csrf: csrfOf(opened) })).status).to.equal(200);
+      expect((await browser.get(`/checkout/${id}`)).status).to.equal(200);
+      expect(await expires()).to.equal(before);
+      // The session itself still lives its 2 hours from its last write.
+      const [key] = await redis.keys(`${sessionPrefix}*`);
+      expect(await redis.ttl(key!)).to.be.within(2 * 3600 - 60, 2 * 3600);
     });
 
     it('lets a buyer with two tabs on one payment pay from either: same session, one attempt at the bank', async () => {
