@@ -184,8 +184,12 @@ export class PaymentService {
     return this.store.refusedMessages(paymentId);
   }
 
-  startAttempt(id: string, connector: string): Promise<Transition> {
-    return this.apply(id, { type: 'start_attempt', attemptRef: newAttemptReference(), connector, reuseWindowMs: this.options.attemptReuseMs });
+  /**
+   * `known`: the payment as the caller just read it (the Pay page has), which spares a read; a copy
+   * gone stale meanwhile fails the commit's version check and is read again.
+   */
+  startAttempt(id: string, connector: string, known?: Payment): Promise<Transition> {
+    return this.apply(id, { type: 'start_attempt', attemptRef: newAttemptReference(), connector, reuseWindowMs: this.options.attemptReuseMs }, known);
   }
 
   cancel(id: string): Promise<Transition> {

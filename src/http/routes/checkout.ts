@@ -114,7 +114,7 @@ export function checkoutRoutes(options: CheckoutOptions): Router {
     const payment = await load(String(req.params.id));
     if (!isOpen(payment.status)) return res.redirect(303, urls.result(payment.id));
     const connector = connectors.get(payment.connector);
-    const { attempt, payment: current } = await service.startAttempt(payment.id, connector.name);
+    const { attempt, payment: current } = await service.startAttempt(payment.id, connector.name, payment);
     if (!attempt) throw new GatewayError('internal', 'no attempt was started');
 
     const locale = pickLocale(req, current);
