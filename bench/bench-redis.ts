@@ -50,6 +50,23 @@ export class BenchRedis {
     return calls;
   }
 
+  /**
+   * Starts counting the commands clients send (Redis round trips, auto-pipelined or not), leaving out
+   * the commands scripts run inside Redis (MONITOR marks those `lua`); the returned function stops
+   * and gives the count. MONITOR slows Redis down: only for unmeasured runs.
+   */
+  async countClientCommands(): Promise<() => Promise<number>> {
+    const monitor = await this.client.duplicate().monitor();
+    let count = 0;
+    monitor.on('monitor', (_time: string, _args: string[], source: string) => {
+      if (source !== 'lua') count += 1;
+    });
+    return async () => {
+      monitor.disconnect();
+      return count;
+    };
+  }
+
   async keyCount(): Promise<number> {
     let count = 0;
     let cursor = '0';

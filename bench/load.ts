@@ -11,6 +11,11 @@ export interface PathFigures {
   non2xx: number;
   errors: number;
   redisCommandsPerRequest: number | null;
+  /**
+   * Commands the gateway sent to Redis per request (scripts count once, the commands inside them not
+   * at all), its delivery worker's for the notifications included: counted over the warm-up.
+   */
+  roundTripsPerRequest?: number;
   /** Requests that had to reuse a prepared item (the prepared ones ran out), 0 when none. */
   reused?: number;
   /**
@@ -35,6 +40,8 @@ export interface LoadPlan {
   pending?: () => Promise<number>;
   /** Also run at 80 % of the peak rate for `seconds`, after the drain (p99 at 80 %). */
   at80?: boolean;
+  /** Counts the commands clients send to Redis while the warm-up and its drain run (roundTripsPerRequest). */
+  roundTrips?: () => Promise<() => Promise<number>>;
 }
 
 const DRAIN_LIMIT_MS = 180_000;
@@ -99,8 +106,13 @@ function run(plan: LoadPlan, seconds: number, overallRate?: number): Promise<Res
 export async function measure(plan: LoadPlan): Promise<PathFigures> {
   // What the preparation and the warm-up left in the outbox is theirs, not the measured run's.
   if (plan.pending) await drain(plan.pending);
-  if (plan.warmupSeconds > 0) await run(plan, plan.warmupSeconds);
-  if (plan.pending) await drain(plan.pending);
+  let roundTripsPerRequest: number | undefined;
+  if (plan.warmupSeconds > 0) {
+    const counted = plan.roundTrips ? await plan.roundTrips() : null;
+    const warmup = await run(plan, plan.warmupSeconds);
+    if (plan.pending) await drain(plan.pending);
+    if (counted) roundTripsPerRequest = Math.round(((await counted()) / Math.max(1, warmup.requests.total)) * 10) / 10;
+  }
   const before = plan.commands ? await plan.commands() : 0;
   const result = await run(plan, plan.seconds);
   // The commands of the drain are the run's too: the deliveries its requests caused.
@@ -116,6 +128,7 @@ export async function measure(plan: LoadPlan): Promise<PathFigures> {
     errors: result.errors + result.timeouts,
     redisCommandsPerRequest: plan.commands && requests > 0 ? Math.round(((after - before) / requests) * 100) / 100 : null,
   };
+  if (roundTripsPerRequest !== undefined) figures.roundTripsPerRequest = roundTripsPerRequest;
   if (drainSeconds !== undefined) {
     figures.drainSeconds = drainSeconds;
     figures.sustainedRequestsPerSecond = Math.round(requests / (result.duration + drainSeconds));

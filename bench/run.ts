@@ -117,6 +117,7 @@ async function measureGateway(options: Options, gateway: BenchGateway, redis: Be
     seconds: options.seconds,
     commands: () => redis.commandsExecuted(),
     pending: () => readOutboxPending(gateway.baseUrl),
+    roundTrips: () => redis.countClientCommands(),
     at80: options.mode === 'full',
   });
   // What the next path needs to do fresh work throughout (warm-up, peak and the run at 80 %): twice
