@@ -30,7 +30,7 @@ export interface ConsoleOptions {
   operations: PaymentOperations;
   events: EventService;
   audit: AuditTrail;
-  /** Makes a double submit of a redelivery's confirmation one redelivery. */
+  /** Makes a double submit of a redelivery's confirmation (payment page or deliveries page) one redelivery. */
   submissions: SingleSubmission;
   connectors: readonly string[];
   views: nunjucks.Environment;
@@ -81,7 +81,7 @@ export function consoleRouter(options: ConsoleOptions): Router {
   signedIn.use(accountRoutes({ users, views, form, logger }));
   signedIn.get('/console/audit', requireAction('audit.read'), auditPage({ audit: options.audit, views }));
   signedIn.use(paymentsPages({ service: options.service, events: options.events, connectors: options.connectors, views, logger }));
-  signedIn.use(paymentActions({ service: options.service, operations: options.operations, events: options.events, audit: options.audit, views, form, logger }));
+  signedIn.use(paymentActions({ service: options.service, operations: options.operations, events: options.events, audit: options.audit, submissions: options.submissions, views, form, logger }));
   signedIn.use(deliveriesPages({ events: options.events, audit: options.audit, submissions: options.submissions, views, form, logger }));
   signedIn.use(usersPages({ users, audit: options.audit, views, form, logger }));
   signedIn.use((_req, _res, next) => next(new NotFoundError()));

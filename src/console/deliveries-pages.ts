@@ -1,5 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { Router, type Request, type RequestHandler } from 'express';
+import { randomBytes } from 'node:crypto';
+import { Router, type RequestHandler } from 'express';
 import type nunjucks from 'nunjucks';
 import { isAuditEvent } from '../core/audit-event.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
@@ -9,6 +9,7 @@ import type { AuditTrail } from '../service/audit-trail.js';
 import type { SingleSubmission } from '../service/console/single-submission.js';
 import type { EventService, EventWithDeliveries } from '../service/event-service.js';
 import { renderConsole } from './console-pages.js';
+import { formFingerprint, oncePerForm } from './once-per-form.js';
 import { requireAction, signedInUser } from './signed-in-user.js';
 
 export interface DeliveriesPagesOptions {
@@ -27,7 +28,6 @@ const REDELIVER_ALL_MAX = 1_000;
 /** How many of the events a "redeliver all dead" would send its confirmation page lists. */
 const CONFIRM_LISTED = 20;
 const EVENT_ID = /^evt_[A-Za-z0-9_-]{1,64}$/;
-const FORM_KEY = /^[A-Za-z0-9_-]{16,64}$/;
 
 export interface DeliveryRow {
   eventId: string;
@@ -73,16 +73,6 @@ function field(source: unknown, name: string): string {
   return typeof value === 'string' ? value : '';
 }
 
-/** The form's key (made by its confirmation page), or none for a form that came without one. */
-function formKeyOf(req: Request): string | null {
-  const key = field(req.body, 'formKey');
-  return FORM_KEY.test(key) ? `console:${key}` : null;
-}
-
-function fingerprint(...parts: string[]): string {
-  return createHash('sha256').update(JSON.stringify(parts)).digest('base64url');
-}
-
 /**
  * Webhook and email deliveries that are dead or still failing, and their redelivery (one, or an
  * endpoint's dead ones). Each redelivery is a GET confirmation page saying what will be sent (the
@@ -94,13 +84,6 @@ export function deliveriesPages(options: DeliveriesPagesOptions): Router {
   const router = Router();
   const read = requireAction('payments.read');
   const operate = requireAction('payments.operate');
-
-  /** Acts once per form key; a form without a key (a hand-made one) simply acts. */
-  async function once<T>(req: Request, print: string, act: () => Promise<T>): Promise<{ replayed: boolean; answer: T | undefined }> {
-    const key = formKeyOf(req);
-    if (!key) return { replayed: false, answer: await act() };
-    return submissions.once(key, print, act);
-  }
 
   /** The event a redelivery form names, with its delivery to the target (one of the outbox's). */
   async function deliveryOf(source: unknown): Promise<{ found: EventWithDeliveries; target: string }> {
@@ -167,7 +150,7 @@ export function deliveriesPages(options: DeliveriesPagesOptions): Router {
   router.post('/console/deliveries/redeliver', form, verifyCsrf, operate, async (req, res) => {
     const { found, target } = await deliveryOf(req.body);
     const eventId = found.event.id;
-    const { replayed } = await once(req, fingerprint('redeliver', eventId, target), async () => {
+    const { replayed } = await oncePerForm(submissions, req, formFingerprint('redeliver', eventId, target), async () => {
       await events.redeliver(eventId, target);
       await audit.record({
         actor: { kind: 'console_user', email: signedInUser(res).email },
@@ -197,7 +180,7 @@ export function deliveriesPages(options: DeliveriesPagesOptions): Router {
     const target = field(req.body, 'target');
     if (!events.targets.includes(target)) throw new ValidationError([{ field: 'target', message: `One of ${events.targets.join(', ')}.` }]);
     const user = signedInUser(res).email;
-    const { replayed, answer } = await once(req, fingerprint('redeliver-dead', target), async () => {
+    const { replayed, answer } = await oncePerForm(submissions, req, formFingerprint('redeliver-dead', target), async () => {
       const dead = await deadEventsOf(target);
       for (const { event } of dead) await events.redeliver(event.id, target);
       await audit.record({ actor: { kind: 'console_user', email: user }, action: 'console.redeliver_dead', detail: { target, events: dead.length } });

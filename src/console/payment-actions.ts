@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Router, type Request, type RequestHandler } from 'express';
 import type nunjucks from 'nunjucks';
 import { NotFoundError, ValidationError } from '../core/errors.js';
@@ -8,11 +8,13 @@ import { pickLocale } from '../i18n/locale.js';
 import { verifyCsrf } from '../http/middleware/csrf.js';
 import type { Logger } from '../logger.js';
 import type { AuditTrail } from '../service/audit-trail.js';
+import type { SingleSubmission } from '../service/console/single-submission.js';
 import type { EventService } from '../service/event-service.js';
 import type { PaymentOperations } from '../service/payment-operations.js';
 import type { PaymentService } from '../service/payment-service.js';
 import { renderConsole } from './console-pages.js';
 import { moneyText } from './money-text.js';
+import { formFingerprint, oncePerForm } from './once-per-form.js';
 import { requireAction, signedInUser } from './signed-in-user.js';
 
 export interface PaymentActionsOptions {
@@ -20,6 +22,8 @@ export interface PaymentActionsOptions {
   operations: PaymentOperations;
   events: EventService;
   audit: AuditTrail;
+  /** Makes a double submit or a resend of a redelivery's confirmation one redelivery (as on the deliveries page). */
+  submissions: SingleSubmission;
   views: nunjucks.Environment;
   form: RequestHandler;
   logger: Logger;
@@ -93,7 +97,7 @@ function actionOf(text: string): PaymentAction {
  * services as the API, so a refusal is the same error (shown as a page) and a replay is one operation.
  */
 export function paymentActions(options: PaymentActionsOptions): Router {
-  const { service, operations, events, audit, views, form, logger } = options;
+  const { service, operations, events, audit, submissions, views, form, logger } = options;
   const router = Router();
   const operate = requireAction('payments.operate');
 
@@ -118,7 +122,10 @@ export function paymentActions(options: PaymentActionsOptions): Router {
     const amount = operation === 'capture' || operation === 'refund' ? optionalAmount(query) : undefined;
     const remaining = operation === 'capture' ? amountCapturableOf(payment) : operation === 'refund' ? amountRefundableOf(payment) : undefined;
     const redelivery = operation === 'redeliver' ? await redeliveryOf(id, query) : undefined;
-    const formKey = field(query, 'formKey');
+    const given = field(query, 'formKey');
+    // A redelivery has no Idempotency-Key of its own: its form always carries a key for SingleSubmission
+    // (the payment page's, or a fresh one when the page was reached without it).
+    const formKey = FORM_KEY.test(given) ? given : operation === 'redeliver' ? randomBytes(18).toString('base64url') : '';
     renderConsole(views, req, res, 'confirm.njk', {
       operation,
       payment: { id, reference: payment.reference, status: payment.status, amount: money(payment.amount) },
@@ -127,7 +134,7 @@ export function paymentActions(options: PaymentActionsOptions): Router {
       remainingText: remaining === undefined ? null : money(remaining),
       reason: reasonOf(query) ?? '',
       redelivery,
-      formKey: FORM_KEY.test(formKey) ? formKey : '',
+      formKey,
     });
   });
 
@@ -165,7 +172,12 @@ export function paymentActions(options: PaymentActionsOptions): Router {
         break;
       case 'redeliver': {
         const { eventId, target } = await redeliveryOf(id, body);
-        await events.redeliver(eventId, target);
+        // Taken atomically before anything is queued: a second submission of the form queues nothing.
+        const once = await oncePerForm(submissions, req, formFingerprint('redeliver', eventId, target), async () => {
+          await events.redeliver(eventId, target);
+          return 1;
+        });
+        replayed = once.replayed;
         Object.assign(detail, { event: eventId, target });
         break;
       }
@@ -174,7 +186,9 @@ export function paymentActions(options: PaymentActionsOptions): Router {
     }
     if (!replayed) await audit.record({ actor: { kind: 'console_user', email: user.email }, action: `console.${operation}`, paymentId: id, detail });
     logger.info({ consoleUser: user.email, paymentId: id, operation }, 'console operation');
-    res.redirect(303, `/console/payments/${id}?done=1`);
+    // A replayed redelivery says nothing more was queued, as the deliveries page does; a replayed
+    // money operation answers as its first did (the Idempotency-Key replays that answer).
+    res.redirect(303, `/console/payments/${id}?${replayed && operation === 'redeliver' ? 'already' : 'done'}=1`);
   });
 
   return router;

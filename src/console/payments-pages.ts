@@ -90,6 +90,7 @@ export function paymentsPages(options: PaymentsPagesOptions): Router {
       redeliverable: paymentEvents.map((e) => ({ id: e.id, type: e.type })).reverse(),
       targets: events.targets,
       done: req.query.done === '1',
+      already: req.query.already === '1',
     });
   });
 

@@ -18,7 +18,8 @@ export class MemoryAuditStore implements AuditStore {
   ) {}
 
   async append(entry: AuditEntry): Promise<void> {
-    this.outbox?.record([auditEvent(entry)], { listed: false });
+    // Its event's listing is bounded like the log itself (the event stays deliverable by id).
+    this.outbox?.recordAudit([auditEvent(entry)], this.limit);
     this.seq += 1;
     this.entries.push({ seq: this.seq, entry: structuredClone(entry) });
     if (this.entries.length > this.limit) this.entries.splice(0, this.entries.length - this.limit);

@@ -50,6 +50,11 @@ export class MemoryOutbox implements Outbox {
   private readonly leases = new Map<string, Lease>();
   /** target → (queue member → when its head failed, ms): the queues waiting for a retry after a failed try. */
   private readonly retrying = new Map<string, Map<string, number>>();
+  /**
+   * The audit events the audit listing shows (Redis's `evaudit`), bounded like the audit log. Only an
+   * index: an event trimmed from it stays in `events`, readable by id, queued and redeliverable.
+   */
+  private readonly auditListing = new Set<string>();
 
   constructor(
     readonly targets: readonly string[],
@@ -77,6 +82,26 @@ export class MemoryOutbox implements Outbox {
         this.enqueue(target, event.paymentId, event.id, now.getTime(), false);
       }
     }
+  }
+
+  /**
+   * Records audit events (unlisted with the payments' events) and indexes them in the audit listing,
+   * which then keeps only the newest `kept`, as the audit log does: the oldest leave it first, by
+   * occurredAt then id, the order Redis ranks `evaudit` in (append-audit.lua trims it the same way).
+   */
+  recordAudit(events: readonly PaymentEvent[], kept: number): void {
+    this.record(events, { listed: false });
+    for (const event of events) this.auditListing.add(event.id);
+    while (this.auditListing.size > kept) this.auditListing.delete(this.oldestAuditListed());
+  }
+
+  private oldestAuditListed(): string {
+    let oldest: StoredEvent | undefined;
+    for (const id of this.auditListing) {
+      const stored = this.events.get(id)!;
+      if (!oldest || stored.occurredMs < oldest.occurredMs || (stored.occurredMs === oldest.occurredMs && id < oldest.event.id)) oldest = stored;
+    }
+    return oldest!.event.id;
   }
 
   async claim(now: Date, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
@@ -157,7 +182,7 @@ export class MemoryOutbox implements Outbox {
     const after = query.cursor === undefined ? null : decodeCursor(query.cursor);
     const afterMs = after === null ? 0 : Number(after.score);
     const matching = [...this.events.values()]
-      .filter(({ listed }) => listed !== (query.audit === true))
+      .filter(({ event, listed }) => (query.audit === true ? this.auditListing.has(event.id) : listed))
       .filter(({ event }) => query.paymentId === undefined || event.paymentId === query.paymentId)
       .filter(({ event }) => query.type === undefined || event.type === query.type)
       .filter(

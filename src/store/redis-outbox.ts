@@ -51,7 +51,8 @@ const LIST_SCAN_BUDGET = 1000;
  *   deliveries for, comma-joined
  * - `events` ZSET of event ids, and `evp:{paymentId}` ZSET of one payment's event ids, scored by
  *   occurredAt ms, for listing; `evaudit` ZSET of the audit events' ids (no payment's, never in
- *   `events`), scored the same way, for listing them apart
+ *   `events`), scored the same way, for listing them apart; trimmed oldest first to the audit log's
+ *   bound by append-audit.lua (only the index: a trimmed event keeps its `evt:`, `dlv:` and queue entry)
  * - `dlv:{eventId}:{target}` HASH: `state`, `attempts` (JSON array), `tries` (its length), `next`
  *   (nextAttemptAt ISO or ''), `queued` (queuedAt ISO), `delivered` (deliveredAt ISO or '')
  * - `obq:{target}:{paymentId}` LIST of event ids, oldest first: the head is the one being delivered

@@ -4,6 +4,9 @@ import type { AuditEntry } from '../../src/core/audit-entry.js';
 import type { AuditStore } from '../../src/store/audit-store.js';
 import { MemoryAuditStore } from '../../src/store/memory-audit-store.js';
 import { RedisAuditStore } from '../../src/store/redis-audit-store.js';
+import { MemoryOutbox } from '../../src/store/memory-outbox.js';
+import type { Outbox } from '../../src/store/outbox.js';
+import { RedisOutbox } from '../../src/store/redis-outbox.js';
 import type { GatewayStore } from '../../src/store/gateway-store.js';
 import { MemoryPaymentStore } from '../../src/store/memory-store.js';
 import { RedisPaymentStore } from '../../src/store/redis-store.js';
@@ -142,6 +145,55 @@ for (const kind of ['memory', 'redis'] as const) {
         refused = err;
       }
       expect(refused).to.be.instanceOf(RangeError);
+    });
+  });
+}
+
+for (const kind of ['memory', 'redis'] as const) {
+  describe(`the audit events' listing, bounded like the log (${kind})`, () => {
+    const bound = 4;
+    const now = new Date('2031-03-01T10:01:00.000Z');
+    const targets = ['webhook:0', 'email:merchant'];
+    let redis: Redis | undefined;
+    let log: AuditStore;
+    let outbox: Outbox;
+
+    beforeEach(async function () {
+      if (kind === 'redis') {
+        redis = new Redis(await requireRedis(this));
+        const prefix = randomPrefix();
+        const redisOutbox = new RedisOutbox(redis, { prefix, targets, clock: () => now });
+        log = new RedisAuditStore(redis, prefix, bound, redisOutbox);
+        outbox = redisOutbox;
+      } else {
+        const memoryOutbox = new MemoryOutbox(targets, () => now);
+        log = new MemoryAuditStore(bound, memoryOutbox);
+        outbox = memoryOutbox;
+      }
+    });
+    afterEach(async () => {
+      await redis?.quit();
+      redis = undefined;
+    });
+
+    it('keeps the newest `bound` audit events listed, newest first; the oldest stays readable by id and claimable', async () => {
+      for (let i = 1; i <= bound + 3; i++) await log.append({ ...entry(i), at: `2031-03-01T10:00:0${i}.000Z` });
+      expect((await log.list({ limit: 100 })).items).to.have.length(bound);
+      const listed = await outbox.listEventsWithDeliveries({ audit: true, limit: 100 });
+      expect(listed.items.map((e) => e.event.id)).to.deep.equal(['evt_7', 'evt_6', 'evt_5', 'evt_4']);
+      expect(listed.nextCursor).to.equal(null);
+
+      // Out of the listing only: the event and its deliveries are kept and delivered as before.
+      const oldest = await outbox.getEvent('evt_1');
+      expect(oldest?.event.audit).to.deep.equal({ ...entry(1), at: '2031-03-01T10:00:01.000Z' });
+      expect(oldest?.deliveries.map((d) => [d.target, d.state])).to.deep.equal([['webhook:0', 'pending'], ['email:merchant', 'pending']]);
+      const claimed = await outbox.claim(now, 100, 60_000);
+      const ofOldest = claimed.filter((c) => c.event.id === 'evt_1');
+      expect(ofOldest.map((c) => c.target).sort()).to.deep.equal(['email:merchant', 'webhook:0']);
+      for (const c of ofOldest) expect(await outbox.complete(c, { at: now.toISOString(), durationMs: 1, status: 204 })).to.equal(true);
+      expect((await outbox.getEvent('evt_1'))?.deliveries.map((d) => d.state)).to.deep.equal(['delivered', 'delivered']);
+      expect(await outbox.redeliver('evt_1', now, ['webhook:0'])).to.equal(true);
+      expect((await outbox.getEvent('evt_1'))?.deliveries.find((d) => d.target === 'webhook:0')?.state).to.equal('pending');
     });
   });
 }
