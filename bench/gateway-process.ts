@@ -9,6 +9,8 @@ export const BENCH_API_KEY = 'sk_test_bench_key_0001';
 
 export interface BenchGateway {
   process: BenchProcess;
+  /** The delivery worker's own process, with BENCH_WORKER=process; null when it runs in the gateway. */
+  worker: BenchProcess | null;
   baseUrl: string;
   /** The native bank whose key the gateway trusts: it signs the notifications the benchmark sends. */
   bank: FakeBank;
@@ -18,7 +20,9 @@ export interface BenchGateway {
  * The gateway as production runs it (`src/main.ts`, its own process, the default log level, the Redis
  * store, the native connector, a merchant webhook), with rate limits raised above what 16 connections
  * from one address send, so that the limiters run on every request without refusing the load.
- * BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the gateway there when it stops.
+ * BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the gateway there when it stops. BENCH_WORKER=process
+ * runs the delivery worker as a process of its own (`npm run worker`, DELIVERY_WORKER=off on the
+ * gateway), the deployment that keeps notifications off the request-serving process.
  */
 export async function startGateway(options: { dir: string; redisUrl: string; prefix: string; webhookUrl: string }): Promise<BenchGateway> {
   const signing = await generateSigningJwk('EdDSA');
@@ -31,7 +35,8 @@ export async function startGateway(options: { dir: string; redisUrl: string; pre
   const baseUrl = `http://127.0.0.1:${port}`;
   const profileDir = process.env.BENCH_CPU_PROF;
   const nodeArgs = [...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(profileDir)] : []), '--import', 'tsx', 'src/main.ts'];
-  const child = BenchProcess.start('gateway', process.execPath, nodeArgs, {
+  const separateWorker = process.env.BENCH_WORKER === 'process';
+  const env = {
     NODE_ENV: 'test',
     PORT: String(port),
     PUBLIC_URL: baseUrl,
@@ -48,7 +53,10 @@ export async function startGateway(options: { dir: string; redisUrl: string; pre
     MAIL_OUTBOX_DIR: path.join(options.dir, 'mail'),
     RATE_LIMIT_API: '100000000',
     RATE_LIMIT_BUYER: '100000000',
-  }, path.join(options.dir, 'gateway.log'));
+    DELIVERY_WORKER: separateWorker ? 'off' : 'on',
+  };
+  const child = BenchProcess.start('gateway', process.execPath, nodeArgs, env, path.join(options.dir, 'gateway.log'));
   await waitUntil('the gateway answers /healthz', () => answers(`${baseUrl}/healthz`), child);
-  return { process: child, baseUrl, bank };
+  const worker = separateWorker ? BenchProcess.start('delivery-worker', process.execPath, ['--import', 'tsx', 'src/worker.ts'], env, path.join(options.dir, 'worker.log')) : null;
+  return { process: child, worker, baseUrl, bank };
 }

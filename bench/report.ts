@@ -39,7 +39,7 @@ export interface BenchResult {
   date: string;
   mode: 'full' | 'quick';
   machine: { cpus: number; model: string; node: string; platform: string; loadAverage: number[] };
-  settings: { connections: number; durationSeconds: number; warmupSeconds: number; store: 'redis'; redis: 'own server' | 'REDIS_URL' };
+  settings: { connections: number; durationSeconds: number; warmupSeconds: number; store: 'redis'; redis: 'own server' | 'REDIS_URL'; deliveryWorker: 'in-process' | 'process' };
   crypto: CryptoRates;
   baseline: Record<BaselinePath, PathFigures>;
   gateway: Record<GatewayPath, PathFigures>;

@@ -106,6 +106,7 @@ async function startStack(cleanup: Cleanup, dir: string): Promise<{ gateway: Ben
   await startProcess(cleanup, 'webhook-receiver', 'bench/webhook-receiver.ts', { BENCH_RECEIVER_PORT: String(receiverPort) }, dir, receiverUrl);
   const gateway = await startGateway({ dir, redisUrl: redis.url, prefix: redis.prefix, webhookUrl: `${receiverUrl}/hooks` });
   cleanup.processes.push(gateway.process);
+  if (gateway.worker) cleanup.processes.push(gateway.worker);
   return { gateway, redis };
 }
 
@@ -165,7 +166,7 @@ async function comparison(options: Options): Promise<void> {
     date: started.toISOString(),
     mode: options.mode === 'quick' ? 'quick' : 'full',
     machine: { ...machine(), loadAverage },
-    settings: { connections: CONNECTIONS, durationSeconds: options.seconds, warmupSeconds: options.warmupSeconds, store: 'redis', redis: process.env.REDIS_URL ? 'REDIS_URL' : 'own server' },
+    settings: { connections: CONNECTIONS, durationSeconds: options.seconds, warmupSeconds: options.warmupSeconds, store: 'redis', redis: process.env.REDIS_URL ? 'REDIS_URL' : 'own server', deliveryWorker: process.env.BENCH_WORKER === 'process' ? 'process' : 'in-process' },
     crypto,
     baseline,
     gateway: gatewayFigures,
