@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import { ipKeyGenerator, rateLimit, type Store } from 'express-rate-limit';
+import type { Store } from 'express-rate-limit';
 import { GatewayError } from '../core/errors.js';
+import { clientKey, digestKey, windowLimiter } from '../http/middleware/window-limiter.js';
 import { signedInUser } from './signed-in-user.js';
 
 export type ConsoleRequestLimiter = 'console-pages-ip' | 'console-pages-user';
@@ -16,7 +16,7 @@ export interface ConsoleRequestLimitOptions {
 }
 
 /** The console's own 429: consoleErrorHandler renders it as a page in the user's language. */
-const tooMany = (): GatewayError => new GatewayError('rate_limited', 'Too many console requests; wait for the Retry-After time.');
+const tooMany: RequestHandler = (_req, _res, next) => next(new GatewayError('rate_limited', 'Too many console requests; wait for the Retry-After time.'));
 
 /**
  * Every console request counted, not only failed sign-ins: a script driving a stolen session (or a
@@ -26,28 +26,22 @@ const tooMany = (): GatewayError => new GatewayError('rate_limited', 'Too many c
  * sets Retry-After and the RateLimit headers before the handler runs.
  */
 export function consoleRequestLimits(options: ConsoleRequestLimitOptions): { perIp: RequestHandler; perUser: RequestHandler } {
-  const common = {
-    windowMs: 60_000,
-    standardHeaders: 'draft-8' as const,
-    legacyHeaders: false,
-    handler: (_req: unknown, _res: unknown, next: (err: unknown) => void) => next(tooMany()),
-    // Closed when Redis cannot count, as every other limit: the store failure is answered 503.
-    passOnStoreError: false,
-  };
   const ipStore = options.counters?.('console-pages-ip');
   const userStore = options.counters?.('console-pages-user');
   return {
-    perIp: rateLimit({
-      ...common,
+    perIp: windowLimiter({
       limit: options.perIpPerMinute,
+      windowMs: 60_000,
       ...(ipStore ? { store: ipStore } : {}),
-      keyGenerator: (req) => ipKeyGenerator(req.ip ?? 'unknown'),
+      key: clientKey,
+      onLimited: tooMany,
     }),
-    perUser: rateLimit({
-      ...common,
+    perUser: windowLimiter({
       limit: options.perUserPerMinute,
+      windowMs: 60_000,
       ...(userStore ? { store: userStore } : {}),
-      keyGenerator: (_req, res) => createHash('sha256').update(signedInUser(res).email).digest('base64url'),
+      key: (_req, res) => digestKey(signedInUser(res).email),
+      onLimited: tooMany,
     }),
   };
 }

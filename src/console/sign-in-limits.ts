@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import { ipKeyGenerator, rateLimit, type Store } from 'express-rate-limit';
+import type { Store } from 'express-rate-limit';
+import { clientKey, digestKey, windowLimiter } from '../http/middleware/window-limiter.js';
 import { normaliseEmail } from '../core/console-user.js';
 
 export interface SignInLimitOptions {
@@ -21,32 +21,19 @@ export interface SignInLimitOptions {
  * email never becomes a Redis key, and it holds whichever IPs the guesses come from.
  */
 export function signInLimits(options: SignInLimitOptions): RequestHandler[] {
-  const common = {
-    windowMs: options.windowMs,
-    standardHeaders: 'draft-8' as const,
-    legacyHeaders: false,
-    skipSuccessfulRequests: true,
-    handler: options.onLimited,
-    // As for the other limits: closed, not open, when Redis cannot count.
-    passOnStoreError: false,
-  };
   const accountStore = options.counters?.('console-account');
   const ipStore = options.counters?.('console-ip');
+  const common = { windowMs: options.windowMs, onLimited: options.onLimited, countFailuresOnly: true };
   return [
-    rateLimit({
-      ...common,
-      limit: options.perIp,
-      ...(ipStore ? { store: ipStore } : {}),
-      keyGenerator: (req) => ipKeyGenerator(req.ip ?? 'unknown'),
-    }),
-    rateLimit({
+    windowLimiter({ ...common, limit: options.perIp, ...(ipStore ? { store: ipStore } : {}), key: clientKey }),
+    windowLimiter({
       ...common,
       limit: options.perAccount,
       ...(accountStore ? { store: accountStore } : {}),
-      keyGenerator: (req) => {
+      key: (req) => {
         const body = req.body as Record<string, unknown> | undefined;
         const email = typeof body?.email === 'string' ? body.email : (req.session?.consoleAwaitingTotp ?? '');
-        return createHash('sha256').update(normaliseEmail(email)).digest('base64url');
+        return digestKey(normaliseEmail(email));
       },
     }),
   ];
