@@ -63,9 +63,11 @@ import { apiAudit } from './http/middleware/api-audit.js';
 export interface GatewayDeps {
   /**
    * Builds the store to run on (default: on REDIS_URL, or in memory) for the outbox targets of the
-   * configured notification channels, which it must queue every event for (checked at start).
+   * configured notification channels, which it must queue every event for (checked at start), and
+   * the audit targets among them (the channels that send audit events; a store queueing audit events
+   * for all targets still works, the others settling them without a try).
    */
-  store?: (outboxTargets: string[]) => GatewayStore;
+  store?: (outboxTargets: string[], auditTargets: string[]) => GatewayStore;
   keystore?: GatewayKeystore;
   connectors?: BankConnector[];
   logger?: Logger;
@@ -148,7 +150,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
   }), (result) => metrics.webhookDelivery(result));
   const redisTarget = redisTargetOf(config);
   const store = meteredStore(
-    deps.store ? deps.store(channels.targets) : createPaymentStore({ ...(redisTarget ? { redis: redisTarget } : {}), prefix: config.redisPrefix, outboxTargets: channels.targets, logger, replicaAck: config.redisReplicaAck }),
+    deps.store ? deps.store(channels.targets, channels.auditTargets) : createPaymentStore({ ...(redisTarget ? { redis: redisTarget } : {}), prefix: config.redisPrefix, outboxTargets: channels.targets, auditTargets: channels.auditTargets, logger, replicaAck: config.redisReplicaAck }),
     (connector, status) => metrics.paymentStatus(connector, status),
   );
   if (store.kind === 'memory' && !deps.store) {

@@ -29,6 +29,8 @@ export interface NotificationChannels {
    * with these.
    */
   targets: string[];
+  /** The targets whose channel sends audit events (the webhooks): the only ones audit events are queued for. */
+  auditTargets: string[];
   mailer: Mailer;
 }
 
@@ -68,7 +70,7 @@ export function notificationChannels(config: GatewayConfig, deps: ChannelDeps): 
   };
   if (n.merchantEmail) channels.push(new MerchantEmailChannel(mailer, n.merchantEmail, shop));
   if (n.buyerReceipts) channels.push(new BuyerReceiptChannel(mailer, shop));
-  return { channels, targets: channels.map((c) => c.target), mailer };
+  return { channels, targets: channels.map((c) => c.target), auditTargets: channels.filter((c) => c.deliverAudit !== undefined).map((c) => c.target), mailer };
 }
 
 export interface Notifications {

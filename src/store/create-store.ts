@@ -17,6 +17,8 @@ export interface CreatePaymentStoreOptions {
   prefix?: string;
   /** Outbox delivery targets (`webhook:0`, `email`): every event is queued for each; default none. */
   outboxTargets?: string[];
+  /** The targets audit events are queued for (the channels that archive them); default all. */
+  auditTargets?: string[];
   /** Where the Redis connection reports being lost and restored; default a `warn` logger on stdout. */
   logger?: Logger;
   /** Replicas that must confirm each acknowledged write (REDIS_MIN_REPLICAS_ACK); default none. */
@@ -27,13 +29,14 @@ export interface CreatePaymentStoreOptions {
 export function createPaymentStore(options: CreatePaymentStoreOptions): GatewayStore {
   const outboxTargets = options.outboxTargets ?? [];
   const target = options.redis ?? options.redisUrl;
-  if (!target) return new MemoryPaymentStore({ outboxTargets });
+  const auditTargets = options.auditTargets ? { auditTargets: options.auditTargets } : {};
+  if (!target) return new MemoryPaymentStore({ outboxTargets, ...auditTargets });
   const logger = options.logger ?? createLogger('warn');
   const redis = openRedis(target, { name: 'payments', logger });
   const replicaAck = options.replicaAck ?? { replicas: 0, timeoutMs: 0 };
   // In the background: the store is usable at once, and a warning needs no answer before it.
   void checkPrimaries(redis, replicaAck.replicas, logger);
-  return new RedisPaymentStore(redis, { prefix: options.prefix ?? 'hpp:', ownsConnection: true, outboxTargets, replicaAck });
+  return new RedisPaymentStore(redis, { prefix: options.prefix ?? 'hpp:', ownsConnection: true, outboxTargets, ...auditTargets, replicaAck });
 }
 
 /**

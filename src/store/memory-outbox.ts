@@ -59,17 +59,20 @@ export class MemoryOutbox implements Outbox {
   constructor(
     readonly targets: readonly string[],
     private readonly clock: () => Date,
+    /** The targets audit events are queued for (the channels that archive them); default all. */
+    readonly auditTargets: readonly string[] = targets,
   ) {}
 
   /**
    * Stores the events and queues each for every target, due now; unlisted ones (audit events) are
    * listed by listEventsWithDeliveries only when it is asked for the audit events. Synchronous on purpose: see the class doc.
    */
-  record(events: readonly PaymentEvent[], options: { listed: boolean } = { listed: true }): void {
+  record(events: readonly PaymentEvent[], options: { listed: boolean; targets?: readonly string[] } = { listed: true }): void {
     const now = this.clock();
+    const targets = options.targets ?? this.targets;
     for (const event of events) {
-      this.events.set(event.id, { event: structuredClone(event), occurredMs: Date.parse(event.occurredAt), targets: [...this.targets], listed: options.listed });
-      for (const target of this.targets) {
+      this.events.set(event.id, { event: structuredClone(event), occurredMs: Date.parse(event.occurredAt), targets: [...targets], listed: options.listed });
+      for (const target of targets) {
         this.deliveries.set(deliveryKey(event.id, target), {
           eventId: event.id,
           target,
@@ -90,7 +93,7 @@ export class MemoryOutbox implements Outbox {
    * occurredAt then id, the order Redis ranks `evaudit` in (append-audit.lua trims it the same way).
    */
   recordAudit(events: readonly PaymentEvent[], kept: number): void {
-    this.record(events, { listed: false });
+    this.record(events, { listed: false, targets: this.auditTargets });
     for (const event of events) this.auditListing.add(event.id);
     while (this.auditListing.size > kept) this.auditListing.delete(this.oldestAuditListed());
   }

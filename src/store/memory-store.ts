@@ -7,7 +7,7 @@ import type { AuditStore } from './audit-store.js';
 import { MemoryAuditStore } from './memory-audit-store.js';
 import { MemoryOutbox } from './memory-outbox.js';
 import type { Outbox } from './outbox.js';
-import { assertClaimArguments, checkOutboxTargets } from './outbox-checks.js';
+import { assertClaimArguments, auditTargetsOf, checkOutboxTargets } from './outbox-checks.js';
 import { assertReconcileArguments, reconcileWaitMs } from './reconcile-backoff.js';
 import type { GatewayStore } from './gateway-store.js';
 import type {
@@ -31,6 +31,8 @@ export interface MemoryPaymentStoreOptions {
   clock?: () => Date;
   /** Where every event is delivered (`webhook:0`, `email`); default none (events are still kept for the API). */
   outboxTargets?: string[];
+  /** Where audit events are delivered (see RedisPaymentStoreOptions.auditTargets); default all outboxTargets. */
+  auditTargets?: string[];
 }
 
 interface Expiring<T> {
@@ -86,7 +88,8 @@ export class MemoryPaymentStore implements GatewayStore {
 
   constructor(options: MemoryPaymentStoreOptions = {}) {
     this.clock = options.clock ?? (() => new Date());
-    this.queue = new MemoryOutbox(checkOutboxTargets(options.outboxTargets ?? []), this.clock);
+    const targets = checkOutboxTargets(options.outboxTargets ?? []);
+    this.queue = new MemoryOutbox(targets, this.clock, options.auditTargets ? auditTargetsOf(options.auditTargets, targets) : targets);
     this.outbox = this.queue;
     this.auditLog = new MemoryAuditStore(undefined, this.queue);
   }

@@ -21,6 +21,14 @@ export function checkOutboxTargets(targets: readonly string[]): string[] {
   return [...targets];
 }
 
+/** The audit events' targets: some of the configured targets, in their configured order. */
+export function auditTargetsOf(audit: readonly string[], configured: readonly string[]): string[] {
+  for (const target of audit) {
+    if (!configured.includes(target)) throw new RangeError(`audit target ${target} is not an outbox target`);
+  }
+  return configured.filter((target) => audit.includes(target));
+}
+
 /** The targets a redelivery is for: the ones asked for, each a configured one, or all of them. */
 export function redeliveryTargets(requested: readonly string[] | undefined, configured: readonly string[]): readonly string[] {
   if (requested === undefined) return configured;

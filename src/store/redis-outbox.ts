@@ -1,4 +1,5 @@
 import { randomBytes } from '../core/random-bytes.js';
+import { isAuditEvent } from '../core/audit-event.js';
 import type { PaymentEvent } from '../core/events.js';
 import { assertListLimit, decodeCursor, encodeCursor, type ListPosition } from './list-cursor.js';
 import type {
@@ -31,6 +32,8 @@ export interface RedisOutboxOptions {
   prefix: string;
   /** Checked target names. */
   targets: readonly string[];
+  /** The targets audit events are queued for (the channels that archive them); default all. */
+  auditTargets?: readonly string[];
   /** Stamps queuedAt and deliveredAt, and makes a queue due after a write or a settled claim. */
   clock: () => Date;
   /** The store's WAIT for replicas, shared because it watches the same connection; default none. */
@@ -76,6 +79,8 @@ export class RedisOutbox implements Outbox {
   private readonly prefix: string;
   readonly targets: readonly string[];
   private readonly joinedTargets: string;
+  readonly auditTargets: readonly string[];
+  private readonly joinedAuditTargets: string;
   private readonly clock: () => Date;
   /** Settle and redeliver writes go through it: the worker moves on, the API answers, only once replicas hold them. */
   private readonly durable: WriteAcknowledgement;
@@ -86,6 +91,8 @@ export class RedisOutbox implements Outbox {
     this.prefix = options.prefix;
     this.targets = options.targets;
     this.joinedTargets = options.targets.join(',');
+    this.auditTargets = options.auditTargets ?? options.targets;
+    this.joinedAuditTargets = this.auditTargets.join(',');
     this.clock = options.clock;
     redis.defineCommand('hppClaimDeliveries', { lua: luaScript('claim-deliveries'), numberOfKeys: 1 });
     redis.defineCommand('hppCompleteDelivery', { lua: luaScript('complete-delivery'), numberOfKeys: 6 });
@@ -98,14 +105,15 @@ export class RedisOutbox implements Outbox {
 
   /**
    * The ARGV tail the create and commit scripts hand to record_events: the event count, each
-   * event's occurredAt ms and json, the targets, and now (ms and ISO).
+   * event's occurredAt ms and json, the targets (the audit targets for audit events), and now (ms
+   * and ISO).
    */
   recordArgs(events: readonly PaymentEvent[]): (string | number)[] {
     const now = this.clock();
     return [
       events.length,
       ...events.flatMap((e) => [Date.parse(e.occurredAt), JSON.stringify(e)]),
-      this.joinedTargets,
+      events.length > 0 && events.every(isAuditEvent) ? this.joinedAuditTargets : this.joinedTargets,
       now.getTime(),
       now.toISOString(),
     ];

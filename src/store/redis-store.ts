@@ -5,7 +5,7 @@ import { awaitsBankAnswer, expiryDueAt, type Payment } from '../core/payment.js'
 import { assertListLimit, decodeCursor, encodeCursor, type ListPosition } from './list-cursor.js';
 import type { GatewayStore } from './gateway-store.js';
 import type { Outbox } from './outbox.js';
-import { assertClaimArguments, checkOutboxTargets } from './outbox-checks.js';
+import { assertClaimArguments, auditTargetsOf, checkOutboxTargets } from './outbox-checks.js';
 import { assertReconcileArguments } from './reconcile-backoff.js';
 import type {
   CommitInput,
@@ -35,6 +35,11 @@ export interface RedisPaymentStoreOptions {
   ownsConnection?: boolean;
   /** Where every event is delivered (`webhook:0`, `email`); default none (events are still kept for the API). */
   outboxTargets?: string[];
+  /**
+   * Where audit events are delivered: the targets whose channel archives them (the webhooks). Default
+   * all outboxTargets; a target left out owes nothing for them (an email channel sends none).
+   */
+  auditTargets?: string[];
   /**
    * Stamps the outbox's queuedAt and deliveredAt, and makes a queue due after a write or a settled
    * claim; defaults to the system clock. Expiring keys always follow Redis's own clock.
@@ -124,6 +129,7 @@ export class RedisPaymentStore implements GatewayStore {
     this.queue = new RedisOutbox(redis, {
       prefix: this.prefix,
       targets: checkOutboxTargets(options.outboxTargets ?? []),
+      ...(options.auditTargets ? { auditTargets: auditTargetsOf(options.auditTargets, options.outboxTargets ?? []) } : {}),
       clock: options.clock ?? (() => new Date()),
       durable: this.durable,
     });

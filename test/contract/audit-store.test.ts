@@ -99,6 +99,25 @@ for (const kind of ['memory', 'redis'] as const) {
       expect((await store.outbox.listEventsWithDeliveries({ limit: 10 })).items).to.deep.equal([]);
     });
 
+    it('queues audit events only for the audit targets when the store is given them, payment events for every target', async function () {
+      const outboxTargets = ['webhook:0', 'email:merchant', 'webhook:1'];
+      const auditTargets = ['webhook:1', 'webhook:0'];
+      const own: GatewayStore = redis
+        ? new RedisPaymentStore(redis, { prefix: randomPrefix(), outboxTargets, auditTargets, clock: () => now })
+        : new MemoryPaymentStore({ outboxTargets, auditTargets, clock: () => now });
+      await own.auditLog.append(entry(1));
+      const payment = freshPayment();
+      await own.createPayment({ payment, events: [{ id: 'evt_payment', type: 'payment.created', paymentId: payment.id, paymentVersion: 1, occurredAt: payment.createdAt }] });
+      // In the configured order, whatever order the audit targets were given in.
+      expect((await own.outbox.getEvent('evt_1'))!.deliveries.map((d) => d.target)).to.deep.equal(['webhook:0', 'webhook:1']);
+      expect((await own.outbox.getEvent('evt_payment'))!.deliveries.map((d) => d.target)).to.deep.equal(outboxTargets);
+      expect(await own.outbox.pendingCount()).to.equal(5);
+      const claimed = await own.outbox.claim(now, 10, 60_000);
+      expect(claimed.filter((c) => c.event.id === 'evt_1').map((c) => c.target).sort()).to.deep.equal(['webhook:0', 'webhook:1']);
+      // An audit target that is no outbox target is a mistake in the wiring, refused.
+      expect(() => (redis ? new RedisPaymentStore(redis, { prefix: randomPrefix(), outboxTargets, auditTargets: ['email:buyer'] }) : new MemoryPaymentStore({ outboxTargets, auditTargets: ['email:buyer'] }))).to.throw(RangeError, /email:buyer/);
+    });
+
     it('spreads many entries over all the audit queues, so one claim takes many of them', async () => {
       for (let i = 1; i <= 64; i++) await store.auditLog.append(entry(i));
       const queues = new Set([...Array(64).keys()].map((i) => auditQueueOf(`aud_${i + 1}`)));

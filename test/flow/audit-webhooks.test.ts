@@ -36,7 +36,7 @@ for (const kind of ['memory', 'redis'] as const) {
       if (kind === 'redis') {
         const url = await requireRedis(this);
         const prefix = randomPrefix();
-        storeFor = (outboxTargets) => new RedisPaymentStore(new Redis(url), { prefix, ownsConnection: true, outboxTargets });
+        storeFor = (outboxTargets, auditTargets) => new RedisPaymentStore(new Redis(url), { prefix, ownsConnection: true, outboxTargets, ...(auditTargets ? { auditTargets } : {}) });
       }
       received = [];
       nock(HOOKS)
@@ -49,7 +49,7 @@ for (const kind of ['memory', 'redis'] as const) {
       bank = new ScriptedOperations();
       gw = await testGateway({
         ...(storeFor ? { store: storeFor } : {}),
-        env: { MERCHANT_WEBHOOK_URL: `${HOOKS}/hooks`, MERCHANT_WEBHOOK_SECRET: SECRET, BUYER_RECEIPTS: 'off' },
+        env: { MERCHANT_WEBHOOK_URL: `${HOOKS}/hooks`, MERCHANT_WEBHOOK_SECRET: SECRET, BUYER_RECEIPTS: 'off', MERCHANT_EMAIL: 'orders@shop.example' },
         connectors: (keystore, fake) => [withOperations(fake.connector(keystore), bank)],
       });
     });
@@ -118,6 +118,12 @@ for (const kind of ['memory', 'redis'] as const) {
       const kept = (await gw.app.gateway.audit.list({ limit: 100 })).items;
       expect(audits.map((e) => e.data.audit)).to.have.deep.members(kept);
       expect(new Set(audits.map((e) => e.id)).size).to.equal(audits.length);
+      // Queued for the webhook only: the merchant's email channel sends nothing for them, so it is
+      // owed nothing (a payment's events still go to both).
+      expect(gw.app.gateway.store.outbox.targets).to.deep.equal(['webhook:0', 'email:merchant']);
+      for (const e of audits) expect((await gw.app.gateway.store.outbox.getEvent(e.id))!.deliveries.map((d) => d.target)).to.deep.equal(['webhook:0']);
+      const paymentEvents = await gw.app.gateway.store.outbox.listEventsWithDeliveries({ paymentId: paid, limit: 10 });
+      expect(paymentEvents.items[0]!.deliveries.map((d) => d.target)).to.deep.equal(['webhook:0', 'email:merchant']);
     });
   });
 }

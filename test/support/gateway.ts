@@ -25,7 +25,7 @@ export interface TestGateway {
 }
 
 /** Builds a store for the outbox targets the gateway hands it (those of its notification channels). */
-export type StoreFor = (outboxTargets: string[]) => GatewayStore;
+export type StoreFor = (outboxTargets: string[], auditTargets?: string[]) => GatewayStore;
 
 /**
  * The store services of a connector built before its gateway's store: each call reaches the store
@@ -84,7 +84,7 @@ export async function testGateway(
   const bank = await FakeBank.create();
   const keystore = await GatewayKeystore.ephemeral();
   const app = await createGateway(config, {
-    store: options.store ?? ((outboxTargets) => new MemoryPaymentStore({ clock: now, outboxTargets })),
+    store: options.store ?? ((outboxTargets, auditTargets) => new MemoryPaymentStore({ clock: now, outboxTargets, auditTargets })),
     ...(options.sessionStore ? { sessionStore: options.sessionStore } : {}),
     keystore,
     connectors: options.connectors ? options.connectors(keystore, bank) : [bank.connector(keystore, now)],
