@@ -34,6 +34,7 @@ import { createPaymentStore } from './store/create-store.js';
 import { openRedis, redisTargetOf } from './store/redis-connection.js';
 import { consoleSessionKeyPrefix, rateLimitKeyPrefix, sessionKeyPrefix } from './store/redis-key-space.js';
 import type { GatewayStore } from './store/gateway-store.js';
+import type { EventTargets } from './store/outbox.js';
 import { createNotifications, merchantSilence, notificationChannels, type Notifications } from './notify/notifications.js';
 import { eventsApi } from './http/routes/events-api.js';
 import { GATEWAY_ROUTES, gatewayUrls } from './http/gateway-urls.js';
@@ -64,10 +65,11 @@ export interface GatewayDeps {
   /**
    * Builds the store to run on (default: on REDIS_URL, or in memory) for the outbox targets of the
    * configured notification channels, which it must queue every event for (checked at start), and
-   * the audit targets among them (the channels that send audit events; a store queueing audit events
+   * the audit targets among them and the choice of each payment event's targets (the channels that
+   * send audit events, and those with something to send for an event; a store queueing every event
    * for all targets still works, the others settling them without a try).
    */
-  store?: (outboxTargets: string[], auditTargets: string[]) => GatewayStore;
+  store?: (outboxTargets: string[], auditTargets: string[], eventTargets: EventTargets) => GatewayStore;
   keystore?: GatewayKeystore;
   connectors?: BankConnector[];
   logger?: Logger;
@@ -150,7 +152,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
   }), (result) => metrics.webhookDelivery(result));
   const redisTarget = redisTargetOf(config);
   const store = meteredStore(
-    deps.store ? deps.store(channels.targets, channels.auditTargets) : createPaymentStore({ ...(redisTarget ? { redis: redisTarget } : {}), prefix: config.redisPrefix, outboxTargets: channels.targets, auditTargets: channels.auditTargets, logger, replicaAck: config.redisReplicaAck }),
+    deps.store ? deps.store(channels.targets, channels.auditTargets, channels.eventTargets) : createPaymentStore({ ...(redisTarget ? { redis: redisTarget } : {}), prefix: config.redisPrefix, outboxTargets: channels.targets, auditTargets: channels.auditTargets, eventTargets: channels.eventTargets, logger, replicaAck: config.redisReplicaAck }),
     (connector, status) => metrics.paymentStatus(connector, status),
   );
   if (store.kind === 'memory' && !deps.store) {

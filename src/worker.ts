@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const keystore = await GatewayKeystore.fromFile(config.keysFile!);
   const httpsAgent = await webhookAgent(config);
   const channels = notificationChannels(config, { keystore, logger, checkoutUrl: gatewayUrls(config.publicUrl).checkout, ...(httpsAgent ? { httpsAgent } : {}) });
-  const store = createPaymentStore({ redis: redisTargetOf(config)!, prefix: config.redisPrefix, outboxTargets: channels.targets, auditTargets: channels.auditTargets, logger, replicaAck: config.redisReplicaAck });
+  const store = createPaymentStore({ redis: redisTargetOf(config)!, prefix: config.redisPrefix, outboxTargets: channels.targets, auditTargets: channels.auditTargets, eventTargets: channels.eventTargets, logger, replicaAck: config.redisReplicaAck });
   const notifications = createNotifications(config, { channels, store, logger });
   notifications.worker.start();
   logger.info({ targets: channels.targets }, 'delivery worker running');

@@ -7,7 +7,8 @@
 -- `read_events(first_arg, count)` takes the ARGV index of the first event; each event has two:
 -- occurredAt ms, json. It returns the events, or an error reply.
 -- `record_events(prefix, events_key, events, joined_targets, now_ms, now_iso)` stores each event
--- and queues it for every target. With events_key false (audit events, which are no payment's) the
+-- and queues it for its targets: `joined_targets` is one comma-joined list per event, the lists
+-- separated by `;` (target names hold neither), or a single list for every event. With events_key false (audit events, which are no payment's) the
 -- events are stored and queued but not appended to a payment's list nor indexed with the payments'
 -- events: they are indexed apart, in `evaudit`, for the listing of audit deliveries
 -- (append-audit.lua keeps that index to the audit log's bound). A queue that already exists keeps its due time (ZADD NX): its
@@ -30,10 +31,15 @@ local function read_events(first_arg, count)
 end
 
 local function record_events(prefix, events_key, events, joined_targets, now_ms, now_iso)
-  local targets = split_targets(joined_targets)
-  for _, event in ipairs(events) do
+  local lists = {}
+  for list in string.gmatch((joined_targets or '') .. ';', '([^;]*);') do
+    table.insert(lists, list)
+  end
+  for i, event in ipairs(events) do
     local id, payment_id = event.id, event.payment_id
-    redis.call('HSET', prefix .. 'evt:' .. id, 'json', event.json, 'pid', payment_id, 'targets', joined_targets)
+    local joined = lists[i] or lists[1] or ''
+    local targets = split_targets(joined)
+    redis.call('HSET', prefix .. 'evt:' .. id, 'json', event.json, 'pid', payment_id, 'targets', joined)
     if events_key then
       redis.call('RPUSH', events_key, event.json)
       redis.call('ZADD', prefix .. 'events', event.occurred_ms, id)

@@ -2,6 +2,7 @@ import type { GatewayConfig } from '../config.js';
 import type { GatewayKeystore } from '../keys/keystore.js';
 import type { Logger } from '../logger.js';
 import type { GatewayStore } from '../store/gateway-store.js';
+import type { EventTargets } from '../store/outbox.js';
 import type { NotificationChannel } from './channel.js';
 import { DeliveryWorker } from './delivery-worker.js';
 import { BuyerReceiptChannel, MerchantEmailChannel } from './email-channel.js';
@@ -31,6 +32,8 @@ export interface NotificationChannels {
   targets: string[];
   /** The targets whose channel sends audit events (the webhooks): the only ones audit events are queued for. */
   auditTargets: string[];
+  /** The targets that have something to send for a payment's event (each channel's wants): the only ones it is queued for. */
+  eventTargets: EventTargets;
   mailer: Mailer;
 }
 
@@ -70,7 +73,13 @@ export function notificationChannels(config: GatewayConfig, deps: ChannelDeps): 
   };
   if (n.merchantEmail) channels.push(new MerchantEmailChannel(mailer, n.merchantEmail, shop));
   if (n.buyerReceipts) channels.push(new BuyerReceiptChannel(mailer, shop));
-  return { channels, targets: channels.map((c) => c.target), auditTargets: channels.filter((c) => c.deliverAudit !== undefined).map((c) => c.target), mailer };
+  return {
+    channels,
+    targets: channels.map((c) => c.target),
+    auditTargets: channels.filter((c) => c.deliverAudit !== undefined).map((c) => c.target),
+    eventTargets: (event, payment) => channels.filter((c) => c.wants(event, payment)).map((c) => c.target),
+    mailer,
+  };
 }
 
 export interface Notifications {

@@ -1,6 +1,7 @@
 import { Cluster } from 'ioredis';
 import { createLogger, type Logger } from '../logger.js';
 import type { GatewayStore } from './gateway-store.js';
+import type { EventTargets } from './outbox.js';
 import { MemoryPaymentStore } from './memory-store.js';
 import { checkPersistence } from './persistence-check.js';
 import { openRedis, type RedisClient, type RedisTarget } from './redis-connection.js';
@@ -19,6 +20,8 @@ export interface CreatePaymentStoreOptions {
   outboxTargets?: string[];
   /** The targets audit events are queued for (the channels that archive them); default all. */
   auditTargets?: string[];
+  /** Which targets each payment event is queued for (a channel's wants); default all. */
+  eventTargets?: EventTargets;
   /** Where the Redis connection reports being lost and restored; default a `warn` logger on stdout. */
   logger?: Logger;
   /** Replicas that must confirm each acknowledged write (REDIS_MIN_REPLICAS_ACK); default none. */
@@ -29,7 +32,7 @@ export interface CreatePaymentStoreOptions {
 export function createPaymentStore(options: CreatePaymentStoreOptions): GatewayStore {
   const outboxTargets = options.outboxTargets ?? [];
   const target = options.redis ?? options.redisUrl;
-  const auditTargets = options.auditTargets ? { auditTargets: options.auditTargets } : {};
+  const auditTargets = { ...(options.auditTargets ? { auditTargets: options.auditTargets } : {}), ...(options.eventTargets ? { eventTargets: options.eventTargets } : {}) };
   if (!target) return new MemoryPaymentStore({ outboxTargets, ...auditTargets });
   const logger = options.logger ?? createLogger('warn');
   const redis = openRedis(target, { name: 'payments', logger });

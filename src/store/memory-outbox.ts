@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { PaymentEvent } from '../core/events.js';
+import type { Payment } from '../core/payment.js';
 import { assertListLimit, decodeCursor, encodeCursor } from './list-cursor.js';
-import { assertClaimArguments, assertEventQuery, attemptRecord, redeliveryTargets } from './outbox-checks.js';
+import { assertClaimArguments, assertEventQuery, attemptRecord, chosenTargets, redeliveryTargets } from './outbox-checks.js';
 import type {
   ClaimedDelivery,
   CompleteOptions,
@@ -10,6 +11,7 @@ import type {
   EventQuery,
   EventWithDeliveries,
   Outbox,
+  EventTargets,
 } from './outbox.js';
 
 interface StoredEvent {
@@ -61,16 +63,19 @@ export class MemoryOutbox implements Outbox {
     private readonly clock: () => Date,
     /** The targets audit events are queued for (the channels that archive them); default all. */
     readonly auditTargets: readonly string[] = targets,
+    /** The targets of each payment event; default all. */
+    private readonly eventTargets?: EventTargets,
   ) {}
 
   /**
    * Stores the events and queues each for every target, due now; unlisted ones (audit events) are
    * listed by listEventsWithDeliveries only when it is asked for the audit events. Synchronous on purpose: see the class doc.
    */
-  record(events: readonly PaymentEvent[], options: { listed: boolean; targets?: readonly string[] } = { listed: true }): void {
+  record(events: readonly PaymentEvent[], options: { listed: boolean; targets?: readonly string[]; payment?: Payment } = { listed: true }): void {
     const now = this.clock();
-    const targets = options.targets ?? this.targets;
     for (const event of events) {
+      const payment = options.payment;
+      const targets = options.targets ?? (this.eventTargets && payment ? chosenTargets(this.targets, this.eventTargets(event, payment)) : this.targets);
       this.events.set(event.id, { event: structuredClone(event), occurredMs: Date.parse(event.occurredAt), targets: [...targets], listed: options.listed });
       for (const target of targets) {
         this.deliveries.set(deliveryKey(event.id, target), {

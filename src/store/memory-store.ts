@@ -6,7 +6,7 @@ import { assertListLimit, decodeCursor, encodeCursor } from './list-cursor.js';
 import type { AuditStore } from './audit-store.js';
 import { MemoryAuditStore } from './memory-audit-store.js';
 import { MemoryOutbox } from './memory-outbox.js';
-import type { Outbox } from './outbox.js';
+import type { EventTargets, Outbox } from './outbox.js';
 import { assertClaimArguments, auditTargetsOf, checkOutboxTargets } from './outbox-checks.js';
 import { assertReconcileArguments, reconcileWaitMs } from './reconcile-backoff.js';
 import type { GatewayStore } from './gateway-store.js';
@@ -33,6 +33,8 @@ export interface MemoryPaymentStoreOptions {
   outboxTargets?: string[];
   /** Where audit events are delivered (see RedisPaymentStoreOptions.auditTargets); default all outboxTargets. */
   auditTargets?: string[];
+  /** Which targets each payment event is queued for (see RedisPaymentStoreOptions.eventTargets); default all. */
+  eventTargets?: EventTargets;
 }
 
 interface Expiring<T> {
@@ -89,7 +91,7 @@ export class MemoryPaymentStore implements GatewayStore {
   constructor(options: MemoryPaymentStoreOptions = {}) {
     this.clock = options.clock ?? (() => new Date());
     const targets = checkOutboxTargets(options.outboxTargets ?? []);
-    this.queue = new MemoryOutbox(targets, this.clock, options.auditTargets ? auditTargetsOf(options.auditTargets, targets) : targets);
+    this.queue = new MemoryOutbox(targets, this.clock, options.auditTargets ? auditTargetsOf(options.auditTargets, targets) : targets, options.eventTargets);
     this.outbox = this.queue;
     this.auditLog = new MemoryAuditStore(undefined, this.queue);
   }
@@ -116,7 +118,7 @@ export class MemoryPaymentStore implements GatewayStore {
     const stored = structuredClone(payment);
     this.payments.set(stored.id, stored);
     this.events.set(stored.id, structuredClone(input.events));
-    this.queue.record(input.events);
+    this.queue.record(input.events, { listed: true, payment: stored });
     this.index(stored);
     if (input.idempotency) {
       const { key, fingerprint, ttlSeconds } = input.idempotency;
@@ -152,7 +154,7 @@ export class MemoryPaymentStore implements GatewayStore {
     const log = this.events.get(next.id) ?? [];
     log.push(...structuredClone(input.events));
     this.events.set(next.id, log);
-    this.queue.record(input.events);
+    this.queue.record(input.events, { listed: true, payment: next });
     this.index(next);
     if (input.message) this.messages.set(input.message.id, { value: true, expiresAtMs: input.message.expiresAt.getTime() });
     return true;

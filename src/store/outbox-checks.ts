@@ -29,6 +29,16 @@ export function auditTargetsOf(audit: readonly string[], configured: readonly st
   return configured.filter((target) => audit.includes(target));
 }
 
+/**
+ * The targets a payment's event has deliveries for, as the store's `eventTargets` chooses them, in
+ * their configured order; all of them when it is not given. A name that is no configured target
+ * cannot come from the channels the targets are made from, and is left out rather than failing the
+ * payment's write.
+ */
+export function chosenTargets(configured: readonly string[], chosen: readonly string[] | undefined): readonly string[] {
+  return chosen === undefined ? configured : configured.filter((target) => chosen.includes(target));
+}
+
 /** The targets a redelivery is for: the ones asked for, each a configured one, or all of them. */
 export function redeliveryTargets(requested: readonly string[] | undefined, configured: readonly string[]): readonly string[] {
   if (requested === undefined) return configured;

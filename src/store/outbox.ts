@@ -1,4 +1,12 @@
 import type { PaymentEvent, PaymentEventType } from '../core/events.js';
+import type { Payment } from '../core/payment.js';
+
+/**
+ * The targets that have something to send for a payment's event, given the payment as the write
+ * leaves it (a channel's `wants`): only those get a delivery. The worker asks the channel again when
+ * it delivers; a redelivery may still name any configured target.
+ */
+export type EventTargets = (event: PaymentEvent, payment: Payment) => readonly string[];
 
 /**
  * The transactional outbox. Every payment event is queued for every delivery target (each webhook

@@ -1,6 +1,7 @@
 import { randomBytes } from '../core/random-bytes.js';
 import { isAuditEvent } from '../core/audit-event.js';
 import type { PaymentEvent } from '../core/events.js';
+import type { Payment } from '../core/payment.js';
 import { assertListLimit, decodeCursor, encodeCursor, type ListPosition } from './list-cursor.js';
 import type {
   ClaimedDelivery,
@@ -9,10 +10,11 @@ import type {
   DeliveryAttemptRecord,
   DeliveryState,
   EventQuery,
+  EventTargets,
   EventWithDeliveries,
   Outbox,
 } from './outbox.js';
-import { assertClaimArguments, assertEventQuery, attemptRecord, redeliveryTargets } from './outbox-checks.js';
+import { assertClaimArguments, assertEventQuery, attemptRecord, chosenTargets, redeliveryTargets } from './outbox-checks.js';
 import { luaScript } from './lua-scripts.js';
 import type { RedisClient } from './redis-connection.js';
 import { NO_REPLICA_ACK, ReplicaAcknowledgement, type WriteAcknowledgement } from './replica-ack.js';
@@ -34,6 +36,8 @@ export interface RedisOutboxOptions {
   targets: readonly string[];
   /** The targets audit events are queued for (the channels that archive them); default all. */
   auditTargets?: readonly string[];
+  /** The targets of each payment event (a channel's wants); default all. */
+  eventTargets?: EventTargets;
   /** Stamps queuedAt and deliveredAt, and makes a queue due after a write or a settled claim. */
   clock: () => Date;
   /** The store's WAIT for replicas, shared because it watches the same connection; default none. */
@@ -78,9 +82,8 @@ export class RedisOutbox implements Outbox {
   private readonly scripts: ScriptedRedis;
   private readonly prefix: string;
   readonly targets: readonly string[];
-  private readonly joinedTargets: string;
   readonly auditTargets: readonly string[];
-  private readonly joinedAuditTargets: string;
+  private readonly eventTargets: EventTargets | undefined;
   private readonly clock: () => Date;
   /** Settle and redeliver writes go through it: the worker moves on, the API answers, only once replicas hold them. */
   private readonly durable: WriteAcknowledgement;
@@ -90,9 +93,8 @@ export class RedisOutbox implements Outbox {
     this.durable = options.durable ?? new ReplicaAcknowledgement(redis, NO_REPLICA_ACK);
     this.prefix = options.prefix;
     this.targets = options.targets;
-    this.joinedTargets = options.targets.join(',');
     this.auditTargets = options.auditTargets ?? options.targets;
-    this.joinedAuditTargets = this.auditTargets.join(',');
+    this.eventTargets = options.eventTargets;
     this.clock = options.clock;
     redis.defineCommand('hppClaimDeliveries', { lua: luaScript('claim-deliveries'), numberOfKeys: 1 });
     redis.defineCommand('hppCompleteDelivery', { lua: luaScript('complete-delivery'), numberOfKeys: 6 });
@@ -108,15 +110,23 @@ export class RedisOutbox implements Outbox {
    * event's occurredAt ms and json, the targets (the audit targets for audit events), and now (ms
    * and ISO).
    */
-  recordArgs(events: readonly PaymentEvent[]): (string | number)[] {
+  recordArgs(events: readonly PaymentEvent[], payment?: Payment): (string | number)[] {
     const now = this.clock();
     return [
       events.length,
       ...events.flatMap((e) => [Date.parse(e.occurredAt), JSON.stringify(e)]),
-      events.length > 0 && events.every(isAuditEvent) ? this.joinedAuditTargets : this.joinedTargets,
+      // One list per event (record_events splits them on `;`).
+      events.map((e) => this.targetsOf(e, payment).join(',')).join(';'),
       now.getTime(),
       now.toISOString(),
     ];
+  }
+
+  /** An event's targets: the audit targets for an audit event, else those eventTargets chooses (all by default). */
+  private targetsOf(event: PaymentEvent, payment: Payment | undefined): readonly string[] {
+    if (isAuditEvent(event)) return this.auditTargets;
+    if (!this.eventTargets || !payment) return this.targets;
+    return chosenTargets(this.targets, this.eventTargets(event, payment));
   }
 
   /** One round trip (one script), whatever the limit. */

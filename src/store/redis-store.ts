@@ -4,7 +4,7 @@ import type { PaymentEvent } from '../core/events.js';
 import { awaitsBankAnswer, expiryDueAt, type Payment } from '../core/payment.js';
 import { assertListLimit, decodeCursor, encodeCursor, type ListPosition } from './list-cursor.js';
 import type { GatewayStore } from './gateway-store.js';
-import type { Outbox } from './outbox.js';
+import type { EventTargets, Outbox } from './outbox.js';
 import { assertClaimArguments, auditTargetsOf, checkOutboxTargets } from './outbox-checks.js';
 import { assertReconcileArguments } from './reconcile-backoff.js';
 import type {
@@ -40,6 +40,12 @@ export interface RedisPaymentStoreOptions {
    * all outboxTargets; a target left out owes nothing for them (an email channel sends none).
    */
   auditTargets?: string[];
+  /**
+   * Which targets each payment event is queued for, given the payment as the write leaves it: the
+   * channels that have something to send for it (their `wants`). Default all: a delivery a channel
+   * has nothing for is then settled without a try, at the cost of a claim and a settlement.
+   */
+  eventTargets?: EventTargets;
   /**
    * Stamps the outbox's queuedAt and deliveredAt, and makes a queue due after a write or a settled
    * claim; defaults to the system clock. Expiring keys always follow Redis's own clock.
@@ -130,6 +136,7 @@ export class RedisPaymentStore implements GatewayStore {
       prefix: this.prefix,
       targets: checkOutboxTargets(options.outboxTargets ?? []),
       ...(options.auditTargets ? { auditTargets: auditTargetsOf(options.auditTargets, options.outboxTargets ?? []) } : {}),
+      ...(options.eventTargets ? { eventTargets: options.eventTargets } : {}),
       clock: options.clock ?? (() => new Date()),
       durable: this.durable,
     });
@@ -165,7 +172,7 @@ export class RedisPaymentStore implements GatewayStore {
       idempotency?.ttlSeconds ?? 0,
       record ? JSON.stringify(record) : '',
       reconcileFrom(payment),
-      ...this.queue.recordArgs(events),
+      ...this.queue.recordArgs(events, payment),
       ...indexKeys(payment),
     ];
     const [kind, body] = await this.durable.confirmed(this.scripts.hppCreatePayment(keys.length, ...keys, ...args));
@@ -214,7 +221,7 @@ export class RedisPaymentStore implements GatewayStore {
       JSON.stringify(next),
       expiryScore(next),
       reconcileFrom(next),
-      ...this.queue.recordArgs(events),
+      ...this.queue.recordArgs(events, next),
       input.message?.id ?? '',
       // PXAT must be positive, as in rememberMessage.
       input.message ? Math.max(1, input.message.expiresAt.getTime()) : '',

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { auditQueueOf } from '../../src/core/audit-event.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { verifyWebhook } from '../../src/notify/verify-webhook.js';
 import {
@@ -36,8 +37,10 @@ class FlakyEndpoint {
   readonly inFlight = new Set<string>();
   readonly concurrentDuplicates: string[] = [];
   readonly badSignatures: string[] = [];
-  /** The audit.recorded events' actions, in the order received (one queue: the order they were recorded). */
+  /** The audit.recorded events' actions, in the order received. */
   readonly auditActions: string[] = [];
+  /** Each audit queue's entries' times, in the order received: each queue keeps the order of the log. */
+  readonly auditTimesByQueue = new Map<string, number[]>();
   local!: LocalServer;
 
   async start(): Promise<this> {
@@ -58,10 +61,12 @@ class FlakyEndpoint {
     }
     try {
       const { event } = await verifyWebhook({ body, headers: req.headers, secret: PROCESS_WEBHOOK_SECRET });
-      const e = event as { id: string; type: string; data: { payment: { id: string }; paymentVersion: number; audit: { action: string } } };
+      const e = event as { id: string; type: string; data: { payment: { id: string }; paymentVersion: number; audit: { id: string; action: string; at: string } } };
       this.delivered.set(e.id, (this.delivered.get(e.id) ?? 0) + 1);
       if (e.type === 'audit.recorded') {
         this.auditActions.push(e.data.audit.action);
+        const queue = auditQueueOf(e.data.audit.id);
+        this.auditTimesByQueue.set(queue, [...(this.auditTimesByQueue.get(queue) ?? []), Date.parse(e.data.audit.at)]);
       } else {
         const order = this.orderByPayment.get(e.data.payment.id) ?? [];
         order.push(e.data.paymentVersion);
@@ -126,6 +131,10 @@ describe('processes: a webhook endpoint back after an outage gets its backlog at
     expect([...endpoint.delivered.values()].filter((n) => n !== 1), 'events delivered more than once').to.deep.equal([]);
     expect(endpoint.orderByPayment.size).to.equal(PAYMENTS);
     for (const [paymentId, order] of endpoint.orderByPayment) expect(order, paymentId).to.deep.equal([1, 2]);
-    expect(endpoint.auditActions).to.deep.equal(Array.from({ length: PAYMENTS }, () => ['api.payment.create', 'api.payment.cancel']).flat());
+    // Every API call's entry once; the audit events spread over queues, each of which keeps the
+    // order the entries were recorded in.
+    expect([...endpoint.auditActions].sort()).to.deep.equal([...Array(PAYMENTS).fill('api.payment.cancel'), ...Array(PAYMENTS).fill('api.payment.create')]);
+    expect(endpoint.auditTimesByQueue.size, 'spread over several queues').to.be.above(1);
+    for (const [queue, times] of endpoint.auditTimesByQueue) expect(times, queue).to.deep.equal([...times].sort((a, b) => a - b));
   });
 });

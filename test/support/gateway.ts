@@ -9,6 +9,7 @@ import type { BankConnector } from '../../src/connectors/bank-connector.js';
 import type { ConnectorServices } from '../../src/connectors/connector-module.js';
 import { createLogger } from '../../src/logger.js';
 import type { GatewayStore } from '../../src/store/gateway-store.js';
+import type { EventTargets } from '../../src/store/outbox.js';
 import { MemoryPaymentStore } from '../../src/store/memory-store.js';
 import { BANK_ID, BANK_PAY_URL, FakeBank, MERCHANT_ID } from '../connectors/native/fake-bank.js';
 
@@ -25,7 +26,7 @@ export interface TestGateway {
 }
 
 /** Builds a store for the outbox targets the gateway hands it (those of its notification channels). */
-export type StoreFor = (outboxTargets: string[], auditTargets?: string[]) => GatewayStore;
+export type StoreFor = (outboxTargets: string[], auditTargets?: string[], eventTargets?: EventTargets) => GatewayStore;
 
 /**
  * The store services of a connector built before its gateway's store: each call reaches the store
@@ -84,7 +85,7 @@ export async function testGateway(
   const bank = await FakeBank.create();
   const keystore = await GatewayKeystore.ephemeral();
   const app = await createGateway(config, {
-    store: options.store ?? ((outboxTargets, auditTargets) => new MemoryPaymentStore({ clock: now, outboxTargets, auditTargets })),
+    store: options.store ?? ((outboxTargets, auditTargets, eventTargets) => new MemoryPaymentStore({ clock: now, outboxTargets, auditTargets, eventTargets })),
     ...(options.sessionStore ? { sessionStore: options.sessionStore } : {}),
     keystore,
     connectors: options.connectors ? options.connectors(keystore, bank) : [bank.connector(keystore, now)],
