@@ -121,12 +121,12 @@ async function measureGateway(options: Options, gateway: BenchGateway, redis: Be
     roundTrips: () => redis.countClientCommands(),
     at80: options.mode === 'full',
   });
-  // What the next path needs to do fresh work throughout (warm-up, peak and the run at 80 %): twice
+  // What the next path needs to do fresh work throughout (warm-up, peak and the run at 80 %): four times
   // the fastest rate seen so far, bounded.
   let fastest = 0;
   const needed = (figures: PathFigures) => {
     fastest = Math.max(fastest, figures.requestsPerSecond);
-    return Math.min(options.prepareMax, Math.ceil(fastest * 2 * (options.warmupSeconds + 2 * options.seconds)));
+    return Math.min(options.prepareMax, Math.ceil(fastest * 4 * (options.warmupSeconds + 2 * options.seconds)));
   };
   const create = await measure(plan(paths.create()));
   await paths.ensureIds(needed(create));
