@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { PaymentEvent } from '../core/events.js';
 import type { Payment } from '../core/payment.js';
 import { assertListLimit, decodeCursor, encodeCursor } from './list-cursor.js';
-import { assertClaimArguments, assertEventQuery, attemptRecord, chosenTargets, redeliveryTargets } from './outbox-checks.js';
+import { assertClaimArguments, assertEventQuery, attemptRecord, redeliveryTargets, targetsOfEvent } from './outbox-checks.js';
 import type {
   ClaimedDelivery,
   CompleteOptions,
@@ -64,18 +64,17 @@ export class MemoryOutbox implements Outbox {
     /** The targets audit events are queued for (the channels that archive them); default all. */
     readonly auditTargets: readonly string[] = targets,
     /** The targets of each payment event; default all. */
-    private readonly eventTargets?: EventTargets,
+    readonly eventTargets?: EventTargets,
   ) {}
 
   /**
    * Stores the events and queues each for every target, due now; unlisted ones (audit events) are
    * listed by listEventsWithDeliveries only when it is asked for the audit events. Synchronous on purpose: see the class doc.
    */
-  record(events: readonly PaymentEvent[], options: { listed: boolean; targets?: readonly string[]; payment?: Payment } = { listed: true }): void {
+  record(events: readonly PaymentEvent[], options: { listed: boolean; payment?: Payment } = { listed: true }): void {
     const now = this.clock();
     for (const event of events) {
-      const payment = options.payment;
-      const targets = options.targets ?? (this.eventTargets && payment ? chosenTargets(this.targets, this.eventTargets(event, payment)) : this.targets);
+      const targets = targetsOfEvent(event, options.payment, { targets: this.targets, auditTargets: this.auditTargets, eventTargets: this.eventTargets });
       this.events.set(event.id, { event: structuredClone(event), occurredMs: Date.parse(event.occurredAt), targets: [...targets], listed: options.listed });
       for (const target of targets) {
         this.deliveries.set(deliveryKey(event.id, target), {
@@ -98,7 +97,7 @@ export class MemoryOutbox implements Outbox {
    * occurredAt then id, the order Redis ranks `evaudit` in (append-audit.lua trims it the same way).
    */
   recordAudit(events: readonly PaymentEvent[], kept: number): void {
-    this.record(events, { listed: false, targets: this.auditTargets });
+    this.record(events, { listed: false });
     for (const event of events) this.auditListing.add(event.id);
     while (this.auditListing.size > kept) this.auditListing.delete(this.oldestAuditListed());
   }

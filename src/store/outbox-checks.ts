@@ -1,4 +1,7 @@
-import type { DeliveryAttemptRecord, EventQuery } from './outbox.js';
+import { isAuditEvent } from '../core/audit-event.js';
+import type { PaymentEvent } from '../core/events.js';
+import type { Payment } from '../core/payment.js';
+import type { DeliveryAttemptRecord, EventQuery, EventTargets } from './outbox.js';
 
 /** Argument checks and normalising shared by both outbox adapters. */
 
@@ -37,6 +40,23 @@ export function auditTargetsOf(audit: readonly string[], configured: readonly st
  */
 export function chosenTargets(configured: readonly string[], chosen: readonly string[] | undefined): readonly string[] {
   return chosen === undefined ? configured : configured.filter((target) => chosen.includes(target));
+}
+
+/** How an outbox chooses an event's targets (the store's options, checked). */
+export interface TargetChoice {
+  targets: readonly string[];
+  auditTargets: readonly string[];
+  eventTargets: EventTargets | undefined;
+}
+
+/**
+ * An event's targets, the one rule of both outboxes: the audit targets for an audit event, else those
+ * eventTargets chooses for the payment as the write leaves it (all without a chooser or a payment).
+ */
+export function targetsOfEvent(event: PaymentEvent, payment: Payment | undefined, choice: TargetChoice): readonly string[] {
+  if (isAuditEvent(event)) return choice.auditTargets;
+  if (!choice.eventTargets || !payment) return choice.targets;
+  return chosenTargets(choice.targets, choice.eventTargets(event, payment));
 }
 
 /** The targets a redelivery is for: the ones asked for, each a configured one, or all of them. */

@@ -1,5 +1,4 @@
 import { randomBytes } from '../core/random-bytes.js';
-import { isAuditEvent } from '../core/audit-event.js';
 import type { PaymentEvent } from '../core/events.js';
 import type { Payment } from '../core/payment.js';
 import { assertListLimit, decodeCursor, encodeCursor, type ListPosition } from './list-cursor.js';
@@ -14,7 +13,7 @@ import type {
   EventWithDeliveries,
   Outbox,
 } from './outbox.js';
-import { assertClaimArguments, assertEventQuery, attemptRecord, chosenTargets, redeliveryTargets } from './outbox-checks.js';
+import { assertClaimArguments, assertEventQuery, attemptRecord, redeliveryTargets, targetsOfEvent } from './outbox-checks.js';
 import { luaScript } from './lua-scripts.js';
 import type { RedisClient } from './redis-connection.js';
 import { NO_REPLICA_ACK, ReplicaAcknowledgement, type WriteAcknowledgement } from './replica-ack.js';
@@ -83,7 +82,7 @@ export class RedisOutbox implements Outbox {
   private readonly prefix: string;
   readonly targets: readonly string[];
   readonly auditTargets: readonly string[];
-  private readonly eventTargets: EventTargets | undefined;
+  readonly eventTargets: EventTargets | undefined;
   private readonly clock: () => Date;
   /** Settle and redeliver writes go through it: the worker moves on, the API answers, only once replicas hold them. */
   private readonly durable: WriteAcknowledgement;
@@ -116,18 +115,12 @@ export class RedisOutbox implements Outbox {
       events.length,
       ...events.flatMap((e) => [Date.parse(e.occurredAt), JSON.stringify(e)]),
       // One list per event (record_events splits them on `;`).
-      events.map((e) => this.targetsOf(e, payment).join(',')).join(';'),
+      events.map((e) => targetsOfEvent(e, payment, this).join(',')).join(';'),
       now.getTime(),
       now.toISOString(),
     ];
   }
 
-  /** An event's targets: the audit targets for an audit event, else those eventTargets chooses (all by default). */
-  private targetsOf(event: PaymentEvent, payment: Payment | undefined): readonly string[] {
-    if (isAuditEvent(event)) return this.auditTargets;
-    if (!this.eventTargets || !payment) return this.targets;
-    return chosenTargets(this.targets, this.eventTargets(event, payment));
-  }
 
   /** One round trip (one script), whatever the limit. */
   async claim(now: Date, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
