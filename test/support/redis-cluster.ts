@@ -35,7 +35,11 @@ export class RedisClusterSet {
     for (let i = 0; i < 3 * (1 + options.replicas); i += 1) ports.push(await freePort());
     const set = new RedisClusterSet(dir, ports);
     process.once('exit', set.killAll);
-    await Promise.all(ports.map((port) => set.startNode(port)));
+    // Each node's cluster bus gets a free port of its own: by default it is the node's port + 10 000,
+    // which is past 65 535 for a fifth of the ports the system hands out, and redis-server then exits.
+    const busPorts: number[] = [];
+    for (const _ of ports) busPorts.push(await freePort());
+    await Promise.all(ports.map((port, i) => set.startNode(port, busPorts[i]!)));
     await run('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', String(options.replicas), '--cluster-yes'], { timeout: 30_000 });
     await waitFor('every node seeing the cluster ok', async () => {
       for (const port of ports) {
@@ -178,9 +182,9 @@ export class RedisClusterSet {
     await rm(this.dir, { recursive: true, force: true });
   }
 
-  private async startNode(port: number): Promise<void> {
+  private async startNode(port: number, busPort: number): Promise<void> {
     const child = spawn('redis-server', [
-      '--port', String(port), '--bind', '127.0.0.1', '--dir', this.dir,
+      '--port', String(port), '--cluster-port', String(busPort), '--bind', '127.0.0.1', '--dir', this.dir,
       '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '1000',
       '--dbfilename', `dump-${port}.rdb`, '--save', '', '--appendonly', 'no',
     ], { cwd: this.dir, stdio: 'ignore' });
