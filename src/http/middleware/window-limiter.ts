@@ -38,15 +38,19 @@ export function windowLimiter(options: WindowLimiterOptions): RequestHandler {
 }
 
 const IPV4 = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
+const MAPPED_IPV4 = /^::ffff:(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})$/i;
 
 /**
  * The client's address as a limiter key: an IPv4 address counts as itself, an IPv6 one by its /56
  * (ipKeyGenerator), since one client holds a whole prefix. ipKeyGenerator parses every address with a
- * full IPv6 library, so the common IPv4 case skips it: it would give back the same string.
+ * full IPv6 library, so the common IPv4 cases skip it: a plain one, and the IPv4-mapped form
+ * (`::ffff:a.b.c.d`) a dual-stack listener reports, which it would reduce to the same `a.b.c.d`.
  */
 export function clientKey(req: Request): string {
   const ip = req.ip ?? 'unknown';
-  return IPV4.test(ip) ? ip : ipKeyGenerator(ip);
+  if (IPV4.test(ip)) return ip;
+  const mapped = MAPPED_IPV4.exec(ip);
+  return mapped ? mapped[1]! : ipKeyGenerator(ip);
 }
 
 /** A limiter key that is never the secret or personal value itself (an API key, an email) in Redis. */
