@@ -207,7 +207,7 @@ async function soak(options: Options): Promise<void> {
   }
   const growth = growthOf(samples, Math.min(60, options.soakSeconds / 5));
   const mb = (b: number) => `${(b / 1048576).toFixed(1)} MB`;
-  console.log(`soak: ${rounds} rounds in ${Math.round((Date.now() - startedAt) / 1000)} s; after warm-up RSS ${mb(growth.afterWarmup.rssBytes)}, heap ${mb(growth.afterWarmup.heapUsedBytes)}; at the end RSS ${mb(growth.atEnd.rssBytes)} (${Math.round(growth.rssGrowth * 100)} %), heap ${mb(growth.atEnd.heapUsedBytes)} (${Math.round(growth.heapGrowth * 100)} %)`);
+  console.log(`soak: ${rounds} rounds in ${Math.round((Date.now() - startedAt) / 1000)} s; after warm-up RSS ${mb(growth.afterWarmup.rssBytes)}, heap ${mb(growth.afterWarmup.heapUsedBytes)}; at the end RSS ${mb(growth.atEnd.rssBytes)} (${Math.round(growth.rssGrowth * 100)} %), heap ${mb(growth.atEnd.heapUsedBytes)} (${Math.round(growth.heapGrowth * 100)} %); heap kept alive (after full collections, ${growth.fullCollectionsSeen} seen) ${mb(growth.afterWarmup.liveHeapBytes)} then ${mb(growth.atEnd.liveHeapBytes)} (${Math.round(growth.liveHeapGrowth * 100)} %)`);
   await mkdir(options.resultsDir, { recursive: true });
   const file = path.join(options.resultsDir, `soak-${new Date(startedAt).toISOString().replace(/[:.]/g, '-')}.json`);
   await writeFile(file, `${JSON.stringify({ date: new Date(startedAt).toISOString(), machine: machine(), seconds: options.soakSeconds, rounds, growth, samples, cleanup: cleaned }, null, 2)}\n`);

@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { PaymentStatus } from '../core/payment.js';
+import { heapAfterMajorGcBytes } from './live-heap.js';
 import { ReasonLabels, statusClass, type BankMessageChannel, type BankMessageResult, type BankOperationName, type BankOperationResult, type WebhookDeliveryResult } from './labels.js';
 
 export interface GatewayMetricsOptions {
@@ -25,7 +26,18 @@ export class GatewayMetrics {
 
   constructor(options: GatewayMetricsOptions) {
     const registers = [this.registry];
-    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    if (options.processMetrics ?? true) {
+      collectDefaultMetrics({ register: this.registry });
+      heapAfterMajorGcBytes();
+      new Gauge({
+        name: 'hpp_heap_after_major_gc_bytes',
+        help: 'V8 heap in use just after the latest full collection (the live heap; 0 before the first). A steady rise is a leak.',
+        registers,
+        collect() {
+          this.set(heapAfterMajorGcBytes());
+        },
+      });
+    }
     this.payments = new Counter({ name: 'hpp_payments_total', help: 'Payment status changes, by connector and the status reached.', labelNames: ['connector', 'status'], registers });
     this.bankMessages = new Counter({
       name: 'hpp_bank_messages_total',

@@ -1,5 +1,7 @@
 import { expect } from 'chai';
 import nock from 'nock';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import request from 'supertest';
 import type { ResponseTransaction } from '../../src/protocols/native.js';
 import { API_KEY, testGateway, validPayment, type TestGateway } from '../support/gateway.js';
@@ -103,6 +105,28 @@ describe('operations endpoints: health, readiness, metrics, the landing page', (
       for (const name of ['hpp_payments_total', 'hpp_bank_messages_total', 'hpp_bank_operations_total', 'hpp_webhook_deliveries_total', 'hpp_outbox_pending', 'hpp_http_request_duration_seconds']) {
         expect(res.text).to.contain(`# TYPE ${name} `);
       }
+    });
+
+    it('give the live heap: the heap in use after the latest full collection, which follows what is kept alive', async () => {
+      gw = await testGateway();
+      // A full collection on demand, as `node --expose-gc` would give.
+      setFlagsFromString('--expose-gc');
+      const fullGc = runInNewContext('gc') as () => void;
+      const liveAfterGc = async () => {
+        fullGc();
+        // The collector's entry reaches its observer on a later turn.
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return sample((await request(gw!.app).get('/metrics')).text, 'hpp_heap_after_major_gc_bytes', {});
+      };
+      const before = await liveAfterGc();
+      expect(before).to.be.above(1_000_000);
+      let kept: number[][] | null = Array.from({ length: 40 }, () => new Array<number>(100_000).fill(1.5));
+      const holding = await liveAfterGc();
+      expect(holding - before).to.be.above(25_000_000);
+      expect(kept.length).to.equal(40);
+      kept = null;
+      const released = await liveAfterGc();
+      expect(holding - released).to.be.above(25_000_000);
     });
 
     it('ask for the bearer token when METRICS_TOKEN is set', async () => {
