@@ -216,13 +216,19 @@ export class PaymentService {
    * any new effect. A mismatch with what was asked for is refused with the anomaly it raised.
    */
   async receiveBankMessage(connector: string, verified: VerifiedBankMessage, source?: EventSource): Promise<{ paymentId: string; transition: Transition }> {
-    const payment = await this.findByBankAttempt(connector, verified.outcome.attemptRef);
-    if (!payment) throw new InvalidBankMessageError('unknown_attempt');
     const message = this.messageOf(verified);
+    // The attempt's payment and whether the message was seen are asked at once: on Redis they travel
+    // in one round trip. apply asks the second again on any later round of its compare-and-set.
+    const [payment, seen] = await Promise.all([
+      this.findByBankAttempt(connector, verified.outcome.attemptRef),
+      message ? this.store.knowsMessage(message.id) : false,
+    ]);
+    if (!payment) throw new InvalidBankMessageError('unknown_attempt');
+    if (seen) throw new ReplayedBankMessageError(payment.id);
     // A manual payment's yes reserves the money for as long as its connector's bank keeps it.
     const captureWindowMs = this.captureWindowOf(connector);
     const command: Command = { type: 'bank_outcome', outcome: verified.outcome, ...(captureWindowMs !== undefined ? { captureWindowMs } : {}) };
-    const transition = await this.apply(payment.id, command, payment, source, message);
+    const transition = await this.apply(payment.id, command, payment, source, message, true);
     if (transition.verdict === 'rejected') throw new MismatchedBankMessageError(transition.events.find((e) => e.anomaly)?.anomaly ?? 'mismatch', payment.id);
     return { paymentId: payment.id, transition };
   }
@@ -271,15 +277,18 @@ export class PaymentService {
 
   /**
    * Read → decide → compare-and-set, until the commit wins. `known` saves the first read when the
-   * caller already holds the payment; `source` is stamped on the command's events (how it was learned).
+   * caller already holds the payment; `source` is stamped on the command's events (how it was learned);
+   * `messageUnseenWithKnown` says the caller found `message` unseen when it read `known`.
    */
-  async apply(id: string, command: Command, known?: Payment, source?: EventSource, message?: RememberedMessage): Promise<Transition> {
+  async apply(id: string, command: Command, known?: Payment, source?: EventSource, message?: RememberedMessage, messageUnseenWithKnown = false): Promise<Transition> {
     let payment: Payment | null = known ?? null;
     for (let round = 0; round < MAX_COMMIT_ROUNDS; round += 1) {
       payment ??= await this.store.getPayment(id);
       if (!payment) throw new NotFoundError('No payment with this id.');
-      // Asked again each round: a copy of the message that lost the race to another finds it stored here.
-      if (message && (await this.store.knowsMessage(message.id))) throw new ReplayedBankMessageError(payment.id);
+      // Asked again each round: a copy of the message that lost the race to another finds it stored
+      // here. The caller may have asked it already, in the same round trip as it read `known`.
+      const askedWithKnown = round === 0 && known !== undefined && messageUnseenWithKnown;
+      if (message && !askedWithKnown && (await this.store.knowsMessage(message.id))) throw new ReplayedBankMessageError(payment.id);
       const now = this.clock();
       // Commands from the merchant or buyer meet an overdue payment as expired; bank outcomes
       // are facts about money and are applied whatever the clock says.
