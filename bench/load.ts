@@ -25,6 +25,11 @@ export interface PathFigures {
   drainSeconds?: number;
   /** The requests over the run and its drain: what the gateway sustains with its notifications sent. */
   sustainedRequestsPerSecond?: number;
+  /**
+   * CPU the server's processes used per request, in µs, over the measured run and its drain (its
+   * delivery worker's included), when measured: /proc's tick is 10 ms, so about 1 % over a 10 s run.
+   */
+  cpuMicrosPerRequest?: number;
   /** Latency with the load held at 80 % of the measured peak (autocannon's overall rate), when run. */
   at80?: { requestsPerSecond: number; p50Ms: number; p99Ms: number; non2xx: number; errors: number };
 }
@@ -42,6 +47,8 @@ export interface LoadPlan {
   at80?: boolean;
   /** Counts the commands clients send to Redis while the warm-up and its drain run (roundTripsPerRequest). */
   roundTrips?: () => Promise<() => Promise<number>>;
+  /** CPU seconds the server's processes have used so far (cpuMicrosPerRequest), null when unknown. */
+  cpuSeconds?: () => Promise<number | null>;
 }
 
 const DRAIN_LIMIT_MS = 180_000;
@@ -114,10 +121,12 @@ export async function measure(plan: LoadPlan): Promise<PathFigures> {
     if (counted) roundTripsPerRequest = Math.round(((await counted()) / Math.max(1, warmup.requests.total)) * 10) / 10;
   }
   const before = plan.commands ? await plan.commands() : 0;
+  const cpuBefore = plan.cpuSeconds ? await plan.cpuSeconds() : null;
   const result = await run(plan, plan.seconds);
   // The commands of the drain are the run's too: the deliveries its requests caused.
   const drainSeconds = plan.pending ? await drain(plan.pending) : undefined;
   const after = plan.commands ? await plan.commands() : 0;
+  const cpuAfter = plan.cpuSeconds ? await plan.cpuSeconds() : null;
   const requests = result.requests.total;
   const figures: PathFigures = {
     requestsPerSecond: Math.round(requests / result.duration),
@@ -129,6 +138,7 @@ export async function measure(plan: LoadPlan): Promise<PathFigures> {
     redisCommandsPerRequest: plan.commands && requests > 0 ? Math.round(((after - before) / requests) * 100) / 100 : null,
   };
   if (roundTripsPerRequest !== undefined) figures.roundTripsPerRequest = roundTripsPerRequest;
+  if (cpuBefore !== null && cpuAfter !== null && requests > 0) figures.cpuMicrosPerRequest = Math.round(((cpuAfter - cpuBefore) * 1e6) / requests);
   if (drainSeconds !== undefined) {
     figures.drainSeconds = drainSeconds;
     figures.sustainedRequestsPerSecond = Math.round(requests / (result.duration + drainSeconds));

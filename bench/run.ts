@@ -23,6 +23,7 @@ import { measureCrypto } from './crypto-ceiling.js';
 import { startGateway, type BenchGateway } from './gateway-process.js';
 import { GatewayPaths } from './gateway-paths.js';
 import { CONNECTIONS, measure, type PathFigures } from './load.js';
+import { processCpuSeconds } from './process-cpu.js';
 import { growthOf, readMemory, readOutboxPending, type MemorySample } from './memory-samples.js';
 import { printTable, ratiosOf, type BaselinePath, type BenchResult, type GatewayPath } from './report.js';
 
@@ -87,7 +88,7 @@ async function measureBaseline(options: Options, cleanup: Cleanup, dir: string):
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const baseline = await startProcess(cleanup, 'baseline', 'bench/baseline-app.ts', { BENCH_BASELINE_PORT: String(port), BENCH_VERIFY_JWK: JSON.stringify(bank.key.publicJwk) }, dir, `${url}/page`);
-  const plan = (requests: Parameters<typeof measure>[0]['requests']) => ({ url, requests, warmupSeconds: options.warmupSeconds, seconds: options.seconds });
+  const plan = (requests: Parameters<typeof measure>[0]['requests']) => ({ url, requests, warmupSeconds: options.warmupSeconds, seconds: options.seconds, cpuSeconds: () => processCpuSeconds([baseline.pid]) });
   const json = JSON.stringify({ amount: 1250, currency: 'EUR', reference: 'order-1234', returnUrl: 'https://shop.example/back' });
   const figures = {
     json: await measure(plan([{ method: 'POST', path: '/json', headers: { 'content-type': 'application/json' }, body: json }])),
@@ -119,6 +120,7 @@ async function measureGateway(options: Options, gateway: BenchGateway, redis: Be
     commands: () => redis.commandsExecuted(),
     pending: () => readOutboxPending(gateway.baseUrl),
     roundTrips: () => redis.countClientCommands(),
+    cpuSeconds: () => processCpuSeconds([gateway.process.pid, ...(gateway.worker ? [gateway.worker.pid] : [])]),
     at80: options.mode === 'full',
   });
   // What the next path needs to do fresh work throughout (warm-up, peak and the run at 80 %): four times

@@ -50,6 +50,7 @@ describe('bench: npm run bench -- --quick', function () {
     for (const name of ['json', 'page', 'pageSigned', 'jsonVerified']) {
       expect(result.baseline[name].requestsPerSecond, name).to.be.above(0);
       expect(result.baseline[name].non2xx, name).to.equal(0);
+      expect(result.baseline[name].cpuMicrosPerRequest, `${name}: the baseline's CPU per request, from /proc`).to.be.above(0);
     }
     for (const name of ['create', 'checkout', 'pay', 'notify']) {
       const figures = result.gateway[name];
@@ -60,7 +61,8 @@ describe('bench: npm run bench -- --quick', function () {
       expect(figures.non2xx, `${name}: every answer a success, but for the replays of reused notifications`).to.be.at.most(replays);
       expect(figures.errors, name).to.equal(0);
       expect(figures.redisCommandsPerRequest, name).to.be.above(0);
-      expect(figures).to.have.all.keys('requestsPerSecond', 'p50Ms', 'p99Ms', 'requests', 'non2xx', 'errors', 'redisCommandsPerRequest', 'roundTripsPerRequest', 'drainSeconds', 'sustainedRequestsPerSecond', ...(name === 'create' ? [] : ['reused']));
+      expect(figures.cpuMicrosPerRequest, `${name}: the gateway's CPU per request, from /proc`).to.be.above(0);
+      expect(figures).to.have.all.keys('requestsPerSecond', 'p50Ms', 'p99Ms', 'requests', 'non2xx', 'errors', 'redisCommandsPerRequest', 'roundTripsPerRequest', 'drainSeconds', 'sustainedRequestsPerSecond', 'cpuMicrosPerRequest', ...(name === 'create' ? [] : ['reused']));
       // Counted over the warm-up, whose requests all do fresh work (the measured run may reuse
       // prepared items once they run out, which costs less): only that it was counted is checked here.
       expect(figures.roundTripsPerRequest, name).to.be.above(0);
