@@ -20,7 +20,7 @@ export interface BenchGateway {
  * The gateway as production runs it (`src/main.ts`, its own process, the default log level, the Redis
  * store, the native connector, a merchant webhook), with rate limits raised above what 16 connections
  * from one address send, so that the limiters run on every request without refusing the load.
- * BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the gateway there when it stops. BENCH_WORKER=process
+ * BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the gateway there when it stops (and of the worker, in <dir>/worker). BENCH_WORKER=process
  * runs the delivery worker as a process of its own (`npm run worker`, DELIVERY_WORKER=off on the
  * gateway), the deployment that keeps notifications off the request-serving process.
  */
@@ -57,6 +57,7 @@ export async function startGateway(options: { dir: string; redisUrl: string; pre
   };
   const child = BenchProcess.start('gateway', process.execPath, nodeArgs, env, path.join(options.dir, 'gateway.log'));
   await waitUntil('the gateway answers /healthz', () => answers(`${baseUrl}/healthz`), child);
-  const worker = separateWorker ? BenchProcess.start('delivery-worker', process.execPath, ['--import', 'tsx', 'src/worker.ts'], env, path.join(options.dir, 'worker.log')) : null;
+  const workerArgs = [...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(profileDir, 'worker')] : []), '--import', 'tsx', 'src/worker.ts'];
+  const worker = separateWorker ? BenchProcess.start('delivery-worker', process.execPath, workerArgs, env, path.join(options.dir, 'worker.log')) : null;
   return { process: child, worker, baseUrl, bank };
 }

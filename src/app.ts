@@ -20,6 +20,7 @@ import { pageErrorHandler } from './http/pages.js';
 import { apiErrorHandler } from './http/problem.js';
 import { bankCallbackRoutes } from './http/routes/bank-callbacks.js';
 import { checkoutRoutes } from './http/routes/checkout.js';
+import { pathsOnly } from './http/middleware/paths-only.js';
 import { BRANDING_ROUTES, merchantBrandingRoutes } from './http/routes/merchant-branding.js';
 import { paymentsApi } from './http/routes/payments-api.js';
 import { wellKnownRoutes } from './http/routes/well-known.js';
@@ -217,9 +218,10 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
   app.use(requestIds());
   app.use(requestMetrics((route, status, seconds) => metrics.httpRequest(route, status, seconds)));
   app.use(securityHeaders(connectors.bankOrigins()));
-  app.use(wellKnownRoutes(keystore));
+  // Each router is entered only by the requests of its part of the URL space (see pathsOnly).
+  app.use(pathsOnly({ under: ['/.well-known'] }, wellKnownRoutes(keystore)));
   app.use(
-    operationsRoutes({
+    pathsOnly({ exact: ['/'], under: ['/healthz', '/readyz', '/metrics'] }, operationsRoutes({
       readiness: {
         store: () => store.ping(),
         keys: () => Boolean(keystore.signingKey),
@@ -229,10 +231,10 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
       ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
       views,
       publicUrl: config.publicUrl,
-    }),
+    })),
   );
 
-  app.use(openApiRoutes(openApiJson));
+  app.use(pathsOnly({ under: ['/api/v1/openapi.json'] }, openApiRoutes(openApiJson)));
 
   // Links in the console, like the buyer pages', are rooted at PUBLIC_URL's path.
   app.use('/console', (_req, res, next) => {
@@ -240,7 +242,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     next();
   });
   app.use(
-    consoleRouter({
+    pathsOnly({ under: ['/console'] }, consoleRouter({
       users: consoleUsers,
       service,
       operations,
@@ -264,7 +266,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
       },
       clock: deps.clock ?? (() => new Date()),
       logger,
-    }),
+    })),
   );
 
   const api = Router();
@@ -298,11 +300,11 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
   if (config.tls?.bankClientCaFile) pages.use(GATEWAY_ROUTES.bankNotify, requireBankClientCertificate);
   pages.use('/checkout', limits.buyer);
   pages.use(GATEWAY_ROUTES.bankReturn, limits.buyer);
-  pages.use(bankCallbackRoutes({ service, operations, connectors, urls, logger, metrics }));
+  pages.use(pathsOnly({ under: ['/bank'] }, bankCallbackRoutes({ service, operations, connectors, urls, logger, metrics })));
   const branding = merchantBrandingRoutes(config.branding);
-  pages.use(branding.router);
+  pages.use(pathsOnly({ exact: Object.values(BRANDING_ROUTES) }, branding.router));
   pages.use(
-    checkoutRoutes({
+    pathsOnly({ under: ['/checkout'] }, checkoutRoutes({
       service,
       connectors,
       views,
@@ -315,7 +317,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
       urls,
       logger,
       ...(deps.clock ? { clock: deps.clock } : {}),
-    }),
+    })),
   );
   pages.use('/assets', express.static(path.join(VIEWS_ROOT, 'assets'), { fallthrough: false, index: false }));
   pages.use((_req, _res, next) => next(new NotFoundError()));
