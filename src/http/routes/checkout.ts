@@ -72,8 +72,9 @@ export function checkoutRoutes(options: CheckoutOptions): Router {
     return service.get(id);
   };
 
-  // Pay's payment is asked for before its session is read, so that on Redis the two reads travel in
-  // one round trip rather than one after the other. The handler runs only past the session and CSRF
+  // Pay's payment is asked for before its session is read, so that on Redis the two reads are waited
+  // for at once rather than one after the other (the sessions have a connection of their own, so
+  // they are two round trips side by side, not one). The handler runs only past the session and CSRF
   // checks; a request refused by them has cost one read. startAttempt compares versions, so a copy
   // that changed meanwhile is read again there, not acted on.
   const PREFETCHED = Symbol('payment read ahead');
