@@ -55,16 +55,30 @@ export class BenchRedis {
    * the commands scripts run inside Redis (MONITOR marks those `lua`); the returned function stops
    * and gives the count. MONITOR slows Redis down: only for unmeasured runs.
    */
-  async countClientCommands(): Promise<() => Promise<number>> {
+  /**
+   * From now until the function returned is called: the commands clients sent (MONITOR, a script
+   * once, what runs inside it not at all) and the round trips they took. A round trip is one read of a
+   * client's socket by the server (INFO's total_reads_processed): commands a client sends together
+   * (ioredis' auto-pipelining of the commands of one turn) arrive in one. The two INFO calls are not counted.
+   */
+  async countClientCommands(): Promise<() => Promise<{ commandsSent: number; roundTrips: number }>> {
     const monitor = await this.client.duplicate().monitor();
     let count = 0;
     monitor.on('monitor', (_time: string, _args: string[], source: string) => {
-      if (source !== 'lua') count += 1;
+      if (source !== 'lua' && !(_args[0]?.toLowerCase() === 'info')) count += 1;
     });
+    const readsBefore = await this.readsProcessed();
     return async () => {
+      const reads = (await this.readsProcessed()) - readsBefore - 1;
       monitor.disconnect();
-      return count;
+      return { commandsSent: count, roundTrips: reads };
     };
+  }
+
+  private async readsProcessed(): Promise<number> {
+    const match = /^total_reads_processed:(\d+)/m.exec(await this.client.info('stats'));
+    if (!match) throw new Error('this redis-server reports no total_reads_processed (Redis 6 or later does)');
+    return Number(match[1]);
   }
 
   async keyCount(): Promise<number> {

@@ -12,10 +12,12 @@ export interface PathFigures {
   errors: number;
   redisCommandsPerRequest: number | null;
   /**
-   * Commands the gateway sent to Redis per request (scripts count once, the commands inside them not
-   * at all), its delivery worker's for the notifications included: counted over the warm-up.
+   * Round trips to Redis per request (reads of a client's socket by the server: commands sent together
+   * share one), the delivery worker's for the notifications included: counted over the warm-up.
    */
   roundTripsPerRequest?: number;
+  /** Commands sent to Redis per request over the same warm-up (a script once, the commands inside it not at all). */
+  commandsSentPerRequest?: number;
   /** Requests that had to reuse a prepared item (the prepared ones ran out), 0 when none. */
   reused?: number;
   /**
@@ -45,8 +47,8 @@ export interface LoadPlan {
   pending?: () => Promise<number>;
   /** Also run at 80 % of the peak rate for `seconds`, after the drain (p99 at 80 %). */
   at80?: boolean;
-  /** Counts the commands clients send to Redis while the warm-up and its drain run (roundTripsPerRequest). */
-  roundTrips?: () => Promise<() => Promise<number>>;
+  /** Counts the round trips and commands clients send to Redis while the warm-up and its drain run. */
+  roundTrips?: () => Promise<() => Promise<{ commandsSent: number; roundTrips: number }>>;
   /** CPU seconds the server's processes have used so far (cpuMicrosPerRequest), null when unknown. */
   cpuSeconds?: () => Promise<number | null>;
 }
@@ -113,12 +115,16 @@ function run(plan: LoadPlan, seconds: number, overallRate?: number): Promise<Res
 export async function measure(plan: LoadPlan): Promise<PathFigures> {
   // What the preparation and the warm-up left in the outbox is theirs, not the measured run's.
   if (plan.pending) await drain(plan.pending);
-  let roundTripsPerRequest: number | undefined;
+  let sent: { roundTripsPerRequest: number; commandsSentPerRequest: number } | undefined;
   if (plan.warmupSeconds > 0) {
     const counted = plan.roundTrips ? await plan.roundTrips() : null;
     const warmup = await run(plan, plan.warmupSeconds);
     if (plan.pending) await drain(plan.pending);
-    if (counted) roundTripsPerRequest = Math.round(((await counted()) / Math.max(1, warmup.requests.total)) * 10) / 10;
+    if (counted) {
+      const { commandsSent, roundTrips } = await counted();
+      const per = (n: number) => Math.round((n / Math.max(1, warmup.requests.total)) * 10) / 10;
+      sent = { roundTripsPerRequest: per(roundTrips), commandsSentPerRequest: per(commandsSent) };
+    }
   }
   const before = plan.commands ? await plan.commands() : 0;
   const cpuBefore = plan.cpuSeconds ? await plan.cpuSeconds() : null;
@@ -137,7 +143,7 @@ export async function measure(plan: LoadPlan): Promise<PathFigures> {
     errors: result.errors + result.timeouts,
     redisCommandsPerRequest: plan.commands && requests > 0 ? Math.round(((after - before) / requests) * 100) / 100 : null,
   };
-  if (roundTripsPerRequest !== undefined) figures.roundTripsPerRequest = roundTripsPerRequest;
+  if (sent) Object.assign(figures, sent);
   if (cpuBefore !== null && cpuAfter !== null && requests > 0) figures.cpuMicrosPerRequest = Math.round(((cpuAfter - cpuBefore) * 1e6) / requests);
   if (drainSeconds !== undefined) {
     figures.drainSeconds = drainSeconds;
