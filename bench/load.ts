@@ -12,11 +12,15 @@ export interface PathFigures {
   errors: number;
   redisCommandsPerRequest: number | null;
   /**
-   * Round trips to Redis per request (reads of a client's socket by the server: commands sent together
-   * share one), the delivery worker's for the notifications included: counted over the warm-up.
+   * Reads of the clients' sockets by Redis per request, over the warm-up: commands sent together
+   * arrive in one read, and under load ioredis sends the commands of concurrent requests together,
+   * so this is below the round trips one request waits for (commandsSentPerRequest bounds those).
    */
   roundTripsPerRequest?: number;
-  /** Commands sent to Redis per request over the same warm-up (a script once, the commands inside it not at all). */
+  /**
+   * Commands the gateway and its delivery worker sent to Redis per request over the same warm-up (a
+   * script once, the commands inside it not at all): at most the round trips one request waits for.
+   */
   commandsSentPerRequest?: number;
   /** Requests that had to reuse a prepared item (the prepared ones ran out), 0 when none. */
   reused?: number;
