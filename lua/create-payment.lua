@@ -9,12 +9,18 @@
 --       8 fingerprint, 9 idempotency ttl seconds, 10 idempotency record json, 11 reconcile-from ms
 --       ('' unless the payment awaits the bank, see index_payment), 12 event count (n),
 --       then per event: occurredAt ms, json; then outbox targets (comma-joined), now ms, now ISO;
+--       then the audit entry of the create ('' when none), the audit log's bound, its events in the
+--       same form as the payment's (count (a), two per event, targets, now ms, now ISO);
 --       then the index keys without the prefix (att:{ref} per attempt, rf:{id} per refund).
+-- An audit entry given is appended with its audit.recorded event by the write that creates the
+-- payment (append_audit_entry), never by a replay or a refused create: a payment created through the
+-- API is never without its entry, nor an entry without its payment.
 -- Returns: {'created'} | {'replayed', record json} | {'idempotency_mismatch'}
 --          | {'reference_conflict', payment json}.
 
 -- @include index-payment.lua
 -- @include record-events.lua
+-- @include append-audit-entry.lua
 
 local prefix, id = ARGV[1], ARGV[2]
 local event_count = tonumber(ARGV[12])
@@ -23,6 +29,15 @@ local events = read_events(13, event_count)
 if events.err then
   return events
 end
+local audit_arg = outbox_arg + 3
+local audit_entry, audit_limit = ARGV[audit_arg], ARGV[audit_arg + 1]
+local audit_event_count = tonumber(ARGV[audit_arg + 2])
+local audit_events = read_events(audit_arg + 3, audit_event_count)
+if audit_events.err then
+  return audit_events
+end
+local audit_outbox_arg = audit_arg + 3 + 2 * audit_event_count
+local first_index_arg = audit_outbox_arg + 3
 if #KEYS == 8 then
   local remembered = redis.call('GET', KEYS[8])
   if remembered then
@@ -45,7 +60,10 @@ redis.call('HSET', KEYS[1], 'v', ARGV[4], 's', ARGV[5], 'json', ARGV[3])
 record_events(prefix, KEYS[2], events, ARGV[outbox_arg], ARGV[outbox_arg + 1], ARGV[outbox_arg + 2])
 redis.call('ZADD', KEYS[5], ARGV[6], id)
 redis.call('ZADD', KEYS[6], ARGV[6], id)
-index_payment(prefix, id, ARGV[5], ARGV[7], ARGV[11], outbox_arg + 3)
+index_payment(prefix, id, ARGV[5], ARGV[7], ARGV[11], first_index_arg)
+if audit_entry ~= '' then
+  append_audit_entry(prefix, audit_entry, audit_limit, audit_events, ARGV[audit_outbox_arg], ARGV[audit_outbox_arg + 1], ARGV[audit_outbox_arg + 2])
+end
 if #KEYS == 8 then
   redis.call('SET', KEYS[8], ARGV[10], 'EX', ARGV[9])
 end

@@ -15,6 +15,26 @@ export interface AuditEntry {
   detail: Record<string, string | number>;
 }
 
+/** What is to be recorded: the entry without its id and time, which recording gives it. */
+export interface AuditRecord {
+  actor: AuditActor;
+  action: string;
+  paymentId?: string;
+  detail?: Record<string, string | number>;
+}
+
+/** The entry of `record`, made at `at`. */
+export function auditEntryOf(record: AuditRecord, at: Date, id: string): AuditEntry {
+  return {
+    id,
+    at: at.toISOString(),
+    actor: record.actor,
+    action: record.action,
+    ...(record.paymentId ? { paymentId: record.paymentId } : {}),
+    detail: record.detail ?? {},
+  };
+}
+
 /** The actor as one readable word: the email, or `key:` and the key's name. */
 export function actorText(actor: AuditActor): string {
   return actor.kind === 'console_user' ? actor.email : `key:${actor.name}`;

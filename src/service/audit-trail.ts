@@ -1,16 +1,10 @@
-import type { AuditActor, AuditEntry } from '../core/audit-entry.js';
+import { auditEntryOf, type AuditRecord } from '../core/audit-entry.js';
 import { newId } from '../core/ids.js';
 import type { Logger } from '../logger.js';
 import type { AuditPage, AuditStore } from '../store/audit-store.js';
 
 export type { AuditPage } from '../store/audit-store.js';
-
-export interface AuditRecord {
-  actor: AuditActor;
-  action: string;
-  paymentId?: string;
-  detail?: Record<string, string | number>;
-}
+export type { AuditRecord } from '../core/audit-entry.js';
 
 /**
  * Who did what and when, for the console's audit page: every console action and every merchant API
@@ -26,14 +20,7 @@ export class AuditTrail {
   ) {}
 
   async record(record: AuditRecord): Promise<void> {
-    const entry: AuditEntry = {
-      id: newId('aud'),
-      at: this.clock().toISOString(),
-      actor: record.actor,
-      action: record.action,
-      ...(record.paymentId ? { paymentId: record.paymentId } : {}),
-      detail: record.detail ?? {},
-    };
+    const entry = auditEntryOf(record, this.clock(), newId('aud'));
     try {
       await this.store.append(entry);
     } catch (err) {

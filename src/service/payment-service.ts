@@ -1,3 +1,4 @@
+import { auditEntryOf, type AuditRecord } from '../core/audit-entry.js';
 import type { BankConnector, VerifiedBankMessage } from '../connectors/bank-connector.js';
 import { GatewayError, IdempotencyMismatchError, InvalidBankMessageError, MismatchedBankMessageError, NotFoundError, OperationNotSupportedError, ReferenceConflictError, ReplayedBankMessageError, ValidationError } from '../core/errors.js';
 import { newAttemptReference, newId } from '../core/ids.js';
@@ -76,7 +77,11 @@ export class PaymentService {
    * must be configured, and able to charge the amount in the currency (a bank's own rule, e.g. its
    * minimum): refused with a ValidationError otherwise, before anything is stored.
    */
-  async create(input: NewPayment, idempotency?: { key: string; fingerprint: string }): Promise<{ payment: Payment; replayed: boolean }> {
+  /**
+   * `audit` is the create's audit record (the API key that asked): the store appends it, with the new
+   * payment's id, in the write that creates the payment, so neither is ever without the other.
+   */
+  async create(input: NewPayment, idempotency?: { key: string; fingerprint: string }, audit?: Omit<AuditRecord, 'paymentId'>): Promise<{ payment: Payment; replayed: boolean }> {
     const connector = this.chargingConnector(input);
     if (input.capture === 'manual' && this.captureWindowOf(connector) === undefined) throw new OperationNotSupportedError('manual capture', connector);
     const now = this.clock();
@@ -109,6 +114,7 @@ export class PaymentService {
       payment,
       events: [event],
       ...(idempotency ? { idempotency: { ...idempotency, ttlSeconds: IDEMPOTENCY_TTL_SECONDS } } : {}),
+      ...(audit ? { audit: auditEntryOf({ ...audit, paymentId: payment.id }, now, newId('aud')) } : {}),
     });
     switch (outcome.kind) {
       case 'created':

@@ -18,6 +18,11 @@ export class MemoryAuditStore implements AuditStore {
   ) {}
 
   async append(entry: AuditEntry): Promise<void> {
+    this.appendNow(entry);
+  }
+
+  /** Appends at once, inside the caller's synchronous section (the store's create audits so). */
+  appendNow(entry: AuditEntry): void {
     // Its event's listing is bounded like the log itself (the event stays deliverable by id).
     this.outbox?.recordAudit([auditEvent(entry)], this.limit);
     this.seq += 1;

@@ -75,7 +75,7 @@ export class MemoryPaymentStore implements GatewayStore {
   /** The same outbox, with the synchronous write the sections below call. */
   private readonly queue: MemoryOutbox;
   /** Who did what; each entry's audit.recorded event is queued in the outbox as it is appended. */
-  readonly auditLog: AuditStore;
+  readonly auditLog: MemoryAuditStore;
   /** payment id → end of the expiry claim on it (ms); a commit of the payment ends it, as in Redis. */
   private readonly expiryClaims = new Map<string, number>();
   /**
@@ -119,6 +119,7 @@ export class MemoryPaymentStore implements GatewayStore {
     this.payments.set(stored.id, stored);
     this.events.set(stored.id, structuredClone(input.events));
     this.queue.record(input.events, { listed: true, payment: stored });
+    if (input.audit) this.auditLog.appendNow(input.audit);
     this.index(stored);
     if (input.idempotency) {
       const { key, fingerprint, ttlSeconds } = input.idempotency;

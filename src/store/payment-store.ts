@@ -1,3 +1,4 @@
+import type { AuditEntry } from '../core/audit-entry.js';
 import type { RefusedBankMessage } from '../core/refused-bank-message.js';
 import type { PaymentEvent } from '../core/events.js';
 import type { Payment, PaymentStatus } from '../core/payment.js';
@@ -22,6 +23,12 @@ export interface CreatePaymentInput {
   payment: Payment;
   events: PaymentEvent[];
   idempotency?: { key: string; fingerprint: string; ttlSeconds: number };
+  /**
+   * The audit entry of the create (one asked for through the API), appended to the store's audit log
+   * with its audit.recorded event by the same atomic write, and only when the payment is created: a
+   * replay or a refused create appends none.
+   */
+  audit?: AuditEntry;
 }
 
 /**

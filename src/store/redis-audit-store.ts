@@ -38,8 +38,19 @@ export class RedisAuditStore implements AuditStore {
   }
 
   async append(entry: AuditEntry): Promise<void> {
+    const [json, limit, ...outboxArgs] = this.appendArgs(entry);
+    await this.commands.hppAppendAudit(this.logKey, this.seqKey, json, limit, this.keyPrefix, ...outboxArgs);
+  }
+
+  /**
+   * What another script of the store passes to append_audit_entry (lua/include/append-audit-entry.lua)
+   * to append `entry` in its own write: the entry's JSON, the log's bound, then its event's outbox
+   * arguments. Without an entry, the arguments that append nothing.
+   */
+  appendArgs(entry: AuditEntry | undefined): [string, string, ...(string | number)[]] {
+    if (!entry) return ['', String(this.limit), 0, '', 0, ''];
     const outboxArgs = this.outbox ? this.outbox.recordArgs([auditEvent(entry)]) : [0, '', 0, ''];
-    await this.commands.hppAppendAudit(this.logKey, this.seqKey, JSON.stringify(entry), String(this.limit), this.keyPrefix, ...outboxArgs);
+    return [JSON.stringify(entry), String(this.limit), ...outboxArgs];
   }
 
   async list(query: { limit: number; cursor?: string }): Promise<AuditPage> {

@@ -119,7 +119,7 @@ export class RedisPaymentStore implements GatewayStore {
   /** The same outbox, with the script arguments the create and commit scripts take. */
   private readonly queue: RedisOutbox;
   /** Who did what; each entry's audit.recorded event is queued by the script that appends it. */
-  readonly auditLog: AuditStore;
+  readonly auditLog: RedisAuditStore;
   /** Every write the gateway acknowledges goes through it (WAIT for the replicas, when asked for). */
   private readonly durable: WriteAcknowledgement;
 
@@ -155,7 +155,10 @@ export class RedisPaymentStore implements GatewayStore {
     this.scripts = redis as unknown as ScriptedRedis;
   }
 
-  /** One round trip (one script, which also queues the events for every outbox target). */
+  /**
+   * One round trip (one script, which also queues the events for every outbox target, and appends
+   * the create's audit entry with its event when one is given).
+   */
   async createPayment(input: CreatePaymentInput): Promise<CreateOutcome> {
     const { payment, events, idempotency } = input;
     const keys = [...this.paymentKeys(payment), ...(idempotency ? [this.key(`idem:${idempotency.key}`)] : [])];
@@ -173,6 +176,7 @@ export class RedisPaymentStore implements GatewayStore {
       record ? JSON.stringify(record) : '',
       reconcileFrom(payment),
       ...this.queue.recordArgs(events, payment),
+      ...this.auditLog.appendArgs(input.audit),
       ...indexKeys(payment),
     ];
     const [kind, body] = await this.durable.confirmed(this.scripts.hppCreatePayment(keys.length, ...keys, ...args));

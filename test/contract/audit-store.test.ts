@@ -118,6 +118,40 @@ for (const kind of ['memory', 'redis'] as const) {
       expect(() => (redis ? new RedisPaymentStore(redis, { prefix: randomPrefix(), outboxTargets, auditTargets: ['email:buyer'] }) : new MemoryPaymentStore({ outboxTargets, auditTargets: ['email:buyer'] }))).to.throw(RangeError, /email:buyer/);
     });
 
+    it('appends a create\'s audit entry, with its event, in the write that creates the payment, and none on a replay, a mismatch or a conflict', async () => {
+      const payment = freshPayment();
+      const createdEvent = (p: { id: string; createdAt: string }, id: string) => ({ id, type: 'payment.created' as const, paymentId: p.id, paymentVersion: 1, occurredAt: p.createdAt });
+      const auditOf = (i: number, paymentId: string): AuditEntry => ({ ...entry(i), actor: { kind: 'api_key', name: 'key-1' }, action: 'api.payment.create', paymentId, detail: { amount: 990, currency: 'EUR', reference: 'r' } });
+      const idempotency = { key: 'idem-audit-1', fingerprint: 'first', ttlSeconds: 60 };
+      const outcome = await store.createPayment({ payment, events: [createdEvent(payment, 'evt_created')], idempotency, audit: auditOf(1, payment.id) });
+      expect(outcome.kind).to.equal('created');
+      expect((await store.auditLog.list({ limit: 10 })).items).to.deep.equal([auditOf(1, payment.id)]);
+      const auditEventRead = await store.outbox.getEvent('evt_1');
+      expect(auditEventRead?.event).to.include({ type: 'audit.recorded', paymentId: auditQueueOf('aud_1') });
+      expect(auditEventRead?.deliveries.map((d) => d.target)).to.deep.equal(['webhook:0', 'email:merchant']);
+      // The payment's event and the entry's, each for both targets.
+      expect(await store.outbox.pendingCount()).to.equal(4);
+
+      const other = freshPayment();
+      const replay = await store.createPayment({ payment: { ...other, reference: payment.reference }, events: [createdEvent(other, 'evt_other')], idempotency, audit: auditOf(2, other.id) });
+      expect(replay.kind).to.equal('replayed');
+      const mismatch = await store.createPayment({ payment: other, events: [createdEvent(other, 'evt_other')], idempotency: { ...idempotency, fingerprint: 'second' }, audit: auditOf(3, other.id) });
+      expect(mismatch.kind).to.equal('idempotency_mismatch');
+      const conflict = await store.createPayment({ payment: { ...other, reference: payment.reference }, events: [createdEvent(other, 'evt_other')], audit: auditOf(4, other.id) });
+      expect(conflict.kind).to.equal('reference_conflict');
+      expect((await store.auditLog.list({ limit: 10 })).items.map((e) => e.id)).to.deep.equal(['aud_1']);
+      for (const id of ['evt_2', 'evt_3', 'evt_4']) expect(await store.outbox.getEvent(id), id).to.equal(null);
+      expect(await store.outbox.pendingCount()).to.equal(4);
+
+      // Without one, a create appends none; and the log keeps its order across both kinds of append.
+      const plain = freshPayment();
+      expect((await store.createPayment({ payment: plain, events: [createdEvent(plain, 'evt_plain')] })).kind).to.equal('created');
+      await store.auditLog.append(entry(5));
+      const third = freshPayment();
+      await store.createPayment({ payment: third, events: [createdEvent(third, 'evt_third')], audit: auditOf(6, third.id) });
+      expect((await store.auditLog.list({ limit: 10 })).items.map((e) => e.id)).to.deep.equal(['aud_6', 'aud_5', 'aud_1']);
+    });
+
     it('spreads many entries over all the audit queues, so one claim takes many of them', async () => {
       for (let i = 1; i <= 64; i++) await store.auditLog.append(entry(i));
       const queues = new Set([...Array(64).keys()].map((i) => auditQueueOf(`aud_${i + 1}`)));

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { freshPayment } from './fresh-payment.js';
 import { createLogger } from '../../src/logger.js';
 import { openRedis, type RedisTarget } from '../../src/store/redis-connection.js';
 import { RedisPaymentStore } from '../../src/store/redis-store.js';
@@ -59,6 +60,22 @@ function topology(name: string, start: () => Promise<{ target: RedisTarget; stop
           expect((await store.auditLog.list({ limit: 5 })).items).to.deep.equal([entry]);
           const claims = await store.outbox.claim(new Date(Date.now() + 1000), 10, 60_000);
           expect(claims.map((c) => c.event.audit)).to.deep.equal(TARGETS.map(() => entry));
+        } finally {
+          await store.close();
+        }
+      });
+
+      it('appends a create\'s entry and its event in the script that creates the payment, every key in the store\'s slot', async () => {
+        const store = open({ outboxTargets: TARGETS });
+        try {
+          const payment = freshPayment();
+          const entry = { id: 'aud_topology_create', at: payment.createdAt, actor: { kind: 'api_key' as const, name: 'key-0' }, action: 'api.payment.create', paymentId: payment.id, detail: { amount: payment.amount } };
+          const created = { id: 'evt_topology_payment', type: 'payment.created' as const, paymentId: payment.id, paymentVersion: 1, occurredAt: payment.createdAt };
+          expect((await store.createPayment({ payment, events: [created], audit: entry })).kind).to.equal('created');
+          expect((await store.auditLog.list({ limit: 5 })).items).to.deep.equal([entry]);
+          const claims = await store.outbox.claim(new Date(Date.now() + 1000), 10, 60_000);
+          // The payment's event and the entry's (evt_ and the entry's id), each for every target.
+          expect(claims.map((c) => c.event.id).sort()).to.deep.equal([...TARGETS.map(() => 'evt_topology_create'), ...TARGETS.map(() => 'evt_topology_payment')].sort());
         } finally {
           await store.close();
         }

@@ -5,6 +5,7 @@ import type { PaymentOperations } from '../../service/payment-operations.js';
 import type { PaymentService } from '../../service/payment-service.js';
 import { paymentJson } from '../../core/payment-json.js';
 import { idempotencyOf, operationIdempotencyOf } from '../idempotency-key.js';
+import { API_CREATE_ACTION, apiKeyActor } from '../middleware/api-audit.js';
 import { parseCapture, parseNoFields } from '../operation-request-schema.js';
 import { parseNewPayment, type CreateRules } from '../payment-request-schema.js';
 import { refundRoutes } from './refunds-api.js';
@@ -38,7 +39,9 @@ export function paymentsApi({ service, operations, rules, checkoutUrl }: Payment
 
   router.post('/payments', async (req, res) => {
     const input = parseNewPayment(req.body, rules);
-    const { payment, replayed } = await service.create(input, idempotencyOf(req, req.body));
+    const actor = apiKeyActor(res);
+    const audit = actor ? { actor, action: API_CREATE_ACTION, detail: { amount: input.amount, currency: input.currency, reference: input.reference.slice(0, 100) } } : undefined;
+    const { payment, replayed } = await service.create(input, idempotencyOf(req, req.body), audit);
     if (replayed) res.set('Idempotent-Replayed', 'true');
     res.status(201).location(`${req.baseUrl}/payments/${payment.id}`).json(paymentJson(payment, checkoutUrl(payment.id)));
   });
