@@ -34,7 +34,8 @@ const TIMED_OUT = 'ETIMEDOUT';
 
 // Deliveries to one endpoint reuse their connections: a TCP (and TLS) handshake per event was a
 // tenth of the gateway's time under load. Node's agent closes an idle socket before the server's
-// own Keep-Alive timeout, which it reads from the answer.
+// own Keep-Alive timeout, which it reads from the answer. TCP keep-alive probes start after a quiet
+// minute (Node's default is one second).
 const keepAliveHttp = new http.Agent({ keepAlive: true, keepAliveMsecs: 60_000 });
 const keepAliveHttps = new https.Agent({ keepAlive: true, keepAliveMsecs: 60_000 });
 
@@ -45,8 +46,13 @@ export const DRAINED_ANSWER_BYTES = 64 * 1024;
  * Reads the answer's body away (it is never looked at) so that its connection goes back to the pool;
  * an endpoint answering more than DRAINED_ANSWER_BYTES has its connection closed instead.
  */
-function discard(body: http.IncomingMessage): void {
+function discard(body: http.IncomingMessage, timeoutMs: number): void {
   let read = 0;
+  // An endpoint that never finishes its answer does not keep the connection: it is closed after the
+  // same time a try may take.
+  const stalled = setTimeout(() => body.destroy(), timeoutMs);
+  stalled.unref();
+  body.on('close', () => clearTimeout(stalled));
   body.on('error', () => undefined);
   body.on('data', (chunk: Buffer) => {
     read += chunk.length;
@@ -148,7 +154,7 @@ export async function sendWebhook(url: string, body: string, headers: Record<str
       // try has an id of its own (the event's id, in Hpp-Event-Id, is what ties the tries together).
       [REQUEST_ID_HEADER]: currentRequestId() ?? newRequestId(),
     }, agent);
-    discard(response);
+    discard(response, options.timeoutMs);
     const status = response.statusCode ?? 0;
     const record: DeliveryAttemptRecord = { at, durationMs: durationMs(), status };
     if (status >= 300 && status < 400) record.error = 'redirect not followed';

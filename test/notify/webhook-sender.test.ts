@@ -106,6 +106,32 @@ describe('sendWebhook', () => {
     }
   });
 
+  it('closes the connection of an answer whose body never ends, after the try\'s timeout', async () => {
+    let closed = false;
+    const server = createHttpServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        // The status and a first chunk, then nothing more, ever.
+        res.writeHead(200, { 'Content-Type': 'text/plain' });
+        res.write('partial');
+        req.socket.on('close', () => (closed = true));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as { port: number };
+      const record = await sendWebhook(`http://127.0.0.1:${port}/hooks`, BODY, HEADERS, { timeoutMs: 200 });
+      // Its status came in time: the try is recorded as the endpoint answered it.
+      expect(record.status).to.equal(200);
+      expect(closed).to.equal(false);
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      expect(closed, 'the stalled answer\'s connection is closed').to.equal(true);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
   it('tries once more on a new connection when a kept one was closed by the endpoint meanwhile', async () => {
     let requests = 0;
     const served = new WeakMap<object, number>();
