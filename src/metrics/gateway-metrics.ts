@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { PaymentStatus } from '../core/payment.js';
-import { heapAfterMajorGcBytes } from './live-heap.js';
+import { heapAfterMajorGcBytes, watchFullCollections } from './live-heap.js';
 import { ReasonLabels, statusClass, type BankMessageChannel, type BankMessageResult, type BankOperationName, type BankOperationResult, type WebhookDeliveryResult } from './labels.js';
 
 export interface GatewayMetricsOptions {
@@ -28,7 +28,7 @@ export class GatewayMetrics {
     const registers = [this.registry];
     if (options.processMetrics ?? true) {
       collectDefaultMetrics({ register: this.registry });
-      heapAfterMajorGcBytes();
+      watchFullCollections();
       new Gauge({
         name: 'hpp_heap_after_major_gc_bytes',
         help: 'V8 heap in use just after the latest full collection (the live heap; 0 before the first). A steady rise is a leak.',

@@ -8,7 +8,8 @@ export type { AuditRecord } from '../core/audit-entry.js';
 
 /**
  * Who did what and when, for the console's audit page: every console action and every merchant API
- * operation is recorded here once it has been done. A record that cannot be written is logged
+ * operation is recorded here once it has been done, but a payment's creation, which the store
+ * records in the write that creates it (PaymentService.create). A record that cannot be written is logged
  * (with what it would have said) rather than thrown: the operation it describes has already
  * happened, and answering it as failed would invite the user to do it again.
  */

@@ -75,11 +75,9 @@ export class PaymentService {
   /**
    * A new payment, or the one first answered for the same Idempotency-Key and body. Its connector
    * must be configured, and able to charge the amount in the currency (a bank's own rule, e.g. its
-   * minimum): refused with a ValidationError otherwise, before anything is stored.
-   */
-  /**
-   * `audit` is the create's audit record (the API key that asked): the store appends it, with the new
-   * payment's id, in the write that creates the payment, so neither is ever without the other.
+   * minimum): refused with a ValidationError otherwise, before anything is stored. `audit` is the
+   * create's audit record (the API key that asked): the store appends it, with the new payment's id,
+   * in the write that creates the payment, so neither is ever without the other.
    */
   async create(input: NewPayment, idempotency?: { key: string; fingerprint: string }, audit?: Omit<AuditRecord, 'paymentId'>): Promise<{ payment: Payment; replayed: boolean }> {
     const connector = this.chargingConnector(input);
