@@ -54,7 +54,7 @@ function parseOptions(argv: string[]): Options {
     seconds: env('BENCH_DURATION', quick ? 2 : 10),
     warmupSeconds: env('BENCH_WARMUP', quick ? 1 : 3),
     cryptoSeconds: env('BENCH_CRYPTO_DURATION', quick ? 0.5 : 3),
-    prepareMax: Number(process.env.BENCH_PREPARE_MAX ?? (quick ? 3000 : 30000)),
+    prepareMax: Number(process.env.BENCH_PREPARE_MAX ?? (quick ? 3000 : 50000)),
     soakSeconds: soakAt >= 0 ? durationSeconds(argv[soakAt + 1] ?? '10m') : 0,
     resultsDir: path.resolve(process.env.BENCH_RESULTS_DIR ?? path.join(REPO_ROOT, 'bench', 'results')),
   };
