@@ -57,9 +57,10 @@ export class BenchRedis {
    */
   /**
    * From now until the function returned is called: the commands clients sent (MONITOR, a script
-   * once, what runs inside it not at all) and the round trips they took. A round trip is one read of a
-   * client's socket by the server (INFO's total_reads_processed): commands a client sends together
-   * (ioredis' auto-pipelining of the commands of one turn) arrive in one. The two INFO calls are not counted.
+   * once, what runs inside it not at all) and the reads of their sockets by the server (INFO's
+   * total_reads_processed): commands a client sends together (ioredis' auto-pipelining of the
+   * commands of one turn) arrive in one, so with one request at a time these are its round trips.
+   * The two INFO calls are not counted.
    */
   async countClientCommands(): Promise<() => Promise<{ commandsSent: number; roundTrips: number }>> {
     const monitor = await this.client.duplicate().monitor();

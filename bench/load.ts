@@ -12,14 +12,16 @@ export interface PathFigures {
   errors: number;
   redisCommandsPerRequest: number | null;
   /**
-   * Reads of the clients' sockets by Redis per request, over the warm-up: commands sent together
-   * arrive in one read, and under load ioredis sends the commands of concurrent requests together,
-   * so this is below the round trips one request waits for (commandsSentPerRequest bounds those).
+   * Round trips to Redis per request, the requests sent one at a time (SERIAL_REQUESTS on one
+   * connection, after the warm-up): the server's reads of the clients' sockets, so commands sent in one
+   * turn (ioredis auto-pipelines them) count once, and the delivery worker's for the request's
+   * notifications count too (with the background jobs' few polls meanwhile). Under load, concurrent
+   * requests' commands share reads as well, so this is what one request costs, not what the server sees.
    */
   roundTripsPerRequest?: number;
   /**
-   * Commands the gateway and its delivery worker sent to Redis per request over the same warm-up (a
-   * script once, the commands inside it not at all): at most the round trips one request waits for.
+   * Commands the gateway and its delivery worker sent to Redis per request over the warm-up (a
+   * script once, the commands inside it not at all).
    */
   commandsSentPerRequest?: number;
   /** Requests that had to reuse a prepared item (the prepared ones ran out), 0 when none. */
@@ -58,6 +60,9 @@ export interface LoadPlan {
 }
 
 const DRAIN_LIMIT_MS = 180_000;
+
+/** The requests sent one at a time after the warm-up, whose Redis round trips are counted. */
+export const SERIAL_REQUESTS = 40;
 
 /** Waits until nothing is pending; the seconds it took (the limit, if it never got there). */
 async function drain(pending: () => Promise<number>): Promise<number> {
@@ -124,10 +129,14 @@ export async function measure(plan: LoadPlan): Promise<PathFigures> {
     const counted = plan.roundTrips ? await plan.roundTrips() : null;
     const warmup = await run(plan, plan.warmupSeconds);
     if (plan.pending) await drain(plan.pending);
-    if (counted) {
-      const { commandsSent, roundTrips } = await counted();
-      const per = (n: number) => Math.round((n / Math.max(1, warmup.requests.total)) * 10) / 10;
-      sent = { roundTripsPerRequest: per(roundTrips), commandsSentPerRequest: per(commandsSent) };
+    if (counted && plan.roundTrips) {
+      const per = (n: number, of: number) => Math.round((n / Math.max(1, of)) * 10) / 10;
+      const { commandsSent } = await counted();
+      const serialCount = await plan.roundTrips();
+      const serial = await autocannon({ url: plan.url, connections: 1, amount: SERIAL_REQUESTS, requests: plan.requests, timeout: 20 });
+      if (plan.pending) await drain(plan.pending);
+      const { roundTrips } = await serialCount();
+      sent = { roundTripsPerRequest: per(roundTrips, serial.requests.total), commandsSentPerRequest: per(commandsSent, warmup.requests.total) };
     }
   }
   const before = plan.commands ? await plan.commands() : 0;

@@ -65,14 +65,14 @@ const pct = (x: number) => `${Math.round(x * 100)} %`;
 /** The side-by-side table, as text for the terminal and as Markdown for the README. */
 export function printTable(result: BenchResult): string {
   const rows: string[] = [];
-  rows.push('| path | req/s | sustained (drain s) | p50 ms | p99 ms | p99 ms at 80 % | Redis commands sent/req (socket reads) | Redis cmds run/req | CPU µs/req | against | its req/s | ratio | target |');
+  rows.push('| path | req/s | sustained (drain s) | p50 ms | p99 ms | p99 ms at 80 % | Redis round trips/req (commands sent) | Redis cmds run/req | CPU µs/req | against | its req/s | ratio | target |');
   rows.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const r of result.ratios) {
     const g = result.gateway[r.path];
     const reused = g.reused ? ` (${g.reused} reused)` : '';
     const sustained = g.sustainedRequestsPerSecond !== undefined ? `${g.sustainedRequestsPerSecond} (${g.drainSeconds})` : 'n/a';
     const at80 = r.p99At80Ms !== undefined ? `${r.p99At80Ms} ${r.p99At80Met ? 'met' : 'missed'}` : 'n/a';
-    rows.push(`| \`${GATEWAY_PATHS[r.path].label}\` | ${g.requestsPerSecond}${reused} | ${sustained} | ${g.p50Ms} | ${g.p99Ms} | ${at80} | ${g.commandsSentPerRequest ?? 'n/a'}${g.roundTripsPerRequest !== undefined ? ` (${g.roundTripsPerRequest})` : ''} | ${g.redisCommandsPerRequest ?? 'n/a'} | ${g.cpuMicrosPerRequest ?? 'n/a'} | ${BASELINE_LABELS[r.reference]} | ${r.referenceRequestsPerSecond} | ${pct(r.ratio)} | ≥ ${pct(r.target)} ${r.met ? 'met' : 'missed'} |`);
+    rows.push(`| \`${GATEWAY_PATHS[r.path].label}\` | ${g.requestsPerSecond}${reused} | ${sustained} | ${g.p50Ms} | ${g.p99Ms} | ${at80} | ${g.roundTripsPerRequest ?? 'n/a'}${g.commandsSentPerRequest !== undefined ? ` (${g.commandsSentPerRequest})` : ''} | ${g.redisCommandsPerRequest ?? 'n/a'} | ${g.cpuMicrosPerRequest ?? 'n/a'} | ${BASELINE_LABELS[r.reference]} | ${r.referenceRequestsPerSecond} | ${pct(r.ratio)} | ≥ ${pct(r.target)} ${r.met ? 'met' : 'missed'} |`);
   }
   for (const [name, label] of Object.entries(BASELINE_LABELS) as Array<[BaselinePath, string]>) {
     const b = result.baseline[name];

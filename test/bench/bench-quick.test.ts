@@ -63,19 +63,19 @@ describe('bench: npm run bench -- --quick', function () {
       expect(figures.redisCommandsPerRequest, name).to.be.above(0);
       expect(figures.cpuMicrosPerRequest, `${name}: the gateway's CPU per request, from /proc`).to.be.above(0);
       expect(figures).to.have.all.keys('requestsPerSecond', 'p50Ms', 'p99Ms', 'requests', 'non2xx', 'errors', 'redisCommandsPerRequest', 'roundTripsPerRequest', 'commandsSentPerRequest', 'drainSeconds', 'sustainedRequestsPerSecond', 'cpuMicrosPerRequest', ...(name === 'create' ? [] : ['reused']));
-      // Counted over the warm-up, whose requests all do fresh work (the measured run may reuse
-      // prepared items once they run out, which costs less): only that it was counted is checked here.
-      expect(figures.roundTripsPerRequest, name).to.be.above(0);
-      // Commands sent together share a round trip, never the reverse.
-      expect(figures.commandsSentPerRequest, name).to.be.at.least(figures.roundTripsPerRequest);
+      // Counted over the warm-up and the requests sent one at a time after it, which all do fresh
+      // work (the measured run may reuse prepared items once they run out, which costs less). Every
+      // path's request goes to Redis at least once.
+      expect(figures.commandsSentPerRequest, name).to.be.above(0);
+      expect(figures.roundTripsPerRequest, name).to.be.at.least(1);
       // Each path is measured until the notifications it caused were delivered: the sustained rate
       // counts that time, so it is never above the rate of the run alone.
       expect(figures.drainSeconds, name).to.be.at.least(0);
       expect(figures.sustainedRequestsPerSecond, name).to.be.above(0).and.at.most(figures.requestsPerSecond);
     }
-    // A checkout page: the buyers' rate-limit counter, the payment, the new session; the background
-    // jobs' polls spread over a second of requests add a little.
-    expect(result.gateway.checkout.roundTripsPerRequest).to.be.below(4);
+    // A checkout page: the buyers' rate-limit counter, the payment, the new session, one after the
+    // other; the background jobs' polls meanwhile add a little.
+    expect(result.gateway.checkout.roundTripsPerRequest).to.be.within(3, 4);
     // The ratios are taken on the sustained rate.
     for (const r of result.ratios) expect(r.gateway, r.path).to.equal(result.gateway[r.path].sustainedRequestsPerSecond);
     expect(result.ratios.map((r: { path: string }) => r.path)).to.deep.equal(['create', 'checkout', 'pay', 'notify']);
