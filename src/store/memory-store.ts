@@ -3,7 +3,6 @@ import { matchesFilter } from '../core/payment-filter.js';
 import type { PaymentEvent } from '../core/events.js';
 import { awaitsBankAnswer, expiryDueAt, holdsOpenSlot, type Payment } from '../core/payment.js';
 import { assertListLimit, decodeCursor, encodeCursor } from './list-cursor.js';
-import type { AuditStore } from './audit-store.js';
 import { MemoryAuditStore } from './memory-audit-store.js';
 import { MemoryOutbox } from './memory-outbox.js';
 import type { EventTargets, Outbox } from './outbox.js';

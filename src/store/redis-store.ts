@@ -20,7 +20,6 @@ import type {
   ReconcileClaim,
 } from './payment-store.js';
 import { RedisOutbox } from './redis-outbox.js';
-import type { AuditStore } from './audit-store.js';
 import { RedisAuditStore } from './redis-audit-store.js';
 import { luaScript } from './lua-scripts.js';
 import type { RedisClient } from './redis-connection.js';
