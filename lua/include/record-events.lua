@@ -8,8 +8,8 @@
 -- occurredAt ms, json. It returns the events, or an error reply.
 -- `record_events(prefix, events_key, events, joined_targets, now_ms, now_iso)` stores each event
 -- and queues it for its targets: `joined_targets` is one comma-joined list per event, the lists
--- separated by `;` (target names hold neither), or a single list for every event. With events_key false (audit events, which are no payment's) the
--- events are stored and queued but not appended to a payment's list nor indexed with the payments'
+-- separated by `;` (target names hold neither), or a single list for every event. With events_key
+-- false (audit events, which are no payment's) the events are stored and queued but not appended to a payment's list nor indexed with the payments'
 -- events: they are indexed apart, in `evaudit`, for the listing of audit deliveries
 -- (append-audit.lua keeps that index to the audit log's bound). A queue that already exists keeps its due time (ZADD NX): its
 -- head may be leased or waiting for a retry, and the new event simply waits behind it.

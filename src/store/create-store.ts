@@ -32,14 +32,15 @@ export interface CreatePaymentStoreOptions {
 export function createPaymentStore(options: CreatePaymentStoreOptions): GatewayStore {
   const outboxTargets = options.outboxTargets ?? [];
   const target = options.redis ?? options.redisUrl;
-  const auditTargets = { ...(options.auditTargets ? { auditTargets: options.auditTargets } : {}), ...(options.eventTargets ? { eventTargets: options.eventTargets } : {}) };
-  if (!target) return new MemoryPaymentStore({ outboxTargets, ...auditTargets });
+  // Which targets each event is queued for, the same for both stores.
+  const targetChoice = { ...(options.auditTargets ? { auditTargets: options.auditTargets } : {}), ...(options.eventTargets ? { eventTargets: options.eventTargets } : {}) };
+  if (!target) return new MemoryPaymentStore({ outboxTargets, ...targetChoice });
   const logger = options.logger ?? createLogger('warn');
   const redis = openRedis(target, { name: 'payments', logger });
   const replicaAck = options.replicaAck ?? { replicas: 0, timeoutMs: 0 };
   // In the background: the store is usable at once, and a warning needs no answer before it.
   void checkPrimaries(redis, replicaAck.replicas, logger);
-  return new RedisPaymentStore(redis, { prefix: options.prefix ?? 'hpp:', ownsConnection: true, outboxTargets, ...auditTargets, replicaAck });
+  return new RedisPaymentStore(redis, { prefix: options.prefix ?? 'hpp:', ownsConnection: true, outboxTargets, ...targetChoice, replicaAck });
 }
 
 /**

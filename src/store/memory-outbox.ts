@@ -64,17 +64,18 @@ export class MemoryOutbox implements Outbox {
     /** The targets audit events are queued for (the channels that archive them); default all. */
     readonly auditTargets: readonly string[] = targets,
     /** The targets of each payment event; default all. */
-    readonly eventTargets?: EventTargets,
+    readonly eventTargets: EventTargets | undefined = undefined,
   ) {}
 
   /**
-   * Stores the events and queues each for every target, due now; unlisted ones (audit events) are
-   * listed by listEventsWithDeliveries only when it is asked for the audit events. Synchronous on purpose: see the class doc.
+   * Stores the events and queues each for its targets (targetsOfEvent, given the payment as the write
+   * leaves it), due now; unlisted ones (audit events) are listed by listEventsWithDeliveries only when
+   * it is asked for the audit events. Synchronous on purpose: see the class doc.
    */
   record(events: readonly PaymentEvent[], options: { listed: boolean; payment?: Payment } = { listed: true }): void {
     const now = this.clock();
     for (const event of events) {
-      const targets = targetsOfEvent(event, options.payment, { targets: this.targets, auditTargets: this.auditTargets, eventTargets: this.eventTargets });
+      const targets = targetsOfEvent(event, options.payment, this);
       this.events.set(event.id, { event: structuredClone(event), occurredMs: Date.parse(event.occurredAt), targets: [...targets], listed: options.listed });
       for (const target of targets) {
         this.deliveries.set(deliveryKey(event.id, target), {

@@ -106,8 +106,8 @@ export class RedisOutbox implements Outbox {
 
   /**
    * The ARGV tail the create and commit scripts hand to record_events: the event count, each
-   * event's occurredAt ms and json, the targets (the audit targets for audit events), and now (ms
-   * and ISO).
+   * event's occurredAt ms and json, each event's targets (targetsOfEvent, given the payment as the
+   * write leaves it), and now (ms and ISO).
    */
   recordArgs(events: readonly PaymentEvent[], payment?: Payment): (string | number)[] {
     const now = this.clock();
@@ -120,7 +120,6 @@ export class RedisOutbox implements Outbox {
       now.toISOString(),
     ];
   }
-
 
   /** One round trip (one script), whatever the limit. */
   async claim(now: Date, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
