@@ -126,7 +126,7 @@ export class PaymentService {
         // The holder may be overdue for expiry: expire it, and the reference is free again.
         if (isExpiryDue(outcome.existing, now)) {
           await this.apply(outcome.existing.id, { type: 'expire' });
-          return this.create(input, idempotency);
+          return this.create(input, idempotency, audit);
         }
         throw new ReferenceConflictError(input.reference, outcome.existing.id, outcome.existing.status);
       }

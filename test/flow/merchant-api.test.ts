@@ -214,6 +214,15 @@ describe('merchant API', () => {
       expect(second.status).to.equal(201);
       expect((await api().get(`/api/v1/payments/${first.body.id}`).set(auth)).body.status).to.equal('expired');
     });
+
+    it('audits a create that freed its reference from an overdue payment, as any other create', async () => {
+      const first = await create(validPayment({ reference: 'order-9' }));
+      gw.clock.advance(31 * 60_000);
+      const second = await create(validPayment({ reference: 'order-9' }));
+      expect(second.status).to.equal(201);
+      const entries = (await gw.app.gateway.audit.list({ limit: 10 })).items.filter((e) => e.action === 'api.payment.create');
+      expect(entries.map((e) => e.paymentId)).to.deep.equal([second.body.id, first.body.id]);
+    });
   });
 
   describe('reading and cancelling', () => {
