@@ -29,15 +29,11 @@ local events = read_events(13, event_count)
 if events.err then
   return events
 end
-local audit_arg = outbox_arg + 3
-local audit_entry, audit_limit = ARGV[audit_arg], ARGV[audit_arg + 1]
-local audit_event_count = tonumber(ARGV[audit_arg + 2])
-local audit_events = read_events(audit_arg + 3, audit_event_count)
-if audit_events.err then
-  return audit_events
+local audit = read_audit_args(outbox_arg + 3)
+if audit.err then
+  return audit
 end
-local audit_outbox_arg = audit_arg + 3 + 2 * audit_event_count
-local first_index_arg = audit_outbox_arg + 3
+local first_index_arg = audit.next
 if #KEYS == 8 then
   local remembered = redis.call('GET', KEYS[8])
   if remembered then
@@ -61,9 +57,7 @@ record_events(prefix, KEYS[2], events, ARGV[outbox_arg], ARGV[outbox_arg + 1], A
 redis.call('ZADD', KEYS[5], ARGV[6], id)
 redis.call('ZADD', KEYS[6], ARGV[6], id)
 index_payment(prefix, id, ARGV[5], ARGV[7], ARGV[11], first_index_arg)
-if audit_entry ~= '' then
-  append_audit_entry(prefix, audit_entry, audit_limit, audit_events, ARGV[audit_outbox_arg], ARGV[audit_outbox_arg + 1], ARGV[audit_outbox_arg + 2])
-end
+append_audit_args(prefix, audit)
 if #KEYS == 8 then
   redis.call('SET', KEYS[8], ARGV[10], 'EX', ARGV[9])
 end

@@ -80,8 +80,6 @@ export interface GatewayDeps {
   consoleSessionStore?: session.Store;
   /** Console users (default: on the gateway's Redis, or in memory). */
   consoleUsers?: ConsoleUserStore;
-  /** Where the audit log lives (default: Redis under `{prefix}audit`, or in memory). */
-  auditStore?: AuditStore;
   /**
    * The longest pause of the expiry sweeper (it wakes sooner when a payment falls due sooner, and
    * goes on at once after a full batch); 0 turns the sweeper off.
@@ -180,7 +178,9 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     onChange: () => notifications.worker.poke(),
     ...(deps.clock ? { clock: deps.clock } : {}),
   });
-  const operations = new PaymentOperations(service, store, { connectors, logger, ...(deps.clock ? { clock: deps.clock } : {}) });
+  // The store's own audit log: an operation's entry is appended by the write that carries it out.
+  const audit = new AuditTrail(store.auditLog, logger, deps.clock);
+  const operations = new PaymentOperations(service, store, { connectors, logger, audit, ...(deps.clock ? { clock: deps.clock } : {}) });
   // Redeliveries keep the system clock, as the outbox's own stamps do.
   const events = new EventService(store.outbox, { onRedeliver: () => notifications.worker.poke() });
 
@@ -196,7 +196,6 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     deps.consoleUsers ?? (redis ? new RedisConsoleUserStore(redis, config.redisPrefix) : new MemoryConsoleUserStore()),
     deps.clock,
   );
-  const audit = new AuditTrail(deps.auditStore ?? store.auditLog, logger, deps.clock);
   const consoleSessionStore = deps.consoleSessionStore ?? (redis ? redisSessionStore(redis, consoleSessionKeyPrefix(config.redisPrefix), { touch: true }) : undefined);
   const sessionMiddleware = session({
     name: 'hpp.sid',

@@ -145,30 +145,27 @@ export function paymentActions(options: PaymentActionsOptions): Router {
     const body = req.body as Record<string, unknown>;
     const idempotency = formIdempotency(req, operation, id);
     const user = signedInUser(res);
-    const detail: Record<string, string | number> = {};
+    // The money operations record themselves, in the write that carries them out (PaymentOperations).
+    const asker = { actor: { kind: 'console_user' as const, email: user.email }, action: `console.${operation}` };
     // A replayed form did nothing new: it is not recorded twice.
     let replayed = false;
     switch (operation) {
       case 'capture': {
         const amount = optionalAmount(body);
-        const done = await operations.capture(id, amount === undefined ? {} : { amount }, idempotency);
-        detail.amount = amount ?? done.payment.amountCaptured ?? done.payment.amount;
-        replayed = done.replayed;
+        replayed = (await operations.capture(id, amount === undefined ? {} : { amount }, idempotency, asker)).replayed;
         break;
       }
       case 'void':
-        replayed = (await operations.void(id, idempotency)).replayed;
+        replayed = (await operations.void(id, idempotency, asker)).replayed;
         break;
       case 'refund': {
         const amount = optionalAmount(body);
         const reason = reasonOf(body);
-        const { refund, replayed: again } = await operations.refund(id, { ...(amount === undefined ? {} : { amount }), ...(reason ? { reason } : {}) }, idempotency);
-        Object.assign(detail, { refund: refund.id, amount: refund.amount, status: refund.status }, reason ? { reason } : {});
-        replayed = again;
+        replayed = (await operations.refund(id, { ...(amount === undefined ? {} : { amount }), ...(reason ? { reason } : {}) }, idempotency, asker)).replayed;
         break;
       }
       case 'sync':
-        replayed = (await operations.sync(id, idempotency)).replayed;
+        replayed = (await operations.sync(id, idempotency, asker)).replayed;
         break;
       case 'redeliver': {
         const { eventId, target } = await redeliveryOf(id, body);
@@ -178,13 +175,12 @@ export function paymentActions(options: PaymentActionsOptions): Router {
           return 1;
         });
         replayed = once.replayed;
-        Object.assign(detail, { event: eventId, target });
+        if (!replayed) await audit.record({ ...asker, paymentId: id, detail: { event: eventId, target } });
         break;
       }
       default:
         assertNever(operation);
     }
-    if (!replayed) await audit.record({ actor: { kind: 'console_user', email: user.email }, action: `console.${operation}`, paymentId: id, detail });
     logger.info({ consoleUser: user.email, paymentId: id, operation }, 'console operation');
     // A replayed redelivery says nothing more was queued, as the deliveries page does; a replayed
     // money operation answers as its first did (the Idempotency-Key replays that answer).

@@ -1,4 +1,4 @@
-import { auditEntryOf, type AuditRecord } from '../core/audit-entry.js';
+import { auditEntryOf, type AuditEntry, type AuditRecord } from '../core/audit-entry.js';
 import { newId } from '../core/ids.js';
 import type { Logger } from '../logger.js';
 import type { AuditPage, AuditStore } from '../store/audit-store.js';
@@ -8,8 +8,9 @@ export type { AuditRecord } from '../core/audit-entry.js';
 
 /**
  * Who did what and when, for the console's audit page: every console action and every merchant API
- * operation is recorded here once it has been done, but a payment's creation, which the store
- * records in the write that creates it (PaymentService.create). A record that cannot be written is logged
+ * operation is recorded here once it has been done. An operation that changes a payment (its
+ * creation, a capture, a void, a refund) is recorded by the store in the write that makes the change
+ * (PaymentService.create, PaymentOperations); one that changes nothing is appended here. A record that cannot be written is logged
  * (with what it would have said) rather than thrown: the operation it describes has already
  * happened, and answering it as failed would invite the user to do it again.
  */
@@ -21,7 +22,16 @@ export class AuditTrail {
   ) {}
 
   async record(record: AuditRecord): Promise<void> {
-    const entry = auditEntryOf(record, this.clock(), newId('aud'));
+    await this.append(this.entryOf(record));
+  }
+
+  /** The entry of `record`, made now: for a write that appends it itself (PaymentStore.commit's `audit`). */
+  entryOf(record: AuditRecord): AuditEntry {
+    return auditEntryOf(record, this.clock(), newId('aud'));
+  }
+
+  /** Appends an entry made by entryOf, with record's handling of a failure. */
+  async append(entry: AuditEntry): Promise<void> {
     try {
       await this.store.append(entry);
     } catch (err) {

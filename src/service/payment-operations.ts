@@ -10,8 +10,10 @@ import { amountCapturableOf } from '../core/payment-money.js';
 import { currentAttempt, type Attempt, type Payment } from '../core/payment.js';
 import type { Refund } from '../core/refund.js';
 import { transition, type Command, type Transition } from '../core/transition.js';
+import type { AuditActor, AuditEntry } from '../core/audit-entry.js';
 import type { Logger } from '../logger.js';
 import type { PaymentStore } from '../store/payment-store.js';
+import type { AuditTrail } from './audit-trail.js';
 import { OperationIdempotency, type Begun, type IdempotencyRequest } from './operation-idempotency.js';
 import type { PaymentConnectors, PaymentService } from './payment-service.js';
 
@@ -21,6 +23,14 @@ export interface PaymentOperationsOptions {
   connectors: PaymentConnectors;
   clock?: () => Date;
   logger?: Pick<Logger, 'warn'>;
+  /** Where an operation asked by someone (OperationAsker) is recorded; without it, nothing is. */
+  audit?: Pick<AuditTrail, 'entryOf' | 'append'>;
+}
+
+/** Who asked for an operation, and the audit log's name for it (`api.payment.capture`, `console.void` …). */
+export interface OperationAsker {
+  actor: AuditActor;
+  action: string;
 }
 
 /** What the events of an answer to sync carry: the gateway asked the bank. */
@@ -46,6 +56,13 @@ const OPERATION_WORDS: Record<OperationName | 'status', string> = {
  * number of instances never hold more than was captured; its id (`re_…`) is the operation id the bank
  * dedupes on, so retrying it never refunds twice. An answer that never came leaves a refund pending,
  * and a capture or void unanswered (retry with the same Idempotency-Key: the same operation id).
+ *
+ * An operation asked by someone (`asker`) is recorded in the audit log by the write that carries it
+ * out: the commit of the capture, the void, the cancellation or the refund's outcome appends the
+ * entry with its event (PaymentService.apply's `audit`), so an operation that changed a payment is
+ * never without its entry, whatever fails after. One that changed nothing (already done, a refund the
+ * bank has not answered yet, a sync) has its entry appended on its own before it is answered. A
+ * replay under an Idempotency-Key did nothing new and records nothing.
  */
 export class PaymentOperations {
   private readonly idempotency: OperationIdempotency;
@@ -61,7 +78,7 @@ export class PaymentOperations {
   }
 
   /** Captures `amount` (all that is capturable when absent) of an authorized payment. */
-  async capture(id: string, request: { amount?: number }, idempotency?: IdempotencyRequest): Promise<{ payment: Payment; replayed: boolean }> {
+  async capture(id: string, request: { amount?: number }, idempotency?: IdempotencyRequest, asker?: OperationAsker): Promise<{ payment: Payment; replayed: boolean }> {
     const begun = await this.idempotency.begin<Payment>(idempotency, () => newId('op'));
     if (begun.replay) return { payment: begun.replay, replayed: true };
     const payment = await this.read(id);
@@ -74,36 +91,42 @@ export class PaymentOperations {
     this.refuseEarly(payment, command);
     const amount = request.amount ?? amountCapturableOf(payment);
     const answer = await this.ask(payment, 'capture', () => operations.capture!(this.target(payment, begun.operationId), amount));
-    const captured = await this.settle(payment, 'capture', answer, (bank) => ({ ...command, amount, bankAnswer: bank, operationId: begun.operationId }));
+    const captured = await this.settle(payment, 'capture', answer, (bank) => ({ ...command, amount, bankAnswer: bank, operationId: begun.operationId }), this.entryOf(asker, id, { amount }));
     return this.answered(idempotency, begun, captured);
   }
 
   /** Releases the authorisation of an authorized payment at its bank: cancelled, reason voided. */
-  async void(id: string, idempotency?: IdempotencyRequest): Promise<{ payment: Payment; replayed: boolean }> {
+  async void(id: string, idempotency?: IdempotencyRequest, asker?: OperationAsker): Promise<{ payment: Payment; replayed: boolean }> {
     const begun = await this.idempotency.begin<Payment>(idempotency, () => newId('op'));
     if (begun.replay) return { payment: begun.replay, replayed: true };
-    return this.voidRead(await this.read(id), idempotency, begun);
+    return this.voidRead(await this.read(id), idempotency, begun, asker);
   }
 
   /**
    * POST /cancel: an authorized payment is voided at its bank; an unpaid one is cancelled as before
    * (nothing is asked of the bank: no money is held).
    */
-  async cancel(id: string, idempotency?: IdempotencyRequest): Promise<{ payment: Payment; replayed: boolean }> {
+  async cancel(id: string, idempotency?: IdempotencyRequest, asker?: OperationAsker): Promise<{ payment: Payment; replayed: boolean }> {
     const begun = await this.idempotency.begin<Payment>(idempotency, () => newId('op'));
     if (begun.replay) return { payment: begun.replay, replayed: true };
     const payment = await this.read(id);
-    if (payment.status === 'authorized') return this.voidRead(payment, idempotency, begun);
-    const { payment: cancelled } = await this.payments.cancel(id);
-    return this.answered(idempotency, begun, cancelled);
+    if (payment.status === 'authorized') return this.voidRead(payment, idempotency, begun, asker);
+    const entry = this.entryOf(asker, id, {});
+    const cancelled = await this.payments.cancel(id, entry && (() => entry));
+    if (!cancelled.changed) await this.appendAlone(entry);
+    return this.answered(idempotency, begun, cancelled.payment);
   }
 
-  private async voidRead(payment: Payment, idempotency: IdempotencyRequest | undefined, begun: Begun<Payment>): Promise<{ payment: Payment; replayed: boolean }> {
+  private async voidRead(payment: Payment, idempotency: IdempotencyRequest | undefined, begun: Begun<Payment>, asker: OperationAsker | undefined): Promise<{ payment: Payment; replayed: boolean }> {
     const operations = this.offering(payment, 'void');
+    const entry = this.entryOf(asker, payment.id, {});
     // Already voided: the duplicate verdict, and no second call to the bank.
-    if (!this.refuseEarly(payment, { type: 'void' })) return this.answered(idempotency, begun, payment);
+    if (!this.refuseEarly(payment, { type: 'void' })) {
+      await this.appendAlone(entry);
+      return this.answered(idempotency, begun, payment);
+    }
     const answer = await this.ask(payment, 'void', () => operations.void!(this.target(payment, begun.operationId)));
-    const voided = await this.settle(payment, 'void', answer, () => ({ type: 'void' }));
+    const voided = await this.settle(payment, 'void', answer, () => ({ type: 'void' }), entry);
     return this.answered(idempotency, begun, voided);
   }
 
@@ -112,7 +135,7 @@ export class PaymentOperations {
    * before the bank is called, then takes the bank's answer: succeeded, failed with the bank's
    * reason, or still pending when the answer did not come (a sync or a retry settles it).
    */
-  async refund(id: string, request: { amount?: number; reason?: string }, idempotency?: IdempotencyRequest): Promise<{ refund: Refund; replayed: boolean }> {
+  async refund(id: string, request: { amount?: number; reason?: string }, idempotency?: IdempotencyRequest, asker?: OperationAsker): Promise<{ refund: Refund; replayed: boolean }> {
     const begun = await this.idempotency.begin<Refund>(idempotency, () => newId('re'));
     if (begun.replay) return { refund: begun.replay, replayed: true };
     const payment = await this.read(id);
@@ -127,6 +150,9 @@ export class PaymentOperations {
     const refund = reserved.refund;
     if (!refund) throw new Error('request_refund returned no refund');
     let settled = refund;
+    // The entry names the refund as its outcome leaves it: written by the outcome's commit.
+    const entryOf = (r: Refund) => this.entryOf(asker, id, { refund: r.id, amount: r.amount, status: r.status, ...(r.reason ? { reason: r.reason } : {}) });
+    let audited = false;
     if (refund.status === 'pending') {
       // A retry of a refund already sent asks about it rather than sending it again, where the bank can tell.
       const resend = reserved.verdict === 'duplicate' && operations.refundStatus;
@@ -134,8 +160,11 @@ export class PaymentOperations {
       const answer = resend
         ? await this.ask(reserved.payment, 'refund', () => operations.refundStatus!(target))
         : await this.ask(reserved.payment, 'refund', () => operations.refund!(target, refund.amount, refund.reason));
-      settled = (await this.payments.apply(id, refundOutcome(refundId, answer), reserved.payment)).refund ?? refund;
+      const outcome = await this.payments.apply(id, refundOutcome(refundId, answer), reserved.payment, asker ? { audit: (result) => entryOf(result.refund ?? refund) } : {});
+      settled = outcome.refund ?? refund;
+      audited = outcome.changed;
     }
+    if (!audited) await this.appendAlone(entryOf(settled));
     // A pending refund is not the last word: a retry under the key asks the bank about it again.
     if (settled.status !== 'pending') await this.idempotency.finish(idempotency, begun, settled);
     return { refund: settled, replayed: false };
@@ -146,12 +175,14 @@ export class PaymentOperations {
    * same path as a notification (the attempt of this connector, the state machine), and the status of
    * each pending refund.
    */
-  async sync(id: string, idempotency?: IdempotencyRequest): Promise<{ payment: Payment; replayed: boolean }> {
+  async sync(id: string, idempotency?: IdempotencyRequest, asker?: OperationAsker): Promise<{ payment: Payment; replayed: boolean }> {
     const begun = await this.idempotency.begin<Payment>(idempotency, () => newId('op'));
     if (begun.replay) return { payment: begun.replay, replayed: true };
     const payment = await this.read(id);
     if (!this.canAskAbout(payment)) throw new OperationNotSupportedError(OPERATION_WORDS.status, payment.connector);
     await this.askAbout(payment);
+    // A sync asks; what it learns is the bank's doing, written as the bank's: its entry stands alone.
+    await this.appendAlone(this.entryOf(asker, id, {}));
     return this.answered(idempotency, begun, await this.payments.get(id));
   }
 
@@ -209,7 +240,7 @@ export class PaymentOperations {
       for (const refund of pendingRefunds) {
         const current = await this.read(payment.id);
         const answer = await this.ask(current, 'refund', () => operations.refundStatus!(this.target(current, refund.id)));
-        await this.payments.apply(payment.id, refundOutcome(refund.id, answer), undefined, STATUS_QUERY);
+        await this.payments.apply(payment.id, refundOutcome(refund.id, answer), undefined, { source: STATUS_QUERY });
       }
     }
   }
@@ -233,7 +264,7 @@ export class PaymentOperations {
       // The last report's commit keeps the message id: a write failing before it leaves the resend
       // free to come again, and the reports already applied are acknowledged then without effect.
       const last = index === verified.refunds.length - 1;
-      const applied = await this.payments.apply(payment.id, bankRefund(report), payment, undefined, last ? message : undefined);
+      const applied = await this.payments.apply(payment.id, bankRefund(report), payment, last && message ? { message } : {});
       transitions.push(applied);
       payment = applied.payment;
     }
@@ -317,15 +348,19 @@ export class PaymentOperations {
     }
   }
 
-  /** A capture's or void's answer: applied when the bank did it, a problem otherwise. */
-  private async settle(payment: Payment, operation: 'capture' | 'void', answer: OperationAnswer, command: (bank: { amount: number; currency: string }) => Command): Promise<Payment> {
+  /**
+   * A capture's or void's answer: applied when the bank did it, a problem otherwise. `entry`, the
+   * operation's audit entry, goes with the change (an anomaly recorded included: the bank did act).
+   */
+  private async settle(payment: Payment, operation: 'capture' | 'void', answer: OperationAnswer, command: (bank: { amount: number; currency: string }) => Command, entry: AuditEntry | undefined): Promise<Payment> {
     switch (answer.outcome) {
       case 'succeeded': {
         // The payment as read saves a read; should it have moved meanwhile, the commit re-reads and decides again.
-        const applied = await this.payments.apply(payment.id, command({ amount: answer.amount, currency: answer.currency }), payment);
+        const applied = await this.payments.apply(payment.id, command({ amount: answer.amount, currency: answer.currency }), payment, entry ? { audit: () => entry } : {});
         if (applied.verdict === 'rejected') {
           throw new GatewayError('bank_error', `The bank confirmed the ${operation} with another amount or currency than asked; it is recorded on the payment as an anomaly.`);
         }
+        if (!applied.changed) await this.appendAlone(entry);
         return applied.payment;
       }
       case 'refused':
@@ -337,6 +372,20 @@ export class PaymentOperations {
       default:
         return assertNever(answer);
     }
+  }
+
+  /** The audit entry of an operation on `paymentId` asked by `asker`; none when nobody is named. */
+  private entryOf(asker: OperationAsker | undefined, paymentId: string, detail: Record<string, string | number>): AuditEntry | undefined {
+    const audit = this.options.audit;
+    return asker && audit ? audit.entryOf({ ...asker, paymentId, detail }) : undefined;
+  }
+
+  /**
+   * The entry of an operation whose own writes did not carry it (it changed nothing), appended before
+   * the operation is answered; a failure is logged, as the operation is done (AuditTrail.append).
+   */
+  private async appendAlone(entry: AuditEntry | undefined): Promise<void> {
+    if (entry) await this.options.audit?.append(entry);
   }
 
   private async answered(idempotency: IdempotencyRequest | undefined, begun: Begun<Payment>, payment: Payment): Promise<{ payment: Payment; replayed: boolean }> {

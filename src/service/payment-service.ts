@@ -1,4 +1,4 @@
-import { auditEntryOf, type AuditRecord } from '../core/audit-entry.js';
+import { auditEntryOf, type AuditEntry, type AuditRecord } from '../core/audit-entry.js';
 import type { BankConnector, VerifiedBankMessage } from '../connectors/bank-connector.js';
 import { GatewayError, IdempotencyMismatchError, InvalidBankMessageError, MismatchedBankMessageError, NotFoundError, OperationNotSupportedError, ReferenceConflictError, ReplayedBankMessageError, ValidationError } from '../core/errors.js';
 import { newAttemptReference, newId } from '../core/ids.js';
@@ -51,6 +51,22 @@ const EXPIRY_CLAIM_LEASE_MS = 30_000;
 // Optimistic concurrency: a conflicting writer means re-read and re-decide. Conflicts need a race on
 // one payment, so a handful of rounds is plenty; more means something is wrong.
 const MAX_COMMIT_ROUNDS = 16;
+
+/** What PaymentService.apply may be told besides the command. */
+export interface ApplyOptions {
+  /** Stamped on the command's events: how it was learned. */
+  source?: EventSource;
+  /** The single-use bank message the command applies, kept by the commit that applies it. */
+  message?: RememberedMessage;
+  /** The caller found `message` unseen when it read `known` (in the same round trip). */
+  messageUnseenWithKnown?: boolean;
+  /**
+   * The audit entry of the operation the command carries out, made from its result: appended by the
+   * commit of the change (PaymentStore.commit's `audit`), so the change is never without its entry.
+   * A command that changes nothing writes nothing, this entry included (`changed` is false).
+   */
+  audit?: (result: Transition) => AuditEntry | undefined;
+}
 
 /**
  * The application layer: reads a payment, asks the pure state machine what happens, and commits the
@@ -196,8 +212,9 @@ export class PaymentService {
     return this.apply(id, { type: 'start_attempt', attemptRef: newAttemptReference(), connector, reuseWindowMs: this.options.attemptReuseMs }, known);
   }
 
-  cancel(id: string): Promise<Transition> {
-    return this.apply(id, { type: 'cancel' });
+  /** `audit`: the entry of the operation, appended by the cancellation's own write (see ApplyOptions). */
+  cancel(id: string, audit?: (result: Transition) => AuditEntry | undefined): Promise<Transition> {
+    return this.apply(id, { type: 'cancel' }, undefined, audit ? { audit } : {});
   }
 
   /**
@@ -232,7 +249,7 @@ export class PaymentService {
     // A manual payment's yes reserves the money for as long as its connector's bank keeps it.
     const captureWindowMs = this.captureWindowOf(connector);
     const command: Command = { type: 'bank_outcome', outcome: verified.outcome, ...(captureWindowMs !== undefined ? { captureWindowMs } : {}) };
-    const transition = await this.apply(payment.id, command, payment, source, message, true);
+    const transition = await this.apply(payment.id, command, payment, { ...(source ? { source } : {}), ...(message ? { message } : {}), messageUnseenWithKnown: true });
     if (transition.verdict === 'rejected') throw new MismatchedBankMessageError(transition.events.find((e) => e.anomaly)?.anomaly ?? 'mismatch', payment.id);
     return { paymentId: payment.id, transition };
   }
@@ -281,10 +298,10 @@ export class PaymentService {
 
   /**
    * Read → decide → compare-and-set, until the commit wins. `known` saves the first read when the
-   * caller already holds the payment; `source` is stamped on the command's events (how it was learned);
-   * `messageUnseenWithKnown` says the caller found `message` unseen when it read `known`.
+   * caller already holds the payment.
    */
-  async apply(id: string, command: Command, known?: Payment, source?: EventSource, message?: RememberedMessage, messageUnseenWithKnown = false): Promise<Transition> {
+  async apply(id: string, command: Command, known?: Payment, options: ApplyOptions = {}): Promise<Transition> {
+    const { source, message, messageUnseenWithKnown = false, audit } = options;
     let payment: Payment | null = known ?? null;
     for (let round = 0; round < MAX_COMMIT_ROUNDS; round += 1) {
       payment ??= await this.store.getPayment(id);
@@ -311,7 +328,8 @@ export class PaymentService {
         if (message && !(await this.store.rememberMessage(message.id, message.expiresAt))) throw new ReplayedBankMessageError(payment.id);
         return result;
       }
-      if (await this.store.commit({ expectedVersion: payment.version, next: result.payment, events: result.events, ...(message ? { message } : {}) })) {
+      const entry = audit?.(result);
+      if (await this.store.commit({ expectedVersion: payment.version, next: result.payment, events: result.events, ...(message ? { message } : {}), ...(entry ? { audit: entry } : {}) })) {
         this.options.onChange?.();
         return result;
       }

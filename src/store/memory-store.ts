@@ -157,6 +157,7 @@ export class MemoryPaymentStore implements GatewayStore {
     this.queue.record(input.events, { listed: true, payment: next });
     this.index(next);
     if (input.message) this.messages.set(input.message.id, { value: true, expiresAtMs: input.message.expiresAt.getTime() });
+    if (input.audit) this.auditLog.appendNow(input.audit);
     return true;
   }
 

@@ -45,6 +45,12 @@ export interface CommitInput {
    * after a failed write is heard again. The version check keeps two racing copies to one change.
    */
   message?: RememberedMessage;
+  /**
+   * The audit entry of the operation this change carries out (a capture, a void, a refund asked by a
+   * merchant or a console user), appended to the store's audit log with its audit.recorded event by
+   * the same atomic write, and only if the change is written.
+   */
+  audit?: AuditEntry;
 }
 
 /** A bank message id and how long it must be refused after its effect was stored. */

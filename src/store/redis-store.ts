@@ -211,7 +211,10 @@ export class RedisPaymentStore implements GatewayStore {
     return json === null ? null : (JSON.parse(json) as Payment);
   }
 
-  /** One round trip (one script, which also queues the events for every outbox target). */
+  /**
+   * One round trip (one script, which also queues the events for every outbox target, and appends
+   * the change's audit entry with its event when one is given).
+   */
   async commit(input: CommitInput): Promise<boolean> {
     const { next, events } = input;
     const written = await this.durable.confirmed(this.scripts.hppCommitPayment(
@@ -228,6 +231,7 @@ export class RedisPaymentStore implements GatewayStore {
       input.message?.id ?? '',
       // PXAT must be positive, as in rememberMessage.
       input.message ? Math.max(1, input.message.expiresAt.getTime()) : '',
+      ...this.auditLog.appendArgs(input.audit),
       ...indexKeys(next),
     ));
     return written === 1;

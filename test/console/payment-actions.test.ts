@@ -128,19 +128,19 @@ describe('console operations: confirmation, idempotency, refusals and the audit 
     expect(audit.items.filter((e) => e.action === 'console.redeliver' && e.paymentId === id).map((e) => e.detail)).to.deep.equal([{ event: succeeded.id, target: 'email:buyer' }]);
   });
 
-  it('records API operations with the key\'s name, never the key, once per operation (not for a replay), and shows the log to operators, not viewers', async () => {
+  it('records API operations with the key\'s name, never the key, once per operation (not for a replay) and before they are answered, and shows the log to operators, not viewers', async () => {
     const id = await paid();
     const refund = () => request(gw.app).post(`/api/v1/payments/${id}/refunds`).set(auth).set('Idempotency-Key', `rf-${id}`).send({ amount: 500 });
-    expect((await refund()).status).to.equal(201);
+    const first = await refund();
+    expect(first.status).to.equal(201);
     const replay = await refund();
     expect(replay.headers['idempotent-replayed']).to.equal('true');
-    await new Promise((resolve) => setTimeout(resolve, 50));
     const audit = await gw.app.gateway.audit.list({ limit: 100 });
     const mine = audit.items.filter((e) => e.paymentId === id);
     expect(mine.map((e) => e.action)).to.deep.equal(['api.payment.refund', 'api.payment.create']);
     for (const e of mine) expect(e.actor).to.deep.equal({ kind: 'api_key', name: apiKeyName(API_KEY) });
     expect(JSON.stringify(audit.items)).to.not.contain(API_KEY);
-    expect(mine[0]!.detail).to.deep.equal({ amount: 500 });
+    expect(mine[0]!.detail).to.deep.equal({ refund: first.body.id, amount: 500, status: 'succeeded' });
     const page = await operator.get('/console/audit');
     expect(page.status).to.equal(200);
     expect(page.text).to.contain(`key:${apiKeyName(API_KEY)}`).and.contain('api.payment.refund').and.contain('operator@shop.example').and.not.contain(API_KEY);

@@ -2,10 +2,8 @@ import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import { RESPONSE_FIELD } from '../../src/protocols/native.js';
-import { RedisPaymentStore } from '../../src/store/redis-store.js';
 import { addConsoleUser, signIn } from '../support/console.js';
-import { API_KEY, outboxDrained, testGateway, validPayment, type StoreFor, type TestGateway } from '../support/gateway.js';
-import { randomPrefix, requireRedis } from '../support/redis-server.js';
+import { API_KEY, outboxDrained, testGateway, validPayment, type TestGateway, storeOfKind } from '../support/gateway.js';
 
 const auth = { Authorization: `Bearer ${API_KEY}` };
 const decoded = (html: string) => html.replace(/&amp;/g, '&').replace(/&#39;/g, "'").replace(/&quot;/g, '"');
@@ -21,12 +19,7 @@ for (const kind of ['memory', 'redis'] as const) {
     let operator: ReturnType<typeof request.agent>;
 
     beforeEach(async function () {
-      let storeFor: StoreFor | undefined;
-      if (kind === 'redis') {
-        const url = await requireRedis(this);
-        const prefix = randomPrefix();
-        storeFor = (outboxTargets) => new RedisPaymentStore(new Redis(url), { prefix, ownsConnection: true, outboxTargets });
-      }
+      const storeFor = await storeOfKind(kind, this);
       // Two email targets (written as files): a key taken for one target is refused for the other.
       gw = await testGateway({ env: { MERCHANT_EMAIL: 'orders@shop.example' }, ...(storeFor ? { store: storeFor } : {}) });
       await addConsoleUser(gw, 'operator@shop.example', 'operator');

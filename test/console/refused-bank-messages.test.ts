@@ -1,12 +1,9 @@
 import { expect } from 'chai';
-import { Redis } from 'ioredis';
 import request from 'supertest';
 import { REFUSED_MESSAGES_KEPT } from '../../src/core/refused-bank-message.js';
 import { RESPONSE_FIELD } from '../../src/protocols/native.js';
-import { RedisPaymentStore } from '../../src/store/redis-store.js';
 import { addConsoleUser, signIn } from '../support/console.js';
-import { API_KEY, testGateway, validPayment, type StoreFor, type TestGateway } from '../support/gateway.js';
-import { randomPrefix, requireRedis } from '../support/redis-server.js';
+import { API_KEY, testGateway, validPayment, type TestGateway, storeOfKind } from '../support/gateway.js';
 
 const auth = { Authorization: `Bearer ${API_KEY}` };
 
@@ -21,12 +18,7 @@ for (const kind of ['memory', 'redis'] as const) {
     let viewer: ReturnType<typeof request.agent>;
 
     beforeEach(async function () {
-      let storeFor: StoreFor | undefined;
-      if (kind === 'redis') {
-        const url = await requireRedis(this);
-        const prefix = randomPrefix();
-        storeFor = (outboxTargets) => new RedisPaymentStore(new Redis(url), { prefix, ownsConnection: true, outboxTargets });
-      }
+      const storeFor = await storeOfKind(kind, this);
       gw = await testGateway(storeFor ? { store: storeFor } : {});
       await addConsoleUser(gw, 'viewer@shop.example', 'viewer');
       viewer = request.agent(gw.app);

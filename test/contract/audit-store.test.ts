@@ -152,6 +152,32 @@ for (const kind of ['memory', 'redis'] as const) {
       expect((await store.auditLog.list({ limit: 10 })).items.map((e) => e.id)).to.deep.equal(['aud_6', 'aud_5', 'aud_1']);
     });
 
+    it('appends an operation\'s audit entry, with its event, in the commit that carries it out, and none when the commit loses its compare-and-set', async () => {
+      const payment = freshPayment();
+      await store.createPayment({ payment, events: [] });
+      const auditOf = (i: number): AuditEntry => ({ ...entry(i), actor: { kind: 'api_key', name: 'key-1' }, action: 'api.payment.cancel', paymentId: payment.id, detail: {} });
+      const cancelled = { ...payment, version: 2, status: 'cancelled' as const, updatedAt: payment.createdAt };
+      const event = { id: 'evt_cancelled', type: 'payment.cancelled' as const, paymentId: payment.id, paymentVersion: 2, occurredAt: payment.createdAt };
+      // A stale version: nothing is written, the entry included.
+      expect(await store.commit({ expectedVersion: 7, next: cancelled, events: [event], audit: auditOf(1) })).to.equal(false);
+      expect((await store.auditLog.list({ limit: 10 })).items).to.deep.equal([]);
+      expect(await store.outbox.getEvent('evt_1')).to.equal(null);
+      expect(await store.outbox.pendingCount()).to.equal(0);
+
+      expect(await store.commit({ expectedVersion: 1, next: cancelled, events: [event], audit: auditOf(2) })).to.equal(true);
+      expect((await store.auditLog.list({ limit: 10 })).items).to.deep.equal([auditOf(2)]);
+      expect((await store.outbox.getEvent('evt_2'))?.event).to.include({ type: 'audit.recorded', paymentId: auditQueueOf('aud_2') });
+      // The payment's event and the entry's, each for both targets.
+      expect(await store.outbox.pendingCount()).to.equal(4);
+      expect((await store.getPayment(payment.id))?.status).to.equal('cancelled');
+
+      // Without one, a commit appends none; and the log keeps its order across both kinds of append.
+      await store.auditLog.append(entry(3));
+      expect(await store.commit({ expectedVersion: 2, next: { ...cancelled, version: 3 }, events: [] })).to.equal(true);
+      expect(await store.commit({ expectedVersion: 3, next: { ...cancelled, version: 4 }, events: [], audit: auditOf(4) })).to.equal(true);
+      expect((await store.auditLog.list({ limit: 10 })).items.map((e) => e.id)).to.deep.equal(['aud_4', 'aud_3', 'aud_2']);
+    });
+
     it('spreads many entries over all the audit queues, so one claim takes many of them', async () => {
       for (let i = 1; i <= 64; i++) await store.auditLog.append(entry(i));
       const queues = new Set([...Array(64).keys()].map((i) => auditQueueOf(`aud_${i + 1}`)));

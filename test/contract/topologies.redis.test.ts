@@ -80,6 +80,22 @@ function topology(name: string, start: () => Promise<{ target: RedisTarget; stop
           await store.close();
         }
       });
+
+      it('appends an operation\'s entry and its event in the commit that carries it out, every key in the store\'s slot', async () => {
+        const store = open({ outboxTargets: TARGETS });
+        try {
+          const payment = freshPayment();
+          expect((await store.createPayment({ payment, events: [] })).kind).to.equal('created');
+          const entry = { id: 'aud_topology_cancel', at: payment.createdAt, actor: { kind: 'api_key' as const, name: 'key-0' }, action: 'api.payment.cancel', paymentId: payment.id, detail: {} };
+          const cancelled = { id: 'evt_topology_cancelled', type: 'payment.cancelled' as const, paymentId: payment.id, paymentVersion: 2, occurredAt: payment.createdAt };
+          expect(await store.commit({ expectedVersion: 1, next: { ...payment, version: 2, status: 'cancelled' }, events: [cancelled], audit: entry })).to.equal(true);
+          expect((await store.auditLog.list({ limit: 5 })).items).to.deep.equal([entry]);
+          const claims = await store.outbox.claim(new Date(Date.now() + 1000), 10, 60_000);
+          expect(claims.map((c) => c.event.id).sort()).to.deep.equal([...TARGETS.map(() => 'evt_topology_cancel'), ...TARGETS.map(() => 'evt_topology_cancelled')].sort());
+        } finally {
+          await store.close();
+        }
+      });
     });
   });
 }

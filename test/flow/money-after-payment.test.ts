@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import request from 'supertest';
 import { RESPONSE_FIELD } from '../../src/protocols/native.js';
 import { RedisPaymentStore } from '../../src/store/redis-store.js';
-import { API_KEY, testGateway, validPayment, type StoreFor, type TestGateway } from '../support/gateway.js';
+import { API_KEY, testGateway, validPayment, type StoreFor, type TestGateway, storeOfKind } from '../support/gateway.js';
 import { randomPrefix, requireRedis } from '../support/redis-server.js';
 import { CAPTURE_WINDOW_MS, ScriptedOperations, withOperations } from '../support/scripted-operations.js';
 
@@ -22,12 +22,7 @@ for (const kind of ['memory', 'redis'] as const) {
     let storeFor: StoreFor | undefined;
 
     beforeEach(async function () {
-      storeFor = undefined;
-      if (kind === 'redis') {
-        const url = await requireRedis(this);
-        const prefix = randomPrefix();
-        storeFor = (outboxTargets) => new RedisPaymentStore(new Redis(url), { prefix, ownsConnection: true, outboxTargets });
-      }
+      storeFor = await storeOfKind(kind, this);
       bank = new ScriptedOperations();
       gw = await testGateway({ ...(storeFor ? { store: storeFor } : {}), connectors: (keystore, fake) => [withOperations(fake.connector(keystore), bank)] });
     });

@@ -1,11 +1,8 @@
 import { expect } from 'chai';
-import { Redis } from 'ioredis';
 import request from 'supertest';
 import { RESPONSE_FIELD } from '../../src/protocols/native.js';
 import { Reconciler } from '../../src/service/reconciler.js';
-import { RedisPaymentStore } from '../../src/store/redis-store.js';
-import { API_KEY, testGateway, validPayment, type StoreFor, type TestGateway } from '../support/gateway.js';
-import { randomPrefix, requireRedis } from '../support/redis-server.js';
+import { API_KEY, testGateway, validPayment, type StoreFor, type TestGateway, storeOfKind } from '../support/gateway.js';
 import { ScriptedOperations, withOperations } from '../support/scripted-operations.js';
 
 const auth = { Authorization: `Bearer ${API_KEY}` };
@@ -29,12 +26,7 @@ for (const kind of ['memory', 'redis'] as const) {
     }
 
     beforeEach(async function () {
-      storeFor = undefined;
-      if (kind === 'redis') {
-        const url = await requireRedis(this);
-        const prefix = randomPrefix();
-        storeFor = (outboxTargets) => new RedisPaymentStore(new Redis(url), { prefix, ownsConnection: true, outboxTargets });
-      }
+      storeFor = await storeOfKind(kind, this);
     });
     afterEach(() => gw?.close());
 

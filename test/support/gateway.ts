@@ -2,6 +2,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import type session from 'express-session';
+import { Redis } from 'ioredis';
 import { createGateway, type GatewayApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { GatewayKeystore } from '../../src/keys/keystore.js';
@@ -11,6 +12,8 @@ import { createLogger } from '../../src/logger.js';
 import type { GatewayStore } from '../../src/store/gateway-store.js';
 import type { EventTargets } from '../../src/store/outbox.js';
 import { MemoryPaymentStore } from '../../src/store/memory-store.js';
+import { RedisPaymentStore } from '../../src/store/redis-store.js';
+import { randomPrefix, requireRedis } from './redis-server.js';
 import { BANK_ID, BANK_PAY_URL, FakeBank, MERCHANT_ID } from '../connectors/native/fake-bank.js';
 
 export const API_KEY = 'sk_test_api_key_0001';
@@ -27,6 +30,17 @@ export interface TestGateway {
 
 /** Builds a store for the outbox targets the gateway hands it (those of its notification channels). */
 export type StoreFor = (outboxTargets: string[], auditTargets?: string[], eventTargets?: EventTargets) => GatewayStore;
+
+/**
+ * The store a test running on `kind` gives testGateway: none (the memory store), or a payment store
+ * on the test Redis under a fresh prefix of its own (the test is skipped when no Redis can be run).
+ */
+export async function storeOfKind(kind: 'memory' | 'redis', ctx: Mocha.Context): Promise<StoreFor | undefined> {
+  if (kind === 'memory') return undefined;
+  const url = await requireRedis(ctx);
+  const prefix = randomPrefix();
+  return (outboxTargets) => new RedisPaymentStore(new Redis(url), { prefix, ownsConnection: true, outboxTargets });
+}
 
 /**
  * The store services of a connector built before its gateway's store: each call reaches the store

@@ -1,6 +1,7 @@
 import type { RequestHandler, Response } from 'express';
 import type { AuditActor } from '../../core/audit-entry.js';
 import type { AuditTrail } from '../../service/audit-trail.js';
+import type { OperationAsker } from '../../service/payment-operations.js';
 
 /** The action of a payment created through the API, which the create's own write records. */
 export const API_CREATE_ACTION = 'api.payment.create';
@@ -12,15 +13,21 @@ export function apiKeyActor(res: Response): AuditActor | undefined {
 }
 
 /**
- * The API's operations the audit log records here, by method and path (under /api/v1). Not the
- * create: its entry is appended by the store in the write that creates the payment (the route passes
- * it), so an acknowledged create never lacks it, and the busiest operation costs no write of its own.
+ * The asker of an operation on a payment (capture, cancel, refund, sync): the API key, under the
+ * audit log's `action`. The operation records it itself (PaymentOperations), in the write that
+ * carries it out, and not on a replay.
+ */
+export function apiAsker(res: Response, action: string): OperationAsker | undefined {
+  const actor = apiKeyActor(res);
+  return actor ? { actor, action } : undefined;
+}
+
+/**
+ * The API's operations the audit log records here, by method and path (under /api/v1): those that
+ * change no payment. The create and the operations on a payment are recorded by their own writes
+ * (PaymentService.create, PaymentOperations), so an acknowledged change never lacks its entry.
  */
 const OPERATIONS: { path: RegExp; action: string }[] = [
-  { path: /^\/payments\/([^/]+)\/capture$/, action: 'api.payment.capture' },
-  { path: /^\/payments\/([^/]+)\/cancel$/, action: 'api.payment.cancel' },
-  { path: /^\/payments\/([^/]+)\/sync$/, action: 'api.payment.sync' },
-  { path: /^\/payments\/([^/]+)\/refunds$/, action: 'api.payment.refund' },
   { path: /^\/events\/([^/]+)\/redeliver$/, action: 'api.event.redeliver' },
 ];
 
@@ -40,11 +47,7 @@ export function apiAudit(audit: AuditTrail): RequestHandler {
       const actor = apiKeyActor(res);
       if (!actor) return;
       const target = operation.path.exec(path)?.[1];
-      const body = req.body as Record<string, unknown> | undefined;
-      const detail: Record<string, string | number> = {};
-      if (typeof body?.amount === 'number') detail.amount = body.amount;
-      if (target?.startsWith('evt_')) detail.event = target;
-      void audit.record({ actor, action: operation.action, ...(target?.startsWith('pay_') ? { paymentId: target } : {}), detail });
+      void audit.record({ actor, action: operation.action, detail: target ? { event: target } : {} });
     });
     next();
   };

@@ -5,7 +5,7 @@ import type { PaymentOperations } from '../../service/payment-operations.js';
 import type { PaymentService } from '../../service/payment-service.js';
 import { paymentJson } from '../../core/payment-json.js';
 import { idempotencyOf, operationIdempotencyOf } from '../idempotency-key.js';
-import { API_CREATE_ACTION, apiKeyActor } from '../middleware/api-audit.js';
+import { API_CREATE_ACTION, apiAsker, apiKeyActor } from '../middleware/api-audit.js';
 import { parseCapture, parseNoFields } from '../operation-request-schema.js';
 import { parseNewPayment, type CreateRules } from '../payment-request-schema.js';
 import { refundRoutes } from './refunds-api.js';
@@ -76,17 +76,17 @@ export function paymentsApi({ service, operations, rules, checkoutUrl }: Payment
   // An authorized payment is voided at its bank; an unpaid one is cancelled, as it always was. The
   // body is ignored, as it always was (it still counts in an Idempotency-Key's fingerprint).
   router.post('/payments/:id/cancel', async (req, res) => {
-    sendPayment(res, await operations.cancel(req.params.id, operationIdempotencyOf(req)));
+    sendPayment(res, await operations.cancel(req.params.id, operationIdempotencyOf(req), apiAsker(res, 'api.payment.cancel')));
   });
 
   router.post('/payments/:id/capture', async (req, res) => {
     const request = parseCapture(req.body);
-    sendPayment(res, await operations.capture(req.params.id, request, operationIdempotencyOf(req)));
+    sendPayment(res, await operations.capture(req.params.id, request, operationIdempotencyOf(req), apiAsker(res, 'api.payment.capture')));
   });
 
   router.post('/payments/:id/sync', async (req, res) => {
     parseNoFields(req.body);
-    sendPayment(res, await operations.sync(req.params.id, operationIdempotencyOf(req)));
+    sendPayment(res, await operations.sync(req.params.id, operationIdempotencyOf(req), apiAsker(res, 'api.payment.sync')));
   });
 
   router.use(refundRoutes(operations));

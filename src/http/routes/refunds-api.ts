@@ -3,6 +3,7 @@ import { refundJson } from '../../core/payment-json.js';
 import type { PaymentOperations } from '../../service/payment-operations.js';
 import { parseRefund } from '../operation-request-schema.js';
 import { operationIdempotencyOf } from '../idempotency-key.js';
+import { apiAsker } from '../middleware/api-audit.js';
 
 /** Refunds: asked on their payment, read on their own. Thin: parsing here, rules in PaymentOperations and the core. */
 export function refundRoutes(operations: PaymentOperations): Router {
@@ -12,7 +13,7 @@ export function refundRoutes(operations: PaymentOperations): Router {
   // bank's answer has not come (a sync, or a retry with the same Idempotency-Key, settles it).
   router.post('/payments/:id/refunds', async (req, res) => {
     const request = parseRefund(req.body);
-    const { refund, replayed } = await operations.refund(req.params.id, request, operationIdempotencyOf(req));
+    const { refund, replayed } = await operations.refund(req.params.id, request, operationIdempotencyOf(req), apiAsker(res, 'api.payment.refund'));
     if (replayed) res.set('Idempotent-Replayed', 'true');
     res.status(201).location(`${req.baseUrl}/refunds/${refund.id}`).json(refundJson(refund));
   });
