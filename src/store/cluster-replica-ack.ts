@@ -17,9 +17,14 @@ import type { ReplicaAckPolicy, WriteAcknowledgement } from './replica-ack.js';
  * no known primary, fail like too few replicas: the caller gets the retry answer (503, or the
  * protocol's), which is safe because every retry of these writes is idempotent.
  *
- * Not seen: an ASK redirection while the store's slot is being migrated to another primary (the map
- * changes only when the migration ends). Move the store's slot with the gateway stopped, or with
- * REDIS_MIN_REPLICAS_ACK=0 for the time of the move.
+ * While the store's slot migrates to another primary, a command whose keys the old primary no
+ * longer holds is answered ASK, naming the target, and the map is unchanged: a WAIT on the old
+ * primary would not cover it. It never comes to that: the client sends its ASKING behind the
+ * command (auto-pipelining queues it), so the target answers MOVED back to the old primary, and the
+ * command fails once its redirections are used up ("Too many Cluster redirections", a store failure:
+ * 503). Those writes (new payments, new events) are refused for the time of a migration, and none is
+ * acknowledged; test/process/cluster-replica-ack.test.ts holds the client to it. Move the store's
+ * slot with the gateway stopped.
  */
 export class ClusterReplicaAcknowledgement implements WriteAcknowledgement {
   private readonly slot: number;

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { StoreUnavailableError } from '../../src/core/errors.js';
+import { isStoreFailure } from '../../src/core/store-failure.js';
 import { createLogger } from '../../src/logger.js';
 import { PaymentService, type NewPayment } from '../../src/service/payment-service.js';
 import { createPaymentStore } from '../../src/store/create-store.js';
@@ -11,6 +12,11 @@ import { RedisClusterSet } from '../support/redis-cluster.js';
 import { randomPrefix } from '../support/redis-server.js';
 
 const ACK_TIMEOUT_MS = 300;
+
+/** The payment service the store tests drive, over the native connector. */
+function serviceOn(store: GatewayStore): PaymentService {
+  return new PaymentService(store, { connectors: connectorsNamed('native'), ttlMs: 30 * 60_000, attemptReuseMs: 10 * 60_000 });
+}
 
 /** REDIS_MIN_REPLICAS_ACK on a real Cluster of three primaries with one replica each. */
 describe('REDIS_MIN_REPLICAS_ACK on a Redis Cluster: acknowledged writes are on the slot\'s replica too', function () {
@@ -49,7 +55,7 @@ describe('REDIS_MIN_REPLICAS_ACK on a Redis Cluster: acknowledged writes are on 
       const prefix = randomPrefix();
       const { keyPrefix, primary, replica } = await shardOf(prefix);
       store = createPaymentStore({ redis: set.target, prefix, replicaAck: { replicas: 1, timeoutMs: ACK_TIMEOUT_MS }, logger: createLogger('silent') });
-      const service = new PaymentService(store, { connectors: connectorsNamed('native'), ttlMs: 30 * 60_000, attemptReuseMs: 10 * 60_000 });
+      const service = serviceOn(store);
       await store.ping();
       const reader = await set.replicaReader(replica);
       try {
@@ -92,7 +98,7 @@ describe('REDIS_MIN_REPLICAS_ACK on a Redis Cluster: acknowledged writes are on 
       const prefix = randomPrefix();
       const { keyPrefix, primary } = await shardOf(prefix);
       store = createPaymentStore({ redis: set.target, prefix, replicaAck: { replicas: 1, timeoutMs: ACK_TIMEOUT_MS }, logger: createLogger('silent') });
-      const service = new PaymentService(store, { connectors: connectorsNamed('native'), ttlMs: 30 * 60_000, attemptReuseMs: 10 * 60_000 });
+      const service = serviceOn(store);
       // The client has its slot map and keeps it (no MOVED yet); nothing of the store is written, so the slot moves without keys.
       await store.ping();
       const other = (await set.primaryPorts()).find((port) => port !== primary)!;
@@ -114,6 +120,63 @@ describe('REDIS_MIN_REPLICAS_ACK on a Redis Cluster: acknowledged writes are on 
       const page = await store.listPayments({ limit: 10, reference: 'cluster-moved' });
       expect(page.items.map((p) => p.id)).to.deep.equal([retried.payment.id]);
       expect((await store.listEvents(retried.payment.id)).map((e) => e.type)).to.deep.equal(['payment.created']);
+    });
+
+    it('refuses, as a store failure, a write that a migration of the store\'s slot would send elsewhere by ASK; once the slot has moved, the retry creates once, confirmed there', async () => {
+      const prefix = randomPrefix();
+      const { keyPrefix, primary } = await shardOf(prefix);
+      store = createPaymentStore({ redis: set.target, prefix, replicaAck: { replicas: 1, timeoutMs: ACK_TIMEOUT_MS }, logger: createLogger('silent') });
+      const service = serviceOn(store);
+      await store.ping();
+      const target = (await set.primaryPorts()).find((port) => port !== primary)!;
+      const slot = await set.slotOf(`${keyPrefix}p:x`);
+      // Another store whose slot is on the target has run the create there, so the target knows the
+      // script (as with several gateways on one Cluster) and NOSCRIPT is not what stops the write.
+      let neighbour: GatewayStore | undefined;
+      for (let tries = 0; !neighbour && tries < 200; tries += 1) {
+        const candidate = randomPrefix();
+        if ((await shardOf(candidate)).primary === target) neighbour = createPaymentStore({ redis: set.target, prefix: candidate, logger: createLogger('silent') });
+      }
+      await serviceOn(neighbour!).create({ amount: 100, currency: 'EUR', reference: 'cluster-ask-neighbour' } as NewPayment);
+      await neighbour!.close();
+
+      // The slot migrates: the old primary holds none of a new payment's keys and answers ASK, naming
+      // the target. The client sends its ASKING behind the command (auto-pipelined), so the target
+      // answers MOVED back, and the command fails once its redirections run out: never acknowledged
+      // on the strength of a WAIT on the old primary, which did not take it.
+      await set.startMigration(slot, primary, target);
+      const input = { amount: 400, currency: 'EUR', reference: 'cluster-ask' } as NewPayment;
+      const idempotency = { key: 'cluster-ask-1', fingerprint: 'create:cluster-ask' };
+      let err: unknown;
+      try {
+        err = await service.create(input, idempotency).catch((e: unknown) => e);
+      } finally {
+        await set.finishMigration(slot, primary, target);
+      }
+      expect(isStoreFailure(err), `a store failure (503, retry), not ${String(err)}`).to.equal(true);
+      // The last word is the target's MOVED, the source's ASK, or TRYAGAIN (a command whose keys are
+      // partly on each side during the move): each says the command did not run.
+      expect(String(err), String(err)).to.match(/Too many Cluster redirections\. Last error: ReplyError: (ASK|MOVED|TRYAGAIN) /);
+
+      // The slot is the target's now. The retries the 503 asks for: the first may still go to the old
+      // primary and be moved (refused, as above); one creates the payment, once, on the target's replica when acknowledged.
+      let retried: Awaited<ReturnType<typeof service.create>> | undefined;
+      for (let tries = 0; tries < 3 && !retried; tries += 1) {
+        retried = await service.create(input, idempotency).catch((e: unknown) => {
+          if (!isStoreFailure(e)) throw e;
+          return undefined;
+        });
+      }
+      expect(retried, 'created by a retry').to.not.equal(undefined);
+      const reader = await set.replicaReader((await set.replicaPortsOf(target))[0]!);
+      try {
+        expect(await reader.hget(`${keyPrefix}p:${retried!.payment.id}`, 's'), 'on the new primary\'s replica').to.equal('created');
+      } finally {
+        reader.disconnect();
+      }
+      const page = await store.listPayments({ limit: 10, reference: 'cluster-ask' });
+      expect(page.items.map((p) => p.id)).to.deep.equal([retried!.payment.id]);
+      expect((await store.listEvents(retried!.payment.id)).map((e) => e.type)).to.deep.equal(['payment.created']);
     });
   });
 

@@ -137,10 +137,25 @@ export class RedisClusterSet {
    * commands to the old primary, which answers MOVED.
    */
   async moveEmptySlot(slot: number, fromPort: number, toPort: number): Promise<void> {
+    await this.startMigration(slot, fromPort, toPort);
+    await this.finishMigration(slot, fromPort, toPort);
+  }
+
+  /**
+   * Starts moving a slot to another primary (CLUSTER SETSLOT IMPORTING on the target, MIGRATING on
+   * the source): the source still serves the slot's keys it holds and answers ASK, naming the
+   * target, for a command whose keys it does not hold. The slot map is unchanged until finishMigration.
+   */
+  async startMigration(slot: number, fromPort: number, toPort: number): Promise<void> {
     const fromId = await this.command(fromPort, (c) => c.call('CLUSTER', 'MYID'));
     const toId = await this.command(toPort, (c) => c.call('CLUSTER', 'MYID'));
     await this.command(toPort, (c) => c.call('CLUSTER', 'SETSLOT', slot, 'IMPORTING', String(fromId)));
     await this.command(fromPort, (c) => c.call('CLUSTER', 'SETSLOT', slot, 'MIGRATING', String(toId)));
+  }
+
+  /** Ends a migration startMigration began: the slot belongs to the target, and every node says so. Keys left on the source are not moved. */
+  async finishMigration(slot: number, fromPort: number, toPort: number): Promise<void> {
+    const toId = await this.command(toPort, (c) => c.call('CLUSTER', 'MYID'));
     await this.command(toPort, (c) => c.call('CLUSTER', 'SETSLOT', slot, 'NODE', String(toId)));
     await this.command(fromPort, (c) => c.call('CLUSTER', 'SETSLOT', slot, 'NODE', String(toId)));
     // Until gossip reaches every node, one may still name the old primary, and a client refreshing
