@@ -19,10 +19,12 @@ import type { ReplicaAckPolicy, WriteAcknowledgement } from './replica-ack.js';
  *
  * While the store's slot migrates to another primary, a command whose keys the old primary no
  * longer holds is answered ASK, naming the target, and the map is unchanged: a WAIT on the old
- * primary would not cover it. It never comes to that: the client sends its ASKING behind the
- * command (auto-pipelining queues it), so the target answers MOVED back to the old primary, and the
- * command fails once its redirections are used up ("Too many Cluster redirections", a store failure:
- * 503). Those writes (new payments, new events) are refused for the time of a migration, and none is
+ * primary would not cover a write done there. It never comes to that. The target refuses a command
+ * of several keys in a slot it is importing unless it holds them all (TRYAGAIN), which a write of new
+ * keys never does, and every script of the store names several; and the client sends its ASKING
+ * behind the command (auto-pipelining queues it), so the target answers MOVED back. The command fails
+ * once its redirections are used up ("Too many Cluster redirections", a store failure: 503). Writes
+ * of new keys (new payments, new events) are refused for the time of a migration and none is
  * acknowledged; test/process/cluster-replica-ack.test.ts holds the client to it. Move the store's
  * slot with the gateway stopped.
  */

@@ -141,9 +141,10 @@ describe('REDIS_MIN_REPLICAS_ACK on a Redis Cluster: acknowledged writes are on 
       await neighbour!.close();
 
       // The slot migrates: the old primary holds none of a new payment's keys and answers ASK, naming
-      // the target. The client sends its ASKING behind the command (auto-pipelined), so the target
-      // answers MOVED back, and the command fails once its redirections run out: never acknowledged
-      // on the strength of a WAIT on the old primary, which did not take it.
+      // the target, which refuses a script of several keys it does not all hold (TRYAGAIN), or
+      // answers MOVED back when the client's ASKING came behind the command (auto-pipelined). The
+      // command fails once its redirections run out: never acknowledged on the strength of a WAIT on
+      // the old primary, which did not take it.
       await set.startMigration(slot, primary, target);
       const input = { amount: 400, currency: 'EUR', reference: 'cluster-ask' } as NewPayment;
       const idempotency = { key: 'cluster-ask-1', fingerprint: 'create:cluster-ask' };
