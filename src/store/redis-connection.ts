@@ -70,6 +70,8 @@ export function clusterOptions(target: ClusterTarget, common: RedisOptions): Clu
       ...(target.password ? { password: target.password } : {}),
       ...(target.tls ? { tls: {} } : {}),
     },
+    // The Cluster client pipelines on its own, per node: the nodes' options above do not make it.
+    enableAutoPipelining: true,
     // Writes and reads go to the primary of each slot: a replica may lag behind what was acknowledged.
     scaleReads: 'master',
     clusterRetryStrategy: (attempt) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS),
