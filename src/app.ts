@@ -57,7 +57,6 @@ import { ConsoleUserService } from './service/console/console-users.js';
 import type { ConsoleUserStore } from './store/console-user-store.js';
 import { MemoryConsoleUserStore } from './store/memory-console-user-store.js';
 import { RedisConsoleUserStore } from './store/redis-console-user-store.js';
-import type { AuditStore } from './store/audit-store.js';
 import { AuditTrail } from './service/audit-trail.js';
 import { apiAudit } from './http/middleware/api-audit.js';
 
