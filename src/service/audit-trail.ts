@@ -9,7 +9,7 @@ export type { AuditRecord } from '../core/audit-entry.js';
 /**
  * Who did what and when, for the console's audit page: every console action and every merchant API
  * operation is recorded here once it has been done. An operation that changes a payment (its
- * creation, a capture, a void, a refund) is recorded by the store in the write that makes the change
+ * creation, a capture, a void, a cancellation, a refund) is recorded by the store in the write that makes the change
  * (PaymentService.create, PaymentOperations); one that changes nothing is appended here. A record that cannot be written is logged
  * (with what it would have said) rather than thrown: the operation it describes has already
  * happened, and answering it as failed would invite the user to do it again.

@@ -44,6 +44,8 @@ describe('REDIS_MIN_REPLICAS_ACK on a Redis Cluster: acknowledged writes are on 
   describe('the store', function () {
     let store: GatewayStore | undefined;
     let paused: number | undefined;
+    /** The store under `prefix` on the Cluster, each write confirmed by one replica. */
+    const ackedStore = (prefix: string) => createPaymentStore({ redis: set.target, prefix, replicaAck: { replicas: 1, timeoutMs: ACK_TIMEOUT_MS }, logger: createLogger('silent') });
     afterEach(async () => {
       if (paused !== undefined) set.resume(paused);
       paused = undefined;
@@ -54,7 +56,7 @@ describe('REDIS_MIN_REPLICAS_ACK on a Redis Cluster: acknowledged writes are on 
     it('commits once the slot\'s replica holds it, refuses within the timeout while it is paused, and the retry transitions once', async () => {
       const prefix = randomPrefix();
       const { keyPrefix, primary, replica } = await shardOf(prefix);
-      store = createPaymentStore({ redis: set.target, prefix, replicaAck: { replicas: 1, timeoutMs: ACK_TIMEOUT_MS }, logger: createLogger('silent') });
+      store = ackedStore(prefix);
       const service = serviceOn(store);
       await store.ping();
       const reader = await set.replicaReader(replica);
@@ -97,7 +99,7 @@ describe('REDIS_MIN_REPLICAS_ACK on a Redis Cluster: acknowledged writes are on 
     it('does not confirm a write the old primary sent on by MOVED: refused, and the retry is acknowledged once by the new one', async () => {
       const prefix = randomPrefix();
       const { keyPrefix, primary } = await shardOf(prefix);
-      store = createPaymentStore({ redis: set.target, prefix, replicaAck: { replicas: 1, timeoutMs: ACK_TIMEOUT_MS }, logger: createLogger('silent') });
+      store = ackedStore(prefix);
       const service = serviceOn(store);
       // The client has its slot map and keeps it (no MOVED yet); nothing of the store is written, so the slot moves without keys.
       await store.ping();
@@ -125,7 +127,7 @@ describe('REDIS_MIN_REPLICAS_ACK on a Redis Cluster: acknowledged writes are on 
     it('refuses, as a store failure, a write that a migration of the store\'s slot would send elsewhere by ASK; once the slot has moved, the retry creates once, confirmed there', async () => {
       const prefix = randomPrefix();
       const { keyPrefix, primary } = await shardOf(prefix);
-      store = createPaymentStore({ redis: set.target, prefix, replicaAck: { replicas: 1, timeoutMs: ACK_TIMEOUT_MS }, logger: createLogger('silent') });
+      store = ackedStore(prefix);
       const service = serviceOn(store);
       await store.ping();
       const target = (await set.primaryPorts()).find((port) => port !== primary)!;
