@@ -8,8 +8,9 @@ export interface ReplicationProbe {
 
 /**
  * What can be seen at start of a promise REDIS_MIN_REPLICAS_ACK makes: too few replicas connected (every
- * write would answer 503 until they are), and a primary without an append-only file (a restart of the
- * primary itself comes back with its last snapshot, losing what it had not replicated). Each finding is
+ * write would answer 503 until they are), more than n (a failover may promote one that had not
+ * confirmed), and a primary without an append-only file (a restart of the primary itself comes back
+ * with its last snapshot, losing what it had not replicated). Each finding is
  * one warn line; nothing stops the gateway, since replicas may join later. CONFIG is often renamed or
  * refused on managed Redis: then persistence is not checked, and that is said once at debug level.
  */
@@ -19,6 +20,9 @@ export async function checkReplication(probe: ReplicationProbe, minReplicas: num
     const connected = connectedReplicas(await probe.info('replication'));
     if (connected < minReplicas) {
       logger.warn({ connectedReplicas: connected, minReplicas }, 'Redis has fewer connected replicas than REDIS_MIN_REPLICAS_ACK: every write will answer 503 until enough replicas are connected');
+    } else if (connected > minReplicas) {
+      // WAIT counts any n replicas, and a failover may promote one of the others.
+      logger.warn({ connectedReplicas: connected, minReplicas }, 'Redis has more connected replicas than REDIS_MIN_REPLICAS_ACK: a failover may promote a replica that had not confirmed the last acknowledged writes, and lose them; with REDIS_MIN_REPLICAS_ACK equal to the replicas nothing acknowledged is lost, and writes answer 503 after a failover until a replica is back');
     }
   } catch (err) {
     logger.warn({ err: { message: (err as Error).message } }, 'Redis replication could not be checked (INFO replication failed)');

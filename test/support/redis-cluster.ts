@@ -25,6 +25,7 @@ export class RedisClusterSet {
   private constructor(
     private readonly dir: string,
     readonly ports: number[],
+    private readonly busPorts = new Map<number, number>(),
   ) {}
 
   /** Null when redis-cli is not installed (the caller skips, or fails under CI). */
@@ -37,9 +38,8 @@ export class RedisClusterSet {
     process.once('exit', set.killAll);
     // Each node's cluster bus gets a free port of its own: by default it is the node's port + 10 000,
     // which is past 65 535 for a fifth of the ports the system hands out, and redis-server then exits.
-    const busPorts: number[] = [];
-    for (const _ of ports) busPorts.push(await freePort());
-    await Promise.all(ports.map((port, i) => set.startNode(port, busPorts[i]!)));
+    for (const port of ports) set.busPorts.set(port, await freePort());
+    await Promise.all(ports.map((port) => set.startNode(port)));
     await run('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', String(options.replicas), '--cluster-yes'], { timeout: 30_000 });
     await waitFor('every node seeing the cluster ok', async () => {
       for (const port of ports) {
@@ -184,6 +184,19 @@ export class RedisClusterSet {
     this.children.delete(port);
   }
 
+  /**
+   * Starts a killed node again on its port, bus port and nodes file, as when its machine comes back:
+   * it finds its slots served by the replica promoted in its place (a newer epoch) and becomes that
+   * primary's replica. Resolves once it is in sync, so that its new primary counts it for WAIT.
+   */
+  async restart(port: number): Promise<void> {
+    await this.startNode(port);
+    await waitFor('the restarted node in sync as a replica', async () => {
+      const info = await this.command(port, (c) => c.info('replication')).catch(() => '');
+      return info.includes('role:slave') && info.includes('master_link_status:up');
+    }, { timeoutMs: 30_000, intervalMs: 50 });
+  }
+
   /** The role INFO replication gives the node on `port`. */
   async role(port: number): Promise<string> {
     const match = /^role:(\w+)/m.exec(await this.command(port, (c) => c.info('replication')));
@@ -197,11 +210,13 @@ export class RedisClusterSet {
     await rm(this.dir, { recursive: true, force: true });
   }
 
-  private async startNode(port: number, busPort: number): Promise<void> {
+  private async startNode(port: number): Promise<void> {
     const child = spawn('redis-server', [
-      '--port', String(port), '--cluster-port', String(busPort), '--bind', '127.0.0.1', '--dir', this.dir,
+      '--port', String(port), '--cluster-port', String(this.busPorts.get(port)), '--bind', '127.0.0.1', '--dir', this.dir,
       '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '1000',
       '--dbfilename', `dump-${port}.rdb`, '--save', '', '--appendonly', 'no',
+      // A replica's full synchronisation starts at once, not after the 5 s a primary waits by default for more replicas to share it.
+      '--repl-diskless-sync-delay', '0',
     ], { cwd: this.dir, stdio: 'ignore' });
     this.children.set(port, child);
     if (!(await answersPing(port, child))) throw new Error(`cluster node did not answer on port ${port}`);

@@ -92,6 +92,18 @@ export class SentinelSet {
     this.children.get('primary')?.kill('SIGKILL');
   }
 
+  /**
+   * The killed primary's machine comes back as a replica of the primary Sentinel promoted, as an
+   * operator (or its configuration management) brings a dead node back: with no data of its own, it
+   * must never start as a primary (its replicas would resynchronise from its empty keyspace).
+   * Resolves once it is in sync, so that its new primary counts it for WAIT.
+   */
+  async rejoinKilledPrimary(): Promise<void> {
+    const primary = await this.currentPrimaryPort();
+    await this.startServer('rejoined', this.primaryPort, ['--replicaof', '127.0.0.1', String(primary)]);
+    await waitFor('the rejoined node in sync', async () => (await this.info(this.primaryPort, 'replication')).includes('master_link_status:up'), { timeoutMs: 20_000, intervalMs: 50 });
+  }
+
   /** SIGSTOP: the replica is there but answers nothing (no replication acknowledgement), as when its machine hangs. */
   pauseReplica(): void {
     this.children.get('replica')?.kill('SIGSTOP');
@@ -128,7 +140,8 @@ export class SentinelSet {
   }
 
   private async startServer(name: string, port: number, extra: string[]): Promise<void> {
-    const child = this.spawn(name, 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', this.dir, '--dbfilename', `${name}.rdb`, '--save', '', '--appendonly', 'no', ...extra]);
+    // A replica's full synchronisation starts at once, not after the 5 s a primary waits by default for more replicas to share it.
+    const child = this.spawn(name, 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', this.dir, '--dbfilename', `${name}.rdb`, '--save', '', '--appendonly', 'no', '--repl-diskless-sync-delay', '0', ...extra]);
     if (!(await answersPing(port, child))) throw new Error(`${name} did not answer on port ${port}`);
   }
 

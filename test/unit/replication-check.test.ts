@@ -51,6 +51,13 @@ describe('start-up check of REDIS_MIN_REPLICAS_ACK', () => {
     expect(lines[0]!.msg).to.match(/fewer connected replicas than REDIS_MIN_REPLICAS_ACK/);
   });
 
+  it('warns once when more replicas are connected than n: a failover may promote one that did not confirm', async () => {
+    const lines = await warningsOf(fakeRedis(2, { appendonly: 'yes', appendfsync: 'everysec' }), 1);
+    expect(lines).to.have.length(1);
+    expect(lines[0]).to.include({ level: 40, connectedReplicas: 2, minReplicas: 1 });
+    expect(lines[0]!.msg).to.match(/more connected replicas than REDIS_MIN_REPLICAS_ACK: a failover may promote a replica that had not confirmed/);
+  });
+
   it('warns that a restart of the primary loses what was not replicated when appendonly is no, and about appendfsync no', async () => {
     const [noAof, ...rest] = await warningsOf(fakeRedis(1, { appendonly: 'no', appendfsync: 'everysec' }), 1);
     expect(rest).to.deep.equal([]);
