@@ -130,7 +130,7 @@ function failoverUnderLoad(name: string, start: () => Promise<Topology | null>, 
 // promote, and what it confirmed is lost.) The promoted primary has no replica left, so writes answer
 // 503 until the killed node is back as its replica.
 failoverUnderLoad('Sentinel primary and its replica, REDIS_MIN_REPLICAS_ACK=1', async () => {
-  const set = await SentinelSet.start({ replicas: 1 });
+  const set = await SentinelSet.start();
   if (!set) return null;
   return {
     env: set.env,

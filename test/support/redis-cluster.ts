@@ -11,7 +11,7 @@ import { answersPing } from './redis-server.js';
 const run = promisify(execFile);
 
 /**
- * A Redis Cluster of three primaries (and, when asked, one or two replicas each) on loopback, from Debian's
+ * A Redis Cluster of three primaries (and, when asked, one replica each) on loopback, from Debian's
  * redis-server and redis-cli (`--cluster create`), each node with its own port and folder. A primary
  * silent for a second is failed (cluster-node-timeout 1000), so its replica takes over within seconds.
  */
@@ -29,7 +29,7 @@ export class RedisClusterSet {
   ) {}
 
   /** Null when redis-cli is not installed (the caller skips, or fails under CI). */
-  static async start(options: { replicas: 0 | 1 | 2 } = { replicas: 0 }): Promise<RedisClusterSet | null> {
+  static async start(options: { replicas: 0 | 1 } = { replicas: 0 }): Promise<RedisClusterSet | null> {
     if (!(await installed('redis-cli'))) return null;
     const dir = await mkdtemp(path.join(tmpdir(), 'hpp-cluster-'));
     const ports: number[] = [];

@@ -10,7 +10,7 @@ import { answersPing } from './redis-server.js';
 export const SENTINEL_MASTER = 'hpp-test';
 
 /**
- * A primary, a replica (or more, when asked) and three sentinels (quorum 2) on loopback, from Debian's redis-server and
+ * A primary, a replica and three sentinels (quorum 2) on loopback, from Debian's redis-server and
  * redis-sentinel, each with its own port and folder. Failover is fast: a primary silent for a second
  * is down, and a failover may be retried after two.
  */
@@ -26,21 +26,16 @@ export class SentinelSet {
     readonly primaryPort: number,
     readonly replicaPort: number,
     readonly sentinelPorts: number[],
-    /** Replicas beyond the first (start({ replicas: 2 }) and more). */
-    readonly moreReplicaPorts: number[] = [],
   ) {}
 
   /** Null when redis-sentinel is not installed (the caller skips). */
-  static async start(options: { replicas?: number } = {}): Promise<SentinelSet | null> {
+  static async start(): Promise<SentinelSet | null> {
     if (!(await installed('redis-sentinel'))) return null;
     const dir = await mkdtemp(path.join(tmpdir(), 'hpp-sentinel-'));
-    const more: number[] = [];
-    for (let i = 1; i < (options.replicas ?? 1); i += 1) more.push(await freePort());
-    const set = new SentinelSet(dir, await freePort(), await freePort(), [await freePort(), await freePort(), await freePort()], more);
+    const set = new SentinelSet(dir, await freePort(), await freePort(), [await freePort(), await freePort(), await freePort()]);
     process.once('exit', set.killAll);
     await set.startServer('primary', set.primaryPort, []);
     await set.startServer('replica', set.replicaPort, ['--replicaof', '127.0.0.1', String(set.primaryPort)]);
-    for (const [i, port] of more.entries()) await set.startServer(`replica-${i + 2}`, port, ['--replicaof', '127.0.0.1', String(set.primaryPort)]);
     for (const [i, port] of set.sentinelPorts.entries()) {
       const file = path.join(dir, `sentinel-${i}.conf`);
       await writeFile(
@@ -58,9 +53,7 @@ export class SentinelSet {
       );
       set.spawn(`sentinel-${i}`, 'redis-sentinel', [file]);
     }
-    for (const port of [set.replicaPort, ...more]) {
-      await waitFor('the replica in sync', async () => (await set.info(port, 'replication')).includes('master_link_status:up'), { timeoutMs: 20_000, intervalMs: 100 });
-    }
+    await waitFor('the replica in sync', async () => (await set.info(set.replicaPort, 'replication')).includes('master_link_status:up'), { timeoutMs: 20_000, intervalMs: 100 });
     await waitFor('every sentinel knowing the replica and the other sentinels', async () => {
       for (const port of set.sentinelPorts) {
         const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null });
@@ -68,7 +61,7 @@ export class SentinelSet {
         try {
           const [master] = (await client.call('SENTINEL', 'MASTERS')) as string[][];
           const fields = Object.fromEntries(master!.flatMap((_, i, a) => (i % 2 === 0 ? [[a[i], a[i + 1]]] : [])));
-          if (Number(fields['num-slaves']) < 1 + more.length || Number(fields['num-other-sentinels']) < 2) return false;
+          if (Number(fields['num-slaves']) < 1 || Number(fields['num-other-sentinels']) < 2) return false;
         } finally {
           client.disconnect();
         }
