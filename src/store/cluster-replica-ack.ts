@@ -1,6 +1,8 @@
 import { Command, type Cluster, type Redis } from 'ioredis';
 import { StoreUnavailableError } from '../core/errors.js';
+import type { Logger } from '../logger.js';
 import type { ReplicaAckPolicy, WriteAcknowledgement } from './replica-ack.js';
+import { UnconfirmedWrites, type UnconfirmedCause } from './unconfirmed-writes.js';
 
 /**
  * REDIS_MIN_REPLICAS_ACK on a Redis Cluster: each acknowledged write is followed by `WAIT n timeout`
@@ -32,15 +34,19 @@ export class ClusterReplicaAcknowledgement implements WriteAcknowledgement {
   private readonly slot: number;
   /** Closes seen per node connection, counted from the first write sent to it. */
   private readonly closes = new WeakMap<Redis, number>();
+  private readonly unconfirmed: UnconfirmedWrites;
 
   /** `storeKey`: any key of the store (all share one hash tag, so one slot). */
   constructor(
     private readonly cluster: Cluster,
     storeKey: string,
     readonly policy: ReplicaAckPolicy,
+    /** Where a run of unconfirmed writes is reported, once at its start and once at its end. */
+    logger?: Logger,
   ) {
     // The slot the client routes the store's keys to, computed the way the client does.
     this.slot = new Command('get', [storeKey]).getSlot();
+    this.unconfirmed = new UnconfirmedWrites(logger, policy.replicas);
   }
 
   async confirmed<T>(write: Promise<T>): Promise<T> {
@@ -49,16 +55,23 @@ export class ClusterReplicaAcknowledgement implements WriteAcknowledgement {
     const sentTo = this.slotPrimary();
     const closesBefore = sentTo ? this.closesOf(sentTo) : 0;
     const result = await write;
-    if (!sentTo || !this.stillOn(sentTo, closesBefore)) throw new StoreUnavailableError();
+    if (!sentTo || !this.stillOn(sentTo, closesBefore)) return this.refuse(sentTo && this.slotPrimary() === sentTo ? 'connection_changed' : 'slot_moved');
     let acknowledged: number;
     try {
       acknowledged = await sentTo.wait(this.policy.replicas, this.policy.timeoutMs);
     } catch {
       // The node's connection was lost, or the node is no primary any more (a replica refuses WAIT).
-      throw new StoreUnavailableError();
+      return this.refuse('wait_refused');
     }
-    if (!this.stillOn(sentTo, closesBefore) || acknowledged < this.policy.replicas) throw new StoreUnavailableError();
+    if (!this.stillOn(sentTo, closesBefore)) return this.refuse(this.slotPrimary() === sentTo ? 'connection_changed' : 'slot_moved');
+    if (acknowledged < this.policy.replicas) return this.refuse('too_few_replicas', acknowledged);
+    this.unconfirmed.confirmed();
     return result;
+  }
+
+  private refuse(cause: UnconfirmedCause, acknowledged?: number): never {
+    this.unconfirmed.refused(cause, acknowledged);
+    throw new StoreUnavailableError();
   }
 
   /** The slot's primary is still `node`, on the connection that was open when the write was sent. */

@@ -22,7 +22,7 @@ export interface CreatePaymentStoreOptions {
   auditTargets?: string[];
   /** Which targets each payment event is queued for (a channel's wants); default all. */
   eventTargets?: EventTargets;
-  /** Where the Redis connection reports being lost and restored; default a `warn` logger on stdout. */
+  /** Where the Redis connection reports being lost and restored, and the replicas not confirming writes; default a `warn` logger on stdout. */
   logger?: Logger;
   /** Replicas that must confirm each acknowledged write (REDIS_MIN_REPLICAS_ACK); default none. */
   replicaAck?: ReplicaAckPolicy;
@@ -40,7 +40,7 @@ export function createPaymentStore(options: CreatePaymentStoreOptions): GatewayS
   const replicaAck = options.replicaAck ?? { replicas: 0, timeoutMs: 0 };
   // In the background: the store is usable at once, and a warning needs no answer before it.
   void checkPrimaries(redis, replicaAck.replicas, logger);
-  return new RedisPaymentStore(redis, { prefix: options.prefix ?? 'hpp:', ownsConnection: true, outboxTargets, ...targetChoice, replicaAck });
+  return new RedisPaymentStore(redis, { prefix: options.prefix ?? 'hpp:', ownsConnection: true, outboxTargets, ...targetChoice, replicaAck, logger });
 }
 
 /**

@@ -2,6 +2,7 @@ import { REFUSED_MESSAGES_KEPT, type RefusedBankMessage } from '../core/refused-
 import type { Cluster } from 'ioredis';
 import type { PaymentEvent } from '../core/events.js';
 import { awaitsBankAnswer, expiryDueAt, type Payment } from '../core/payment.js';
+import type { Logger } from '../logger.js';
 import { assertListLimit, decodeCursor, encodeCursor, type ListPosition } from './list-cursor.js';
 import type { GatewayStore } from './gateway-store.js';
 import type { EventTargets, Outbox } from './outbox.js';
@@ -52,6 +53,8 @@ export interface RedisPaymentStoreOptions {
   clock?: () => Date;
   /** Replicas that must hold each acknowledged write (REDIS_MIN_REPLICAS_ACK); default none. */
   replicaAck?: ReplicaAckPolicy;
+  /** Where writes the replicas stop (and start again) confirming are reported; default nowhere. */
+  logger?: Logger;
 }
 
 /** The store's scripts of lua/, as ioredis exposes them after defineCommand. */
@@ -129,8 +132,8 @@ export class RedisPaymentStore implements GatewayStore {
     const replicaAck = options.replicaAck ?? NO_REPLICA_ACK;
     // On a Cluster the WAIT must reach the primary of the store's slot, not any node (cluster-replica-ack.ts).
     this.durable = redis.isCluster
-      ? new ClusterReplicaAcknowledgement(redis as Cluster, this.key('p:'), replicaAck)
-      : new ReplicaAcknowledgement(redis, replicaAck);
+      ? new ClusterReplicaAcknowledgement(redis as Cluster, this.key('p:'), replicaAck, options.logger)
+      : new ReplicaAcknowledgement(redis, replicaAck, options.logger);
     this.queue = new RedisOutbox(redis, {
       prefix: this.prefix,
       targets: checkOutboxTargets(options.outboxTargets ?? []),

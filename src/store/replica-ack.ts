@@ -1,5 +1,7 @@
 import { StoreUnavailableError } from '../core/errors.js';
+import type { Logger } from '../logger.js';
 import type { RedisClient } from './redis-connection.js';
+import { UnconfirmedWrites } from './unconfirmed-writes.js';
 
 /** REDIS_MIN_REPLICAS_ACK and REDIS_REPLICAS_ACK_TIMEOUT: how many replicas must hold a write before it is acknowledged. */
 export interface ReplicaAckPolicy {
@@ -37,12 +39,16 @@ export interface WriteAcknowledgement {
  */
 export class ReplicaAcknowledgement implements WriteAcknowledgement {
   private connectionsClosed = 0;
+  private readonly unconfirmed: UnconfirmedWrites;
 
   constructor(
     private readonly redis: RedisClient,
     readonly policy: ReplicaAckPolicy,
+    /** Where a run of unconfirmed writes is reported, once at its start and once at its end. */
+    logger?: Logger,
   ) {
     if (policy.replicas > 0) redis.on('close', () => (this.connectionsClosed += 1));
+    this.unconfirmed = new UnconfirmedWrites(logger, policy.replicas);
   }
 
   /** The write's own result once n replicas hold it; without a policy, the write alone (no extra round trip). */
@@ -52,9 +58,15 @@ export class ReplicaAcknowledgement implements WriteAcknowledgement {
     // Read before the WAIT is sent: the write's reply was handled on the connection counted here.
     const connection = this.connectionsClosed;
     const acknowledged = await this.redis.wait(this.policy.replicas, this.policy.timeoutMs);
-    if (connection !== this.connectionsClosed || acknowledged < this.policy.replicas) {
+    if (connection !== this.connectionsClosed) {
+      this.unconfirmed.refused('connection_changed');
       throw new StoreUnavailableError();
     }
+    if (acknowledged < this.policy.replicas) {
+      this.unconfirmed.refused('too_few_replicas', acknowledged);
+      throw new StoreUnavailableError();
+    }
+    this.unconfirmed.confirmed();
     return result;
   }
 }

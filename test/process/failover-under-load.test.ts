@@ -33,6 +33,13 @@ interface Topology {
   stop(): Promise<void>;
 }
 
+/** The gateway's lines about writes its replicas did not confirm (store/unconfirmed-writes.ts), in a few words. */
+function unconfirmedRuns(out: string): string {
+  const runs = out.split('\n').filter((line) => line.includes('"Redis replicas')).map((line) => JSON.parse(line) as { cause?: string; refusedWrites?: number; downMs?: number });
+  if (runs.length === 0) return 'no write left unconfirmed';
+  return runs.map((r) => (r.cause ? `unconfirmed (${r.cause})` : `confirmed again after ${r.refusedWrites} refused in ${r.downMs} ms`)).join(', ');
+}
+
 function failoverUnderLoad(name: string, start: () => Promise<Topology | null>, tool: string): void {
   describe(`failover under load: ${name}`, function () {
     this.timeout(120_000);
@@ -118,7 +125,8 @@ function failoverUnderLoad(name: string, start: () => Promise<Topology | null>, 
         `      ${name}: ${PAYMENTS} paid in ${loadMs} ms on ${LANES} lanes; primary killed at +${killedAt - began} ms, replica promoted +${promotedAt - killedAt} ms later; ` +
           (topology.rejoin ? `the killed node back in sync as its replica +${rejoinedAt - promotedAt} ms after the promotion; ` : '') +
           `first acknowledgement after it +${servingAgainAt - promotedAt} ms; refused during the failover: ${byStep('create')} creations, ${byStep('attempt')} attempt starts, ${byStep('notify')} notifications; ` +
-          `${redelivered} webhook events delivered more than once (at-least-once)`,
+          `${redelivered} webhook events delivered more than once (at-least-once)` +
+          (topology.replicaAck.replicas > 0 ? `; the gateway's log: ${unconfirmedRuns(handle.out)}` : ''),
       );
       expect(servingAgainAt - promotedAt, 'serving again within seconds of the promotion').to.be.lessThan(5000);
     });

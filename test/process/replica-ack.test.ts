@@ -98,6 +98,14 @@ describe('REDIS_MIN_REPLICAS_ACK: acknowledged writes are on the replica too', f
       expect(retried.status, JSON.stringify(payment)).to.be.oneOf([200, 201]);
       const listed = await apiRequest(baseUrl, 'GET', '/api/v1/payments?reference=while-replica-paused');
       expect(listed.json.items.map((p: { id: string }) => p.id)).to.deep.equal([payment.id]);
+
+      // The operator is told why the 503 was answered, and that it is over: one line each.
+      const lines = handle.out.split('\n').filter((line) => line.includes('Redis replicas')).map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(lines.map((l) => [l.level, l.msg, l.cause ?? l.refusedWrites])).to.deep.equal([
+        [50, 'Redis replicas do not confirm writes: each write answers 503 (retry) until REDIS_MIN_REPLICAS_ACK replicas hold it', 'too_few_replicas'],
+        [40, 'Redis replicas confirm writes again', 1],
+      ]);
+      expect(lines[0]).to.include({ acknowledged: 0, minReplicas: 1 });
     });
   });
 });
