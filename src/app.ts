@@ -150,7 +150,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
   }), (result) => metrics.webhookDelivery(result));
   const redisTarget = redisTargetOf(config);
   const store = meteredStore(
-    deps.store ? deps.store(channels.targets, channels.auditTargets, channels.eventTargets) : createPaymentStore({ ...(redisTarget ? { redis: redisTarget } : {}), prefix: config.redisPrefix, outboxTargets: channels.targets, auditTargets: channels.auditTargets, eventTargets: channels.eventTargets, logger, replicaAck: config.redisReplicaAck }),
+    deps.store ? deps.store(channels.targets, channels.auditTargets, channels.eventTargets) : createPaymentStore({ ...(redisTarget ? { redis: redisTarget } : {}), prefix: config.redisPrefix, outboxTargets: channels.targets, auditTargets: channels.auditTargets, eventTargets: channels.eventTargets, logger, replicaAck: config.redisReplicaAck, onUnconfirmedWrite: (cause) => metrics.unconfirmedWrite(cause) }),
     (connector, status) => metrics.paymentStatus(connector, status),
   );
   if (store.kind === 'memory' && !deps.store) {

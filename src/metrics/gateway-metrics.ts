@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { PaymentStatus } from '../core/payment.js';
+import type { UnconfirmedCause } from '../store/unconfirmed-writes.js';
 import { heapAfterMajorGcBytes, watchFullCollections } from './live-heap.js';
 import { ReasonLabels, statusClass, type BankMessageChannel, type BankMessageResult, type BankOperationName, type BankOperationResult, type WebhookDeliveryResult } from './labels.js';
 
@@ -21,6 +22,7 @@ export class GatewayMetrics {
   private readonly bankMessages: Counter<'connector' | 'channel' | 'result'>;
   private readonly bankOperations: Counter<'connector' | 'operation' | 'result'>;
   private readonly webhookDeliveries: Counter<'result'>;
+  private readonly unconfirmedWrites: Counter<'cause'>;
   private readonly httpDuration: Histogram<'route' | 'status_class'>;
   private readonly reasons = new ReasonLabels();
 
@@ -52,6 +54,12 @@ export class GatewayMetrics {
       registers,
     });
     this.webhookDeliveries = new Counter({ name: 'hpp_webhook_deliveries_total', help: 'Webhook tries, by result (delivered, rejected, unreachable).', labelNames: ['result'], registers });
+    this.unconfirmedWrites = new Counter({
+      name: 'hpp_store_unconfirmed_writes_total',
+      help: 'Writes answered 503 (retry) because REDIS_MIN_REPLICAS_ACK replicas did not confirm them, by cause (too_few_replicas, connection_changed, slot_moved, wait_refused).',
+      labelNames: ['cause'],
+      registers,
+    });
     new Gauge({
       name: 'hpp_outbox_pending',
       help: 'Deliveries (webhooks and emails) waiting in the outbox.',
@@ -93,6 +101,10 @@ export class GatewayMetrics {
 
   webhookDelivery(result: WebhookDeliveryResult): void {
     this.webhookDeliveries.inc({ result });
+  }
+
+  unconfirmedWrite(cause: UnconfirmedCause): void {
+    this.unconfirmedWrites.inc({ cause });
   }
 
   /** `route` is the pattern a router matched (`/api/v1/payments/:id`), never the path itself. */

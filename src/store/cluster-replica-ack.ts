@@ -1,6 +1,5 @@
 import { Command, type Cluster, type Redis } from 'ioredis';
 import { StoreUnavailableError } from '../core/errors.js';
-import type { Logger } from '../logger.js';
 import type { ReplicaAckPolicy, WriteAcknowledgement } from './replica-ack.js';
 import { UnconfirmedWrites, type UnconfirmedCause } from './unconfirmed-writes.js';
 
@@ -41,12 +40,12 @@ export class ClusterReplicaAcknowledgement implements WriteAcknowledgement {
     private readonly cluster: Cluster,
     storeKey: string,
     readonly policy: ReplicaAckPolicy,
-    /** Where a run of unconfirmed writes is reported, once at its start and once at its end. */
-    logger?: Logger,
+    /** Where refused writes are counted and reported (a run once at its start and once at its end). */
+    unconfirmed?: UnconfirmedWrites,
   ) {
     // The slot the client routes the store's keys to, computed the way the client does.
     this.slot = new Command('get', [storeKey]).getSlot();
-    this.unconfirmed = new UnconfirmedWrites(logger, policy.replicas);
+    this.unconfirmed = unconfirmed ?? new UnconfirmedWrites({ minReplicas: policy.replicas });
   }
 
   async confirmed<T>(write: Promise<T>): Promise<T> {

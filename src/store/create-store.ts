@@ -8,6 +8,7 @@ import { openRedis, type RedisClient, type RedisTarget } from './redis-connectio
 import { RedisPaymentStore } from './redis-store.js';
 import type { ReplicaAckPolicy } from './replica-ack.js';
 import { checkReplication } from './replication-check.js';
+import type { UnconfirmedCause } from './unconfirmed-writes.js';
 
 export interface CreatePaymentStoreOptions {
   /** Redis when given; otherwise payments live in this process only. */
@@ -26,6 +27,8 @@ export interface CreatePaymentStoreOptions {
   logger?: Logger;
   /** Replicas that must confirm each acknowledged write (REDIS_MIN_REPLICAS_ACK); default none. */
   replicaAck?: ReplicaAckPolicy;
+  /** Called for each write refused because too few replicas confirmed it (a metric). */
+  onUnconfirmedWrite?: (cause: UnconfirmedCause) => void;
 }
 
 /** Picks the store from configuration: Redis for shared state across instances, memory for one process. */
@@ -40,7 +43,7 @@ export function createPaymentStore(options: CreatePaymentStoreOptions): GatewayS
   const replicaAck = options.replicaAck ?? { replicas: 0, timeoutMs: 0 };
   // In the background: the store is usable at once, and a warning needs no answer before it.
   void checkPrimaries(redis, replicaAck.replicas, logger);
-  return new RedisPaymentStore(redis, { prefix: options.prefix ?? 'hpp:', ownsConnection: true, outboxTargets, ...targetChoice, replicaAck, logger });
+  return new RedisPaymentStore(redis, { prefix: options.prefix ?? 'hpp:', ownsConnection: true, outboxTargets, ...targetChoice, replicaAck, logger, ...(options.onUnconfirmedWrite ? { onUnconfirmedWrite: options.onUnconfirmedWrite } : {}) });
 }
 
 /**

@@ -27,6 +27,7 @@ import type { RedisClient } from './redis-connection.js';
 import { storeKeyPrefix } from './redis-key-space.js';
 import { ClusterReplicaAcknowledgement } from './cluster-replica-ack.js';
 import { NO_REPLICA_ACK, ReplicaAcknowledgement, type ReplicaAckPolicy, type WriteAcknowledgement } from './replica-ack.js';
+import { UnconfirmedWrites, type UnconfirmedCause } from './unconfirmed-writes.js';
 
 export interface RedisPaymentStoreOptions {
   /** Put in front of every key, e.g. `hpp:`; on a Cluster with a hash tag added (redis-key-space.ts). */
@@ -55,6 +56,8 @@ export interface RedisPaymentStoreOptions {
   replicaAck?: ReplicaAckPolicy;
   /** Where writes the replicas stop (and start again) confirming are reported; default nowhere. */
   logger?: Logger;
+  /** Called for each write refused for want of replicas (store/unconfirmed-writes.ts). */
+  onUnconfirmedWrite?: (cause: UnconfirmedCause) => void;
 }
 
 /** The store's scripts of lua/, as ioredis exposes them after defineCommand. */
@@ -131,9 +134,10 @@ export class RedisPaymentStore implements GatewayStore {
     this.ownsConnection = options.ownsConnection ?? false;
     const replicaAck = options.replicaAck ?? NO_REPLICA_ACK;
     // On a Cluster the WAIT must reach the primary of the store's slot, not any node (cluster-replica-ack.ts).
+    const unconfirmed = new UnconfirmedWrites({ minReplicas: replicaAck.replicas, ...(options.logger ? { logger: options.logger } : {}), ...(options.onUnconfirmedWrite ? { counted: options.onUnconfirmedWrite } : {}) });
     this.durable = redis.isCluster
-      ? new ClusterReplicaAcknowledgement(redis as Cluster, this.key('p:'), replicaAck, options.logger)
-      : new ReplicaAcknowledgement(redis, replicaAck, options.logger);
+      ? new ClusterReplicaAcknowledgement(redis as Cluster, this.key('p:'), replicaAck, unconfirmed)
+      : new ReplicaAcknowledgement(redis, replicaAck, unconfirmed);
     this.queue = new RedisOutbox(redis, {
       prefix: this.prefix,
       targets: checkOutboxTargets(options.outboxTargets ?? []),

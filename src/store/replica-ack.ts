@@ -1,5 +1,4 @@
 import { StoreUnavailableError } from '../core/errors.js';
-import type { Logger } from '../logger.js';
 import type { RedisClient } from './redis-connection.js';
 import { UnconfirmedWrites } from './unconfirmed-writes.js';
 
@@ -44,11 +43,11 @@ export class ReplicaAcknowledgement implements WriteAcknowledgement {
   constructor(
     private readonly redis: RedisClient,
     readonly policy: ReplicaAckPolicy,
-    /** Where a run of unconfirmed writes is reported, once at its start and once at its end. */
-    logger?: Logger,
+    /** Where refused writes are counted and reported (a run once at its start and once at its end). */
+    unconfirmed?: UnconfirmedWrites,
   ) {
     if (policy.replicas > 0) redis.on('close', () => (this.connectionsClosed += 1));
-    this.unconfirmed = new UnconfirmedWrites(logger, policy.replicas);
+    this.unconfirmed = unconfirmed ?? new UnconfirmedWrites({ minReplicas: policy.replicas });
   }
 
   /** The write's own result once n replicas hold it; without a policy, the write alone (no extra round trip). */

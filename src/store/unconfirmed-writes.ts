@@ -17,19 +17,34 @@ export type UnconfirmedCause = 'too_few_replicas' | 'connection_changed' | 'slot
  * the retry answer with nothing said of the cause (the merchant and the bank only need to retry), so
  * without these lines a primary waiting for a replica to come back looks like any store outage.
  */
+export interface UnconfirmedWritesOptions {
+  /** REDIS_MIN_REPLICAS_ACK, named in the lines. */
+  minReplicas: number;
+  logger?: Logger;
+  /** Called for every refused write (the gateway's `hpp_store_unconfirmed_writes_total`), for alerts. */
+  counted?: (cause: UnconfirmedCause) => void;
+  now?: () => number;
+}
+
 export class UnconfirmedWrites {
   private since: number | null = null;
   private refusals = 0;
+  private readonly minReplicas: number;
+  private readonly logger: Logger | undefined;
+  private readonly counted: (cause: UnconfirmedCause) => void;
+  private readonly now: () => number;
 
-  constructor(
-    private readonly logger: Logger | undefined,
-    private readonly minReplicas: number,
-    private readonly now: () => number = Date.now,
-  ) {}
+  constructor(options: UnconfirmedWritesOptions) {
+    this.minReplicas = options.minReplicas;
+    this.logger = options.logger;
+    this.counted = options.counted ?? (() => undefined);
+    this.now = options.now ?? Date.now;
+  }
 
-  /** A write refused; the first of a run is logged with its cause (and WAIT's count, when it answered). */
+  /** A write refused: counted; the first of a run is logged with its cause (and WAIT's count, when it answered). */
   refused(cause: UnconfirmedCause, acknowledged?: number): void {
     this.refusals += 1;
+    this.counted(cause);
     if (this.since !== null) return;
     this.since = this.now();
     this.logger?.error(

@@ -102,7 +102,7 @@ describe('operations endpoints: health, readiness, metrics, the landing page', (
       expect(res.status).to.equal(200);
       expect(res.headers['content-type']).to.contain('text/plain');
       expect(res.text).to.contain('process_cpu_user_seconds_total').and.contain('nodejs_eventloop_lag_seconds');
-      for (const name of ['hpp_payments_total', 'hpp_bank_messages_total', 'hpp_bank_operations_total', 'hpp_webhook_deliveries_total', 'hpp_outbox_pending', 'hpp_http_request_duration_seconds']) {
+      for (const name of ['hpp_payments_total', 'hpp_bank_messages_total', 'hpp_bank_operations_total', 'hpp_webhook_deliveries_total', 'hpp_store_unconfirmed_writes_total', 'hpp_outbox_pending', 'hpp_http_request_duration_seconds']) {
         expect(res.text).to.contain(`# TYPE ${name} `);
       }
     });

@@ -106,6 +106,9 @@ describe('REDIS_MIN_REPLICAS_ACK: acknowledged writes are on the replica too', f
         [40, 'Redis replicas confirm writes again', 1],
       ]);
       expect(lines[0]).to.include({ acknowledged: 0, minReplicas: 1 });
+      // And an alert can count them.
+      const metrics = await (await fetch(`${baseUrl}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+      expect(metrics).to.match(/^hpp_store_unconfirmed_writes_total\{cause="too_few_replicas"\} 1$/m);
     });
   });
 });
