@@ -54,7 +54,8 @@ export class ClusterReplicaAcknowledgement implements WriteAcknowledgement {
     const sentTo = this.slotPrimary();
     const closesBefore = sentTo ? this.closesOf(sentTo) : 0;
     const result = await write;
-    if (!sentTo || !this.stillOn(sentTo, closesBefore)) return this.refuse(sentTo && this.slotPrimary() === sentTo ? 'connection_changed' : 'slot_moved');
+    if (!sentTo) return this.refuse('slot_moved');
+    if (!this.stillOn(sentTo, closesBefore)) return this.refuse(this.leftFrom(sentTo));
     let acknowledged: number;
     try {
       acknowledged = await sentTo.wait(this.policy.replicas, this.policy.timeoutMs);
@@ -62,7 +63,7 @@ export class ClusterReplicaAcknowledgement implements WriteAcknowledgement {
       // The node's connection was lost, or the node is no primary any more (a replica refuses WAIT).
       return this.refuse('wait_refused');
     }
-    if (!this.stillOn(sentTo, closesBefore)) return this.refuse(this.slotPrimary() === sentTo ? 'connection_changed' : 'slot_moved');
+    if (!this.stillOn(sentTo, closesBefore)) return this.refuse(this.leftFrom(sentTo));
     if (acknowledged < this.policy.replicas) return this.refuse('too_few_replicas', acknowledged);
     this.unconfirmed.confirmed();
     return result;
@@ -71,6 +72,11 @@ export class ClusterReplicaAcknowledgement implements WriteAcknowledgement {
   private refuse(cause: UnconfirmedCause, acknowledged?: number): never {
     this.unconfirmed.refused(cause, acknowledged);
     throw new StoreUnavailableError();
+  }
+
+  /** Why a write sent to `node` is no longer known to be on it: the slot moved, or the connection closed. */
+  private leftFrom(node: Redis): UnconfirmedCause {
+    return this.slotPrimary() === node ? 'connection_changed' : 'slot_moved';
   }
 
   /** The slot's primary is still `node`, on the connection that was open when the write was sent. */
