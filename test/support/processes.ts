@@ -148,7 +148,20 @@ export async function waitFor<T>(
 }
 
 /** A port free on 127.0.0.1 right now (the caller binds it soon after; a clash shows as a failed start). */
-export function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
+  // A port is free until something listens on it: several asked for before any is used (a cluster's
+  // nodes and their buses) could otherwise be the same one twice, so none is handed out twice in a run.
+  for (;;) {
+    const port = await unusedPort();
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
+}
+
+const handedOut = new Set<number>();
+
+function unusedPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createNetServer();
     probe.once('error', reject);

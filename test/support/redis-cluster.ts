@@ -217,9 +217,14 @@ export class RedisClusterSet {
       '--dbfilename', `dump-${port}.rdb`, '--save', '', '--appendonly', 'no',
       // A replica's full synchronisation starts at once, not after the 5 s a primary waits by default for more replicas to share it.
       '--repl-diskless-sync-delay', '0',
-    ], { cwd: this.dir, stdio: 'ignore' });
+    ], { cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    // What redis-server said, for the error when it does not come up (a port taken, a bad option).
+    let said = '';
+    const keep = (chunk: Buffer) => void (said = (said + chunk.toString('utf8')).slice(-2000));
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
     this.children.set(port, child);
-    if (!(await answersPing(port, child))) throw new Error(`cluster node did not answer on port ${port}`);
+    if (!(await answersPing(port, child))) throw new Error(`cluster node did not answer on port ${port} (bus ${this.busPorts.get(port)}): ${said.trim().split('\n').slice(-5).join(' | ')}`);
   }
 
   private clusterInfo(port: number): Promise<string> {
