@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { Cluster, Redis } from 'ioredis';
 import type { ClusterTarget } from '../../src/store/redis-connection.js';
 import { freePort, waitFor } from './processes.js';
-import { answersPing } from './redis-server.js';
+import { answersPing, keepOutput } from './redis-server.js';
 
 const run = promisify(execFile);
 
@@ -218,13 +218,9 @@ export class RedisClusterSet {
       // A replica's full synchronisation starts at once, not after the 5 s a primary waits by default for more replicas to share it.
       '--repl-diskless-sync-delay', '0',
     ], { cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    // What redis-server said, for the error when it does not come up (a port taken, a bad option).
-    let said = '';
-    const keep = (chunk: Buffer) => void (said = (said + chunk.toString('utf8')).slice(-2000));
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
+    const said = keepOutput(child);
     this.children.set(port, child);
-    if (!(await answersPing(port, child))) throw new Error(`cluster node did not answer on port ${port} (bus ${this.busPorts.get(port)}): ${said.trim().split('\n').slice(-5).join(' | ')}`);
+    if (!(await answersPing(port, child))) throw new Error(`cluster node did not answer on port ${port} (bus ${this.busPorts.get(port)}): ${said()}`);
   }
 
   private clusterInfo(port: number): Promise<string> {

@@ -87,6 +87,19 @@ function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Keeps the last lines a redis-server (or redis-sentinel) started with piped output prints, read as
+ * it goes so the pipe never fills: the error when it does not come up can say why (a port taken, a
+ * bad option).
+ */
+export function keepOutput(child: ChildProcess): () => string {
+  let said = '';
+  const keep = (chunk: Buffer) => void (said = (said + chunk.toString('utf8')).slice(-2000));
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return () => said.trim().split('\n').slice(-5).join(' | ');
+}
+
 /** Polls with a raw PING until the server answers, dies, or the timeout passes. */
 export async function answersPing(port: number, child: ChildProcess): Promise<boolean> {
   const deadline = Date.now() + READY_TIMEOUT_MS;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import type { SentinelTarget } from '../../src/store/redis-connection.js';
 import { freePort, waitFor } from './processes.js';
-import { answersPing } from './redis-server.js';
+import { answersPing, keepOutput } from './redis-server.js';
 
 export const SENTINEL_MASTER = 'hpp-test';
 
@@ -16,6 +16,7 @@ export const SENTINEL_MASTER = 'hpp-test';
  */
 export class SentinelSet {
   private readonly children = new Map<string, ChildProcess>();
+  private readonly output = new Map<string, () => string>();
   // A test run that ends abruptly must not leave servers behind.
   private readonly killAll = () => {
     for (const child of this.children.values()) child.kill('SIGKILL');
@@ -135,12 +136,13 @@ export class SentinelSet {
   private async startServer(name: string, port: number, extra: string[]): Promise<void> {
     // A replica's full synchronisation starts at once, not after the 5 s a primary waits by default for more replicas to share it.
     const child = this.spawn(name, 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', this.dir, '--dbfilename', `${name}.rdb`, '--save', '', '--appendonly', 'no', '--repl-diskless-sync-delay', '0', ...extra]);
-    if (!(await answersPing(port, child))) throw new Error(`${name} did not answer on port ${port}`);
+    if (!(await answersPing(port, child))) throw new Error(`${name} did not answer on port ${port}: ${this.output.get(name)?.() ?? ''}`);
   }
 
   private spawn(name: string, binary: string, args: string[]): ChildProcess {
-    const child = spawn(binary, args, { cwd: this.dir, stdio: 'ignore' });
+    const child = spawn(binary, args, { cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'] });
     this.children.set(name, child);
+    this.output.set(name, keepOutput(child));
     return child;
   }
 
