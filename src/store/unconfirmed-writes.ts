@@ -11,12 +11,6 @@ import type { Logger } from '../logger.js';
  */
 export type UnconfirmedCause = 'too_few_replicas' | 'connection_changed' | 'slot_moved' | 'wait_refused';
 
-/**
- * Tells the operator when acknowledged writes stop being confirmed by enough replicas, and when they
- * are again: one line each, however many writes were refused in between. Every refused write answers
- * the retry answer with nothing said of the cause (the merchant and the bank only need to retry), so
- * without these lines a primary waiting for a replica to come back looks like any store outage.
- */
 export interface UnconfirmedWritesOptions {
   /** REDIS_MIN_REPLICAS_ACK, named in the lines. */
   minReplicas: number;
@@ -26,6 +20,12 @@ export interface UnconfirmedWritesOptions {
   now?: () => number;
 }
 
+/**
+ * Tells the operator when acknowledged writes stop being confirmed by enough replicas, and when they
+ * are again: one line each, however many writes were refused in between. Every refused write answers
+ * the retry answer with nothing said of the cause (the merchant and the bank only need to retry), so
+ * without these lines a primary waiting for a replica to come back looks like any store outage.
+ */
 export class UnconfirmedWrites {
   private since: number | null = null;
   private refusals = 0;

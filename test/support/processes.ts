@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -147,30 +147,7 @@ export async function waitFor<T>(
   }
 }
 
-/** A port free on 127.0.0.1 right now (the caller binds it soon after; a clash shows as a failed start). */
-export async function freePort(): Promise<number> {
-  // A port is free until something listens on it: several asked for before any is used (a cluster's
-  // nodes and their buses) could otherwise be the same one twice, so none is handed out twice in a run.
-  for (;;) {
-    const port = await unusedPort();
-    if (handedOut.has(port)) continue;
-    handedOut.add(port);
-    return port;
-  }
-}
-
-const handedOut = new Set<number>();
-
-function unusedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createNetServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from './free-port.js';
 
 /** Waits until the gateway answers its JWKS, failing at once if the process has exited. */
 export async function waitForGateway(handle: ChildHandle, baseUrl: string, timeoutMs = 20_000): Promise<JSONWebKeySet> {
