@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { BenchProcess, freePort, waitUntil } from './child-process.js';
+import { CommandFeed } from './command-feed.js';
 
 /**
  * The Redis the benchmark runs on: a redis-server of its own on a free loopback port (never the
@@ -51,28 +52,19 @@ export class BenchRedis {
   }
 
   /**
-   * Starts counting the commands clients send (Redis round trips, auto-pipelined or not), leaving out
-   * the commands scripts run inside Redis (MONITOR marks those `lua`); the returned function stops
-   * and gives the count. MONITOR slows Redis down: only for unmeasured runs.
-   */
-  /**
    * From now until the function returned is called: the commands clients sent (MONITOR, a script
    * once, what runs inside it not at all) and the reads of their sockets by the server (INFO's
    * total_reads_processed): commands a client sends together (ioredis' auto-pipelining of the
    * commands of one turn) arrive in one, so with one request at a time these are its round trips.
-   * The two INFO calls are not counted.
+   * The two INFO calls are not counted. MONITOR slows Redis down: only for unmeasured runs.
    */
   async countClientCommands(): Promise<() => Promise<{ commandsSent: number; roundTrips: number }>> {
-    const monitor = await this.client.duplicate().monitor();
-    let count = 0;
-    monitor.on('monitor', (_time: string, _args: string[], source: string) => {
-      if (source !== 'lua' && !(_args[0]?.toLowerCase() === 'info')) count += 1;
-    });
+    const feed = await CommandFeed.open(this.url, (command, source) => source !== 'lua' && command !== 'info');
     const readsBefore = await this.readsProcessed();
     return async () => {
       const reads = (await this.readsProcessed()) - readsBefore - 1;
-      monitor.disconnect();
-      return { commandsSent: count, roundTrips: reads };
+      await feed.close();
+      return { commandsSent: feed.count, roundTrips: reads };
     };
   }
 

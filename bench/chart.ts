@@ -4,7 +4,9 @@ const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;
 
 /**
  * Throughput per path as grouped horizontal bars: the gateway, then the bare Express route it is held
- * against (the ceiling, for the signed paths), with the target drawn as a tick on the reference bar.
+ * against (the ceiling, for the signed paths), with the target drawn as a tick on the reference bar
+ * and, for a path that has one, its floor (the bare route with only what the path must keep) as a
+ * dashed line.
  */
 export function chartSvg(result: BenchResult): string {
   const paths = Object.keys(GATEWAY_PATHS) as GatewayPath[];
@@ -23,6 +25,7 @@ export function chartSvg(result: BenchResult): string {
   parts.push(`<rect x="${left}" y="26" width="10" height="10" fill="#2b6cb0"/><text x="${left + 14}" y="35">gateway</text>`);
   parts.push(`<rect x="${left + 80}" y="26" width="10" height="10" fill="#a0aec0"/><text x="${left + 94}" y="35">bare Express (ceiling)</text>`);
   parts.push(`<line x1="${left + 250}" y1="26" x2="${left + 250}" y2="36" stroke="#c53030" stroke-width="2"/><text x="${left + 256}" y="35">target</text>`);
+  parts.push(`<line x1="${left + 310}" y1="26" x2="${left + 310}" y2="36" stroke="#1a202c" stroke-width="2" stroke-dasharray="3 2"/><text x="${left + 316}" y="35">floor</text>`);
   paths.forEach((path, i) => {
     const ratio = result.ratios.find((r) => r.path === path)!;
     const y = top + i * groupHeight + 8;
@@ -34,6 +37,10 @@ export function chartSvg(result: BenchResult): string {
     parts.push(`<text x="${left + scale(ratio.referenceRequestsPerSecond) + 4}" y="${y + barHeight + 14}">${ratio.referenceRequestsPerSecond}</text>`);
     const tick = left + scale(ratio.referenceRequestsPerSecond * ratio.target);
     parts.push(`<line x1="${tick.toFixed(1)}" y1="${y - 2}" x2="${tick.toFixed(1)}" y2="${y + 2 * barHeight + 4}" stroke="#c53030" stroke-width="2"/>`);
+    if (ratio.floor) {
+      const at = (left + scale(ratio.floor.requestsPerSecond)).toFixed(1);
+      parts.push(`<line x1="${at}" y1="${y - 2}" x2="${at}" y2="${y + 2 * barHeight + 4}" stroke="#1a202c" stroke-width="2" stroke-dasharray="3 2"><title>${escape(`floor: ${BASELINE_LABELS[ratio.floor.baseline]}, ${ratio.floor.requestsPerSecond} req/s`)}</title></line>`);
+    }
   });
   parts.push('</svg>');
   return parts.join('\n');

@@ -82,12 +82,12 @@ async function startProcess(cleanup: Cleanup, name: string, script: string, env:
   return child;
 }
 
-async function measureBaseline(options: Options, cleanup: Cleanup, dir: string): Promise<Record<BaselinePath, PathFigures>> {
+async function measureBaseline(options: Options, cleanup: Cleanup, dir: string, redis: BenchRedis): Promise<Record<BaselinePath, PathFigures>> {
   const bank = await FakeBank.create();
   const token = await bank.sign({ ref: 'att_bench', status: 'authorised', amount: 1250, currency: 'EUR', bank_txn_id: 'B-1' });
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const baseline = await startProcess(cleanup, 'baseline', 'bench/baseline-app.ts', { BENCH_BASELINE_PORT: String(port), BENCH_VERIFY_JWK: JSON.stringify(bank.key.publicJwk) }, dir, `${url}/page`);
+  const baseline = await startProcess(cleanup, 'baseline', 'bench/baseline-app.ts', { BENCH_BASELINE_PORT: String(port), BENCH_VERIFY_JWK: JSON.stringify(bank.key.publicJwk), BENCH_REDIS_URL: redis.url, BENCH_REDIS_PREFIX: redis.prefix }, dir, `${url}/page`);
   const plan = (requests: Parameters<typeof measure>[0]['requests']) => ({ url, requests, warmupSeconds: options.warmupSeconds, seconds: options.seconds, cpuSeconds: () => processCpuSeconds([baseline.pid]) });
   const json = JSON.stringify({ amount: 1250, currency: 'EUR', reference: 'order-1234', returnUrl: 'https://shop.example/back' });
   const figures = {
@@ -95,13 +95,19 @@ async function measureBaseline(options: Options, cleanup: Cleanup, dir: string):
     page: await measure(plan([{ method: 'GET', path: '/page' }])),
     pageSigned: await measure(plan([{ method: 'GET', path: '/page-signed' }])),
     jsonVerified: await measure(plan([{ method: 'POST', path: '/json-verified', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `response=${token}` }])),
+    pageKept: await measure(plan([{ method: 'GET', path: '/page-kept' }])),
   };
   await baseline.stop();
   return figures;
 }
 
+/** The run's Redis, started once: the baseline's floor and the gateway use it in turn. */
+async function startRedis(cleanup: Cleanup, dir: string): Promise<BenchRedis> {
+  return (cleanup.redis ??= await BenchRedis.start(dir));
+}
+
 async function startStack(cleanup: Cleanup, dir: string): Promise<{ gateway: BenchGateway; redis: BenchRedis }> {
-  const redis = (cleanup.redis = await BenchRedis.start(dir));
+  const redis = await startRedis(cleanup, dir);
   const receiverPort = await freePort();
   const receiverUrl = `http://127.0.0.1:${receiverPort}`;
   await startProcess(cleanup, 'webhook-receiver', 'bench/webhook-receiver.ts', { BENCH_RECEIVER_PORT: String(receiverPort) }, dir, receiverUrl);
@@ -157,7 +163,7 @@ async function comparison(options: Options): Promise<void> {
   let cleaned: BenchResult['cleanup'];
   try {
     console.log(`bench: ${options.mode}, ${options.seconds} s per path after ${options.warmupSeconds} s of warm-up, ${CONNECTIONS} connections`);
-    baseline = await measureBaseline(options, cleanup, dir);
+    baseline = await measureBaseline(options, cleanup, dir, await startRedis(cleanup, dir));
     crypto = await measureCrypto(options.cryptoSeconds);
     const { gateway, redis } = await startStack(cleanup, dir);
     gatewayFigures = await measureGateway(options, gateway, redis, new GatewayPaths(gateway.baseUrl, randomBytes(4).toString('hex')));

@@ -47,7 +47,7 @@ describe('bench: npm run bench -- --quick', function () {
     expect(result.settings).to.include({ connections: 16, durationSeconds: 1, store: 'redis', redis: 'own server' });
     expect(result.crypto.signPerSecond).to.be.above(0);
     expect(result.crypto.verifyPerSecond).to.be.above(0);
-    for (const name of ['json', 'page', 'pageSigned', 'jsonVerified']) {
+    for (const name of ['json', 'page', 'pageSigned', 'jsonVerified', 'pageKept']) {
       expect(result.baseline[name].requestsPerSecond, name).to.be.above(0);
       expect(result.baseline[name].non2xx, name).to.equal(0);
       expect(result.baseline[name].cpuMicrosPerRequest, `${name}: the baseline's CPU per request, from /proc`).to.be.above(0);
@@ -81,9 +81,22 @@ describe('bench: npm run bench -- --quick', function () {
     expect(result.ratios.map((r: { path: string }) => r.path)).to.deep.equal(['create', 'checkout', 'pay', 'notify']);
     expect(result.ratios.map((r: { target: number }) => r.target)).to.deep.equal([0.6, 0.5, 0.7, 0.7]);
     expect(result.ratios.map((r: { reference: string }) => r.reference)).to.deep.equal(['json', 'page', 'pageSigned', 'jsonVerified']);
+    // Checkout's floor: the bare page with its counter, payment read and session kept in Redis (each
+    // answer a success, checked above: the page fails when any of the three cannot be done).
+    const [create, checkout] = result.ratios;
+    expect(create.floor, 'only checkout has a floor').to.equal(undefined);
+    const floorRate = result.baseline.pageKept.requestsPerSecond;
+    expect(checkout.floor).to.deep.equal({
+      baseline: 'pageKept',
+      requestsPerSecond: floorRate,
+      ofReference: Math.round((floorRate / result.baseline.page.requestsPerSecond) * 1000) / 1000,
+      gatewayOfFloor: Math.round((checkout.gateway / floorRate) * 1000) / 1000,
+    });
+    expect(output).to.match(/GET \/checkout\/:id's floor, bare page \+ limit, read, session in Redis: \d+ req\/s, \d+ % of the bare page/);
     const svg = await readFile(path.join(resultsDir, files.find((f) => f.endsWith('.svg'))!), 'utf8');
     expect(svg).to.match(/^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     expect(svg).to.include('POST /bank/native/notify');
+    expect(svg).to.include('floor: bare page + limit, read, session in Redis');
 
     // Cleanup: the baseline, the receiver, the gateway and its own redis-server are gone, and so are its keys and files.
     expect(result.cleanup.pids, 'baseline, webhook receiver, gateway, redis-server').to.have.length(4);
