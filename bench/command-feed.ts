@@ -67,8 +67,9 @@ export class CommandFeed {
     return this.counted;
   }
 
-  /** Ends the feed; the count stays readable. */
+  /** Ends the feed (at once if the server already ended it); the count stays readable. */
   close(): Promise<void> {
+    if (this.socket.closed) return Promise.resolve();
     return new Promise((resolve) => {
       this.socket.once('close', () => resolve());
       this.socket.destroy();

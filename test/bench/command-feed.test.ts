@@ -23,7 +23,7 @@ async function fakeRedis(answer: string): Promise<{ url: string; received: () =>
     url: `redis://127.0.0.1:${port}`,
     received: () => received,
     close: () => {
-      for (const s of sockets) s.destroy();
+      for (const s of sockets) s.resetAndDestroy();
       return new Promise((resolve) => server.close(() => resolve()));
     },
   };
@@ -59,6 +59,16 @@ describe('bench: CommandFeed (the MONITOR feed the benchmark counts commands wit
     } finally {
       await refused.close();
     }
+  });
+
+  it('closes at once when the server has already reset the connection', async () => {
+    const redis = await fakeRedis('+OK\r\n');
+    const feed = await CommandFeed.open(redis.url, () => true);
+    // The stand-in resets the connection: an error on the socket after the feed opened.
+    await redis.close();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await feed.close();
+    expect(feed.count).to.equal(0);
   });
 
   it('counts what a real redis-server runs for a client, by name and source, and nothing after close', async function () {
